@@ -1,0 +1,135 @@
+"""What the parsers return: a published table with its metadata, rows and typed cells.
+
+Parsers are pure (bytes in, these objects out) and raise `ParseError` on anything they cannot read
+with certainty. The staging layer turns these objects into rows of the staging contract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from transforms.periods import Period
+
+TableId = Literal[
+    "totals",  # (1) China's Total Export & Import Values
+    "trade_mode_month",  # (2) ... by Trade Mode, the month ("Only August")
+    "trade_mode_ytd",  # (3) ... by Trade Mode, January to month
+    "by_partner",  # (4) ... by Country/Region
+    "major_exports",  # (5) Major Exports by Quantity and Value
+    "major_imports",  # (6) Major Imports by Quantity and Value
+]
+Currency = Literal["CNY", "USD"]
+Measure = Literal["value", "quantity", "yoy_pct", "mom_pct"]
+Span = Literal["month", "ytd"]
+Direction = Literal["total", "export", "import", "balance"]
+Product = Literal["preliminary", "online_query"]
+
+
+class ParseError(ValueError):
+    """A file that cannot be read with certainty. The message names the file and where it failed."""
+
+    def __init__(
+        self,
+        source: str,
+        problem: str,
+        *,
+        table: str | None = None,
+        row: int | str | None = None,
+        column: int | str | None = None,
+    ) -> None:
+        self.source = source
+        self.problem = problem
+        self.table = table
+        self.row = row
+        self.column = column
+        where = [f"file {source}"]
+        if table is not None:
+            where.append(f"table {table!r}")
+        if row is not None:
+            where.append(f"row {row!r}")
+        if column is not None:
+            where.append(f"column {column!r}")
+        super().__init__(f"{', '.join(where)}: {problem}")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One published figure with what it measures."""
+
+    column: int  # 1-based position in the page's table row
+    measure: Measure
+    span: Span  # "month": the reference month (or Jan-Feb); "ytd": January to the reference month
+    direction: Direction
+    figure_as_published: float | None  # the number printed, unscaled; None where GACC prints "-"
+    amount_whole_units: int | None  # for measure "value": scaled to whole currency units (yuan, dollars)
+
+
+@dataclass(frozen=True)
+class TableRow:
+    row_number: int  # 1-based among the table's data rows, in page order
+    label: str  # normalised: whitespace collapsed, "of which:" removed
+    label_as_published: str  # the label text as printed (non-breaking spaces and "of which:" kept)
+    indent_level: int  # 0 = top level (Total, RCEP...), 1 = country or group, 2 = member of the row above
+    parent_label: str | None  # normalised label of the row this one belongs to ("of which:" hierarchy)
+    quantity_unit: str | None  # tables (5)/(6): the quantity unit as printed ("10000T"); None elsewhere
+    cells: tuple[Cell, ...]
+
+
+@dataclass(frozen=True)
+class PreliminaryTable:
+    """One page of the preliminary release: one table in one currency edition."""
+
+    table_id: TableId
+    printed_number: int | None  # the "(N)" in the title, which can be wrong: never used to identify
+    title: str
+    currency: Currency
+    unit_label: str  # as printed after "Unit:", e.g. "CNY 100 Million"
+    scale: int  # whole currency units per published unit, e.g. 100_000_000
+    period: Period
+    published_on: date | None
+    rows: tuple[TableRow, ...]
+
+    @property
+    def months_covered(self) -> int:
+        return self.period.months_covered
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One link of the yearly preliminary index page."""
+
+    table_id: TableId | None  # None for tables this project does not ingest ((7), (8))
+    printed_number: int | None
+    title: str
+    currency: Currency | None
+    year: int
+    month: int  # the month column the link stands in (2 = the January-February release)
+    url: str
+
+
+@dataclass(frozen=True)
+class OnlineQueryRecord:
+    period: Period  # always a single month: the query database splits January and February
+    partner_code_gacc: str  # GACC's 3-digit code, e.g. "502"
+    partner_name_zh: str
+    hs_code: str  # HS8
+    commodity_name_zh: str
+    quantity_1: float | None
+    quantity_1_unit: str | None
+    quantity_2: float | None
+    quantity_2_unit: str | None
+    amount_whole_units: int  # yuan or dollars as exported
+
+
+@dataclass(frozen=True)
+class OnlineQueryExport:
+    currency: Currency
+    direction: Literal["export", "import"]
+    records: tuple[OnlineQueryRecord, ...] = field(default_factory=tuple)
+
+
+# Bumped whenever a parser's output for the same bytes changes; recorded with every staged file so
+# that a re-parse after a parser fix is a visible, deliberate event.
+PARSER_VERSION = "1.0.0"

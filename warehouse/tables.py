@@ -1,0 +1,491 @@
+"""Every table and view of the project, declared once.
+
+Staging and archive tables live as Parquet under the data root; `core`, `meta` and `bi` live in the
+DuckDB warehouse. The BI views are the contract BI tools rely on: add columns, rename none.
+"""
+
+from __future__ import annotations
+
+from warehouse.contracts import TableContract
+from warehouse.fields import FIELDS
+
+_TRADE_DIRECTION = FIELDS["direction"].but(
+    description="Trade direction: exports by destination (FOB), imports by origin (CIF)",
+    allowed_values=("export", "import"),
+)
+_PARTNER_DIRECTION = FIELDS["direction"].but(allowed_values=("total", "export", "import"))
+
+# --- archive ----------------------------------------------------------------------------------------
+ARCHIVE_MANIFEST = TableContract(
+    "archive",
+    "manifest",
+    "One row per raw file ever fetched or dropped: content-addressed, never modified",
+    FIELDS.pick(
+        "source_sha256",
+        "size_bytes",
+        "source_uri",
+        "original_name",
+        "retrieved_at",
+        FIELDS["product"].but(nullable=True, allowed_values=("preliminary", "online_query", "index")),
+        FIELDS["table_id"].but(nullable=True),
+        FIELDS["currency"].but(nullable=True),
+        FIELDS["period"].but(
+            nullable=True,
+            description="Reference period of the file; for an online-query export, its last month",
+        ),
+        "published_on",
+        "parser_version",
+        FIELDS["status"].but(allowed_values=("staged", "quarantined", "index")),
+        "error",
+        FIELDS["release_id"].but(nullable=True),
+    ),
+    primary_key=("source_sha256",),
+)
+
+# --- staging ----------------------------------------------------------------------------------------
+STG_PRELIMINARY = TableContract(
+    "staging",
+    "preliminary_cells",
+    "Every figure of every preliminary-release table, as published, one row per cell (long format)",
+    FIELDS.pick(
+        "release_id",
+        "product",
+        "source_sha256",
+        "parser_version",
+        "table_id",
+        "printed_number",
+        "title",
+        "currency",
+        "unit_label",
+        "scale",
+        "period",
+        "months_covered",
+        "published_on",
+        "row_number",
+        "label",
+        "label_as_published",
+        "indent_level",
+        "parent_label",
+        "quantity_unit",
+        "column_number",
+        "measure",
+        "span",
+        "direction",
+        "figure_as_published",
+        "amount_whole_units",
+    ),
+    primary_key=("source_sha256", "row_number", "column_number"),
+    partition_by=("table_id", "period"),
+)
+
+STG_ONLINE_QUERY = TableContract(
+    "staging",
+    "online_query_records",
+    "HS8 x partner x month records of GACC online-query exports, as exported",
+    FIELDS.pick(
+        "release_id",
+        "product",
+        "source_sha256",
+        "parser_version",
+        "currency",
+        _TRADE_DIRECTION,
+        "period",
+        "partner_code_gacc",
+        "partner_name_zh",
+        "hs_code",
+        "commodity_name",
+        "quantity_1",
+        "quantity_1_unit",
+        "quantity_2",
+        "quantity_2_unit",
+        FIELDS["amount_whole_units"].but(
+            nullable=False, description="Value in whole currency units as exported"
+        ),
+    ),
+    primary_key=("source_sha256", "period", "partner_code_gacc", "hs_code"),
+    partition_by=("period",),
+)
+
+# --- core dimensions --------------------------------------------------------------------------------
+DIM_PARTNER = TableContract(
+    "core",
+    "dim_partner",
+    "Countries, regions and groups China trades with, from the reviewed reference data",
+    FIELDS.pick("partner_code", "gacc_code", "iso_alpha3", "name_en", "name_zh", "continent", "is_group"),
+    primary_key=("partner_code",),
+)
+BRIDGE_PARTNER_GROUP = TableContract(
+    "core",
+    "bridge_partner_group",
+    "Membership of countries in groups, valid from/to a month (EU without the UK from 2020-02)",
+    FIELDS.pick("group_code", "member_code", "valid_from", "valid_to"),
+    primary_key=("group_code", "member_code", "valid_from"),
+)
+DIM_PERIOD = TableContract(
+    "core",
+    "dim_period",
+    "Reference periods: months, and the combined January-February period",
+    FIELDS.pick(
+        "period", "period_start", "year", "first_month", "last_month", "months_covered", "is_combined"
+    ),
+    primary_key=("period",),
+)
+DIM_COMMODITY = TableContract(
+    "core",
+    "dim_commodity",
+    "Commodities of the major-commodity tables and the online-query detail",
+    FIELDS.pick(
+        "commodity_code", "commodity_name", _TRADE_DIRECTION.but(nullable=True), "hs_heading", "hs_chapter"
+    ),
+    primary_key=("commodity_code",),
+)
+
+# --- core facts -------------------------------------------------------------------------------------
+FACT_PARTNER_TRADE = TableContract(
+    "core",
+    "fact_partner_trade",
+    "Trade by partner from tables (1) (World) and (4), every release kept: both currencies as published",
+    FIELDS.pick(
+        "release_id",
+        "product",
+        "published_on",
+        "period",
+        "period_start",
+        "months_covered",
+        "partner_code",
+        "partner_label",
+        "is_group",
+        _PARTNER_DIRECTION,
+        "value_usd",
+        "value_cny",
+        "value_ytd_usd",
+        "value_ytd_cny",
+        "value_derived_usd",
+        "value_derived_cny",
+        "revision_residual_usd",
+        "revision_residual_cny",
+        "yoy_pct_published_usd",
+        "yoy_pct_published_cny",
+        "yoy_ytd_pct_published_usd",
+        "yoy_ytd_pct_published_cny",
+        "mom_pct_published_usd",
+        "implied_cny_per_usd",
+        "is_latest_vintage",
+    ),
+    primary_key=("release_id", "period", "partner_code", "direction"),
+)
+
+FACT_TRADE_FLOWS = TableContract(
+    "core",
+    "fact_trade_flows",
+    "Trade by commodity (tables (5)/(6), World) and by commodity x partner (online-query detail)",
+    FIELDS.pick(
+        "release_id",
+        "product",
+        "published_on",
+        "period",
+        "period_start",
+        "months_covered",
+        _TRADE_DIRECTION,
+        "commodity_code",
+        "commodity_name",
+        "partner_code",
+        "quantity_unit",
+        "quantity",
+        "quantity_ytd",
+        "value_usd",
+        "value_cny",
+        "value_ytd_usd",
+        "value_ytd_cny",
+        "yoy_ytd_pct_published_usd",
+        "yoy_ytd_pct_published_cny",
+        "is_latest_vintage",
+    ),
+    primary_key=("release_id", "period", "direction", "commodity_code", "partner_code"),
+)
+
+FACT_TRADE_SURPLUS = TableContract(
+    "core",
+    "fact_trade_surplus",
+    "Exports, imports and balance per period and partner (countries, groups, World), latest vintage",
+    FIELDS.pick(
+        "period",
+        "period_start",
+        "months_covered",
+        "partner_code",
+        "is_group",
+        FIELDS["release_id"].but(
+            description="The release the period's figures come from (its latest vintage)"
+        ),
+        "exports_usd",
+        "imports_usd",
+        "balance_usd",
+        "exports_cny",
+        "imports_cny",
+        "balance_cny",
+        "exports_ytd_usd",
+        "imports_ytd_usd",
+        "balance_ytd_usd",
+        "exports_ytd_cny",
+        "imports_ytd_cny",
+        "balance_ytd_cny",
+        "balance_rolling_12m_usd",
+        "balance_rolling_12m_cny",
+        "balance_yoy_change_usd",
+        "balance_yoy_change_cny",
+        "exports_yoy_pct",
+        "imports_yoy_pct",
+        "exports_ytd_yoy_pct",
+        "imports_ytd_yoy_pct",
+        "share_of_total_balance_pct",
+    ),
+    primary_key=("period", "partner_code"),
+)
+
+# --- meta -------------------------------------------------------------------------------------------
+META_RELEASES = TableContract(
+    "meta",
+    "releases",
+    "One row per release (product x period x publication date) in the warehouse",
+    FIELDS.pick(
+        "release_id",
+        "product",
+        "period",
+        "published_on",
+        "retrieved_at",
+        "file_count",
+        "is_latest_vintage",
+        FIELDS["status"].but(allowed_values=("published", "quarantined", "released_by_override")),
+    ),
+    primary_key=("release_id",),
+)
+META_RELEASE_FILES = TableContract(
+    "meta",
+    "release_files",
+    "The raw files behind each release: source URL or path, checksum, parser version",
+    FIELDS.pick(
+        "release_id",
+        "source_sha256",
+        "source_uri",
+        FIELDS["table_id"].but(nullable=True),
+        FIELDS["currency"].but(nullable=True),
+        "retrieved_at",
+        "parser_version",
+    ),
+    primary_key=("release_id", "source_sha256"),
+)
+META_RUNS = TableContract(
+    "meta",
+    "runs",
+    "One row per pipeline run that published the warehouse",
+    FIELDS.pick(
+        "run_id",
+        "flow_run_id",
+        "started_at",
+        "finished_at",
+        "status",
+        "source",
+        "code_version",
+        "input_fingerprint",
+        "message",
+    ),
+    primary_key=("run_id",),
+)
+META_VALIDATION_RESULTS = TableContract(
+    "meta",
+    "validation_results",
+    "Every expectation result of every gate run: suite, rule, severity, outcome and offending rows",
+    FIELDS.pick(
+        "run_id",
+        FIELDS["release_id"].but(nullable=True, description="The release validated, where one release is"),
+        "batch_id",
+        "suite_name",
+        FIELDS["object_name"].but(description="Table validated (schema.name)"),
+        "expectation_type",
+        "rule",
+        "severity",
+        "success",
+        "observed_value",
+        "unexpected_count",
+        "unexpected_examples",
+        "validated_at",
+    ),
+    primary_key=("run_id", "suite_name", "rule", "batch_id"),
+)
+META_DATA_DICTIONARY = TableContract(
+    "meta",
+    "data_dictionary",
+    "Every column of every table and view in the warehouse, rendered from the table contracts",
+    FIELDS.pick(
+        "object_schema",
+        "object_name",
+        "object_kind",
+        "object_description",
+        "column_name",
+        "ordinal_position",
+        "data_type",
+        "unit",
+        "column_description",
+        "is_primary_key",
+        "is_nullable",
+    ),
+    primary_key=("object_schema", "object_name", "column_name"),
+)
+
+# --- BI contract views ------------------------------------------------------------------------------
+BI_MONTHLY_TRADE = TableContract(
+    "bi",
+    "monthly_trade",
+    "China's total trade per period (latest vintage): values in whole US dollars and yuan",
+    FIELDS.pick(
+        "period",
+        "period_start",
+        "months_covered",
+        "exports_usd",
+        "imports_usd",
+        "balance_usd",
+        "exports_cny",
+        "imports_cny",
+        "balance_cny",
+        "exports_yoy_pct",
+        "imports_yoy_pct",
+    ),
+    primary_key=("period",),
+    kind="view",
+    sql="""
+SELECT period, period_start, months_covered, exports_usd, imports_usd, balance_usd,
+       exports_cny, imports_cny, balance_cny, exports_yoy_pct, imports_yoy_pct
+FROM core.fact_trade_surplus
+WHERE partner_code = 'WLD'
+ORDER BY period_start
+""",
+)
+BI_PARTNER_TRADE = TableContract(
+    "bi",
+    "partner_trade",
+    "Trade per period and partner (countries, groups flagged, World = WLD), latest vintage",
+    FIELDS.pick(
+        "period",
+        "partner_code",
+        "partner_name",
+        "is_group",
+        "exports_usd",
+        "imports_usd",
+        "balance_usd",
+        "exports_cny",
+        "imports_cny",
+        "balance_cny",
+        "exports_yoy_pct",
+        "imports_yoy_pct",
+    ),
+    primary_key=("period", "partner_code"),
+    kind="view",
+    sql="""
+SELECT s.period, s.partner_code, p.name_en AS partner_name, s.is_group,
+       s.exports_usd, s.imports_usd, s.balance_usd, s.exports_cny, s.imports_cny, s.balance_cny,
+       s.exports_yoy_pct, s.imports_yoy_pct
+FROM core.fact_trade_surplus AS s
+JOIN core.dim_partner AS p USING (partner_code)
+ORDER BY s.period_start, s.partner_code
+""",
+)
+BI_TRADE_SURPLUS = TableContract(
+    "bi",
+    "trade_surplus",
+    "Trade balance per period and partner: the period, year to date, rolling 12 months, share of total",
+    FIELDS.pick(
+        "period",
+        "partner_code",
+        "balance_usd",
+        "balance_ytd_usd",
+        "balance_rolling_12m_usd",
+        "share_of_total_balance_pct",
+    ),
+    primary_key=("period", "partner_code"),
+    kind="view",
+    sql="""
+SELECT period, partner_code, balance_usd, balance_ytd_usd, balance_rolling_12m_usd, share_of_total_balance_pct
+FROM core.fact_trade_surplus
+ORDER BY period_start, partner_code
+""",
+)
+BI_COMMODITY_TRADE = TableContract(
+    "bi",
+    "commodity_trade",
+    "Trade per period, commodity, partner and direction (tables (5)/(6) and online-query detail)",
+    FIELDS.pick(
+        "period",
+        "hs_code",
+        "commodity_name",
+        "partner_code",
+        _TRADE_DIRECTION,
+        "value_usd",
+        "value_cny",
+        "quantity",
+        "quantity_unit",
+    ),
+    primary_key=("period", "hs_code", "partner_code", "direction"),
+    kind="view",
+    sql="""
+SELECT period, commodity_code AS hs_code, commodity_name, partner_code, direction,
+       value_usd, value_cny, quantity, quantity_unit
+FROM core.fact_trade_flows
+WHERE is_latest_vintage
+ORDER BY period_start, hs_code, partner_code, direction
+""",
+)
+BI_ANNUAL_TRADE = TableContract(
+    "bi",
+    "annual_trade",
+    "Trade per calendar year and partner, from the January-December values of the latest vintage",
+    FIELDS.pick(
+        "year",
+        "partner_code",
+        "exports_usd",
+        "imports_usd",
+        "balance_usd",
+        "exports_yoy_pct",
+        "imports_yoy_pct",
+    ),
+    primary_key=("year", "partner_code"),
+    kind="view",
+    sql="""
+SELECT year(period_start) AS year, partner_code,
+       exports_ytd_usd AS exports_usd, imports_ytd_usd AS imports_usd, balance_ytd_usd AS balance_usd,
+       exports_ytd_yoy_pct AS exports_yoy_pct, imports_ytd_yoy_pct AS imports_yoy_pct
+FROM core.fact_trade_surplus
+WHERE period LIKE '%-12'
+ORDER BY year, partner_code
+""",
+)
+
+WAREHOUSE_TABLES: tuple[TableContract, ...] = (
+    DIM_PARTNER,
+    BRIDGE_PARTNER_GROUP,
+    DIM_PERIOD,
+    DIM_COMMODITY,
+    FACT_PARTNER_TRADE,
+    FACT_TRADE_FLOWS,
+    FACT_TRADE_SURPLUS,
+    META_RELEASES,
+    META_RELEASE_FILES,
+    META_RUNS,
+    META_VALIDATION_RESULTS,
+    META_DATA_DICTIONARY,
+)
+BI_VIEWS: tuple[TableContract, ...] = (
+    BI_MONTHLY_TRADE,
+    BI_PARTNER_TRADE,
+    BI_TRADE_SURPLUS,
+    BI_COMMODITY_TRADE,
+    BI_ANNUAL_TRADE,
+)
+STAGING_TABLES: tuple[TableContract, ...] = (STG_PRELIMINARY, STG_ONLINE_QUERY)
+ALL_CONTRACTS: tuple[TableContract, ...] = (ARCHIVE_MANIFEST, *STAGING_TABLES, *WAREHOUSE_TABLES, *BI_VIEWS)
+
+
+def contract(qualified_name: str) -> TableContract:
+    for c in ALL_CONTRACTS:
+        if c.qualified_name == qualified_name:
+            return c
+    raise KeyError(f"no table or view {qualified_name!r} is declared")
