@@ -1,0 +1,482 @@
+"""The bundled demo releases: committed = rendered, the series reproduce facts.md, the files are well formed.
+
+The facts are checked here on the published figures the generator renders (a guard on the series);
+the warehouse-level check of the same figures belongs to the integration tests.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+from flows.ingest.demo import SERIES_DIR, design_series, generate, releases
+from flows.ingest.demo.render import (
+    INDEX_ROWS,
+    format_figure,
+    render_index_page,
+    render_online_query_csv,
+    render_preliminary_page,
+)
+from flows.ingest.model import (
+    Cell,
+    Currency,
+    Direction,
+    Measure,
+    OnlineQueryExport,
+    OnlineQueryRecord,
+    PreliminaryTable,
+    Span,
+    TableId,
+)
+from transforms.periods import Period
+
+BN = 1_000_000_000
+NBSP = "\xa0"
+PERIODS = [p for year in releases.RENDERED_YEARS for p in releases.release_periods(year)]
+
+
+@pytest.fixture(scope="module")
+def series() -> releases.DemoSeries:
+    return releases.load_series()
+
+
+@pytest.fixture(scope="module")
+def tables(series: releases.DemoSeries) -> dict[tuple[TableId, Currency, str], PreliminaryTable]:
+    built = releases.build_tables(series)
+    return {(t.table_id, t.currency, t.period.key): t for t in built}
+
+
+@pytest.fixture(scope="module")
+def files() -> dict[str, bytes]:
+    return generate.committed_files()
+
+
+def _cell(table: PreliminaryTable, label: str, measure: Measure, span: Span, direction: Direction) -> Cell:
+    row = next(r for r in table.rows if r.label == label)
+    matches = [c for c in row.cells if (c.measure, c.span, c.direction) == (measure, span, direction)]
+    assert len(matches) == 1, (table.title, label, measure, span, direction)
+    return matches[0]
+
+
+def _amount(table: PreliminaryTable, label: str, span: Span, direction: Direction) -> int:
+    amount = _cell(table, label, "value", span, direction).amount_whole_units
+    assert amount is not None
+    return amount
+
+
+def _figure(table: PreliminaryTable, label: str, measure: Measure, span: Span, direction: Direction) -> float:
+    figure = _cell(table, label, measure, span, direction).figure_as_published
+    assert figure is not None
+    return figure
+
+
+# --- (a) committed = rendered ----------------------------------------------------------------------
+
+
+def test_committed_releases_are_what_the_series_render() -> None:
+    assert generate.check() == []
+
+
+def test_rendering_is_deterministic() -> None:
+    assert generate.render_release_files() == generate.render_release_files()
+
+
+def test_committed_series_are_what_the_design_script_writes() -> None:
+    for name, text in design_series.design().items():
+        assert (SERIES_DIR / name).read_text(encoding="utf-8") == text, name
+        assert text.startswith("# provenance/why: SYNTHETIC")
+
+
+# --- (b) facts.md, from the published figures ------------------------------------------------------
+
+
+def test_full_year_2025_and_2024(tables: dict) -> None:
+    dec25, dec24 = tables[("totals", "USD", "2025-12")], tables[("totals", "USD", "2024-12")]
+    exports25, imports25 = (
+        _amount(dec25, "Export", "ytd", "export"),
+        _amount(dec25, "Import", "ytd", "import"),
+    )
+    exports24, imports24 = (
+        _amount(dec24, "Export", "ytd", "export"),
+        _amount(dec24, "Import", "ytd", "import"),
+    )
+    assert abs(exports25 / BN - 3770) <= 5
+    assert abs(imports25 / BN - 2580) <= 5
+    assert abs((exports25 - imports25) / BN - 1190) <= 5
+    assert abs((exports24 - imports24) / BN - 992) <= 5
+    # Annual y/y as the warehouse derives it (Jan-Dec vs Jan-Dec) and as GACC prints it.
+    assert abs((exports25 / exports24 - 1) * 100 - 5.5) <= 0.1
+    assert abs((imports25 / imports24 - 1) * 100 - 0.0) <= 0.1
+    assert abs(_figure(dec25, "Export", "yoy_pct", "ytd", "export") - 5.5) <= 0.1
+    assert abs(_figure(dec25, "Import", "yoy_pct", "ytd", "import") - 0.0) <= 0.1
+    # Table (4)'s Total row gives the same annual figures (partners' annual figures come from it).
+    by_partner = tables[("by_partner", "USD", "2025-12")]
+    assert abs(_amount(by_partner, "Total", "ytd", "export") / BN - 3770) <= 5
+
+
+def test_january_to_november_2025_surplus(tables: dict) -> None:
+    nov = tables[("totals", "USD", "2025-11")]
+    surplus = _amount(nov, "Export", "ytd", "export") - _amount(nov, "Import", "ytd", "import")
+    assert abs(surplus / BN - 1080) <= 5
+    assert abs(_amount(nov, "Balance", "ytd", "balance") / BN - 1080) <= 5
+
+
+@pytest.mark.parametrize(
+    ("month", "exports_yoy", "imports_yoy", "exports_bn", "imports_bn"),
+    [(10, -1.1, 1.0, None, None), (11, 5.9, 1.9, 330.3, 218.6), (12, 6.6, 5.7, None, None)],
+)
+def test_monthly_figures_2025(
+    tables: dict,
+    month: int,
+    exports_yoy: float,
+    imports_yoy: float,
+    exports_bn: float | None,
+    imports_bn: float | None,
+) -> None:
+    table = tables[("totals", "USD", f"2025-{month:02d}")]
+    assert abs(_figure(table, "Export", "yoy_pct", "month", "export") - exports_yoy) <= 0.1
+    assert abs(_figure(table, "Import", "yoy_pct", "month", "import") - imports_yoy) <= 0.1
+    if exports_bn is not None and imports_bn is not None:
+        assert abs(_amount(table, "Export", "month", "export") / BN - exports_bn) <= 0.1
+        assert abs(_amount(table, "Import", "month", "import") / BN - imports_bn) <= 0.1
+
+
+def test_monthly_yoy_is_against_last_years_published_month(series: releases.DemoSeries, tables: dict) -> None:
+    for period in PERIODS:
+        if period.is_combined:
+            continue
+        this = tables[("totals", "USD", period.key)]
+        for label, direction in (("Export", "export"), ("Import", "import")):
+            # The month value a year earlier, as its own release printed it (2022's are not rendered).
+            last = series.trade("WLD", direction, "USD").month(period.year - 1, period.last_month)
+            derived = (_amount(this, label, "month", direction) / float(last) - 1) * 100
+            assert abs(derived - _figure(this, label, "yoy_pct", "month", direction)) <= 0.051
+
+
+def test_exports_to_the_united_states_fall_from_april_2025(tables: dict) -> None:
+    def us_exports(key: str) -> int:
+        return _amount(tables[("by_partner", "USD", key)], "United States (US)", "month", "export")
+
+    november = (us_exports("2025-11") / us_exports("2024-11") - 1) * 100
+    assert abs(november - (-29)) <= 1
+    for month in range(4, 12):
+        assert (us_exports(f"2025-{month:02d}") / us_exports(f"2024-{month:02d}") - 1) * 100 <= -10, month
+
+
+# --- (b') the made-up parts look like the real thing -----------------------------------------------
+
+
+def test_seasonality(tables: dict) -> None:
+    for year in releases.RENDERED_YEARS:
+        months = {
+            m: _amount(tables[("totals", "USD", f"{year}-{m:02d}")], "Export", "month", "export")
+            for m in range(3, 13)
+        }
+        jan_feb = _amount(tables[("totals", "USD", f"{year}-01..02")], "Export", "ytd", "export")
+        average = sum(months.values()) / len(months)
+        assert jan_feb < 2 * average  # the Jan-Feb period is low (Chinese New Year)
+        assert months[12] >= average  # December is strong
+
+
+def test_partner_shares_2024_and_2025(tables: dict) -> None:
+    def share(year: int, label: str) -> float:
+        table = tables[("by_partner", "USD", f"{year}-12")]
+        return _amount(table, label, "ytd", "export") / _amount(table, "Total", "ytd", "export") * 100
+
+    assert 14 <= share(2024, "United States (US)") <= 15.5
+    assert share(2025, "United States (US)") < share(2024, "United States (US)") - 2
+    assert 15 <= share(2024, "ASEAN") <= 17.5
+    assert 13 <= share(2024, "European Union") <= 15.5
+    assert 7.5 <= share(2024, "Hong Kong, China") <= 9
+    assert 3.5 <= share(2024, "Japan") <= 5
+    assert 3.5 <= share(2024, "R. O. Korea") <= 5
+    assert 25 <= share(2024, "Regional Comprehensive Economic Partnership") <= 30
+    assert 44 <= share(2024, "Jointly build the countries along Belt and Road Routes") <= 52
+
+
+def _value_cells(table: PreliminaryTable, label: str) -> dict[tuple[Span, Direction], int]:
+    row = next(r for r in table.rows if r.label == label)
+    return {
+        (c.span, c.direction): c.amount_whole_units for c in row.cells if c.amount_whole_units is not None
+    }
+
+
+@pytest.mark.parametrize("currency", ["CNY", "USD"])
+def test_groups_exceed_their_listed_members_and_nobody_exceeds_the_world(
+    tables: dict, currency: Currency
+) -> None:
+    for period in PERIODS:
+        table = tables[("by_partner", currency, period.key)]
+        world = _value_cells(table, "Total")
+        children: dict[str, list[str]] = {}
+        for row in table.rows:
+            if row.parent_label is not None:
+                children.setdefault(row.parent_label, []).append(row.label)
+            if row.label != "Total":
+                for key, amount in _value_cells(table, row.label).items():
+                    assert 0 < amount < world[key], (period, row.label, key)
+        assert set(children) == {"European Union", "ASEAN", "Latin America", "Africa"}
+        for group, members in children.items():
+            group_cells = _value_cells(table, group)
+            member_cells = [_value_cells(table, member) for member in members]
+            for key, amount in group_cells.items():
+                assert amount > sum(m[key] for m in member_cells), (period, group, key)
+
+
+@pytest.mark.parametrize("currency", ["CNY", "USD"])
+def test_commodity_sub_items_are_smaller_than_their_parent(tables: dict, currency: Currency) -> None:
+    for period in PERIODS:
+        table = tables[("major_exports", currency, period.key)]
+        phones = next(r for r in table.rows if r.label == "Mobile phones")
+        assert phones.parent_label == "Automatic data processing machines and components"
+        parent = next(r for r in table.rows if r.label == phones.parent_label)
+        for cell, parent_cell in zip(phones.cells, parent.cells, strict=True):
+            if cell.measure in ("value", "quantity"):
+                assert cell.figure_as_published is not None
+                assert parent_cell.figure_as_published is not None
+                assert 0 < cell.figure_as_published < parent_cell.figure_as_published
+
+
+@pytest.mark.parametrize("currency", ["CNY", "USD"])
+def test_total_row_of_table_4_is_table_1(tables: dict, currency: Currency) -> None:
+    for period in PERIODS:
+        totals, by_partner = (
+            tables[("totals", currency, period.key)],
+            tables[("by_partner", currency, period.key)],
+        )
+        tolerance = (totals.scale + by_partner.scale) / 2  # half a printed unit of each table
+        for label, direction in (("Export & Import", "total"), ("Export", "export"), ("Import", "import")):
+            for span in ("ytd",) if period.is_combined else ("month", "ytd"):
+                difference = _amount(totals, label, span, direction) - _amount(
+                    by_partner, "Total", span, direction
+                )
+                assert abs(difference) <= tolerance, (period, label, span)
+
+
+def test_implied_rates_move_around_7_1_to_7_3(series: releases.DemoSeries, tables: dict) -> None:
+    rendered = [rate for (_, year, _), rate in series.rates.items() if year in releases.RENDERED_YEARS]
+    assert min(rendered) >= Decimal("7.0")
+    assert max(rendered) <= Decimal("7.35")
+    implied = []
+    for period in PERIODS:
+        cny, usd = tables[("totals", "CNY", period.key)], tables[("totals", "USD", period.key)]
+        implied.append(_amount(cny, "Export", "ytd", "export") / _amount(usd, "Export", "ytd", "export"))
+    assert min(implied) >= 7.0
+    assert max(implied) <= 7.35
+    assert max(implied) - min(implied) > 0.1  # it moves
+
+
+def test_cumulative_differences_do_not_reproduce_the_published_month(tables: dict) -> None:
+    residuals = []
+    for period in PERIODS:
+        if period.is_combined:
+            continue
+        this = tables[("totals", "USD", period.key)]
+        previous_key = (
+            f"{period.year}-01..02"
+            if period.last_month == 3
+            else f"{period.year}-{period.last_month - 1:02d}"
+        )
+        previous = tables[("totals", "USD", previous_key)]
+        derived = _amount(this, "Export", "ytd", "export") - _amount(previous, "Export", "ytd", "export")
+        residual = derived - _amount(this, "Export", "month", "export")
+        assert abs(residual) <= 0.006 * _amount(previous, "Export", "ytd", "export")  # small
+        residuals.append(residual)
+    assert sum(1 for r in residuals if abs(r) > 0.05 * BN) > len(residuals) / 2  # but there
+
+
+# --- (c) structure -----------------------------------------------------------------------------------
+
+
+def _links(index: bytes) -> dict[tuple[str, int], str]:
+    """(row title, month column) -> href, read off a rendered index page."""
+    tree = HTMLParser(index.decode("utf-8"))
+    links = {}
+    for row in tree.css("tbody tr"):
+        title_cell, months_cell = row.css("td")
+        for anchor in months_cell.css("a"):
+            month = [
+                "Jan.",
+                "Feb.",
+                "Mar.",
+                "Apr.",
+                "May.",
+                "Jun.",
+                "Jul.",
+                "Aug.",
+                "Sep.",
+                "Oct.",
+                "Nov.",
+                "Dec.",
+            ]
+            links[(title_cell.text(), month.index(anchor.text().strip()) + 1)] = (
+                anchor.attributes["href"] or ""
+            )
+    return links
+
+
+def test_every_period_has_every_table_in_both_editions_linked_from_its_index(files: dict[str, bytes]) -> None:
+    pages = {path for path in files if "/pages/" in path}
+    linked = set()
+    for year in releases.RENDERED_YEARS:
+        links = _links(files[f"{year}/index.html"])
+        for period in releases.release_periods(year):
+            for table_id in releases.RENDERED_TABLES:
+                for currency in releases.CURRENCIES:
+                    number, description = releases.TABLE_TITLES[table_id]
+                    href = links[(f"({number}) {description} (in {currency})", period.last_month)]
+                    assert re.fullmatch(r"pages/[0-9a-f-]{36}\.html", href)
+                    path = f"{year}/{href}"
+                    assert path in files
+                    title = HTMLParser(files[path].decode("utf-8")).css_first("div.atcl-ttl").text()
+                    assert title == releases.table_title(table_id, currency, period)
+                    linked.add(path)
+        assert all(month != 1 for _, month in links)  # Jan-Feb stands in February
+    assert linked == pages
+    assert len(pages) == len(PERIODS) * len(releases.RENDERED_TABLES) * 2
+
+
+def test_release_folder_is_small(files: dict[str, bytes]) -> None:
+    assert sum(len(content) for content in files.values()) < 5_000_000
+
+
+def test_publication_dates() -> None:
+    for period in PERIODS:
+        published = releases.publication_date(period)
+        assert 7 <= published.day <= 14
+        assert published.weekday() < 5
+        expected_month = 3 if period.is_combined else period.last_month % 12 + 1
+        assert published.month == expected_month
+        assert published > date(period.year, period.last_month, 28)
+    assert releases.publication_date(Period.month(2025, 12)) == date(2026, 1, 13)
+    assert releases.publication_date(Period.month(2025, 11)) == date(2025, 12, 8)
+
+
+def test_online_query_csv_is_gbk_quoted_with_a_trailing_comma(files: dict[str, bytes]) -> None:
+    content = files[generate.ONLINE_QUERY_FILE]
+    text = content.decode("gbk")
+    lines = text.split("\n")
+    assert lines[-1] == ""
+    assert all(line.endswith('",') for line in lines[:-1])
+    assert lines[0].startswith('"数据年月","贸易伙伴编码"')
+    assert lines[0].endswith('"美元",')
+    records = [re.findall(r'"([^"]*)"', line) for line in lines[1:-1]]
+    assert records
+    assert all(len(fields) == 10 for fields in records)
+    assert {f[1] for f in records} == {"502", "410"}
+    assert {f[3] for f in records} == {"12019011", "12019020", "12011000"}
+    assert {f[0] for f in records} == {f"2024{m:02d}" for m in range(1, 13)}
+    assert any("," in f[9] for f in records)  # thousands commas in the value column
+    with pytest.raises(UnicodeDecodeError):
+        content.decode("utf-8")
+
+
+# --- round trip: a reader of docs/gacc-page-layouts.md gets the model back -----------------------------
+
+
+def _read_page(page: bytes) -> tuple[str, str, str, list[tuple[str, str | None, list[float | None]]]]:
+    """(title, date, unit, rows of (label as published, unit cell, figures)) as a parser would read them."""
+    tree = HTMLParser(page.decode("utf-8"))
+    title = tree.css_first("div.atcl-ttl").text()
+    published = tree.css_first("div.atcl-date").text()
+    trs = tree.css("div.atcl-cnt table tbody tr")
+    assert trs[0].text(strip=True) == title
+    unit = trs[1].text(strip=True).removeprefix("Unit: ")
+    rows = []
+    for tr in trs[4:]:
+        tds = tr.css("td")
+        if tds[0].text(strip=True).startswith("Note:"):
+            continue
+        texts = [td.text() for td in tds]
+        has_unit = "Quantity" in trs[3].text()
+        figures = [
+            None if t.strip() == "-" else float(t.replace(",", "").strip())
+            for t in texts[2 if has_unit else 1 :]
+        ]
+        rows.append((texts[0], texts[1] if has_unit else None, figures))
+    return title, published, unit, rows
+
+
+def _indent_level(label_as_published: str, table_id: TableId) -> int:
+    spaces = len(label_as_published) - len(label_as_published.lstrip(NBSP))
+    if table_id == "by_partner":
+        return 0 if spaces == 0 else 1 if spaces < 7 else 2
+    return 1 if "of which:" in label_as_published else 0
+
+
+def test_pages_read_back_into_their_tables(tables: dict) -> None:
+    for table in tables.values():
+        title, published, unit, rows = _read_page(render_preliminary_page(table))
+        assert title == table.title
+        assert table.published_on is not None
+        assert published == table.published_on.strftime("%Y/%m/%d")
+        assert unit == table.unit_label
+        assert len(rows) == len(table.rows)
+        parents: list[str] = []
+        for (label, unit_cell, figures), row in zip(rows, table.rows, strict=True):
+            assert label == row.label_as_published
+            assert releases.normalise_label(label) == row.label
+            assert unit_cell == row.quantity_unit
+            assert figures == [c.figure_as_published for c in row.cells]
+            assert [c.column for c in row.cells] == list(range(1, len(row.cells) + 1))
+            level = _indent_level(label, table.table_id)
+            assert level == row.indent_level
+            # The parent is the nearest row above at a lower level, for members only.
+            parents = [*parents[:level], row.label]
+            expected_parent = (
+                parents[level - 1] if level == 2 or (level == 1 and table.table_id != "by_partner") else None
+            )
+            assert row.parent_label == expected_parent
+            for cell in row.cells:
+                if cell.measure == "value" and cell.figure_as_published is not None:
+                    assert cell.amount_whole_units == round(
+                        Decimal(repr(cell.figure_as_published)) * table.scale
+                    )
+
+
+def test_format_figure() -> None:
+    def cell(measure: Measure, figure: float | None) -> Cell:
+        return Cell(1, measure, "month", "export", figure, None)
+
+    assert format_figure(cell("value", 41046.4)) == "41,046.4&nbsp;"
+    assert format_figure(cell("value", -1234.0)) == "-1,234.0&nbsp;"
+    assert format_figure(cell("quantity", 0.5)) == "0.5&nbsp;"
+    assert format_figure(cell("yoy_pct", -18.7)) == "-18.7"
+    assert format_figure(cell("mom_pct", 15.0)) == "15.0"
+    assert format_figure(cell("value", None)) == "-"
+
+
+def test_render_index_page_marks_pages_and_gaps() -> None:
+    title = "(4) China's Total Export & Import Values by Country/Region"
+    page = render_index_page(
+        2026, {(title, "CNY", 2): "pages/a.html", (title, "CNY", 3): "pages/b.html"}
+    ).decode()
+    assert f"<tr><td>{title} (in CNY)</td><td><span>Jan.</span><a href=pages/a.html> Feb.</a>" in page
+    assert "<a href=pages/b.html> Mar.</a><span>Apr.</span>" in page
+    assert len(re.findall(r"<tr><td>", page)) == len(INDEX_ROWS)
+    with pytest.raises(ValueError, match="no index row"):
+        render_index_page(2026, {("(9) Unknown", "CNY", 2): "x"})
+
+
+def test_render_online_query_csv() -> None:
+    record = OnlineQueryRecord(
+        Period.month(2024, 3),
+        "502",
+        "美国",
+        "12019020",
+        "黑大豆\uff0c种用除外",
+        4496.0,
+        "千克",
+        None,
+        None,
+        50033,
+    )
+    content = render_online_query_csv(OnlineQueryExport("CNY", "import", (record,)))
+    assert content.decode("gbk").splitlines() == [
+        '"数据年月","贸易伙伴编码","贸易伙伴名称","商品编码","商品名称","第一数量","第一计量单位","第二数量","第二计量单位","人民币",',
+        '"202403","502","美国","12019020","黑大豆\uff0c种用除外","4496","千克","0","?","50,033",',
+    ]
