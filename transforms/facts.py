@@ -1,0 +1,410 @@
+"""Fact builders: staging cells (long, as published) → core facts (wide, one row per release and grain).
+
+Both currency editions are kept as published and joined side by side, never converted into each other.
+Every release stays a row (a vintage); `is_latest_vintage` marks the newest one of each grain.
+
+Semantics chosen here (the design leaves them open):
+- The period value. A month's value is its month column. The Jan-Feb release prints only the 1-to-2
+  cumulative column, and that cumulative IS the value of the Jan-Feb period; likewise its y/y % is the
+  cumulative's printed y/y. This holds for any period that starts in January (a January-only page of the
+  years GACC printed one gives the same figure in both columns). A y/y % printed beside a
+  January-to-month value of a later month belongs to the cumulative only (`yoy_ytd_pct_published_*`),
+  never to the month.
+- Joining the editions. The USD and CNY pages of one period may come out on different days, so with
+  different release_ids. A fact row stands for a release at which a period's figures changed; each currency
+  takes its latest edition published no later than that release (an as-of join in the order
+  (published_on, release_id)). The row's release_id/published_on are therefore the later of its two
+  editions'. A row that lacks an edition which a later release supplies is superseded by that later row
+  and not kept, so the common case (USD on one day, CNY on the next) gives one row, under the later
+  release; an edition never published leaves its columns null.
+- Derived period value. `value_derived_*` is this edition's January-to-month value minus the previous
+  period's January-to-month value (same partner, direction, currency) in that period's latest edition
+  published no later than this one. The previous period is the one of the same year that ends in the month
+  before this one starts ('2025-03' → '2025-01..02'; '2019-02' → '2019-01' for the years with a January
+  page), found in the data rather than assumed. For a period that starts in January there is nothing to
+  subtract: its derived value is its cumulative value, and its residual is therefore 0 (Jan-Feb) or the
+  difference between the month and cumulative columns (a January page). With the previous period not
+  loaded, derived and residual are null.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import polars as pl
+
+from transforms.partners import (
+    WORLD_CODE,
+    attach_partner_codes,
+    attach_partner_codes_from_gacc,
+    normalise_label_expr,
+    partners_with_world,
+)
+from transforms.periods import (
+    period_first_month,
+    period_last_month,
+    period_months_covered,
+    period_start,
+    period_year,
+)
+from warehouse.reference import UnknownCommodityError
+from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_FLOWS
+
+__all__ = [
+    "AmbiguousCommodityError",
+    "UnknownCommodityError",
+    "attach_commodity_codes",
+    "build_fact_partner_trade",
+    "build_fact_trade_flows",
+]
+
+_CURRENCIES = ("USD", "CNY")
+_PARTNER_KEYS = ("period", "partner_code", "direction")
+_FLOW_KEYS = ("period", "direction", "commodity_code", "partner_code")
+_MAJOR_TABLE_DIRECTIONS = {"major_exports": "export", "major_imports": "import"}
+_PARTNER_SOURCE = "preliminary table (4) by country/region"  # named in UnknownPartnerError
+_COMMODITY_SOURCE = "preliminary tables (5)/(6) major exports/imports"  # named in UnknownCommodityError
+
+
+class AmbiguousCommodityError(ValueError):
+    """A commodity label the reference maps to more than one commodity code."""
+
+
+# --- shared pieces --------------------------------------------------------------------------------------
+def _pick(measure: str, span: str, column: str) -> pl.Expr:
+    """The one figure of a row for a measure and span (null where the page has no such cell)."""
+    return pl.col(column).filter((pl.col("measure") == measure) & (pl.col("span") == span)).first()
+
+
+def _period_figure(month: str, ytd: str) -> pl.Expr:
+    """The figure of the period itself: the month column, or for a period that starts in January (the
+    Jan-Feb release prints only its 1-to-2 cumulative) the cumulative where no month column is printed."""
+    starts_january = period_first_month("period") == 1
+    return pl.when(starts_january).then(pl.coalesce(month, ytd)).otherwise(pl.col(month))
+
+
+def _vintage_order() -> pl.Expr:
+    """A string that orders releases by (published_on, release_id); a missing date sorts first."""
+    return pl.concat_str(
+        pl.col("published_on").cast(pl.String).fill_null(""), pl.lit("|"), pl.col("release_id")
+    )
+
+
+def _pair_editions(editions: pl.LazyFrame, keys: Sequence[str], measures: Sequence[str]) -> pl.LazyFrame:
+    """Join the USD and CNY editions of each grain (`keys`) into one row per release (see module doc).
+
+    In: keys, release_id, published_on, currency, measures (one row per edition and release).
+    Out: keys, release_id, published_on, `{measure}_usd` and `{measure}_cny`, `_vintage`.
+    """
+    keys = list(keys)
+    editions = editions.with_columns(_vintage=_vintage_order())
+    paired = editions.select(*keys, "release_id", "published_on", "_vintage").unique().sort("_vintage")
+    for currency in _CURRENCIES:
+        suffix = currency.lower()
+        side = (
+            editions.filter(pl.col("currency") == currency)
+            .select(
+                *keys,
+                "_vintage",
+                pl.col("_vintage").alias(f"_vintage_{suffix}"),
+                *(pl.col(m).alias(f"{m}_{suffix}") for m in measures),
+            )
+            .sort("_vintage")
+        )
+        # Both sides are sorted on the as-of key; polars cannot check that within `by` groups.
+        paired = paired.join_asof(side, on="_vintage", by=keys, strategy="backward", check_sortedness=False)
+    # A row missing an edition that a later release supplies is superseded by that later row.
+    superseded = pl.lit(False)
+    for currency in _CURRENCIES:
+        matched = pl.col(f"_vintage_{currency.lower()}")
+        superseded = superseded | (matched.is_null() & matched.is_not_null().any().over(keys))
+    return paired.filter(~superseded).drop("_vintage_usd", "_vintage_cny")
+
+
+def _latest_vintage(keys: Sequence[str]) -> pl.Expr:
+    return pl.col("_vintage") == pl.col("_vintage").max().over(list(keys))
+
+
+def _with_period(lf: pl.LazyFrame) -> pl.LazyFrame:
+    return lf.with_columns(
+        period_start=period_start("period"), months_covered=period_months_covered("period")
+    )
+
+
+# --- partner trade: tables (1) and (4) ------------------------------------------------------------------
+def _partner_cells(stg: pl.LazyFrame, aliases: pl.LazyFrame) -> pl.LazyFrame:
+    """Cells of table (1) (World) and table (4) (partners), each with its partner_code and label."""
+    # Table (1): the World. Its balance row is exports minus imports, rebuilt in the surplus fact.
+    totals = stg.filter(
+        (pl.col("table_id") == "totals") & pl.col("direction").is_in(["total", "export", "import"])
+    ).with_columns(partner_code=pl.lit(WORLD_CODE), partner_label=pl.lit(None, dtype=pl.String))
+    # Table (4): every partner but its 'Total' row. The World comes from table (1); the table (4) Total
+    # stays in staging, where an expectation reconciles it with table (1).
+    by_partner = (
+        attach_partner_codes(stg.filter(pl.col("table_id") == "by_partner"), aliases, source=_PARTNER_SOURCE)
+        .filter(pl.col("partner_code") != WORLD_CODE)
+        .with_columns(partner_label=pl.col("label"))
+    )
+    return pl.concat([totals, by_partner], how="vertical")
+
+
+def _partner_editions(cells: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per edition (release x currency) x period x partner x direction, measures side by side."""
+    wide = cells.group_by(
+        "release_id", "published_on", "currency", "period", "partner_code", "partner_label", "direction"
+    ).agg(
+        _value_month=_pick("value", "month", "amount_whole_units"),
+        value_ytd=_pick("value", "ytd", "amount_whole_units"),
+        _yoy_month=_pick("yoy_pct", "month", "figure_as_published"),
+        yoy_ytd_pct_published=_pick("yoy_pct", "ytd", "figure_as_published"),
+        mom_pct_published=_pick("mom_pct", "month", "figure_as_published"),
+    )
+    return wide.with_columns(
+        value=_period_figure("_value_month", "value_ytd"),
+        yoy_pct_published=_period_figure("_yoy_month", "yoy_ytd_pct_published"),
+    ).drop("_value_month", "_yoy_month")
+
+
+def _with_derived_values(editions: pl.LazyFrame) -> pl.LazyFrame:
+    """Add value_derived and revision_residual within each edition (see module doc).
+
+    | period      | published_on | value | value_ytd | value_derived      | revision_residual |
+    |-------------|--------------|-------|-----------|--------------------|-------------------|
+    | 2025-01..02 | 2025-03-07   | 100   | 100       | 100 (= cumulative) | 0                 |
+    | 2025-03     | 2025-04-14   | 60    | 155       | 155 - 100 = 55     | 60 - 55 = 5       |
+    """
+    by = ["currency", "partner_code", "direction", "year", "_link_month"]
+    # The as-of key: a release of the previous period counts if published no later than this one.
+    published = pl.col("published_on").fill_null(date(1, 1, 1))
+    editions = editions.with_columns(year=period_year("period"), _published=published)
+    previous = (
+        editions.select(
+            "currency",
+            "partner_code",
+            "direction",
+            "year",
+            "_published",
+            "release_id",
+            _link_month=period_last_month("period"),
+            _previous_ytd=pl.col("value_ytd"),
+        )
+        # Of two releases of the previous period on one day, the later release_id is the latest.
+        .sort("_published", "release_id")
+        .unique([*by, "_published"], keep="last", maintain_order=True)
+        .drop("release_id")
+    )
+    first_month = period_first_month("period")
+    return (
+        editions.with_columns(_link_month=first_month - 1)
+        .sort("_published")
+        .join_asof(previous, on="_published", by=by, strategy="backward", check_sortedness=False)
+        .with_columns(
+            value_derived=pl.when(first_month == 1)
+            .then(pl.col("value_ytd"))
+            .otherwise(pl.col("value_ytd") - pl.col("_previous_ytd"))
+        )
+        .with_columns(revision_residual=pl.col("value") - pl.col("value_derived"))
+        .drop("year", "_published", "_link_month", "_previous_ytd")
+    )
+
+
+def build_fact_partner_trade(
+    stg: pl.LazyFrame, aliases: pl.LazyFrame, partners: pl.LazyFrame
+) -> pl.LazyFrame:
+    """FACT_PARTNER_TRADE from the preliminary cells (STG_PRELIMINARY) of tables (1) and (4).
+
+    `aliases`: the reviewed partner aliases (alias_key, partner_code, source); `partners`: the reviewed
+    partners (partner_code, is_group). Raises UnknownPartnerError for a table (4) label with no alias.
+
+    | table | row          | becomes                                           |
+    |-------|--------------|---------------------------------------------------|
+    | (1)   | Export       | partner WLD, direction export                     |
+    | (1)   | Balance      | nothing (the surplus fact rebuilds it)            |
+    | (4)   | Total        | nothing (World comes from (1); kept in staging)   |
+    | (4)   | Germany      | partner DEU, one row per direction                |
+    """
+    cells = _partner_cells(stg, aliases)
+    editions = _with_derived_values(_partner_editions(cells))
+    measures = [
+        "partner_label",
+        "value",
+        "value_ytd",
+        "value_derived",
+        "revision_residual",
+        "yoy_pct_published",
+        "yoy_ytd_pct_published",
+        "mom_pct_published",
+    ]
+    paired = _pair_editions(editions, _PARTNER_KEYS, measures)
+    is_group = partners_with_world(partners).select("partner_code", "is_group")
+    ytd_usd, ytd_cny = pl.col("value_ytd_usd"), pl.col("value_ytd_cny")
+    out = (
+        _with_period(paired)
+        .join(is_group, on="partner_code", how="left")
+        .with_columns(
+            product=pl.lit("preliminary"),
+            partner_label=pl.coalesce("partner_label_usd", "partner_label_cny"),
+            # A check on the two editions, never a conversion rate.
+            implied_cny_per_usd=pl.when(ytd_usd > 0).then(ytd_cny / ytd_usd),
+            is_latest_vintage=_latest_vintage(_PARTNER_KEYS),
+        )
+    )
+    return out.select(FACT_PARTNER_TRADE.column_names).sort(
+        "period", "partner_code", "direction", "release_id"
+    )
+
+
+# --- trade flows: tables (5)/(6) and the online-query detail --------------------------------------------
+def _commodity_direction(column: str) -> pl.Expr:
+    """'export'/'import' (also read 'Exports', 'imports' as the reference may spell them)."""
+    return pl.col(column).str.strip_chars().str.to_lowercase().str.strip_suffix("s")
+
+
+def attach_commodity_codes(
+    lf: pl.LazyFrame, commodities: pl.LazyFrame, *, label_col: str = "label"
+) -> pl.LazyFrame:
+    """Add `commodity_code` to rows of tables (5)/(6) from their label and `direction`.
+
+    `commodities` (label, commodity_code, direction, hs_heading, note) is matched on the normalised label;
+    a reference row for the same direction wins over one without a direction. An unknown label raises
+    `warehouse.reference.UnknownCommodityError` naming every one; two codes for one label and direction
+    raise AmbiguousCommodityError.
+    """
+    rows = lf.select(label_col, "direction").unique().collect()
+    reference = commodities.select(
+        _key=normalise_label_expr("label"),
+        _direction=_commodity_direction("direction"),
+        commodity_code=pl.col("commodity_code").cast(pl.String),
+    ).collect()
+    candidates = (
+        rows.with_columns(_key=normalise_label_expr(label_col))
+        .join(reference, on="_key", how="inner")
+        .filter(pl.col("_direction").is_null() | (pl.col("_direction") == pl.col("direction")))
+        .with_columns(_priority=pl.col("_direction").is_not_null().cast(pl.Int8))
+        .filter(pl.col("_priority") == pl.col("_priority").max().over(label_col, "direction"))
+        .select(label_col, "direction", "commodity_code")
+        .unique()
+    )
+    clashes = candidates.filter(pl.len().over(label_col, "direction") > 1)
+    if clashes.height:
+        clashing = (
+            clashes.group_by(label_col, "direction").agg(pl.col("commodity_code").sort()).sort(label_col)
+        )
+        raise AmbiguousCommodityError(f"commodity labels with several codes: {clashing.rows()}")
+    unknown = rows.join(candidates, on=[label_col, "direction"], how="anti").sort("direction", label_col)
+    if unknown.height:
+        directions = unknown["direction"].unique(maintain_order=True).to_list()
+        if len(directions) == 1:
+            raise UnknownCommodityError(unknown[label_col].to_list(), _COMMODITY_SOURCE, directions[0])
+        listed = [
+            f"{label} ({direction})"
+            for label, direction in unknown.select(label_col, "direction").iter_rows()
+        ]
+        raise UnknownCommodityError(listed, _COMMODITY_SOURCE, " and ".join(directions))
+    return lf.join(candidates.lazy(), on=[label_col, "direction"], how="left", maintain_order="left")
+
+
+def _major_commodity_editions(stg: pl.LazyFrame, commodities: pl.LazyFrame) -> pl.LazyFrame:
+    cells = stg.filter(pl.col("table_id").is_in(list(_MAJOR_TABLE_DIRECTIONS))).with_columns(
+        # The table says the direction; the cells' own direction column is not relied on.
+        direction=pl.col("table_id").replace_strict(_MAJOR_TABLE_DIRECTIONS, return_dtype=pl.String)
+    )
+    cells = attach_commodity_codes(cells, commodities)
+    # Quantity and value y/y are both `yoy_pct` cells; the value's stands to the right of the quantity's.
+    is_yoy = pl.col("measure") == "yoy_pct"
+    value_yoy = (
+        pl.col("figure_as_published").filter(is_yoy).sort_by(pl.col("column_number").filter(is_yoy)).last()
+    )
+    wide = cells.group_by(
+        "release_id", "published_on", "currency", "period", "direction", "commodity_code", "label"
+    ).agg(
+        quantity_unit=pl.col("quantity_unit").drop_nulls().first(),
+        _quantity_month=_pick("quantity", "month", "figure_as_published"),
+        quantity_ytd=_pick("quantity", "ytd", "figure_as_published"),
+        _value_month=_pick("value", "month", "amount_whole_units"),
+        value_ytd=_pick("value", "ytd", "amount_whole_units"),
+        yoy_ytd_pct_published=value_yoy,
+    )
+    return wide.select(
+        "release_id",
+        "published_on",
+        "currency",
+        pl.lit("preliminary").alias("product"),
+        "period",
+        "direction",
+        "commodity_code",
+        pl.lit(WORLD_CODE).alias("partner_code"),
+        pl.col("label").alias("commodity_name"),
+        "quantity_unit",
+        _period_figure("_quantity_month", "quantity_ytd").alias("quantity"),
+        "quantity_ytd",
+        _period_figure("_value_month", "value_ytd").alias("value"),
+        "value_ytd",
+        "yoy_ytd_pct_published",
+    )
+
+
+def _online_query_editions(online_query: pl.LazyFrame, partners: pl.LazyFrame) -> pl.LazyFrame:
+    """Online-query records as editions: single months, one currency per file, no cumulative figures."""
+    has_published_on = "published_on" in online_query.collect_schema().names()
+    records = attach_partner_codes_from_gacc(online_query, partners, source="online query export")
+    return records.select(
+        "release_id",
+        (pl.col("published_on") if has_published_on else pl.lit(None, dtype=pl.Date)).alias("published_on"),
+        "currency",
+        pl.lit("online_query").alias("product"),
+        "period",
+        "direction",
+        pl.col("hs_code").alias("commodity_code"),
+        "partner_code",
+        "commodity_name",
+        pl.col("quantity_1_unit").alias("quantity_unit"),
+        pl.col("quantity_1").alias("quantity"),
+        pl.lit(None, dtype=pl.Float64).alias("quantity_ytd"),
+        pl.col("amount_whole_units").alias("value"),
+        pl.lit(None, dtype=pl.Int64).alias("value_ytd"),
+        pl.lit(None, dtype=pl.Float64).alias("yoy_ytd_pct_published"),
+    )
+
+
+def build_fact_trade_flows(
+    stg: pl.LazyFrame,
+    online_query: pl.LazyFrame,
+    commodities: pl.LazyFrame,
+    partners: pl.LazyFrame,
+) -> pl.LazyFrame:
+    """FACT_TRADE_FLOWS from tables (5)/(6) (World, `commodities` codes) and online-query records.
+
+    Tables (5)/(6): direction from the table (export/import), commodity_code from the label, partner WLD,
+    quantity/value of the period (Jan-Feb: the cumulative) and cumulative, both editions joined as in
+    FACT_PARTNER_TRADE. Online query (STG_ONLINE_QUERY): commodity_code = the HS8 code, partner from the
+    GACC code (unknown: UnknownPartnerError), the value in the file's currency and the other null unless an
+    export in the other currency gives it, quantity = the first quantity, no cumulative figures.
+    """
+    editions = pl.concat(
+        [_major_commodity_editions(stg, commodities), _online_query_editions(online_query, partners)],
+        how="vertical",
+    )
+    measures = [
+        "commodity_name",
+        "quantity_unit",
+        "quantity",
+        "quantity_ytd",
+        "value",
+        "value_ytd",
+        "yoy_ytd_pct_published",
+    ]
+    # The product is part of the pairing key: editions of different products are never joined.
+    paired = _pair_editions(editions, ["product", *_FLOW_KEYS], measures)
+    out = _with_period(paired).with_columns(
+        # Quantities are the same in both editions; the USD edition's is taken where both exist.
+        commodity_name=pl.coalesce("commodity_name_usd", "commodity_name_cny"),
+        quantity_unit=pl.coalesce("quantity_unit_usd", "quantity_unit_cny"),
+        quantity=pl.coalesce("quantity_usd", "quantity_cny"),
+        quantity_ytd=pl.coalesce("quantity_ytd_usd", "quantity_ytd_cny"),
+        is_latest_vintage=_latest_vintage(_FLOW_KEYS),
+    )
+    return out.select(FACT_TRADE_FLOWS.column_names).sort(
+        "period", "direction", "commodity_code", "partner_code", "release_id"
+    )

@@ -1,0 +1,173 @@
+"""The trade-surplus fact: exports, imports and balance per period and partner, from the latest vintage.
+
+Every measure here is arithmetic on published figures of the latest vintage (FACT_PARTNER_TRADE rows with
+`is_latest_vintage`), so the revised cumulative values of later releases are the ones used:
+- balance = exports - imports (month and January-to-month, each currency on its own);
+- rolling 12 months = balance_ytd(this period) + balance_ytd(December a year earlier)
+  - balance_ytd(the period ending in the same month a year earlier); null when any of the three is missing.
+  A cumulative ends in a month, so the year-earlier cumulative is the one ending in the same month: for
+  '2020-01..02' that is '2019-01..02', or '2019-02' in the years GACC printed a February page;
+- y/y: `*_yoy_pct` is GACC's published y/y of that very value where published (table (1) months, any
+  Jan-Feb period), else derived from the same period a year earlier (full precision), else null. A period
+  that starts in January equals its cumulative, so a year earlier it compares with the cumulative ending in
+  the same month ('2020-01..02' with the January-February cumulative of the '2019-02' page);
+  `balance_yoy_change_*` uses the same year-earlier values;
+  `*_ytd_yoy_pct` the same for the cumulative value (published, else derived from the cumulative ending in
+  the same month a year earlier);
+- share of total balance = 100 * balance_usd / the World's balance_usd of the period (null if that is 0
+  or missing).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from transforms.partners import WORLD_CODE
+from transforms.periods import period_first_month, period_last_month, period_year, year_earlier_key
+from warehouse.tables import FACT_TRADE_SURPLUS
+
+_KEYS = ["period", "partner_code"]
+# Period measure → the cumulative measure it equals for a period that starts in January.
+_PERIOD_TO_YTD = {
+    "exports_usd": "exports_ytd_usd",
+    "imports_usd": "imports_ytd_usd",
+    "balance_usd": "balance_ytd_usd",
+    "balance_cny": "balance_ytd_cny",
+}
+
+
+def _flow(latest: pl.LazyFrame, direction: str, name: str) -> pl.LazyFrame:
+    """One direction's figures, named for the surplus fact ('exports_usd', 'exports_ytd_cny', ...)."""
+    return latest.filter(pl.col("direction") == direction).select(
+        *_KEYS,
+        pl.col("release_id").alias(f"_{name}_release_id"),
+        pl.col("value_usd").alias(f"{name}_usd"),
+        pl.col("value_cny").alias(f"{name}_cny"),
+        pl.col("value_ytd_usd").alias(f"{name}_ytd_usd"),
+        pl.col("value_ytd_cny").alias(f"{name}_ytd_cny"),
+        pl.col("yoy_pct_published_usd").alias(f"_{name}_yoy_published"),
+        pl.col("yoy_ytd_pct_published_usd").alias(f"_{name}_ytd_yoy_published"),
+    )
+
+
+def _pct_change(value: str, earlier: str) -> pl.Expr:
+    """Year-on-year % from two levels: null where the earlier level is missing or 0."""
+    return pl.when(pl.col(earlier) != 0).then((pl.col(value) - pl.col(earlier)) / pl.col(earlier) * 100)
+
+
+def build_fact_trade_surplus(fact_partner_trade: pl.LazyFrame) -> pl.LazyFrame:
+    """FACT_TRADE_SURPLUS from FACT_PARTNER_TRADE (latest vintage rows only; see the module doc).
+
+    | period      | balance_ytd_usd | rolling 12 months                                   |
+    |-------------|-----------------|-----------------------------------------------------|
+    | 2024-01..02 | 30              |                                                     |
+    | 2024-12     | 100             |                                                     |
+    | 2025-01..02 | 40              | 40 + 100 - 30 = 110                                 |
+    """
+    latest = fact_partner_trade.filter(pl.col("is_latest_vintage"))
+    flows = latest.filter(pl.col("direction").is_in(["export", "import"]))
+    base = flows.group_by(_KEYS).agg(
+        pl.col("period_start").first(), pl.col("months_covered").first(), pl.col("is_group").first()
+    )
+    wide = (
+        base.join(_flow(latest, "export", "exports"), on=_KEYS, how="left")
+        .join(_flow(latest, "import", "imports"), on=_KEYS, how="left")
+        .with_columns(
+            (pl.col(f"exports{s}") - pl.col(f"imports{s}")).alias(f"balance{s}")
+            for s in ("_usd", "_cny", "_ytd_usd", "_ytd_cny")
+        )
+        .with_columns(
+            # The exports row names the release; a partner with imports only takes the imports row's.
+            release_id=pl.coalesce("_exports_release_id", "_imports_release_id"),
+            _year=period_year("period"),
+            _last_month=period_last_month("period"),
+        )
+    )
+
+    # The same period a year earlier (same months): for the period values.
+    year_earlier = wide.select(
+        "partner_code",
+        pl.col("period").alias("_year_earlier"),
+        *(pl.col(c).alias(f"_ye_{c}") for c in ("exports_usd", "imports_usd", "balance_usd", "balance_cny")),
+    )
+    # The cumulative ending in a given month of a given year: for the year-to-date comparisons. Where both
+    # '2019-01..02' and '2019-02' were loaded, their cumulatives are the same figure; one is kept.
+    ytd = (
+        wide.select(
+            "partner_code",
+            "_year",
+            "_last_month",
+            "period",
+            "exports_ytd_usd",
+            "imports_ytd_usd",
+            "balance_ytd_usd",
+            "balance_ytd_cny",
+        )
+        .sort("period")
+        .unique(["partner_code", "_year", "_last_month"], keep="first", maintain_order=True)
+        .drop("period")
+    )
+    ytd_year_earlier = ytd.select(
+        "partner_code",
+        (pl.col("_year") + 1).alias("_year"),
+        "_last_month",
+        *(
+            pl.col(c).alias(f"_ye_{c}")
+            for c in ("exports_ytd_usd", "imports_ytd_usd", "balance_ytd_usd", "balance_ytd_cny")
+        ),
+    )
+    december_before = ytd.filter(pl.col("_last_month") == 12).select(
+        "partner_code",
+        (pl.col("_year") + 1).alias("_year"),
+        pl.col("balance_ytd_usd").alias("_dec_balance_ytd_usd"),
+        pl.col("balance_ytd_cny").alias("_dec_balance_ytd_cny"),
+    )
+    world = wide.filter(pl.col("partner_code") == WORLD_CODE).select(
+        "period", pl.col("balance_usd").alias("_world_balance_usd")
+    )
+
+    starts_january = period_first_month("period") == 1
+    out = (
+        wide.with_columns(_year_earlier=year_earlier_key("period"))
+        .join(year_earlier, on=["partner_code", "_year_earlier"], how="left")
+        .join(ytd_year_earlier, on=["partner_code", "_year", "_last_month"], how="left")
+        .join(december_before, on=["partner_code", "_year"], how="left")
+        .join(world, on="period", how="left")
+        .with_columns(
+            # A period that starts in January is its own cumulative, so a year earlier it compares with the
+            # cumulative ending in the same month: '2020-01..02' with '2019-02''s January-February value
+            # in the years GACC printed a February page.
+            pl.coalesce(f"_ye_{c}", pl.when(starts_january).then(pl.col(f"_ye_{ytd}"))).alias(f"_ye_{c}")
+            for c, ytd in _PERIOD_TO_YTD.items()
+        )
+        .with_columns(
+            *(
+                (
+                    pl.col(f"balance_ytd_{c}")
+                    + pl.col(f"_dec_balance_ytd_{c}")
+                    - pl.col(f"_ye_balance_ytd_{c}")
+                ).alias(f"balance_rolling_12m_{c}")
+                for c in ("usd", "cny")
+            ),
+            *(
+                (pl.col(f"balance_{c}") - pl.col(f"_ye_balance_{c}")).alias(f"balance_yoy_change_{c}")
+                for c in ("usd", "cny")
+            ),
+            *(
+                pl.coalesce(f"_{flow}_yoy_published", _pct_change(f"{flow}_usd", f"_ye_{flow}_usd")).alias(
+                    f"{flow}_yoy_pct"
+                )
+                for flow in ("exports", "imports")
+            ),
+            *(
+                pl.coalesce(
+                    f"_{flow}_ytd_yoy_published", _pct_change(f"{flow}_ytd_usd", f"_ye_{flow}_ytd_usd")
+                ).alias(f"{flow}_ytd_yoy_pct")
+                for flow in ("exports", "imports")
+            ),
+            share_of_total_balance_pct=pl.when(pl.col("_world_balance_usd") != 0).then(
+                pl.col("balance_usd") / pl.col("_world_balance_usd") * 100
+            ),
+        )
+    )
+    return out.select(FACT_TRADE_SURPLUS.column_names).sort("period_start", "period", "partner_code")
