@@ -1,0 +1,436 @@
+-- Generated from warehouse/tables.py by warehouse.dictionary.render_ddl(); do not edit.
+
+CREATE SCHEMA IF NOT EXISTS core;
+CREATE SCHEMA IF NOT EXISTS meta;
+CREATE SCHEMA IF NOT EXISTS bi;
+
+CREATE TABLE core.dim_partner (
+    partner_code VARCHAR NOT NULL,
+    gacc_code VARCHAR,
+    iso_alpha3 VARCHAR,
+    name_en VARCHAR NOT NULL,
+    name_zh VARCHAR,
+    continent VARCHAR,
+    is_group BOOLEAN NOT NULL,
+    PRIMARY KEY (partner_code)
+);
+COMMENT ON TABLE core.dim_partner IS 'Countries, regions and groups China trades with, from the reviewed reference data';
+COMMENT ON COLUMN core.dim_partner.partner_code IS 'Partner: ISO 3166 alpha-3 for countries, WLD for the world, a group code (EU, ASEAN, ...)';
+COMMENT ON COLUMN core.dim_partner.gacc_code IS 'GACC''s 3-digit country/region code (countries only)';
+COMMENT ON COLUMN core.dim_partner.iso_alpha3 IS 'ISO 3166-1 alpha-3 code (countries only)';
+COMMENT ON COLUMN core.dim_partner.name_en IS 'English name';
+COMMENT ON COLUMN core.dim_partner.name_zh IS 'Chinese name';
+COMMENT ON COLUMN core.dim_partner.continent IS 'Continent in GACC''s code list';
+COMMENT ON COLUMN core.dim_partner.is_group IS 'True for the world and for groups of countries';
+
+CREATE TABLE core.bridge_partner_group (
+    group_code VARCHAR NOT NULL,
+    member_code VARCHAR NOT NULL,
+    valid_from VARCHAR NOT NULL,
+    valid_to VARCHAR,
+    PRIMARY KEY (group_code, member_code, valid_from)
+);
+COMMENT ON TABLE core.bridge_partner_group IS 'Membership of countries in groups, valid from/to a month (EU without the UK from 2020-02)';
+COMMENT ON COLUMN core.bridge_partner_group.group_code IS 'Code of the group';
+COMMENT ON COLUMN core.bridge_partner_group.member_code IS 'Partner code of the member';
+COMMENT ON COLUMN core.bridge_partner_group.valid_from IS 'First month of membership (YYYY-MM)';
+COMMENT ON COLUMN core.bridge_partner_group.valid_to IS 'Last month of membership (YYYY-MM); null while still a member';
+
+CREATE TABLE core.dim_period (
+    period VARCHAR NOT NULL,
+    period_start DATE NOT NULL,
+    year BIGINT NOT NULL,
+    first_month BIGINT NOT NULL,
+    last_month BIGINT NOT NULL,
+    months_covered BIGINT NOT NULL,
+    is_combined BOOLEAN NOT NULL,
+    PRIMARY KEY (period)
+);
+COMMENT ON TABLE core.dim_period IS 'Reference periods: months, and the combined January-February period';
+COMMENT ON COLUMN core.dim_period.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN core.dim_period.period_start IS 'First day of the reference period';
+COMMENT ON COLUMN core.dim_period.year IS 'Calendar year of the reference period';
+COMMENT ON COLUMN core.dim_period.first_month IS 'First calendar month the period covers';
+COMMENT ON COLUMN core.dim_period.last_month IS 'Last calendar month the period covers';
+COMMENT ON COLUMN core.dim_period.months_covered IS 'Number of calendar months in the period';
+COMMENT ON COLUMN core.dim_period.is_combined IS 'True for the combined January-February period';
+
+CREATE TABLE core.dim_commodity (
+    commodity_code VARCHAR NOT NULL,
+    commodity_name VARCHAR,
+    direction VARCHAR,
+    hs_heading VARCHAR,
+    hs_chapter VARCHAR,
+    PRIMARY KEY (commodity_code)
+);
+COMMENT ON TABLE core.dim_commodity IS 'Commodities of the major-commodity tables and the online-query detail';
+COMMENT ON COLUMN core.dim_commodity.commodity_code IS 'Commodity: HS8, or the project''s code for a GACC commodity label';
+COMMENT ON COLUMN core.dim_commodity.commodity_name IS 'Commodity name as published';
+COMMENT ON COLUMN core.dim_commodity.direction IS 'Trade direction: exports by destination (FOB), imports by origin (CIF)';
+COMMENT ON COLUMN core.dim_commodity.hs_heading IS 'HS heading (4 digits) where one fits';
+COMMENT ON COLUMN core.dim_commodity.hs_chapter IS 'HS chapter (2 digits)';
+
+CREATE TABLE core.fact_partner_trade (
+    release_id VARCHAR NOT NULL,
+    product VARCHAR NOT NULL,
+    published_on DATE,
+    period VARCHAR NOT NULL,
+    period_start DATE NOT NULL,
+    months_covered BIGINT NOT NULL,
+    partner_code VARCHAR NOT NULL,
+    partner_label VARCHAR,
+    is_group BOOLEAN NOT NULL,
+    direction VARCHAR NOT NULL,
+    value_usd BIGINT,
+    value_cny BIGINT,
+    value_ytd_usd BIGINT,
+    value_ytd_cny BIGINT,
+    value_derived_usd BIGINT,
+    value_derived_cny BIGINT,
+    revision_residual_usd BIGINT,
+    revision_residual_cny BIGINT,
+    yoy_pct_published_usd DOUBLE,
+    yoy_pct_published_cny DOUBLE,
+    yoy_ytd_pct_published_usd DOUBLE,
+    yoy_ytd_pct_published_cny DOUBLE,
+    mom_pct_published_usd DOUBLE,
+    implied_cny_per_usd DOUBLE,
+    is_latest_vintage BOOLEAN NOT NULL,
+    PRIMARY KEY (release_id, period, partner_code, direction)
+);
+COMMENT ON TABLE core.fact_partner_trade IS 'Trade by partner from tables (1) (World) and (4), every release kept: both currencies as published';
+COMMENT ON COLUMN core.fact_partner_trade.release_id IS 'The release (vintage) a row comes from: product, reference period and publication date';
+COMMENT ON COLUMN core.fact_partner_trade.product IS 'GACC product: the preliminary release or the online query database';
+COMMENT ON COLUMN core.fact_partner_trade.published_on IS 'Publication date printed on the release (retrieval date where none)';
+COMMENT ON COLUMN core.fact_partner_trade.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN core.fact_partner_trade.period_start IS 'First day of the reference period';
+COMMENT ON COLUMN core.fact_partner_trade.months_covered IS 'Number of calendar months in the period';
+COMMENT ON COLUMN core.fact_partner_trade.partner_code IS 'Partner: ISO 3166 alpha-3 for countries, WLD for the world, a group code (EU, ASEAN, ...)';
+COMMENT ON COLUMN core.fact_partner_trade.partner_label IS 'Partner label as published';
+COMMENT ON COLUMN core.fact_partner_trade.is_group IS 'True for the world and for groups of countries';
+COMMENT ON COLUMN core.fact_partner_trade.direction IS 'Trade direction';
+COMMENT ON COLUMN core.fact_partner_trade.value_usd IS 'Trade value of the reference period (the month, or Jan-Feb), in whole US dollars as published (never converted) [US dollars]';
+COMMENT ON COLUMN core.fact_partner_trade.value_cny IS 'Trade value of the reference period (the month, or Jan-Feb), in whole yuan as published (never converted) [yuan]';
+COMMENT ON COLUMN core.fact_partner_trade.value_ytd_usd IS 'Trade value from January to the period''s last month, in whole US dollars as published (never converted) [US dollars]';
+COMMENT ON COLUMN core.fact_partner_trade.value_ytd_cny IS 'Trade value from January to the period''s last month, in whole yuan as published (never converted) [yuan]';
+COMMENT ON COLUMN core.fact_partner_trade.value_derived_usd IS 'Period value derived from this release''s January-to-month value minus the previous period''s [US dollars]';
+COMMENT ON COLUMN core.fact_partner_trade.value_derived_cny IS 'Period value derived from this release''s January-to-month value minus the previous period''s [yuan]';
+COMMENT ON COLUMN core.fact_partner_trade.revision_residual_usd IS 'Published period value minus the derived one: a revision signal [US dollars]';
+COMMENT ON COLUMN core.fact_partner_trade.revision_residual_cny IS 'Published period value minus the derived one: a revision signal [yuan]';
+COMMENT ON COLUMN core.fact_partner_trade.yoy_pct_published_usd IS 'Year-on-year % of the period value as GACC published it (USD edition) [percent]';
+COMMENT ON COLUMN core.fact_partner_trade.yoy_pct_published_cny IS 'Year-on-year % of the period value as GACC published it (CNY edition) [percent]';
+COMMENT ON COLUMN core.fact_partner_trade.yoy_ytd_pct_published_usd IS 'Year-on-year % of the January-to-month value as published (USD) [percent]';
+COMMENT ON COLUMN core.fact_partner_trade.yoy_ytd_pct_published_cny IS 'Year-on-year % of the January-to-month value as published (CNY) [percent]';
+COMMENT ON COLUMN core.fact_partner_trade.mom_pct_published_usd IS 'Month-on-month % as published (USD edition, table (1) only) [percent]';
+COMMENT ON COLUMN core.fact_partner_trade.implied_cny_per_usd IS 'CNY value divided by USD value of the same figure: a check, never used to convert [yuan per US dollar]';
+COMMENT ON COLUMN core.fact_partner_trade.is_latest_vintage IS 'True for the row of the newest release of its period; BI views show only these';
+
+CREATE TABLE core.fact_trade_flows (
+    release_id VARCHAR NOT NULL,
+    product VARCHAR NOT NULL,
+    published_on DATE,
+    period VARCHAR NOT NULL,
+    period_start DATE NOT NULL,
+    months_covered BIGINT NOT NULL,
+    direction VARCHAR NOT NULL,
+    commodity_code VARCHAR NOT NULL,
+    commodity_name VARCHAR,
+    partner_code VARCHAR NOT NULL,
+    quantity_unit VARCHAR,
+    quantity DOUBLE,
+    quantity_ytd DOUBLE,
+    value_usd BIGINT,
+    value_cny BIGINT,
+    value_ytd_usd BIGINT,
+    value_ytd_cny BIGINT,
+    yoy_ytd_pct_published_usd DOUBLE,
+    yoy_ytd_pct_published_cny DOUBLE,
+    is_latest_vintage BOOLEAN NOT NULL,
+    PRIMARY KEY (release_id, period, direction, commodity_code, partner_code)
+);
+COMMENT ON TABLE core.fact_trade_flows IS 'Trade by commodity (tables (5)/(6), World) and by commodity x partner (online-query detail)';
+COMMENT ON COLUMN core.fact_trade_flows.release_id IS 'The release (vintage) a row comes from: product, reference period and publication date';
+COMMENT ON COLUMN core.fact_trade_flows.product IS 'GACC product: the preliminary release or the online query database';
+COMMENT ON COLUMN core.fact_trade_flows.published_on IS 'Publication date printed on the release (retrieval date where none)';
+COMMENT ON COLUMN core.fact_trade_flows.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN core.fact_trade_flows.period_start IS 'First day of the reference period';
+COMMENT ON COLUMN core.fact_trade_flows.months_covered IS 'Number of calendar months in the period';
+COMMENT ON COLUMN core.fact_trade_flows.direction IS 'Trade direction: exports by destination (FOB), imports by origin (CIF)';
+COMMENT ON COLUMN core.fact_trade_flows.commodity_code IS 'Commodity: HS8, or the project''s code for a GACC commodity label';
+COMMENT ON COLUMN core.fact_trade_flows.commodity_name IS 'Commodity name as published';
+COMMENT ON COLUMN core.fact_trade_flows.partner_code IS 'Partner: ISO 3166 alpha-3 for countries, WLD for the world, a group code (EU, ASEAN, ...)';
+COMMENT ON COLUMN core.fact_trade_flows.quantity_unit IS 'Quantity unit as published (tables (5)/(6), online query)';
+COMMENT ON COLUMN core.fact_trade_flows.quantity IS 'Quantity of the reference period, in quantity_unit';
+COMMENT ON COLUMN core.fact_trade_flows.quantity_ytd IS 'Quantity from January to the period''s last month, in quantity_unit';
+COMMENT ON COLUMN core.fact_trade_flows.value_usd IS 'Trade value of the reference period (the month, or Jan-Feb), in whole US dollars as published (never converted) [US dollars]';
+COMMENT ON COLUMN core.fact_trade_flows.value_cny IS 'Trade value of the reference period (the month, or Jan-Feb), in whole yuan as published (never converted) [yuan]';
+COMMENT ON COLUMN core.fact_trade_flows.value_ytd_usd IS 'Trade value from January to the period''s last month, in whole US dollars as published (never converted) [US dollars]';
+COMMENT ON COLUMN core.fact_trade_flows.value_ytd_cny IS 'Trade value from January to the period''s last month, in whole yuan as published (never converted) [yuan]';
+COMMENT ON COLUMN core.fact_trade_flows.yoy_ytd_pct_published_usd IS 'Year-on-year % of the January-to-month value as published (USD) [percent]';
+COMMENT ON COLUMN core.fact_trade_flows.yoy_ytd_pct_published_cny IS 'Year-on-year % of the January-to-month value as published (CNY) [percent]';
+COMMENT ON COLUMN core.fact_trade_flows.is_latest_vintage IS 'True for the row of the newest release of its period; BI views show only these';
+
+CREATE TABLE core.fact_trade_surplus (
+    period VARCHAR NOT NULL,
+    period_start DATE NOT NULL,
+    months_covered BIGINT NOT NULL,
+    partner_code VARCHAR NOT NULL,
+    is_group BOOLEAN NOT NULL,
+    release_id VARCHAR NOT NULL,
+    exports_usd BIGINT,
+    imports_usd BIGINT,
+    balance_usd BIGINT,
+    exports_cny BIGINT,
+    imports_cny BIGINT,
+    balance_cny BIGINT,
+    exports_ytd_usd BIGINT,
+    imports_ytd_usd BIGINT,
+    balance_ytd_usd BIGINT,
+    exports_ytd_cny BIGINT,
+    imports_ytd_cny BIGINT,
+    balance_ytd_cny BIGINT,
+    balance_rolling_12m_usd BIGINT,
+    balance_rolling_12m_cny BIGINT,
+    balance_yoy_change_usd BIGINT,
+    balance_yoy_change_cny BIGINT,
+    exports_yoy_pct DOUBLE,
+    imports_yoy_pct DOUBLE,
+    exports_ytd_yoy_pct DOUBLE,
+    imports_ytd_yoy_pct DOUBLE,
+    share_of_total_balance_pct DOUBLE,
+    PRIMARY KEY (period, partner_code)
+);
+COMMENT ON TABLE core.fact_trade_surplus IS 'Exports, imports and balance per period and partner (countries, groups, World), latest vintage';
+COMMENT ON COLUMN core.fact_trade_surplus.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN core.fact_trade_surplus.period_start IS 'First day of the reference period';
+COMMENT ON COLUMN core.fact_trade_surplus.months_covered IS 'Number of calendar months in the period';
+COMMENT ON COLUMN core.fact_trade_surplus.partner_code IS 'Partner: ISO 3166 alpha-3 for countries, WLD for the world, a group code (EU, ASEAN, ...)';
+COMMENT ON COLUMN core.fact_trade_surplus.is_group IS 'True for the world and for groups of countries';
+COMMENT ON COLUMN core.fact_trade_surplus.release_id IS 'The release the period''s figures come from (its latest vintage)';
+COMMENT ON COLUMN core.fact_trade_surplus.exports_usd IS 'Exports of the reference period, in whole US dollars as published (never converted) [US dollars]';
+COMMENT ON COLUMN core.fact_trade_surplus.imports_usd IS 'Imports of the reference period, in whole US dollars as published (never converted) [US dollars]';
+COMMENT ON COLUMN core.fact_trade_surplus.balance_usd IS 'Trade balance of the reference period: exports minus imports, in whole US dollars [US dollars]';
+COMMENT ON COLUMN core.fact_trade_surplus.exports_cny IS 'Exports of the reference period, in whole yuan as published (never converted) [yuan]';
+COMMENT ON COLUMN core.fact_trade_surplus.imports_cny IS 'Imports of the reference period, in whole yuan as published (never converted) [yuan]';
+COMMENT ON COLUMN core.fact_trade_surplus.balance_cny IS 'Trade balance of the reference period: exports minus imports, in whole yuan [yuan]';
+COMMENT ON COLUMN core.fact_trade_surplus.exports_ytd_usd IS 'Exports from January to the period''s last month, in whole US dollars as published (never converted) [US dollars]';
+COMMENT ON COLUMN core.fact_trade_surplus.imports_ytd_usd IS 'Imports from January to the period''s last month, in whole US dollars as published (never converted) [US dollars]';
+COMMENT ON COLUMN core.fact_trade_surplus.balance_ytd_usd IS 'Trade balance from January to the period''s last month: exports minus imports, in whole US dollars [US dollars]';
+COMMENT ON COLUMN core.fact_trade_surplus.exports_ytd_cny IS 'Exports from January to the period''s last month, in whole yuan as published (never converted) [yuan]';
+COMMENT ON COLUMN core.fact_trade_surplus.imports_ytd_cny IS 'Imports from January to the period''s last month, in whole yuan as published (never converted) [yuan]';
+COMMENT ON COLUMN core.fact_trade_surplus.balance_ytd_cny IS 'Trade balance from January to the period''s last month: exports minus imports, in whole yuan [yuan]';
+COMMENT ON COLUMN core.fact_trade_surplus.balance_rolling_12m_usd IS 'Trade balance over the 12 months ending with the period: exports minus imports, in whole US dollars [US dollars]';
+COMMENT ON COLUMN core.fact_trade_surplus.balance_rolling_12m_cny IS 'Trade balance over the 12 months ending with the period: exports minus imports, in whole yuan [yuan]';
+COMMENT ON COLUMN core.fact_trade_surplus.balance_yoy_change_usd IS 'Change in the period''s balance from the same period a year earlier: exports minus imports, in whole US dollars [US dollars]';
+COMMENT ON COLUMN core.fact_trade_surplus.balance_yoy_change_cny IS 'Change in the period''s balance from the same period a year earlier: exports minus imports, in whole yuan [yuan]';
+COMMENT ON COLUMN core.fact_trade_surplus.exports_yoy_pct IS 'Year-on-year % of exports_usd: GACC''s figure where published for this value, else derived [percent]';
+COMMENT ON COLUMN core.fact_trade_surplus.imports_yoy_pct IS 'Year-on-year % of imports_usd: GACC''s figure where published for this value, else derived [percent]';
+COMMENT ON COLUMN core.fact_trade_surplus.exports_ytd_yoy_pct IS 'Year-on-year % of exports_ytd_usd: published, else derived [percent]';
+COMMENT ON COLUMN core.fact_trade_surplus.imports_ytd_yoy_pct IS 'Year-on-year % of imports_ytd_usd: published, else derived [percent]';
+COMMENT ON COLUMN core.fact_trade_surplus.share_of_total_balance_pct IS 'The partner''s balance as a % of China''s total balance for the period [percent]';
+
+CREATE TABLE meta.releases (
+    release_id VARCHAR NOT NULL,
+    product VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    published_on DATE,
+    retrieved_at TIMESTAMPTZ,
+    file_count BIGINT,
+    is_latest_vintage BOOLEAN NOT NULL,
+    status VARCHAR NOT NULL,
+    PRIMARY KEY (release_id)
+);
+COMMENT ON TABLE meta.releases IS 'One row per release (product x period x publication date) in the warehouse';
+COMMENT ON COLUMN meta.releases.release_id IS 'The release (vintage) a row comes from: product, reference period and publication date';
+COMMENT ON COLUMN meta.releases.product IS 'GACC product: the preliminary release or the online query database';
+COMMENT ON COLUMN meta.releases.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN meta.releases.published_on IS 'Publication date printed on the release (retrieval date where none)';
+COMMENT ON COLUMN meta.releases.retrieved_at IS 'When the raw file was fetched or dropped (UTC)';
+COMMENT ON COLUMN meta.releases.file_count IS 'Number of raw files';
+COMMENT ON COLUMN meta.releases.is_latest_vintage IS 'True for the row of the newest release of its period; BI views show only these';
+COMMENT ON COLUMN meta.releases.status IS 'Outcome';
+
+CREATE TABLE meta.release_files (
+    release_id VARCHAR NOT NULL,
+    source_sha256 VARCHAR NOT NULL,
+    source_uri VARCHAR NOT NULL,
+    table_id VARCHAR,
+    currency VARCHAR,
+    retrieved_at TIMESTAMPTZ,
+    parser_version VARCHAR NOT NULL,
+    PRIMARY KEY (release_id, source_sha256)
+);
+COMMENT ON TABLE meta.release_files IS 'The raw files behind each release: source URL or path, checksum, parser version';
+COMMENT ON COLUMN meta.release_files.release_id IS 'The release (vintage) a row comes from: product, reference period and publication date';
+COMMENT ON COLUMN meta.release_files.source_sha256 IS 'SHA-256 of the raw file the row was parsed from';
+COMMENT ON COLUMN meta.release_files.source_uri IS 'URL or path the raw file came from';
+COMMENT ON COLUMN meta.release_files.table_id IS 'Which preliminary table, identified by its description';
+COMMENT ON COLUMN meta.release_files.currency IS 'Currency edition of the table';
+COMMENT ON COLUMN meta.release_files.retrieved_at IS 'When the raw file was fetched or dropped (UTC)';
+COMMENT ON COLUMN meta.release_files.parser_version IS 'Version of the parser that read the raw file';
+
+CREATE TABLE meta.runs (
+    run_id VARCHAR NOT NULL,
+    flow_run_id VARCHAR,
+    started_at TIMESTAMPTZ NOT NULL,
+    finished_at TIMESTAMPTZ,
+    status VARCHAR NOT NULL,
+    source VARCHAR,
+    code_version VARCHAR,
+    input_fingerprint VARCHAR,
+    message VARCHAR,
+    PRIMARY KEY (run_id)
+);
+COMMENT ON TABLE meta.runs IS 'One row per pipeline run that published the warehouse';
+COMMENT ON COLUMN meta.runs.run_id IS 'Identifier of the pipeline run';
+COMMENT ON COLUMN meta.runs.flow_run_id IS 'Prefect flow-run id';
+COMMENT ON COLUMN meta.runs.started_at IS 'When the run started (UTC)';
+COMMENT ON COLUMN meta.runs.finished_at IS 'When the run finished (UTC)';
+COMMENT ON COLUMN meta.runs.status IS 'Outcome';
+COMMENT ON COLUMN meta.runs.source IS 'Where the files came from: gacc, landing or demo';
+COMMENT ON COLUMN meta.runs.code_version IS 'Version of this project that ran';
+COMMENT ON COLUMN meta.runs.input_fingerprint IS 'SHA-256 over the staged files and the code version a warehouse was built from';
+COMMENT ON COLUMN meta.runs.message IS 'Human-readable summary';
+
+CREATE TABLE meta.validation_results (
+    run_id VARCHAR NOT NULL,
+    release_id VARCHAR,
+    batch_id VARCHAR NOT NULL,
+    suite_name VARCHAR NOT NULL,
+    object_name VARCHAR NOT NULL,
+    expectation_type VARCHAR NOT NULL,
+    rule VARCHAR NOT NULL,
+    severity VARCHAR NOT NULL,
+    success BOOLEAN NOT NULL,
+    observed_value VARCHAR,
+    unexpected_count BIGINT,
+    unexpected_examples VARCHAR,
+    validated_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (run_id, suite_name, rule, batch_id)
+);
+COMMENT ON TABLE meta.validation_results IS 'Every expectation result of every gate run: suite, rule, severity, outcome and offending rows';
+COMMENT ON COLUMN meta.validation_results.run_id IS 'Identifier of the pipeline run';
+COMMENT ON COLUMN meta.validation_results.release_id IS 'The release validated, where one release is';
+COMMENT ON COLUMN meta.validation_results.batch_id IS 'The batch validated: ''period=<period>'' for per-period batches, ''all'' for whole-table rules';
+COMMENT ON COLUMN meta.validation_results.suite_name IS 'Great Expectations suite the expectation belongs to';
+COMMENT ON COLUMN meta.validation_results.object_name IS 'Table validated (schema.name)';
+COMMENT ON COLUMN meta.validation_results.expectation_type IS 'Great Expectations expectation type';
+COMMENT ON COLUMN meta.validation_results.rule IS 'The rule checked: a contract constraint or a named business rule';
+COMMENT ON COLUMN meta.validation_results.severity IS 'critical stops the publish; warning is recorded and reported';
+COMMENT ON COLUMN meta.validation_results.success IS 'True if the expectation held';
+COMMENT ON COLUMN meta.validation_results.observed_value IS 'What was observed, as JSON';
+COMMENT ON COLUMN meta.validation_results.unexpected_count IS 'Number of rows that broke the expectation';
+COMMENT ON COLUMN meta.validation_results.unexpected_examples IS 'Up to a few offending rows, as JSON';
+COMMENT ON COLUMN meta.validation_results.validated_at IS 'When the validation ran (UTC)';
+
+CREATE TABLE meta.data_dictionary (
+    object_schema VARCHAR NOT NULL,
+    object_name VARCHAR NOT NULL,
+    object_kind VARCHAR NOT NULL,
+    object_description VARCHAR NOT NULL,
+    column_name VARCHAR NOT NULL,
+    ordinal_position BIGINT NOT NULL,
+    data_type VARCHAR NOT NULL,
+    unit VARCHAR,
+    column_description VARCHAR NOT NULL,
+    is_primary_key BOOLEAN NOT NULL,
+    is_nullable BOOLEAN NOT NULL,
+    PRIMARY KEY (object_schema, object_name, column_name)
+);
+COMMENT ON TABLE meta.data_dictionary IS 'Every column of every table and view in the warehouse, rendered from the table contracts';
+COMMENT ON COLUMN meta.data_dictionary.object_schema IS 'Schema of the table or view';
+COMMENT ON COLUMN meta.data_dictionary.object_name IS 'Name of the table or view';
+COMMENT ON COLUMN meta.data_dictionary.object_kind IS 'table or view';
+COMMENT ON COLUMN meta.data_dictionary.object_description IS 'What the table or view holds';
+COMMENT ON COLUMN meta.data_dictionary.column_name IS 'Column name';
+COMMENT ON COLUMN meta.data_dictionary.ordinal_position IS 'Position of the column, from 1';
+COMMENT ON COLUMN meta.data_dictionary.data_type IS 'DuckDB type of the column';
+COMMENT ON COLUMN meta.data_dictionary.unit IS 'Unit of the column''s values';
+COMMENT ON COLUMN meta.data_dictionary.column_description IS 'What the column holds';
+COMMENT ON COLUMN meta.data_dictionary.is_primary_key IS 'True if the column is part of the primary key';
+COMMENT ON COLUMN meta.data_dictionary.is_nullable IS 'True if the column may hold nulls';
+
+CREATE VIEW bi.monthly_trade AS
+SELECT period, period_start, months_covered, exports_usd, imports_usd, balance_usd,
+       exports_cny, imports_cny, balance_cny, exports_yoy_pct, imports_yoy_pct
+FROM core.fact_trade_surplus
+WHERE partner_code = 'WLD'
+ORDER BY period_start;
+COMMENT ON VIEW bi.monthly_trade IS 'China''s total trade per period (latest vintage): values in whole US dollars and yuan';
+COMMENT ON COLUMN bi.monthly_trade.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN bi.monthly_trade.period_start IS 'First day of the reference period';
+COMMENT ON COLUMN bi.monthly_trade.months_covered IS 'Number of calendar months in the period';
+COMMENT ON COLUMN bi.monthly_trade.exports_usd IS 'Exports of the reference period, in whole US dollars as published (never converted) [US dollars]';
+COMMENT ON COLUMN bi.monthly_trade.imports_usd IS 'Imports of the reference period, in whole US dollars as published (never converted) [US dollars]';
+COMMENT ON COLUMN bi.monthly_trade.balance_usd IS 'Trade balance of the reference period: exports minus imports, in whole US dollars [US dollars]';
+COMMENT ON COLUMN bi.monthly_trade.exports_cny IS 'Exports of the reference period, in whole yuan as published (never converted) [yuan]';
+COMMENT ON COLUMN bi.monthly_trade.imports_cny IS 'Imports of the reference period, in whole yuan as published (never converted) [yuan]';
+COMMENT ON COLUMN bi.monthly_trade.balance_cny IS 'Trade balance of the reference period: exports minus imports, in whole yuan [yuan]';
+COMMENT ON COLUMN bi.monthly_trade.exports_yoy_pct IS 'Year-on-year % of exports_usd: GACC''s figure where published for this value, else derived [percent]';
+COMMENT ON COLUMN bi.monthly_trade.imports_yoy_pct IS 'Year-on-year % of imports_usd: GACC''s figure where published for this value, else derived [percent]';
+
+CREATE VIEW bi.partner_trade AS
+SELECT s.period, s.partner_code, p.name_en AS partner_name, s.is_group,
+       s.exports_usd, s.imports_usd, s.balance_usd, s.exports_cny, s.imports_cny, s.balance_cny,
+       s.exports_yoy_pct, s.imports_yoy_pct
+FROM core.fact_trade_surplus AS s
+JOIN core.dim_partner AS p USING (partner_code)
+ORDER BY s.period_start, s.partner_code;
+COMMENT ON VIEW bi.partner_trade IS 'Trade per period and partner (countries, groups flagged, World = WLD), latest vintage';
+COMMENT ON COLUMN bi.partner_trade.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN bi.partner_trade.partner_code IS 'Partner: ISO 3166 alpha-3 for countries, WLD for the world, a group code (EU, ASEAN, ...)';
+COMMENT ON COLUMN bi.partner_trade.partner_name IS 'Partner name in English';
+COMMENT ON COLUMN bi.partner_trade.is_group IS 'True for the world and for groups of countries';
+COMMENT ON COLUMN bi.partner_trade.exports_usd IS 'Exports of the reference period, in whole US dollars as published (never converted) [US dollars]';
+COMMENT ON COLUMN bi.partner_trade.imports_usd IS 'Imports of the reference period, in whole US dollars as published (never converted) [US dollars]';
+COMMENT ON COLUMN bi.partner_trade.balance_usd IS 'Trade balance of the reference period: exports minus imports, in whole US dollars [US dollars]';
+COMMENT ON COLUMN bi.partner_trade.exports_cny IS 'Exports of the reference period, in whole yuan as published (never converted) [yuan]';
+COMMENT ON COLUMN bi.partner_trade.imports_cny IS 'Imports of the reference period, in whole yuan as published (never converted) [yuan]';
+COMMENT ON COLUMN bi.partner_trade.balance_cny IS 'Trade balance of the reference period: exports minus imports, in whole yuan [yuan]';
+COMMENT ON COLUMN bi.partner_trade.exports_yoy_pct IS 'Year-on-year % of exports_usd: GACC''s figure where published for this value, else derived [percent]';
+COMMENT ON COLUMN bi.partner_trade.imports_yoy_pct IS 'Year-on-year % of imports_usd: GACC''s figure where published for this value, else derived [percent]';
+
+CREATE VIEW bi.trade_surplus AS
+SELECT period, partner_code, balance_usd, balance_ytd_usd, balance_rolling_12m_usd, share_of_total_balance_pct
+FROM core.fact_trade_surplus
+ORDER BY period_start, partner_code;
+COMMENT ON VIEW bi.trade_surplus IS 'Trade balance per period and partner: the period, year to date, rolling 12 months, share of total';
+COMMENT ON COLUMN bi.trade_surplus.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN bi.trade_surplus.partner_code IS 'Partner: ISO 3166 alpha-3 for countries, WLD for the world, a group code (EU, ASEAN, ...)';
+COMMENT ON COLUMN bi.trade_surplus.balance_usd IS 'Trade balance of the reference period: exports minus imports, in whole US dollars [US dollars]';
+COMMENT ON COLUMN bi.trade_surplus.balance_ytd_usd IS 'Trade balance from January to the period''s last month: exports minus imports, in whole US dollars [US dollars]';
+COMMENT ON COLUMN bi.trade_surplus.balance_rolling_12m_usd IS 'Trade balance over the 12 months ending with the period: exports minus imports, in whole US dollars [US dollars]';
+COMMENT ON COLUMN bi.trade_surplus.share_of_total_balance_pct IS 'The partner''s balance as a % of China''s total balance for the period [percent]';
+
+CREATE VIEW bi.commodity_trade AS
+SELECT period, commodity_code AS hs_code, commodity_name, partner_code, direction,
+       value_usd, value_cny, quantity, quantity_unit
+FROM core.fact_trade_flows
+WHERE is_latest_vintage
+ORDER BY period_start, hs_code, partner_code, direction;
+COMMENT ON VIEW bi.commodity_trade IS 'Trade per period, commodity, partner and direction (tables (5)/(6) and online-query detail)';
+COMMENT ON COLUMN bi.commodity_trade.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN bi.commodity_trade.hs_code IS 'Commodity code as published: HS8, or the project''s code for a GACC commodity label';
+COMMENT ON COLUMN bi.commodity_trade.commodity_name IS 'Commodity name as published';
+COMMENT ON COLUMN bi.commodity_trade.partner_code IS 'Partner: ISO 3166 alpha-3 for countries, WLD for the world, a group code (EU, ASEAN, ...)';
+COMMENT ON COLUMN bi.commodity_trade.direction IS 'Trade direction: exports by destination (FOB), imports by origin (CIF)';
+COMMENT ON COLUMN bi.commodity_trade.value_usd IS 'Trade value of the reference period (the month, or Jan-Feb), in whole US dollars as published (never converted) [US dollars]';
+COMMENT ON COLUMN bi.commodity_trade.value_cny IS 'Trade value of the reference period (the month, or Jan-Feb), in whole yuan as published (never converted) [yuan]';
+COMMENT ON COLUMN bi.commodity_trade.quantity IS 'Quantity of the reference period, in quantity_unit';
+COMMENT ON COLUMN bi.commodity_trade.quantity_unit IS 'Quantity unit as published (tables (5)/(6), online query)';
+
+CREATE VIEW bi.annual_trade AS
+SELECT year(period_start) AS year, partner_code,
+       exports_ytd_usd AS exports_usd, imports_ytd_usd AS imports_usd, balance_ytd_usd AS balance_usd,
+       exports_ytd_yoy_pct AS exports_yoy_pct, imports_ytd_yoy_pct AS imports_yoy_pct
+FROM core.fact_trade_surplus
+WHERE period LIKE '%-12'
+ORDER BY year, partner_code;
+COMMENT ON VIEW bi.annual_trade IS 'Trade per calendar year and partner, from the January-December values of the latest vintage';
+COMMENT ON COLUMN bi.annual_trade.year IS 'Calendar year of the reference period';
+COMMENT ON COLUMN bi.annual_trade.partner_code IS 'Partner: ISO 3166 alpha-3 for countries, WLD for the world, a group code (EU, ASEAN, ...)';
+COMMENT ON COLUMN bi.annual_trade.exports_usd IS 'Exports of the reference period, in whole US dollars as published (never converted) [US dollars]';
+COMMENT ON COLUMN bi.annual_trade.imports_usd IS 'Imports of the reference period, in whole US dollars as published (never converted) [US dollars]';
+COMMENT ON COLUMN bi.annual_trade.balance_usd IS 'Trade balance of the reference period: exports minus imports, in whole US dollars [US dollars]';
+COMMENT ON COLUMN bi.annual_trade.exports_yoy_pct IS 'Year-on-year % of exports_usd: GACC''s figure where published for this value, else derived [percent]';
+COMMENT ON COLUMN bi.annual_trade.imports_yoy_pct IS 'Year-on-year % of imports_usd: GACC''s figure where published for this value, else derived [percent]';

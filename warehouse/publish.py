@@ -1,0 +1,391 @@
+"""Build the DuckDB warehouse beside the published file, check it, and swap it in atomically.
+
+Why it works this way (see the shared stack notes on DuckDB 2.0):
+- a process that holds a DuckDB file read-write locks out every other process, readers included, so
+  the file readers use is never opened for writing: a new file is built beside it and `os.replace`d
+  over it (same directory, so the rename is atomic). A reader that holds the old file keeps seeing
+  the old contents until it reconnects; new connections see the new file;
+- DuckDB 2.0 writes storage version 69 by default, which 1.x clients (and the BI drivers that lag
+  behind) refuse, so the new file is attached with `STORAGE_VERSION 'v1.5.0'`;
+- a `<target>.wal` left by a crashed writer would make the swapped-in file unopenable ("WAL does not
+  match database file"), so it is removed just before the swap;
+- within one process, DuckDB's Python client reuses the open database of a path: a `connect()` made
+  while another connection to the target is still open sees the old file. Close every connection of
+  the process to see a new publish (other processes are not affected).
+
+Steps, each announced to `fault(step)` before it runs, so tests can make any of them fail:
+"build", "load:<schema.table>" (one per table), "views", "check", "checkpoint", "parquet" (only with
+`parquet_dir`) and "swap". Any failure removes what was built and leaves the target, its `.wal` and
+the Parquet files as they were.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from warehouse.contracts import TableContract
+from warehouse.dictionary import data_dictionary_frame, schemas_of
+from warehouse.tables import BI_VIEWS, META_DATA_DICTIONARY, WAREHOUSE_TABLES
+
+# The storage format of DuckDB 1.5: 1.5.x clients read it, while 2.0's default (version 69) they refuse.
+STORAGE_VERSION = "v1.5.0"
+WAREHOUSE_SCHEMAS = ("core", "meta", "bi")
+_BUILD_CATALOG = "building"
+_INCOMING = "_incoming_frame"
+# information_schema spells some types differently from the DDL the contracts render.
+_TYPE_ALIASES = {"TIMESTAMPTZ": "TIMESTAMP WITH TIME ZONE"}
+
+
+class PublishError(RuntimeError):
+    """The new warehouse failed a check; nothing was published."""
+
+
+class DuplicateKeyError(PublishError):
+    """Two rows of a frame share a primary key: names the table and the key."""
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    path: Path
+    row_counts: Mapping[str, int]  # qualified name -> rows, for every table and view published
+    elapsed_seconds: float
+    storage_version: str = STORAGE_VERSION
+    parquet_files: tuple[Path, ...] = field(default=())
+
+
+def publish_warehouse(
+    target: Path,
+    tables: Mapping[TableContract, pl.DataFrame],
+    *,
+    parquet_dir: Path | None = None,
+    fault: Callable[[str], None] | None = None,
+) -> PublishResult:
+    """Publish `tables` (every warehouse table but `meta.data_dictionary`, which is filled here) to `target`.
+
+    The target is only ever replaced whole: on any exception the building file (and any Parquet
+    temporary) is removed, the target is untouched, and the exception propagates.
+    """
+    started = time.perf_counter()
+    announce = fault or _no_fault
+    target = Path(target)
+    parquet_path = None if parquet_dir is None else Path(parquet_dir)
+    frames = _frames_in_load_order(tables)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    token = uuid.uuid4().hex
+    building = target.with_name(f"{target.name}.building-{token}")
+    parquet_temps: dict[Path, Path] = {}  # final path -> temporary beside it
+    try:
+        row_counts = _build(building, frames, announce)
+        if parquet_path is not None:
+            # Exported before the swap, from the closed, checked file that is about to become the
+            # target (same bytes), and renamed into place only after the swap: a failed export then
+            # leaves the published warehouse and the old Parquet files as they were.
+            announce("parquet")
+            _export_parquet(building, parquet_path, token, parquet_temps)
+        announce("swap")
+        Path(f"{target}.wal").unlink(missing_ok=True)
+        building.replace(target)  # os.replace: atomic within one directory
+    except BaseException:
+        for leftover in (building, Path(f"{building}.wal"), *parquet_temps.values()):
+            leftover.unlink(missing_ok=True)
+        raise
+    _fsync_directory(target.parent)
+    for final, temporary in parquet_temps.items():
+        temporary.replace(final)
+    if parquet_path is not None:
+        _fsync_directory(parquet_path)
+    return PublishResult(
+        path=target,
+        row_counts=row_counts,
+        elapsed_seconds=time.perf_counter() - started,
+        parquet_files=tuple(parquet_temps),
+    )
+
+
+def _no_fault(step: str) -> None:
+    return None
+
+
+def _frames_in_load_order(
+    tables: Mapping[TableContract, pl.DataFrame],
+) -> list[tuple[TableContract, pl.DataFrame]]:
+    """The frames in declaration order, the data dictionary added; unknown or missing tables refused."""
+    declared = set(WAREHOUSE_TABLES)
+    unknown = sorted(c.qualified_name for c in tables if c not in declared)
+    if unknown:
+        raise PublishError(f"not warehouse tables (only WAREHOUSE_TABLES are published): {unknown}")
+    if META_DATA_DICTIONARY in tables:
+        raise PublishError(f"{META_DATA_DICTIONARY.qualified_name} is rendered from the contracts, not given")
+    missing = [
+        c.qualified_name for c in WAREHOUSE_TABLES if c not in tables and c is not META_DATA_DICTIONARY
+    ]
+    if missing:
+        raise PublishError(f"no frame given for {missing}: every warehouse table is published whole")
+    return [
+        (c, data_dictionary_frame() if c is META_DATA_DICTIONARY else tables[c]) for c in WAREHOUSE_TABLES
+    ]
+
+
+def _build(
+    building: Path, frames: Sequence[tuple[TableContract, pl.DataFrame]], announce: Callable[[str], None]
+) -> dict[str, int]:
+    """Create, load, check and checkpoint the new file; it is closed (and has no .wal) on return."""
+    con = duckdb.connect()  # in memory: the file is attached, so its storage version can be chosen
+    try:
+        announce("build")
+        con.execute(
+            f"ATTACH {_literal(str(building))} AS {_BUILD_CATALOG} (STORAGE_VERSION '{STORAGE_VERSION}')"
+        )
+        con.execute(f"USE {_BUILD_CATALOG}")  # the contracts' DDL and view SQL name schema.table only
+        for schema in schemas_of([*WAREHOUSE_TABLES, *BI_VIEWS]):
+            con.execute(f"CREATE SCHEMA {schema}")
+        for contract in WAREHOUSE_TABLES:
+            con.execute(contract.create_sql())
+
+        for contract, frame in frames:
+            announce(f"load:{contract.qualified_name}")
+            _load(con, contract, frame)
+
+        announce("views")
+        for view in BI_VIEWS:
+            con.execute(view.create_sql())
+
+        announce("check")
+        drift = _drift(con, _BUILD_CATALOG, (*WAREHOUSE_TABLES, *BI_VIEWS))
+        if drift:
+            raise PublishError("the new warehouse differs from its contracts:\n  " + "\n  ".join(drift))
+        row_counts = {c.qualified_name: _count(con, c.qualified_name) for c in WAREHOUSE_TABLES}
+        for view in BI_VIEWS:
+            row_counts[view.qualified_name] = _check_view(con, view)
+
+        announce("checkpoint")
+        con.execute(f"CHECKPOINT {_BUILD_CATALOG}")
+        con.execute("USE memory")
+        con.execute(f"DETACH {_BUILD_CATALOG}")
+    finally:
+        con.close()
+    return row_counts
+
+
+def _load(con: duckdb.DuckDBPyConnection, contract: TableContract, frame: pl.DataFrame) -> None:
+    arrow = contract.conform(frame).to_arrow().cast(contract.arrow_schema())
+    columns = ", ".join(contract.column_names)
+    con.register(_INCOMING, arrow)
+    try:
+        con.execute(f"INSERT INTO {contract.qualified_name} ({columns}) SELECT {columns} FROM {_INCOMING}")
+    except duckdb.ConstraintException as exc:
+        if "primary key" in str(exc).lower() or "duplicate key" in str(exc).lower():
+            raise DuplicateKeyError(
+                f"{contract.qualified_name}: duplicate primary key ({', '.join(contract.primary_key)}): {exc}"
+            ) from exc
+        raise PublishError(f"{contract.qualified_name}: {exc}") from exc
+    finally:
+        con.unregister(_INCOMING)
+
+
+def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
+    row = con.execute(f"SELECT count(*) FROM {relation}").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _check_view(con: duckdb.DuckDBPyConnection, view: TableContract) -> int:
+    """Run the view; its declared key (the grain the BI contract promises) must be unique."""
+    rows = _count(con, view.qualified_name)
+    if view.primary_key:
+        key = ", ".join(view.primary_key)
+        duplicate = con.execute(
+            f"SELECT {key}, count(*) FROM {view.qualified_name} GROUP BY ALL HAVING count(*) > 1 LIMIT 1"
+        ).fetchone()
+        if duplicate is not None:
+            raise DuplicateKeyError(
+                f"{view.qualified_name}: more than one row for ({key}) = {duplicate[:-1]} ({duplicate[-1]} rows)"
+            )
+    return rows
+
+
+def _export_parquet(building: Path, parquet_dir: Path, token: str, temps: dict[Path, Path]) -> None:
+    """Every BI view to `<parquet_dir>/<view>.parquet.tmp-<token>`, recorded in `temps` as it goes."""
+    parquet_dir.mkdir(parents=True, exist_ok=True)
+    with _read_only(building) as con:
+        for view in BI_VIEWS:
+            final = parquet_dir / f"{view.name}.parquet"
+            temporary = parquet_dir / f"{view.name}.parquet.tmp-{token}"
+            temps[final] = temporary
+            con.execute(
+                f"COPY (SELECT * FROM {view.qualified_name}) TO {_literal(str(temporary))} (FORMAT parquet)"
+            )
+
+
+# --- reading a published file ---------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _read_only(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    if not Path(path).is_file():
+        # connect() would create an empty database rather than fail.
+        raise FileNotFoundError(f"no DuckDB file at {path}")
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def drift_report(
+    path: Path, contracts: Sequence[TableContract] = (*WAREHOUSE_TABLES, *BI_VIEWS)
+) -> list[str]:
+    """Every difference between the file's tables/views and the declarations; empty means no drift.
+
+    Looks at the schemas the contracts live in: a missing or undeclared table or view, a table found
+    where a view is declared, missing or extra columns, a wrong type, a wrong column order, and (for
+    tables) a nullability that differs from the declaration.
+    """
+    with _read_only(path) as con:
+        catalog = _current_catalog(con)
+        return _drift(con, catalog, contracts)
+
+
+def _current_catalog(con: duckdb.DuckDBPyConnection) -> str:
+    row = con.execute("SELECT current_database()").fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def _drift(con: duckdb.DuckDBPyConnection, catalog: str, contracts: Sequence[TableContract]) -> list[str]:
+    schemas = schemas_of(contracts)
+    placeholders = ", ".join("?" for _ in schemas)
+    found: dict[tuple[str, str], tuple[str, list[tuple[str, str, bool]]]] = {}
+    for schema, name, table_type, column, data_type, nullable in con.execute(
+        f"""
+        SELECT c.table_schema, c.table_name, t.table_type, c.column_name, c.data_type, c.is_nullable = 'YES'
+        FROM information_schema.columns AS c
+        JOIN information_schema.tables AS t USING (table_catalog, table_schema, table_name)
+        WHERE c.table_catalog = ? AND c.table_schema IN ({placeholders})
+        ORDER BY c.table_schema, c.table_name, c.ordinal_position
+        """,
+        [catalog, *schemas],
+    ).fetchall():
+        kind = "view" if table_type == "VIEW" else "table"
+        found.setdefault((schema, name), (kind, []))[1].append((column, data_type, nullable))
+
+    problems: list[str] = []
+    declared = {(c.schema, c.name) for c in contracts}
+    for schema, name in sorted(found.keys() - declared):
+        problems.append(f"{schema}.{name}: {found[schema, name][0]} in the file but not declared")
+    for c in contracts:
+        if (c.schema, c.name) not in found:
+            problems.append(f"{c.qualified_name}: declared {c.kind} missing from the file")
+            continue
+        kind, columns = found[c.schema, c.name]
+        if kind != c.kind:
+            problems.append(f"{c.qualified_name}: declared as a {c.kind}, the file has a {kind}")
+        problems += _column_drift(c, columns)
+    return problems
+
+
+def _column_drift(c: TableContract, columns: list[tuple[str, str, bool]]) -> list[str]:
+    problems: list[str] = []
+    actual = {name: (data_type, nullable) for name, data_type, nullable in columns}
+    for f in c.fields:
+        expected_type = _TYPE_ALIASES.get(f.dtype.duckdb, f.dtype.duckdb)
+        if f.name not in actual:
+            problems.append(f"{c.qualified_name}: missing column {f.name} ({f.dtype.duckdb})")
+            continue
+        data_type, nullable = actual[f.name]
+        if data_type != expected_type:
+            problems.append(
+                f"{c.qualified_name}.{f.name}: type {data_type} in the file, declared {expected_type}"
+            )
+        # DuckDB reports every view column as nullable, so only tables can be checked.
+        if c.kind == "table" and nullable != f.nullable:
+            problems.append(
+                f"{c.qualified_name}.{f.name}: {'nullable' if nullable else 'NOT NULL'} in the file, "
+                f"declared {'nullable' if f.nullable else 'NOT NULL'}"
+            )
+    declared_names = set(c.column_names)
+    for name, data_type, _ in columns:
+        if name not in declared_names:
+            problems.append(f"{c.qualified_name}: extra column {name} ({data_type}) not declared")
+    in_file = [name for name, _, _ in columns if name in declared_names]
+    in_contract = [name for name in c.column_names if name in actual]
+    if in_file != in_contract:
+        problems.append(f"{c.qualified_name}: column order {in_file} in the file, declared {in_contract}")
+    return problems
+
+
+def table_content_hashes(path: Path) -> dict[str, str]:
+    """sha256 of every table and view in core, meta and bi: its columns, types and rows.
+
+    Rows are rendered as text (in UTC, so time zones do not matter), each digested, and the digests
+    sorted: the hash depends on the contents only, not on the physical row order or on a key, so two
+    publishes of the same data hash the same. The caller chooses which tables to compare (meta.runs
+    differs between runs by design).
+    """
+    hashes: dict[str, str] = {}
+    with _read_only(path) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        catalog = _current_catalog(con)
+        placeholders = ", ".join("?" for _ in WAREHOUSE_SCHEMAS)
+        relations = con.execute(
+            f"""
+            SELECT table_schema, table_name FROM information_schema.tables
+            WHERE table_catalog = ? AND table_schema IN ({placeholders})
+            ORDER BY table_schema, table_name
+            """,
+            [catalog, *WAREHOUSE_SCHEMAS],
+        ).fetchall()
+        for schema, name in relations:
+            qualified = f"{schema}.{name}"
+            digest = hashlib.sha256()
+            for column, data_type in con.execute(
+                """
+                SELECT column_name, data_type FROM information_schema.columns
+                WHERE table_catalog = ? AND table_schema = ? AND table_name = ? ORDER BY ordinal_position
+                """,
+                [catalog, schema, name],
+            ).fetchall():
+                digest.update(f"{column} {data_type}\n".encode())
+            # The alias is unlikely to be a column name: a column of that name would be used instead.
+            reader = con.sql(
+                f"SELECT md5(CAST(__content_row__ AS VARCHAR)) AS h FROM {qualified} AS __content_row__ ORDER BY h"
+            ).to_arrow_reader()
+            for batch in reader:
+                # Each digest ends with a newline, so the bytes do not depend on where batches split.
+                digest.update("".join(f"{h}\n" for h in batch.column(0).to_pylist()).encode())
+            hashes[qualified] = digest.hexdigest()
+    return hashes
+
+
+def _fsync_directory(directory: Path) -> None:
+    # Makes the rename itself durable: without it a power cut can bring the old file back.
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+__all__ = [
+    "STORAGE_VERSION",
+    "DuplicateKeyError",
+    "PublishError",
+    "PublishResult",
+    "drift_report",
+    "publish_warehouse",
+    "table_content_hashes",
+]
