@@ -1,0 +1,48 @@
+"""Pure parsers for GACC's published files: bytes in, `flows.ingest.model` objects out.
+
+`sniff` tells which parser a file needs from its content, so that a misnamed or misfiled download is
+caught rather than parsed as something else.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+from selectolax.lexbor import LexborHTMLParser
+
+from flows.ingest.model import ParseError
+from flows.ingest.parsers.common import decode_html, not_a_page_error
+from flows.ingest.parsers.index_page import find_index_table, parse_index_page
+from flows.ingest.parsers.online_query import REQUIRED_COLUMNS, direction_from_filename, parse_online_query
+from flows.ingest.parsers.preliminary import find_statistics_table, page_title, parse_preliminary_page
+
+__all__ = [
+    "FileKind",
+    "ParseError",
+    "direction_from_filename",
+    "parse_index_page",
+    "parse_online_query",
+    "parse_preliminary_page",
+    "sniff",
+]
+
+FileKind = Literal["preliminary", "index", "online_query"]
+
+# An online-query export is told by its header, in the encoding it should have (GBK) or a wrong one
+# (UTF-8): either way it is a CSV for `parse_online_query`, which then names the encoding problem.
+CSV_ENCODINGS: Final = ("gbk", "utf-8-sig")
+
+
+def sniff(content: bytes, name: str) -> FileKind:
+    """Which parser `content` needs, judged by content alone; `name` only labels the error."""
+    first_line = content.lstrip()[:1024].split(b"\n", 1)[0]
+    if any(REQUIRED_COLUMNS[0] in first_line.decode(encoding, "replace") for encoding in CSV_ENCODINGS):
+        return "online_query"
+    tree = LexborHTMLParser(decode_html(content, name))
+    if find_index_table(tree) is not None:
+        return "index"
+    # A titled page with a `Unit:` table is a table page, even of a table the parser will not know: the
+    # parser then names the unknown table, which says more than "unrecognised content".
+    if find_statistics_table(tree) is not None and page_title(tree) is not None:
+        return "preliminary"
+    raise not_a_page_error(tree, name, "a GACC table page, index page or online-query CSV")

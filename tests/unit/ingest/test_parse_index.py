@@ -1,0 +1,156 @@
+"""parse_index_page on hand-written index pages (tests/fixtures/pages/README.md) and on the real sample."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from flows.ingest.model import IndexEntry, ParseError
+from flows.ingest.parsers import parse_index_page, sniff
+
+PAGES = Path(__file__).parents[2] / "fixtures" / "pages"
+REPO_ROOT = Path(__file__).parents[3]
+INDEX_2025 = "index_2025_selected_year.html"
+
+
+def _parse(name: str, year: int | None = None) -> list[IndexEntry]:
+    return parse_index_page((PAGES / name).read_bytes(), name, year)
+
+
+def _samples_dir() -> Path:
+    return Path(os.environ.get("CUSTOMS_GACC_SAMPLES", REPO_ROOT.parent / "shared" / "gacc-samples"))
+
+
+def test_linked_months_become_entries_in_page_order() -> None:
+    assert [(entry.printed_number, entry.currency, entry.month) for entry in _parse(INDEX_2025)] == [
+        (1, "CNY", 2),
+        (1, "CNY", 3),
+        (2, "USD", 2),
+        (3, "USD", 3),
+        (4, "USD", 12),
+        (7, None, 3),
+    ]
+
+
+def test_plain_text_months_are_skipped() -> None:
+    entries = _parse(INDEX_2025)
+    assert not [entry for entry in entries if entry.printed_number in (5, 8)]
+    assert not [entry for entry in entries if entry.month == 1]
+
+
+def test_january_february_release_stands_in_february() -> None:
+    (entry,) = _parse("index_2020_first_option_misnumbered.html")
+    assert entry.month == 2
+
+
+def test_entry_keeps_the_title_as_published() -> None:
+    assert _parse(INDEX_2025)[0].title == "(1) China's Total Export & Import Values (in CNY)"
+
+
+def test_year_from_the_selected_option() -> None:
+    assert {entry.year for entry in _parse(INDEX_2025)} == {2025}
+
+
+def test_year_from_the_first_option_when_none_is_selected() -> None:
+    assert {entry.year for entry in _parse("index_2020_first_option_misnumbered.html")} == {2020}
+
+
+def test_year_argument_overrides_the_page() -> None:
+    assert {entry.year for entry in _parse(INDEX_2025, year=2024)} == {2024}
+
+
+def test_year_argument_serves_a_page_without_year_selector() -> None:
+    (entry,) = _parse("index_without_year_selector.html", year=2021)
+    assert (entry.year, entry.month, entry.table_id) == (2021, 4, "major_imports")
+
+
+def test_page_without_year_selector_and_without_year_argument_is_rejected() -> None:
+    with pytest.raises(ParseError, match=r"index_without_year_selector\.html: no year"):
+        _parse("index_without_year_selector.html")
+
+
+def test_table_is_identified_by_description_not_by_number() -> None:
+    (entry,) = _parse("index_2020_first_option_misnumbered.html")
+    assert (entry.printed_number, entry.table_id) == (3, "by_partner")
+
+
+def test_trade_mode_tables_are_told_apart_by_their_number() -> None:
+    entries = _parse(INDEX_2025)
+    assert [
+        (entry.printed_number, entry.table_id) for entry in entries if entry.printed_number in (2, 3)
+    ] == [
+        (2, "trade_mode_month"),
+        (3, "trade_mode_ytd"),
+    ]
+
+
+def test_table_ids_of_ingested_tables() -> None:
+    entries = _parse(INDEX_2025)
+    assert [entry.table_id for entry in entries if entry.printed_number in (1, 4)] == [
+        "totals",
+        "totals",
+        "by_partner",
+    ]
+
+
+def test_tables_this_project_does_not_ingest_have_no_table_id() -> None:
+    (freight,) = (entry for entry in _parse(INDEX_2025) if entry.printed_number == 7)
+    assert (freight.table_id, freight.currency, freight.title) == (
+        None,
+        None,
+        "(7) Statistics Bulletin on Freight Supervision",
+    )
+
+
+def test_hrefs_are_returned_as_printed_but_stripped() -> None:
+    entries = _parse(INDEX_2025)
+    assert [entry.url for entry in entries[:3]] == [
+        "/Statics/1-cny-2025-02.html",
+        "/Statics/1-cny-2025-03.html",
+        "http://english.customs.gov.cn/Statics/2-usd-2025-02.html",
+    ]
+
+
+def test_relative_href_is_not_resolved() -> None:
+    (entry,) = _parse("index_without_year_selector.html", year=2021)
+    assert entry.url == "./2021-04/6-usd.html"
+
+
+def test_link_text_that_is_not_a_month_is_rejected() -> None:
+    with pytest.raises(
+        ParseError, match=r"row \"\(1\) China's Total .*\(in USD\)\": link text 'Q1' is not a month"
+    ):
+        _parse("error_index_link_text_not_a_month.html")
+
+
+def test_trade_mode_row_without_number_is_rejected() -> None:
+    with pytest.raises(
+        ParseError, match=r"error_index_trade_mode_unnumbered\.html, row .*neither \(2\) nor \(3\)"
+    ):
+        _parse("error_index_trade_mode_unnumbered.html")
+
+
+def test_page_without_an_index_table_is_rejected() -> None:
+    with pytest.raises(
+        ParseError, match=r"error_captcha_zh\.html: an error or captcha page \(it says '验证码'\)"
+    ):
+        _parse("error_captcha_zh.html")
+
+
+def test_sniff_recognises_an_index_page() -> None:
+    assert sniff((PAGES / INDEX_2025).read_bytes(), "table.html") == "index"
+
+
+def test_sample_index_2026() -> None:
+    path = _samples_dir() / "preliminary_index_2026.html"
+    if not path.is_file():
+        pytest.skip(f"GACC sample index absent: {path} (set CUSTOMS_GACC_SAMPLES to the samples folder)")
+    entries = parse_index_page(path.read_bytes(), path.name)
+    assert len(entries) == 24
+    assert {entry.year for entry in entries} == {2026}
+    assert sorted((entry.printed_number, entry.currency, entry.month) for entry in entries) == [
+        (number, currency, month) for number in range(1, 7) for currency in ("CNY", "USD") for month in (2, 3)
+    ]
+    assert all(entry.table_id is not None and entry.url.startswith("http://") for entry in entries)

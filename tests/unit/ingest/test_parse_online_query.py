@@ -1,0 +1,260 @@
+"""parse_online_query and direction_from_filename on tiny GBK exports and on the real sample."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from flows.ingest.model import OnlineQueryExport, ParseError
+from flows.ingest.parsers import direction_from_filename, parse_online_query, sniff
+from transforms.periods import Period
+
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "online_query"
+REPO_ROOT = Path(__file__).parents[3]
+CNY_EXPORTS = "hs8_partner_2024_exports_cny_gbk.csv"
+USD_IMPORTS = "hs8_partner_2025_imports_usd_gbk_crlf.csv"
+HEADER = '"数据年月","贸易伙伴编码","贸易伙伴名称","商品编码","商品名称","第一数量","第一计量单位","第二数量","第二计量单位","人民币",'
+GOOD_LINE = '"202401","502","美国","12019011","非转基因黄大豆","18,350","千克","0","?","171,204",'
+
+
+def _parse(name: str) -> OnlineQueryExport:
+    return parse_online_query((FIXTURES / name).read_bytes(), name, "export")
+
+
+def _gbk(*lines: str) -> bytes:
+    return ("\n".join(lines) + "\n").encode("gbk")
+
+
+def _samples_dir() -> Path:
+    return Path(os.environ.get("CUSTOMS_GACC_SAMPLES", REPO_ROOT.parent / "shared" / "gacc-samples"))
+
+
+# --- records --------------------------------------------------------------------------------------------
+def test_first_record_of_a_gbk_export() -> None:
+    record = _parse(CNY_EXPORTS).records[0]
+    assert (
+        record.period,
+        record.partner_code_gacc,
+        record.partner_name_zh,
+        record.hs_code,
+        record.commodity_name_zh,
+        record.amount_whole_units,
+    ) == (Period.month(2024, 1), "502", "美国", "12019011", "非转基因黄大豆", 171_204)
+
+
+def test_every_line_is_a_record() -> None:
+    assert [record.partner_code_gacc for record in _parse(CNY_EXPORTS).records] == ["502", "410", "141"]
+
+
+def test_renminbi_column_means_cny() -> None:
+    assert _parse(CNY_EXPORTS).currency == "CNY"
+
+
+def test_dollar_column_means_usd() -> None:
+    export = _parse(USD_IMPORTS)
+    assert (export.currency, export.records[0].amount_whole_units) == ("USD", 521_988)
+
+
+def test_direction_is_the_one_given() -> None:
+    export = parse_online_query((FIXTURES / USD_IMPORTS).read_bytes(), USD_IMPORTS, "import")
+    assert export.direction == "import"
+
+
+def test_thousands_commas_in_quantities_and_values() -> None:
+    record = _parse(CNY_EXPORTS).records[2]
+    assert (record.quantity_2, record.amount_whole_units) == (16080.0, 1_480_562)
+
+
+def test_question_mark_second_unit_means_no_second_quantity() -> None:
+    record = _parse(CNY_EXPORTS).records[0]
+    assert (record.quantity_1, record.quantity_1_unit, record.quantity_2, record.quantity_2_unit) == (
+        18350.0,
+        "千克",
+        None,
+        None,
+    )
+
+
+def test_second_quantity_with_its_unit_is_kept() -> None:
+    record = _parse(CNY_EXPORTS).records[2]
+    assert (record.quantity_1, record.quantity_1_unit, record.quantity_2, record.quantity_2_unit) == (
+        12.0,
+        "辆",
+        16080.0,
+        "千克",
+    )
+
+
+def test_crlf_line_ends() -> None:
+    assert [record.period for record in _parse(USD_IMPORTS).records] == [
+        Period.month(2025, 1),
+        Period.month(2025, 12),
+    ]
+
+
+def test_blank_lines_are_skipped() -> None:
+    export = parse_online_query(_gbk(HEADER, "", GOOD_LINE, ""), "q.csv", "export")
+    assert len(export.records) == 1
+
+
+# --- encoding -------------------------------------------------------------------------------------------
+def test_utf8_file_is_rejected_as_utf8() -> None:
+    with pytest.raises(
+        ParseError, match=r"hs8_partner_2024_exports_cny_utf8\.csv: encoded UTF-8, expected GBK"
+    ):
+        _parse("hs8_partner_2024_exports_cny_utf8.csv")
+
+
+def test_utf8_file_with_byte_order_mark_is_rejected_as_utf8() -> None:
+    content = b"\xef\xbb\xbf" + (HEADER + "\n" + GOOD_LINE + "\n").encode("utf-8")
+    with pytest.raises(ParseError, match=r"encoded UTF-8, expected GBK"):
+        parse_online_query(content, "q.csv", "export")
+
+
+def test_gbk_decoding_to_mojibake_is_rejected() -> None:
+    name = "hs8_partner_2024_exports_cny_gbk_read_as_latin1_saved_as_utf8.csv"
+    with pytest.raises(
+        ParseError, match=r"no GACC online-query header after decoding as GBK \(wrong encoding\?\)"
+    ):
+        _parse(name)
+
+
+def test_bytes_that_are_not_gbk_are_rejected() -> None:
+    with pytest.raises(ParseError, match=r"q\.csv: not GBK: undecodable byte at offset 1"):
+        parse_online_query(b'"\xff\xff"\n', "q.csv", "export")
+
+
+# --- header ---------------------------------------------------------------------------------------------
+def test_missing_columns_are_named() -> None:
+    header = '"数据年月","贸易伙伴编码","贸易伙伴名称","商品名称","第一数量","第一计量单位","人民币",'
+    with pytest.raises(ParseError, match=r"q\.csv: missing columns: 商品编码, 第二数量, 第二计量单位$"):
+        parse_online_query(_gbk(header), "q.csv", "export")
+
+
+def test_file_without_currency_column_is_rejected() -> None:
+    header = HEADER.replace('"人民币",', "")
+    with pytest.raises(ParseError, match=r"q\.csv: no currency column \(人民币 or 美元\)"):
+        parse_online_query(_gbk(header, GOOD_LINE.rsplit(",", 2)[0] + ","), "q.csv", "export")
+
+
+def test_file_with_both_currency_columns_is_rejected() -> None:
+    with pytest.raises(ParseError, match=r"more than one currency column: 人民币, 美元"):
+        parse_online_query(_gbk(HEADER + '"美元",', GOOD_LINE + '"1",'), "q.csv", "export")
+
+
+def test_file_without_records_is_rejected() -> None:
+    with pytest.raises(ParseError, match=r"q\.csv: no data rows"):
+        parse_online_query(_gbk(HEADER), "q.csv", "export")
+
+
+# --- bad lines: each names the line and the column ------------------------------------------------------
+def test_value_that_does_not_parse_names_line_and_column() -> None:
+    bad = GOOD_LINE.replace('"171,204"', '"17l,204"')
+    with pytest.raises(ParseError, match=r"q\.csv, row 3, column '人民币': not a number: '17l,204'"):
+        parse_online_query(_gbk(HEADER, GOOD_LINE, bad), "q.csv", "export")
+
+
+def test_quantity_that_does_not_parse_names_line_and_column() -> None:
+    bad = GOOD_LINE.replace('"18,350"', '"18.350.1"')
+    with pytest.raises(ParseError, match=r"row 2, column '第一数量': not a number"):
+        parse_online_query(_gbk(HEADER, bad), "q.csv", "export")
+
+
+def test_missing_value_is_rejected() -> None:
+    bad = GOOD_LINE.replace('"171,204"', '""')
+    with pytest.raises(ParseError, match=r"row 2, column '人民币': no value"):
+        parse_online_query(_gbk(HEADER, bad), "q.csv", "export")
+
+
+def test_fractional_value_is_rejected() -> None:
+    bad = GOOD_LINE.replace('"171,204"', '"171,204.5"')
+    with pytest.raises(ParseError, match=r"row 2, column '人民币': value '171,204\.5' is not a whole amount"):
+        parse_online_query(_gbk(HEADER, bad), "q.csv", "export")
+
+
+def test_partner_code_not_three_digits_is_rejected() -> None:
+    bad = GOOD_LINE.replace('"502"', '"US"')
+    with pytest.raises(ParseError, match=r"row 2, column '贸易伙伴编码': partner code 'US' is not 3 digits"):
+        parse_online_query(_gbk(HEADER, bad), "q.csv", "export")
+
+
+def test_year_month_that_is_not_a_month_is_rejected() -> None:
+    bad = GOOD_LINE.replace('"202401"', '"202413"')
+    with pytest.raises(ParseError, match=r"row 2, column '数据年月': '202413' is not a month \(YYYYMM\)"):
+        parse_online_query(_gbk(HEADER, bad), "q.csv", "export")
+
+
+def test_hs_code_not_eight_digits_is_rejected() -> None:
+    bad = GOOD_LINE.replace('"12019011"', '"120190"')
+    with pytest.raises(ParseError, match=r"row 2, column '商品编码': HS code '120190' is not 8 digits"):
+        parse_online_query(_gbk(HEADER, bad), "q.csv", "export")
+
+
+def test_quantity_without_unit_is_rejected() -> None:
+    bad = GOOD_LINE.replace('"0","?"', '"25","?"')
+    with pytest.raises(ParseError, match=r"row 2, column '第二数量': quantity '25' has no unit"):
+        parse_online_query(_gbk(HEADER, bad), "q.csv", "export")
+
+
+def test_line_with_missing_fields_is_rejected() -> None:
+    short = '"202401","502","美国","12019011","非转基因黄大豆","18,350","千克","0",'
+    with pytest.raises(ParseError, match=r"row 2: 8 fields where the header has 10"):
+        parse_online_query(_gbk(HEADER, short), "q.csv", "export")
+
+
+def test_repeated_month_partner_and_commodity_is_rejected() -> None:
+    repeat = GOOD_LINE.replace('"171,204"', '"5"')
+    with pytest.raises(ParseError, match=r"row 3: repeats line 2 \(same month, partner and HS code\)"):
+        parse_online_query(_gbk(HEADER, GOOD_LINE, repeat), "q.csv", "export")
+
+
+# --- direction from the landing path --------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("name", "direction"),
+    [
+        ("hs8_partner_2024_exports_gbk.csv", "export"),
+        ("landing/online_query/Imports/2024.csv", "import"),
+        ("海关_出口_2024.csv", "export"),
+        ("海关_进口_2024.csv", "import"),
+    ],
+)
+def test_direction_from_filename(name: str, direction: str) -> None:
+    assert direction_from_filename(name) == direction
+
+
+def test_filename_naming_neither_flow_is_rejected() -> None:
+    with pytest.raises(ParseError, match=r"file hs8_2024\.csv: the name says neither export nor import"):
+        direction_from_filename("hs8_2024.csv")
+
+
+def test_filename_naming_both_flows_is_rejected() -> None:
+    with pytest.raises(ParseError, match=r"the name says both export and import"):
+        direction_from_filename("imports/hs8_exports.csv")
+
+
+# --- sniff ----------------------------------------------------------------------------------------------
+def test_sniff_recognises_a_gbk_export_by_its_header() -> None:
+    assert sniff((FIXTURES / CNY_EXPORTS).read_bytes(), "download.html") == "online_query"
+
+
+def test_sniff_recognises_a_utf8_export_for_the_parser_to_reject() -> None:
+    assert sniff((FIXTURES / "hs8_partner_2024_exports_cny_utf8.csv").read_bytes(), "q.csv") == "online_query"
+
+
+# --- the real sample ------------------------------------------------------------------------------------
+def test_sample_online_query_export() -> None:
+    path = _samples_dir() / "online_query_hs8_partner_2024_exports_gbk.csv"
+    if not path.is_file():
+        pytest.skip(f"GACC sample export absent: {path} (set CUSTOMS_GACC_SAMPLES to the samples folder)")
+    export = parse_online_query(path.read_bytes(), path.name, direction_from_filename(path.name))
+    first = export.records[0]
+    assert (export.currency, export.direction, len(export.records)) == ("CNY", "export", 29)
+    assert (first.period, first.partner_code_gacc, first.hs_code, first.amount_whole_units) == (
+        Period.month(2024, 1),
+        "502",
+        "12011000",
+        23_416,
+    )
+    assert {record.quantity_2_unit for record in export.records} == {None}

@@ -1,0 +1,536 @@
+"""parse_preliminary_page on hand-written pages (tests/fixtures/pages/README.md) and on the real sample."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from flows.ingest.model import ParseError, PreliminaryTable, TableRow
+from flows.ingest.parsers import parse_preliminary_page, sniff
+from transforms.periods import Period
+
+PAGES = Path(__file__).parents[2] / "fixtures" / "pages"
+REPO_ROOT = Path(__file__).parents[3]
+
+
+def _parse(name: str) -> PreliminaryTable:
+    return parse_preliminary_page((PAGES / name).read_bytes(), name)
+
+
+def _row(table: PreliminaryTable, label: str) -> TableRow:
+    (row,) = (row for row in table.rows if row.label == label)
+    return row
+
+
+def _samples_dir() -> Path:
+    return Path(os.environ.get("CUSTOMS_GACC_SAMPLES", REPO_ROOT.parent / "shared" / "gacc-samples"))
+
+
+FULL_CHROME = "t4_by_partner_2026-03_cny_full_chrome.html"
+
+
+# --- what the table is ----------------------------------------------------------------------------------
+def test_table_is_identified_by_its_description() -> None:
+    table = _parse(FULL_CHROME)
+    assert (table.table_id, table.printed_number) == ("by_partner", 4)
+
+
+def test_by_country_table_misnumbered_3_is_still_by_partner() -> None:
+    table = _parse("t4_by_partner_2020-01-02_usd_numbered_3.html")
+    assert (table.table_id, table.printed_number) == ("by_partner", 3)
+
+
+def test_title_is_kept_as_published() -> None:
+    assert _parse(FULL_CHROME).title == (
+        "(4) China's Total Export & Import Values by Country/Region, Mar 2026 (in CNY)"
+    )
+
+
+def test_2018_title_without_number_has_no_printed_number() -> None:
+    table = _parse("totals_2018-08_rmb_unnumbered.html")
+    assert (table.table_id, table.printed_number) == ("totals", None)
+
+
+def test_only_month_trade_mode_table_is_trade_mode_month() -> None:
+    assert _parse("t2_trade_mode_2019-08_cny_only_august.html").table_id == "trade_mode_month"
+
+
+def test_january_to_month_trade_mode_table_is_trade_mode_ytd() -> None:
+    assert _parse("t3_trade_mode_2019-08_cny.html").table_id == "trade_mode_ytd"
+
+
+def test_major_exports_and_imports_are_identified() -> None:
+    assert _parse("t5_major_exports_2025-11_usd.html").table_id == "major_exports"
+    assert _parse("t6_major_imports_2025-03_cny_full_month_name.html").table_id == "major_imports"
+
+
+# --- currency and unit ----------------------------------------------------------------------------------
+def test_cny_100_million_unit_scales_by_100_million() -> None:
+    table = _parse(FULL_CHROME)
+    assert (table.currency, table.unit_label, table.scale) == ("CNY", "CNY 100 Million", 100_000_000)
+
+
+def test_usd_1_million_unit_scales_by_a_million() -> None:
+    table = _parse("t4_by_partner_2020-01-02_usd_numbered_3.html")
+    assert (table.currency, table.unit_label, table.scale) == ("USD", "USD 1 Million", 1_000_000)
+
+
+def test_rmb_title_and_unit_mean_cny() -> None:
+    table = _parse("totals_2018-08_rmb_unnumbered.html")
+    assert (table.currency, table.unit_label, table.scale) == ("CNY", "RMB 100 Million", 100_000_000)
+
+
+# --- period and publication date ------------------------------------------------------------------------
+def test_abbreviated_month_in_title() -> None:
+    assert _parse(FULL_CHROME).period == Period.month(2026, 3)
+
+
+def test_month_spelt_out_in_title() -> None:
+    assert _parse("t6_major_imports_2025-03_cny_full_month_name.html").period == Period.month(2025, 3)
+
+
+def test_only_august_title_period() -> None:
+    assert _parse("t2_trade_mode_2019-08_cny_only_august.html").period == Period.month(2019, 8)
+
+
+def test_january_february_title_is_the_combined_period() -> None:
+    assert _parse("t1_totals_2025-01-02_cny_jan_feb.html").period == Period.jan_feb(2025)
+
+
+def test_jan_feb_title_is_the_combined_period() -> None:
+    assert _parse("t4_by_partner_2020-01-02_usd_numbered_3.html").period == Period.jan_feb(2020)
+
+
+def test_jan_feb_release_cells_are_all_january_to_month() -> None:
+    table = _parse("t1_totals_2025-01-02_cny_jan_feb.html")
+    assert {cell.span for row in table.rows for cell in row.cells} == {"ytd"}
+
+
+def test_publication_date_from_atcl_date() -> None:
+    assert _parse(FULL_CHROME).published_on == date(2026, 4, 8)
+
+
+def test_publication_date_is_none_without_atcl_date() -> None:
+    assert _parse("t2_trade_mode_2019-08_cny_only_august.html").published_on is None
+
+
+# --- rows: labels and hierarchy -------------------------------------------------------------------------
+def test_rows_are_numbered_in_page_order_and_the_note_row_is_ignored() -> None:
+    table = _parse(FULL_CHROME)
+    assert [(row.row_number, row.label) for row in table.rows][:3] == [
+        (1, "Total"),
+        (2, "European Union"),
+        (3, "Germany"),
+    ]
+    assert table.rows[-1].label == "Jointly build the countries along Belt and Road Routes"
+    assert len(table.rows) == 13
+
+
+def test_least_indented_rows_are_level_0() -> None:
+    table = _parse(FULL_CHROME)
+    level_0 = [row.label for row in table.rows if row.indent_level == 0]
+    assert level_0 == [
+        "Total",
+        "Regional Comprehensive Economic Partnership",
+        "Jointly build the countries along Belt and Road Routes",
+    ]
+
+
+def test_indented_country_is_level_1_without_parent() -> None:
+    row = _row(_parse(FULL_CHROME), "United States (US)")
+    assert (row.indent_level, row.parent_label) == (1, None)
+
+
+def test_of_which_row_is_level_2_under_the_row_above() -> None:
+    row = _row(_parse(FULL_CHROME), "Germany")
+    assert (row.indent_level, row.parent_label) == (2, "European Union")
+
+
+def test_rows_indented_past_of_which_belong_to_the_same_group() -> None:
+    table = _parse(FULL_CHROME)
+    assert [(row.label, row.indent_level, row.parent_label) for row in table.rows[6:8]] == [
+        ("Vietnam", 2, "ASEAN"),
+        ("Malaysia", 2, "ASEAN"),
+    ]
+    assert _row(table, "Netherlands").parent_label == "European Union"
+
+
+def test_group_ends_at_the_next_less_indented_row() -> None:
+    table = _parse(FULL_CHROME)
+    assert _row(table, "Hong Kong, China").parent_label is None
+
+
+def test_of_which_under_an_unindented_row_is_one_level_down() -> None:
+    row = _row(_parse("t5_major_exports_2025-11_usd.html"), "Mobile phones")
+    assert (row.indent_level, row.parent_label) == (1, "Automatic data processing machines and components")
+
+
+def test_consecutive_of_which_rows_share_the_parent() -> None:
+    table = _parse("t2_trade_mode_2019-08_cny_only_august.html")
+    assert [(row.label, row.indent_level, row.parent_label) for row in table.rows] == [
+        ("Total Value", 0, None),
+        ("Ordinary Trade", 1, None),
+        ("Processing Trade", 1, None),
+        ("Processing Trade with Imported Materials", 2, "Processing Trade"),
+        ("Processing and Assembling Trade", 2, "Processing Trade"),
+        ("Equipment Imported by Foreign-invested Enterprises as Investment", 1, None),
+        ("Other", 1, None),
+    ]
+
+
+def test_label_as_published_keeps_non_breaking_spaces_and_of_which() -> None:
+    row = _row(_parse(FULL_CHROME), "Germany")
+    assert row.label_as_published == "\xa0" * 7 + "of which: Germany"
+
+
+def test_trailing_non_breaking_space_is_not_part_of_the_label() -> None:
+    (row,) = (row for row in _parse(FULL_CHROME).rows if row.label_as_published == "\xa0\xa0\xa0ASEAN\xa0")
+    assert row.label == "ASEAN"
+
+
+def test_label_wrapped_with_br_reads_as_one_line() -> None:
+    assert _parse(FULL_CHROME).rows[11].label == "Regional Comprehensive Economic Partnership"
+
+
+def test_label_wrapped_with_newline_reads_as_one_line() -> None:
+    row = _parse(FULL_CHROME).rows[12]
+    assert row.label == row.label_as_published == "Jointly build the countries along Belt and Road Routes"
+
+
+# --- cells ----------------------------------------------------------------------------------------------
+def test_by_partner_columns_read_from_both_header_rows() -> None:
+    total = _parse(FULL_CHROME).rows[0]
+    assert [(cell.column, cell.measure, cell.span, cell.direction) for cell in total.cells] == [
+        (2, "value", "month", "total"),
+        (3, "value", "ytd", "total"),
+        (4, "value", "month", "export"),
+        (5, "value", "ytd", "export"),
+        (6, "value", "month", "import"),
+        (7, "value", "ytd", "import"),
+        (8, "yoy_pct", "ytd", "total"),
+        (9, "yoy_pct", "ytd", "export"),
+        (10, "yoy_pct", "ytd", "import"),
+    ]
+
+
+def test_figures_drop_thousands_commas_and_non_breaking_spaces() -> None:
+    total = _parse(FULL_CHROME).rows[0]
+    assert [cell.figure_as_published for cell in total.cells] == [
+        40512.3, 116204.8, 22015.6, 67310.2, 18496.7, 48894.6, 14.2, 11.0, 18.9,
+    ]  # fmt: skip
+
+
+def test_values_are_scaled_to_whole_currency_units() -> None:
+    total = _parse(FULL_CHROME).rows[0]
+    assert [cell.amount_whole_units for cell in total.cells[:6]] == [
+        4_051_230_000_000,
+        11_620_480_000_000,
+        2_201_560_000_000,
+        6_731_020_000_000,
+        1_849_670_000_000,
+        4_889_460_000_000,
+    ]
+
+
+def test_usd_million_values_are_scaled_by_a_million() -> None:
+    total = _parse("t4_by_partner_2020-01-02_usd_numbered_3.html").rows[0]
+    assert total.cells[0].amount_whole_units == 581_532_700_000
+
+
+def test_percentages_have_no_amount() -> None:
+    total = _parse(FULL_CHROME).rows[0]
+    assert [cell.amount_whole_units for cell in total.cells[6:]] == [None, None, None]
+
+
+def test_negative_percentage() -> None:
+    assert _row(_parse(FULL_CHROME), "Netherlands").cells[-1].figure_as_published == -2.3
+
+
+def test_dash_is_no_figure_and_no_amount() -> None:
+    row = _row(
+        _parse("t2_trade_mode_2019-08_cny_only_august.html"),
+        "Equipment Imported by Foreign-invested Enterprises as Investment",
+    )
+    export_value, export_yoy = row.cells[1], row.cells[4]
+    assert (export_value.direction, export_value.figure_as_published, export_value.amount_whole_units) == (
+        "export",
+        None,
+        None,
+    )
+    assert (export_yoy.direction, export_yoy.figure_as_published) == ("export", None)
+
+
+def test_totals_rows_name_the_flow() -> None:
+    table = _parse("t1_totals_2025-11_usd.html")
+    assert [(row.label, {cell.direction for cell in row.cells}) for row in table.rows] == [
+        ("Export & Import", {"total"}),
+        ("Export", {"export"}),
+        ("Import", {"import"}),
+        ("Balance", {"balance"}),
+    ]
+
+
+def test_totals_header_gives_month_on_month_and_year_on_year() -> None:
+    export = _parse("t1_totals_2025-11_usd.html").rows[1]
+    assert [(cell.measure, cell.span, cell.figure_as_published) for cell in export.cells] == [
+        ("value", "month", 3018.6),
+        ("mom_pct", "month", -2.4),
+        ("yoy_pct", "month", 5.7),
+        ("value", "ytd", 34521.0),
+        ("yoy_pct", "ytd", 5.4),
+    ]
+
+
+def test_balance_percentages_printed_as_dash_are_none() -> None:
+    balance = _parse("t1_totals_2025-11_usd.html").rows[3]
+    assert [cell.figure_as_published for cell in balance.cells] == [795.9, None, None, 12029.6, None]
+
+
+def test_jan_feb_totals_have_value_and_year_on_year_to_february() -> None:
+    export = _parse("t1_totals_2025-01-02_cny_jan_feb.html").rows[1]
+    assert [(cell.measure, cell.span, cell.amount_whole_units) for cell in export.cells] == [
+        ("value", "ytd", 3_821_040_000_000),
+        ("yoy_pct", "ytd", None),
+    ]
+
+
+def test_bare_year_on_year_in_a_month_table_is_for_the_month() -> None:
+    total = _parse("t2_trade_mode_2019-08_cny_only_august.html").rows[0]
+    assert [(cell.measure, cell.span, cell.direction) for cell in total.cells[3:]] == [
+        ("yoy_pct", "month", "total"),
+        ("yoy_pct", "month", "export"),
+        ("yoy_pct", "month", "import"),
+    ]
+
+
+def test_january_to_month_spelt_three_ways() -> None:
+    total = _parse("t3_trade_mode_2019-08_cny.html").rows[0]
+    assert {cell.span for cell in total.cells} == {"ytd"}
+
+
+def test_major_exports_columns_quantity_value_and_their_year_on_year() -> None:
+    steel = _row(_parse("t5_major_exports_2025-11_usd.html"), "Steel products")
+    assert [(cell.column, cell.measure, cell.span, cell.direction) for cell in steel.cells] == [
+        (3, "quantity", "month", "export"),
+        (4, "value", "month", "export"),
+        (5, "quantity", "ytd", "export"),
+        (6, "value", "ytd", "export"),
+        (7, "yoy_pct", "ytd", "export"),
+        (8, "yoy_pct", "ytd", "export"),
+    ]
+
+
+def test_major_exports_quantity_unit_as_printed() -> None:
+    table = _parse("t5_major_exports_2025-11_usd.html")
+    assert [row.quantity_unit for row in table.rows[:3]] == ["T", "10000T", "10000 units"]
+
+
+def test_commodity_without_quantity_has_no_unit_and_no_quantities() -> None:
+    textiles = _row(_parse("t5_major_exports_2025-11_usd.html"), "Textile yarns, fabrics and articles")
+    assert textiles.quantity_unit is None
+    assert [cell.figure_as_published for cell in textiles.cells if cell.measure == "quantity"] == [None, None]
+
+
+def test_quantities_are_not_scaled() -> None:
+    steel = _row(_parse("t5_major_exports_2025-11_usd.html"), "Steel products")
+    assert (steel.cells[0].figure_as_published, steel.cells[0].amount_whole_units) == (998.6, None)
+
+
+def test_major_imports_cells_are_imports() -> None:
+    soya = _row(_parse("t6_major_imports_2025-03_cny_full_month_name.html"), "Soya beans")
+    assert {cell.direction for cell in soya.cells} == {"import"}
+    assert soya.cells[1].amount_whole_units == 13_810_000_000
+
+
+def test_quantity_unit_is_none_outside_major_tables() -> None:
+    assert {row.quantity_unit for row in _parse(FULL_CHROME).rows} == {None}
+
+
+# --- encodings ------------------------------------------------------------------------------------------
+def test_page_declaring_gbk_is_decoded() -> None:
+    table = _parse("t1_totals_2025-11_usd_gbk_declared.html")
+    assert (table.table_id, table.rows[0].cells[0].figure_as_published) == ("totals", 5241.3)
+
+
+def test_gbk_bytes_without_declared_charset_are_rejected() -> None:
+    with pytest.raises(
+        ParseError, match=r"error_gbk_bytes_no_charset_declared\.html: not UTF-8 .*no charset"
+    ):
+        _parse("error_gbk_bytes_no_charset_declared.html")
+
+
+def test_bytes_undecodable_in_their_declared_charset_are_rejected() -> None:
+    content = b'<html><head><meta charset="utf-8"></head><body>\xff\xfe</body></html>'
+    with pytest.raises(
+        ParseError, match=r"page\.html: not UTF-8 and not decodable as its declared charset 'utf-8'"
+    ):
+        parse_preliminary_page(content, "page.html")
+
+
+# --- rejected pages -------------------------------------------------------------------------------------
+def test_title_currency_disagreeing_with_unit_row_is_rejected() -> None:
+    with pytest.raises(
+        ParseError,
+        match=r"error_currency_cny_title_usd_unit\.html: the title says CNY .* unit row says 'USD 1 Million' "
+        r"\(USD\): currency disagrees",
+    ):
+        _parse("error_currency_cny_title_usd_unit.html")
+
+
+def test_shell_page_without_data_rows_is_rejected() -> None:
+    with pytest.raises(ParseError, match=r"error_shell_no_data_rows\.html: no data rows"):
+        _parse("error_shell_no_data_rows.html")
+
+
+@pytest.mark.parametrize(
+    ("name", "marker"),
+    [
+        ("error_404_not_found.html", "404 Not Found"),
+        ("error_access_denied.html", "Access Denied"),
+        ("error_captcha_zh.html", "验证码"),
+        ("error_captcha_en.html", "verification code"),
+    ],
+)
+def test_error_or_captcha_page_is_rejected_naming_what_it_says(name: str, marker: str) -> None:
+    with pytest.raises(
+        ParseError, match=rf"{re.escape(name)}: an error or captcha page \(it says '{marker}'\)"
+    ):
+        _parse(name)
+
+
+def test_page_without_a_statistics_table_is_rejected() -> None:
+    with pytest.raises(ParseError, match=r"error_no_gacc_table\.html: not a GACC statistics table page"):
+        _parse("error_no_gacc_table.html")
+
+
+def test_unknown_table_is_rejected() -> None:
+    with pytest.raises(ParseError, match=r"unknown table 'Statistics Bulletin on Freight Supervision'"):
+        _parse("error_unknown_table_freight_supervision.html")
+
+
+def test_unknown_unit_is_rejected() -> None:
+    with pytest.raises(ParseError, match=r"error_unknown_unit\.html: unknown unit 'EUR 1 Million'"):
+        _parse("error_unknown_unit.html")
+
+
+def test_number_that_does_not_parse_names_row_and_column() -> None:
+    with pytest.raises(ParseError, match=r"row 'Germany', column 'Export 3': not a number: '7O3\.9'"):
+        _parse("error_bad_number_germany_export.html")
+
+
+def test_header_month_disagreeing_with_title_month_is_rejected() -> None:
+    with pytest.raises(
+        ParseError, match=r"column 'Export & Import 4': header month 4 disagrees with .* 2026-03"
+    ):
+        _parse("error_header_month_4_title_march.html")
+
+
+def test_january_february_title_with_a_month_column_is_rejected() -> None:
+    with pytest.raises(
+        ParseError, match=r"title says 2025-01\.\.02 \(January-February\) but this column is the"
+    ):
+        _parse("error_jan_feb_title_with_month_column.html")
+
+
+def test_only_month_disagreeing_with_title_month_is_rejected() -> None:
+    with pytest.raises(ParseError, match=r"'Only July' in the title disagrees with the period 2019-08"):
+        _parse("error_only_july_in_an_august_title.html")
+
+
+def test_page_title_and_table_title_disagreeing_is_rejected() -> None:
+    with pytest.raises(
+        ParseError, match=r"the page title .*Apr 2026.* and the table title .*Mar 2026.* disagree"
+    ):
+        _parse("error_page_and_table_titles_disagree.html")
+
+
+def test_publication_date_not_yyyy_mm_dd_is_rejected() -> None:
+    with pytest.raises(ParseError, match=r"publication date '08\.04\.2026' is not YYYY/MM/DD"):
+        _parse("error_publication_date_not_yyyy_mm_dd.html")
+
+
+@pytest.mark.parametrize(
+    "name", sorted(path.name for path in PAGES.glob("error_*.html") if "index" not in path.name)
+)
+def test_every_rejection_names_the_file(name: str) -> None:
+    with pytest.raises(ParseError) as caught:
+        _parse(name)
+    assert caught.value.source == name
+    assert str(caught.value).startswith(f"file {name}")
+
+
+# --- sniff ----------------------------------------------------------------------------------------------
+def test_sniff_recognises_a_table_page() -> None:
+    assert sniff((PAGES / FULL_CHROME).read_bytes(), "download.bin") == "preliminary"
+
+
+def test_sniff_takes_a_page_of_an_unknown_table_for_a_table_page() -> None:
+    content = (PAGES / "error_unknown_table_freight_supervision.html").read_bytes()
+    assert sniff(content, "page.html") == "preliminary"
+
+
+def test_sniff_rejects_a_captcha_page() -> None:
+    with pytest.raises(ParseError, match=r"captcha\.html: an error or captcha page"):
+        sniff((PAGES / "error_captcha_en.html").read_bytes(), "captcha.html")
+
+
+def test_sniff_rejects_unknown_content() -> None:
+    with pytest.raises(
+        ParseError, match=r"report\.pdf: not a GACC table page, index page or online-query CSV"
+    ):
+        sniff(b"%PDF-1.7\n%binary\n", "report.pdf")
+
+
+# --- the real sample ------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def sample_t4() -> PreliminaryTable:
+    path = _samples_dir() / "preliminary_t4_by_country_2026-03_cny.html"
+    if not path.is_file():
+        pytest.skip(f"GACC sample page absent: {path} (set CUSTOMS_GACC_SAMPLES to the samples folder)")
+    return parse_preliminary_page(path.read_bytes(), path.name)
+
+
+def test_sample_t4_is_table_4_of_march_2026_in_cny(sample_t4: PreliminaryTable) -> None:
+    assert (sample_t4.table_id, sample_t4.period, sample_t4.currency, sample_t4.scale) == (
+        "by_partner",
+        Period.month(2026, 3),
+        "CNY",
+        100_000_000,
+    )
+
+
+def test_sample_t4_total_row(sample_t4: PreliminaryTable) -> None:
+    total = sample_t4.rows[0]
+    figures = {(cell.measure, cell.span, cell.direction): cell.figure_as_published for cell in total.cells}
+    assert total.label == "Total"
+    assert figures[("value", "month", "export")] == 22297.0
+    assert figures[("value", "ytd", "export")] == 68466.7
+    assert figures[("value", "month", "import")] == 18749.4
+    assert figures[("value", "ytd", "import")] == 49913.3
+    assert [figures[("yoy_pct", "ytd", direction)] for direction in ("total", "export", "import")] == [
+        15.0,
+        11.9,
+        19.6,
+    ]
+
+
+def test_sample_t4_amounts_are_scaled(sample_t4: PreliminaryTable) -> None:
+    export_month = next(
+        cell
+        for cell in sample_t4.rows[0].cells
+        if (cell.measure, cell.span, cell.direction) == ("value", "month", "export")
+    )
+    assert export_month.amount_whole_units == 2_229_700_000_000
+
+
+def test_sample_t4_hierarchy(sample_t4: PreliminaryTable) -> None:
+    eu_members = [row.label for row in sample_t4.rows if row.parent_label == "European Union"]
+    assert len(eu_members) == 4
+    assert {row.indent_level for row in sample_t4.rows if row.parent_label == "European Union"} == {2}
+    us = _row(sample_t4, "United States (US)")
+    assert (us.indent_level, us.parent_label) == (1, None)
+    assert _row(sample_t4, "Regional Comprehensive Economic Partnership").indent_level == 0
