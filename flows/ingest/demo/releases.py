@@ -331,10 +331,12 @@ def _no_pct(_this: Decimal, _last: Decimal) -> Decimal | None:
 
 
 class _Cells:
-    """Numbers the figure cells of one row 1, 2, ... in page order (the label cell is not counted)."""
+    """Numbers a row's figure cells by their position in the page's row (the label cell is column 1,
+    and in tables (5)/(6) the quantity-unit cell is column 2), as the parser reads them."""
 
-    def __init__(self, direction: Direction) -> None:
+    def __init__(self, direction: Direction, first_column: int = 2) -> None:
         self.direction: Direction = direction
+        self.first_column = first_column
         self.cells: list[Cell] = []
 
     def value(
@@ -367,7 +369,7 @@ class _Cells:
     ) -> None:
         self.cells.append(
             Cell(
-                column=len(self.cells) + 1,
+                column=len(self.cells) + self.first_column,
                 measure=measure,
                 span=span,
                 direction=direction or self.direction,
@@ -469,7 +471,7 @@ def build_major_commodities(
     rows = []
     for number, (code, label, unit, indent, parent) in enumerate(specs, start=1):
         quantity, value = series.commodity_quantity[code], series.commodity_value(code, currency)
-        cells = _Cells(direction)
+        cells = _Cells(direction, first_column=3)
         if not period.is_combined:
             cells.quantity("month", quantity.month(y, m))
             cells.value("month", value.month(y, m), scale)

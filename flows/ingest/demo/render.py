@@ -184,7 +184,7 @@ def _header_rows(table: PreliminaryTable) -> list[list[HeaderCell]]:
     raise ValueError(f"the demo renders no {table.table_id!r} pages")
 
 
-def _data_row(row: TableRow, last: bool) -> list[str]:
+def _data_row(row: TableRow, last: bool, table_has_unit_column: bool) -> list[str]:
     shade = row.row_number % 2 == 0
     cells = [
         _td(
@@ -193,10 +193,10 @@ def _data_row(row: TableRow, last: bool) -> list[str]:
             shade=shade,
         )
     ]
-    if row.quantity_unit is not None:
-        cells.append(
-            _td(f"<span>{html.escape(row.quantity_unit, quote=False)}</span>", cls="style6", align="center")
-        )
+    if table_has_unit_column:
+        # A commodity without a quantity still has its Unit cell, printed "-" as GACC does.
+        unit = "-" if row.quantity_unit is None else html.escape(row.quantity_unit, quote=False)
+        cells.append(_td(f"<span>{unit}</span>", cls="style6", align="center"))
     for cell in row.cells:
         is_pct = cell.measure in ("yoy_pct", "mom_pct")
         cls = ("style13" if is_pct else "style11") if last else ("style7" if is_pct else "style6")
@@ -225,7 +225,12 @@ def render_preliminary_page(table: PreliminaryTable) -> bytes:
             ]
         ),
         *(_tr([_render_header_cell(c) for c in header]) for header in headers),
-        *(_tr(_data_row(row, i == len(table.rows) - 1)) for i, row in enumerate(table.rows)),
+        *(
+            _tr(
+                _data_row(row, i == len(table.rows) - 1, table.table_id in ("major_exports", "major_imports"))
+            )
+            for i, row in enumerate(table.rows)
+        ),
     ]
     # A last row starting "Note:" is ignored by parsers, as on GACC's pages.
     note = "Note: " + (PARTNER_NOTE if table.table_id == "by_partner" else "") + DEMO_NOTE

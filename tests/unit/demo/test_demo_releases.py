@@ -19,7 +19,6 @@ from flows.ingest.demo.render import (
     format_figure,
     render_index_page,
     render_online_query_csv,
-    render_preliminary_page,
 )
 from flows.ingest.model import (
     Cell,
@@ -375,67 +374,7 @@ def test_online_query_csv_is_gbk_quoted_with_a_trailing_comma(files: dict[str, b
         content.decode("utf-8")
 
 
-# --- round trip: a reader of docs/gacc-page-layouts.md gets the model back -----------------------------
-
-
-def _read_page(page: bytes) -> tuple[str, str, str, list[tuple[str, str | None, list[float | None]]]]:
-    """(title, date, unit, rows of (label as published, unit cell, figures)) as a parser would read them."""
-    tree = HTMLParser(page.decode("utf-8"))
-    title = tree.css_first("div.atcl-ttl").text()
-    published = tree.css_first("div.atcl-date").text()
-    trs = tree.css("div.atcl-cnt table tbody tr")
-    assert trs[0].text(strip=True) == title
-    unit = trs[1].text(strip=True).removeprefix("Unit: ")
-    rows = []
-    for tr in trs[4:]:
-        tds = tr.css("td")
-        if tds[0].text(strip=True).startswith("Note:"):
-            continue
-        texts = [td.text() for td in tds]
-        has_unit = "Quantity" in trs[3].text()
-        figures = [
-            None if t.strip() == "-" else float(t.replace(",", "").strip())
-            for t in texts[2 if has_unit else 1 :]
-        ]
-        rows.append((texts[0], texts[1] if has_unit else None, figures))
-    return title, published, unit, rows
-
-
-def _indent_level(label_as_published: str, table_id: TableId) -> int:
-    spaces = len(label_as_published) - len(label_as_published.lstrip(NBSP))
-    if table_id == "by_partner":
-        return 0 if spaces == 0 else 1 if spaces < 7 else 2
-    return 1 if "of which:" in label_as_published else 0
-
-
-def test_pages_read_back_into_their_tables(tables: dict) -> None:
-    for table in tables.values():
-        title, published, unit, rows = _read_page(render_preliminary_page(table))
-        assert title == table.title
-        assert table.published_on is not None
-        assert published == table.published_on.strftime("%Y/%m/%d")
-        assert unit == table.unit_label
-        assert len(rows) == len(table.rows)
-        parents: list[str] = []
-        for (label, unit_cell, figures), row in zip(rows, table.rows, strict=True):
-            assert label == row.label_as_published
-            assert releases.normalise_label(label) == row.label
-            assert unit_cell == row.quantity_unit
-            assert figures == [c.figure_as_published for c in row.cells]
-            assert [c.column for c in row.cells] == list(range(1, len(row.cells) + 1))
-            level = _indent_level(label, table.table_id)
-            assert level == row.indent_level
-            # The parent is the nearest row above at a lower level, for members only.
-            parents = [*parents[:level], row.label]
-            expected_parent = (
-                parents[level - 1] if level == 2 or (level == 1 and table.table_id != "by_partner") else None
-            )
-            assert row.parent_label == expected_parent
-            for cell in row.cells:
-                if cell.measure == "value" and cell.figure_as_published is not None:
-                    assert cell.amount_whole_units == round(
-                        Decimal(repr(cell.figure_as_published)) * table.scale
-                    )
+# The round trip through the real parser is in test_round_trip.py.
 
 
 def test_format_figure() -> None:
