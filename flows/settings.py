@@ -7,9 +7,13 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, HttpUrl
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Where files come from: the bundled demo releases, a landing folder, or GACC's English site.
+SourceName = Literal["demo", "landing", "gacc"]
 
 
 class Settings(BaseSettings):

@@ -1,0 +1,136 @@
+"""`customs`: the command-line entry point (ingest, run, validate, backfill, status, report)."""
+
+from __future__ import annotations
+
+import os
+
+# Offline by design: no telemetry, no update checks. Set before Prefect is imported.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "flows,transforms,warehouse,expectations")
+
+from pathlib import Path
+from typing import Annotated, cast
+
+import typer
+from rich.console import Console
+
+from flows.settings import SourceName
+
+app = typer.Typer(
+    name="customs",
+    help="China Customs (GACC) trade statistics: ingest releases and publish a DuckDB warehouse.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=False)
+
+SourceOpt = Annotated[str, typer.Option("--source", help="demo, landing or gacc")]
+PathOpt = Annotated[Path | None, typer.Option("--path", help="Landing folder (with --source landing)")]
+BaseUrlOpt = Annotated[str | None, typer.Option("--base-url", help="GACC site base URL (with --source gacc)")]
+YearOpt = Annotated[list[int] | None, typer.Option("--year", help="Year(s) to crawl (gacc); repeatable")]
+DataDirOpt = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Data root (default: $CUSTOMS_DATA_DIR or ./data)", show_default=False),
+]
+
+
+def _check_source(source: str) -> SourceName:
+    if source not in ("demo", "landing", "gacc"):
+        raise typer.BadParameter(
+            f"unknown source {source!r}: choose demo, landing or gacc", param_hint="--source"
+        )
+    return cast(SourceName, source)
+
+
+@app.command()
+def ingest(
+    source: SourceOpt = "demo",
+    path: PathOpt = None,
+    base_url: BaseUrlOpt = None,
+    year: YearOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Fetch a source's files into the raw archive and staging Parquet (no warehouse change)."""
+    source_name = _check_source(source)
+    from flows.ingest.flow import ingest_flow
+
+    report = ingest_flow(
+        source=source_name,
+        path=str(path) if path else None,
+        base_url=base_url,
+        years=year,
+        data_dir=str(data_dir) if data_dir else None,
+    )
+    console.print(report.summary())
+    for uri, error in report.quarantined:
+        console.print(f"[yellow]quarantined[/] {uri}: {error}")
+    if report.new_files == 0:
+        console.print("0 new files: archive and staging unchanged")
+
+
+def _bn(value: float | None) -> str:
+    return "n/a" if value is None else f"{value / 1e9:,.1f} bn"
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:+.1f}%"
+
+
+@app.command()
+def run(
+    source: SourceOpt = "demo",
+    path: PathOpt = None,
+    base_url: BaseUrlOpt = None,
+    year: YearOpt = None,
+    period: Annotated[
+        str | None,
+        typer.Option("--period", help="Require this period (YYYY-MM or YYYY-01..02); default: what is new"),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Rebuild and publish even if nothing is new")
+    ] = False,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Run the monthly-release flow: ingest, transform, validate and publish the warehouse."""
+    source_name = _check_source(source)
+    from flows.monthly import monthly_release
+
+    summary = monthly_release(
+        period=period,
+        source=source_name,
+        path=str(path) if path else None,
+        base_url=base_url,
+        years=year,
+        data_dir=str(data_dir) if data_dir else None,
+        force=force,
+    )
+    if summary.ingest is not None:
+        console.print(summary.ingest.summary())
+    if not summary.published:
+        console.print(summary.message)
+        console.print(f"warehouse: {summary.warehouse_path}")
+        return
+    console.print(f"[bold green]published[/] {summary.warehouse_path}")
+    console.print(
+        f"periods: {len(summary.periods)} ({summary.periods[0]} to {summary.periods[-1]}); "
+        f"partners: {summary.partner_count}"
+        if summary.periods
+        else "periods: none"
+    )
+    if summary.latest_period:
+        t = summary.latest_totals
+        console.print(
+            f"{summary.latest_period}: exports {_bn(t.get('exports_usd'))} ({_pct(t.get('exports_yoy_pct'))} y/y), "
+            f"imports {_bn(t.get('imports_usd'))} ({_pct(t.get('imports_yoy_pct'))} y/y), "
+            f"balance {_bn(t.get('balance_usd'))}"
+        )
+    console.print(f"BI views as Parquet: {summary.warehouse_path.parent / 'bi'}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

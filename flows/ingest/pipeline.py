@@ -1,0 +1,172 @@
+"""Ingest: each file from a source goes into the raw archive, is recognised, parsed and staged.
+
+A file that fails to parse is archived all the same and marked quarantined in the manifest with the
+parser's error; nothing else in the archive or in staging changes because of it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flows.ingest.archive import RawArchive, sha256_hex
+from flows.ingest.model import PARSER_VERSION, ParseError
+from flows.ingest.parsers import (
+    direction_from_filename,
+    parse_index_page,
+    parse_online_query,
+    parse_preliminary_page,
+    sniff,
+)
+from flows.ingest.sources import FetchedFile, Source, SourceError
+from flows.ingest.staging import online_query_frame, preliminary_frame, release_id_for, write_partitions
+from flows.settings import Settings
+from warehouse.tables import STG_ONLINE_QUERY, STG_PRELIMINARY
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestReport:
+    source: str
+    files_seen: int = 0
+    new_files: int = 0
+    unchanged_files: int = 0
+    index_pages: int = 0
+    staged: list[str] = field(default_factory=list)  # sha256 of files staged by this run
+    new_release_ids: set[str] = field(default_factory=set)
+    quarantined: list[tuple[str, str]] = field(default_factory=list)  # (source_uri, error)
+    source_errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{self.source}: {self.files_seen} files seen, {self.new_files} new "
+            f"({len(self.staged)} staged, {self.index_pages} index pages, {len(self.quarantined)} quarantined), "
+            f"{self.unchanged_files} already archived; {len(self.new_release_ids)} releases with new files"
+        )
+
+
+def _suffix(name: str) -> str:
+    lowered = name.lower()
+    for suffix in (".html", ".htm", ".csv", ".xls", ".xlsx"):
+        if lowered.endswith(suffix):
+            return suffix
+    return ""
+
+
+def _manifest_row(file: FetchedFile, sha256: str, **fields: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "source_sha256": sha256,
+        "size_bytes": len(file.content),
+        "source_uri": file.source_uri,
+        "original_name": file.original_name,
+        "retrieved_at": file.retrieved_at,
+        "product": None,
+        "table_id": None,
+        "currency": None,
+        "period": None,
+        "published_on": None,
+        "parser_version": PARSER_VERSION,
+        "status": "staged",
+        "error": None,
+        "release_id": None,
+    }
+    row.update(fields)
+    return row
+
+
+def _release_id(archive: RawArchive, base: str, table_id: str, currency: str, sha256: str) -> str:
+    """Same-day re-posts of a page get a suffix, so two vintages never share a release id."""
+    manifest = archive.manifest
+    same = manifest.filter(
+        (manifest["release_id"].str.starts_with(base))
+        & (manifest["table_id"] == table_id)
+        & (manifest["currency"] == currency)
+        & (manifest["status"] != "quarantined")
+        & (manifest["source_sha256"] != sha256)
+    )
+    return base if same.is_empty() else f"{base}+r{same.height + 1}"
+
+
+def process_file(file: FetchedFile, sha256: str, archive: RawArchive, settings: Settings) -> dict[str, Any]:
+    """Parse and stage one new file; returns its manifest row (quarantined on a parse error)."""
+    try:
+        kind = sniff(file.content, file.original_name)
+        if kind == "index":
+            parse_index_page(file.content, file.source_uri)
+            return _manifest_row(file, sha256, product="index", status="index")
+        if kind == "preliminary":
+            table = parse_preliminary_page(file.content, file.source_uri)
+            base = release_id_for(
+                "preliminary", table.period.key, table.published_on, file.retrieved_at.date()
+            )
+            release_id = _release_id(archive, base, table.table_id, table.currency, sha256)
+            frame = preliminary_frame(table, release_id=release_id, sha256=sha256)
+            write_partitions(
+                frame, STG_PRELIMINARY, settings.staging_dir, f"{release_id}-{table.currency}-{sha256[:12]}"
+            )
+            return _manifest_row(
+                file,
+                sha256,
+                product="preliminary",
+                table_id=table.table_id,
+                currency=table.currency,
+                period=table.period.key,
+                published_on=table.published_on,
+                release_id=release_id,
+            )
+        direction = direction_from_filename(file.original_name)
+        export = parse_online_query(file.content, file.source_uri, direction)
+        release_id = f"online_query:{sha256[:12]}"
+        frame = online_query_frame(export, release_id=release_id, sha256=sha256)
+        write_partitions(frame, STG_ONLINE_QUERY, settings.staging_dir, f"{release_id}-{export.currency}")
+        last_period = max((r.period for r in export.records), default=None)
+        return _manifest_row(
+            file,
+            sha256,
+            product="online_query",
+            currency=export.currency,
+            period=last_period.key if last_period else None,
+            release_id=release_id,
+        )
+    except ParseError as exc:
+        log.error("quarantined %s: %s", file.source_uri, exc)
+        return _manifest_row(file, sha256, status="quarantined", error=str(exc))
+
+
+def ingest(
+    source: Source,
+    settings: Settings,
+    progress: Callable[[FetchedFile], None] | None = None,
+) -> IngestReport:
+    archive = RawArchive(settings.archive_dir)
+    report = IngestReport(source=source.name)
+    manifest = archive.manifest
+    staged_uris = set(manifest.filter(manifest["status"] == "staged")["source_uri"].to_list())
+    try:
+        for file in source.files(skip_uris=staged_uris):
+            report.files_seen += 1
+            if progress:
+                progress(file)
+            sha256 = sha256_hex(file.content)
+            if sha256 in archive.known_hashes():
+                report.unchanged_files += 1
+                continue
+            archive.store(file.content, _suffix(file.original_name))
+            row = process_file(file, sha256, archive, settings)
+            archive.record([row])
+            report.new_files += 1
+            if row["status"] == "quarantined":
+                report.quarantined.append((file.source_uri, row["error"]))
+            elif row["status"] == "index":
+                report.index_pages += 1
+            else:
+                report.staged.append(sha256)
+                report.new_release_ids.add(row["release_id"])
+    except SourceError as exc:
+        log.error("%s", exc)
+        report.source_errors.append(str(exc))
+    log.info("%s", report.summary())
+    return report

@@ -1,0 +1,122 @@
+"""`customs ingest` from each source, through the real CLI and the real Prefect flow."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from flows.ingest.sources import demo_releases_dir
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
+
+runner = CliRunner()
+
+
+def _tree_checksums(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_demo_ingest_fills_archive_and_staging_and_a_second_run_changes_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = runner.invoke(app, ["ingest", "--source", "demo", "--data-dir", str(data)])
+    assert first.exit_code == 0, first.output
+    demo_files = sum(1 for p in demo_releases_dir().rglob("*") if p.is_file())
+    assert f"{demo_files} new" in first.output
+
+    manifest = pl.read_parquet(data / "archive" / "manifest.parquet")
+    assert manifest.height == demo_files
+    assert set(manifest["status"]) == {"staged", "index"}
+    assert len(list((data / "archive" / "raw").rglob("*.*"))) == demo_files
+    # Every release's pages, both editions, partitioned by table and period.
+    by_partner = data / "staging" / "preliminary_cells" / "table_id=by_partner"
+    assert (by_partner / "period=2025-01..02").is_dir()
+    assert len(list((by_partner / "period=2025-11").glob("*.parquet"))) == 2
+
+    staging_before = _tree_checksums(data / "staging")
+    archive_before = _tree_checksums(data / "archive")
+    second = runner.invoke(app, ["ingest", "--source", "demo", "--data-dir", str(data)])
+    assert second.exit_code == 0, second.output
+    assert "0 new" in second.output
+    assert "archive and staging unchanged" in second.output
+    assert _tree_checksums(data / "staging") == staging_before
+    assert _tree_checksums(data / "archive") == archive_before
+
+
+def test_landing_folder_ingest_recognises_files_by_content(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    pages = sorted((demo_releases_dir() / "2025" / "pages").glob("*.html"))[:6]
+    for i, page in enumerate(pages):
+        shutil.copy(page, landing / f"dropped_{i}.html")  # names say nothing: content does
+    csv = next((demo_releases_dir() / "online_query").glob("*.csv"))
+    shutil.copy(csv, landing / "hs8_by_partner_imports_2024.csv")
+    (landing / ".partial.html").write_text("half a page")  # hidden files are not releases
+
+    result = runner.invoke(
+        app, ["ingest", "--source", "landing", "--path", str(landing), "--data-dir", str(tmp_path / "data")]
+    )
+    assert result.exit_code == 0, result.output
+    manifest = pl.read_parquet(tmp_path / "data" / "archive" / "manifest.parquet")
+    assert manifest.height == 7
+    assert manifest.filter(pl.col("product") == "online_query").height == 1
+    assert manifest.filter(pl.col("product") == "preliminary").height == 6
+    assert manifest["status"].unique().to_list() == ["staged"]
+
+
+def test_landing_csv_without_direction_in_its_name_is_quarantined(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    csv = next((demo_releases_dir() / "online_query").glob("*.csv"))
+    shutil.copy(csv, landing / "hs8_by_partner_2024.csv")
+    result = runner.invoke(
+        app, ["ingest", "--source", "landing", "--path", str(landing), "--data-dir", str(tmp_path / "data")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "quarantined" in result.output
+    manifest = pl.read_parquet(tmp_path / "data" / "archive" / "manifest.parquet")
+    row = manifest.row(0, named=True)
+    assert row["status"] == "quarantined"
+    assert "hs8_by_partner_2024.csv" in row["error"]
+    assert not (tmp_path / "data" / "staging").exists()
+
+
+def test_gacc_source_through_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.integration.test_gacc_source import GaccLikeServer
+
+    monkeypatch.setenv("CUSTOMS_GACC_INDEX_PATH", "/index?year={year}")
+    monkeypatch.setenv("CUSTOMS_HTTP_POLITE_DELAY_SECONDS", "0")
+    with GaccLikeServer(2025) as server:
+        result = runner.invoke(
+            app,
+            [
+                "ingest",
+                "--source",
+                "gacc",
+                "--base-url",
+                server.base_url,
+                "--year",
+                "2025",
+                "--data-dir",
+                str(tmp_path / "data"),
+            ],
+        )
+    assert result.exit_code == 0, result.output
+    manifest = pl.read_parquet(tmp_path / "data" / "archive" / "manifest.parquet")
+    assert manifest.filter(pl.col("status") == "staged").height == len(server.pages)
+    assert all(uri.startswith(server.base_url) for uri in manifest["source_uri"])
+
+
+def test_unknown_source_is_a_usage_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["ingest", "--source", "ftp", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "unknown source 'ftp'" in result.output
