@@ -1,0 +1,181 @@
+"""The I/O edge around the transforms: read staging and reference data, build every warehouse table.
+
+The warehouse is always rebuilt whole from staging (it is small: one row per published figure), so a
+re-run gives the same contents and a revised page simply adds a vintage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import logging
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import polars as pl
+
+from flows.ingest.archive import RawArchive
+from flows.ingest.model import PARSER_VERSION
+from flows.ingest.staging import scan_staging
+from flows.settings import Settings
+from transforms.dimensions import build_bridge_partner_group, build_dim_commodity, build_dim_partner
+from transforms.facts import build_fact_partner_trade, build_fact_trade_flows
+from transforms.periods import build_dim_period
+from transforms.surplus import build_fact_trade_surplus
+from warehouse import reference
+from warehouse.contracts import TableContract
+from warehouse.tables import (
+    BRIDGE_PARTNER_GROUP,
+    DIM_COMMODITY,
+    DIM_PARTNER,
+    DIM_PERIOD,
+    FACT_PARTNER_TRADE,
+    FACT_TRADE_FLOWS,
+    FACT_TRADE_SURPLUS,
+    META_RELEASE_FILES,
+    META_RELEASES,
+    META_RUNS,
+    STG_ONLINE_QUERY,
+    STG_PRELIMINARY,
+)
+
+log = logging.getLogger(__name__)
+
+
+def code_version() -> str:
+    try:
+        return importlib.metadata.version("customs-warehouse")
+    except importlib.metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+@dataclass(frozen=True)
+class StagedInputs:
+    """Staging rows of the files that may be published (quarantined ones are left out)."""
+
+    preliminary: pl.LazyFrame
+    online_query: pl.LazyFrame
+    manifest: pl.DataFrame  # rows of the staged files only
+    fingerprint: str
+
+
+def _reference_digest() -> str:
+    digest = hashlib.sha256()
+    folder = resources.files("warehouse.reference")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".csv"):
+            digest.update(entry.name.encode())
+            digest.update(entry.read_bytes())
+    return digest.hexdigest()
+
+
+def load_staged(settings: Settings, exclude_release_ids: frozenset[str] = frozenset()) -> StagedInputs:
+    archive = RawArchive(settings.archive_dir)
+    manifest = archive.manifest.filter(
+        (pl.col("status") == "staged") & ~pl.col("release_id").is_in(list(exclude_release_ids))
+    ).sort("source_sha256")
+    hashes = manifest["source_sha256"].to_list()
+    digest = hashlib.sha256()
+    for part in (*hashes, PARSER_VERSION, code_version(), _reference_digest()):
+        digest.update(part.encode())
+        digest.update(b"\n")
+    return StagedInputs(
+        preliminary=scan_staging(STG_PRELIMINARY, settings.staging_dir).filter(
+            pl.col("source_sha256").is_in(hashes)
+        ),
+        online_query=scan_staging(STG_ONLINE_QUERY, settings.staging_dir).filter(
+            pl.col("source_sha256").is_in(hashes)
+        ),
+        manifest=manifest,
+        fingerprint=digest.hexdigest(),
+    )
+
+
+def build_core_tables(inputs: StagedInputs) -> dict[TableContract, pl.DataFrame]:
+    """Every core table, conformed to its contract."""
+    partners = reference.load_partners().lazy()
+    aliases = reference.load_partner_aliases().lazy()
+    groups = reference.load_partner_groups().lazy()
+    commodities = reference.load_commodities().lazy()
+
+    partner_trade = build_fact_partner_trade(inputs.preliminary, aliases, partners).collect()
+    flows = build_fact_trade_flows(inputs.preliminary, inputs.online_query, commodities, partners).collect()
+    surplus = build_fact_trade_surplus(partner_trade.lazy()).collect()
+    periods = pl.concat(
+        [partner_trade.select("period"), flows.select("period")],
+    ).unique()
+    tables: dict[TableContract, pl.DataFrame] = {
+        FACT_PARTNER_TRADE: partner_trade,
+        FACT_TRADE_FLOWS: flows,
+        FACT_TRADE_SURPLUS: surplus,
+        DIM_PERIOD: build_dim_period(periods.lazy()).collect(),
+        DIM_PARTNER: build_dim_partner(partners).collect(),
+        BRIDGE_PARTNER_GROUP: build_bridge_partner_group(groups).collect(),
+        DIM_COMMODITY: build_dim_commodity(commodities, inputs.online_query).collect(),
+    }
+    return {contract: contract.conform(frame) for contract, frame in tables.items()}
+
+
+def build_meta_tables(
+    inputs: StagedInputs,
+    partner_trade: pl.DataFrame,
+    previous_runs: pl.DataFrame,
+    this_run: dict[str, object],
+) -> dict[TableContract, pl.DataFrame]:
+    manifest = inputs.manifest
+    latest = set(
+        partner_trade.filter(pl.col("is_latest_vintage")).get_column("release_id").unique().to_list()
+    )
+    releases = (
+        manifest.group_by("release_id")
+        .agg(
+            pl.col("product").first(),
+            pl.col("period").first(),
+            pl.col("published_on").max(),
+            pl.col("retrieved_at").max(),
+            pl.len().alias("file_count"),
+        )
+        .with_columns(
+            pl.col("release_id").is_in(list(latest)).alias("is_latest_vintage"),
+            pl.lit("published").alias("status"),
+        )
+        .sort("release_id")
+    )
+    # An online-query export is its own vintage and has no competitor for its period here.
+    releases = releases.with_columns(
+        (pl.col("is_latest_vintage") | (pl.col("product") == "online_query")).alias("is_latest_vintage")
+    )
+    files = manifest.select(
+        "release_id", "source_sha256", "source_uri", "table_id", "currency", "retrieved_at", "parser_version"
+    ).sort("release_id", "source_sha256")
+    run_row = META_RUNS.conform(pl.DataFrame([this_run], schema=META_RUNS.polars_schema()))
+    runs = (
+        pl.concat([META_RUNS.conform(previous_runs), run_row])
+        .unique("run_id", keep="last")
+        .sort("started_at")
+    )
+    return {
+        META_RELEASES: META_RELEASES.conform(releases),
+        META_RELEASE_FILES: META_RELEASE_FILES.conform(files),
+        META_RUNS: runs,
+    }
+
+
+def read_previous_runs(warehouse_path: Path) -> pl.DataFrame:
+    """The run history of the current warehouse, carried into the next file."""
+    if not warehouse_path.exists():
+        return META_RUNS.empty_frame()
+    import duckdb
+
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        return pl.from_arrow(con.sql(f"SELECT * FROM {META_RUNS.qualified_name}").to_arrow_table())  # type: ignore[return-value]
+
+
+def last_published_fingerprint(warehouse_path: Path) -> str | None:
+    runs = read_previous_runs(warehouse_path)
+    published = runs.filter(pl.col("status") == "published").sort("started_at")
+    if published.is_empty():
+        return None
+    value = published.get_column("input_fingerprint")[-1]
+    return str(value) if value is not None else None

@@ -1,0 +1,147 @@
+"""`monthly_release`: a release from a source to the published DuckDB warehouse.
+
+ingest → build (transforms) → validate (the data-quality gate) → publish. Each step is one coarse
+task; the warehouse is only touched by the publish step, which swaps a complete, checked file in.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from flows.build import (
+    StagedInputs,
+    build_core_tables,
+    build_meta_tables,
+    code_version,
+    last_published_fingerprint,
+    load_staged,
+    read_previous_runs,
+)
+from flows.ingest.flow import ingest_source, make_source, settings_for
+from flows.ingest.pipeline import IngestReport
+from flows.settings import Settings, SourceName
+from transforms.periods import Period
+from warehouse.contracts import TableContract
+from warehouse.publish import publish_warehouse
+from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_SURPLUS, META_VALIDATION_RESULTS
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    published: bool
+    warehouse_path: Path
+    message: str
+    ingest: IngestReport | None = None
+    periods: list[str] = field(default_factory=list)
+    partner_count: int = 0
+    latest_period: str | None = None
+    latest_totals: dict[str, float | None] = field(default_factory=dict)
+
+
+@task(name="build-tables", cache_policy=NO_CACHE)
+def build_tables(inputs: StagedInputs) -> dict[TableContract, pl.DataFrame]:
+    logger = get_run_logger()
+    tables = build_core_tables(inputs)
+    for contract, frame in tables.items():
+        logger.info("built %s: %d rows", contract.qualified_name, frame.height)
+    return tables
+
+
+@task(name="publish-warehouse", cache_policy=NO_CACHE)
+def publish(settings: Settings, tables: dict[TableContract, pl.DataFrame]) -> None:
+    logger = get_run_logger()
+    result = publish_warehouse(settings.warehouse_path, tables, parquet_dir=settings.bi_parquet_dir)
+    logger.info("published %s in %.2f s", settings.warehouse_path, result.elapsed_seconds)
+
+
+def _summarise(run_id: str, settings: Settings, tables: dict[TableContract, pl.DataFrame]) -> RunSummary:
+    surplus = tables[FACT_TRADE_SURPLUS]
+    periods = sorted(set(surplus["period"].to_list()), key=lambda p: Period.parse(p))
+    summary = RunSummary(run_id, True, settings.warehouse_path, "published", periods=periods)
+    summary.partner_count = tables[FACT_PARTNER_TRADE]["partner_code"].n_unique()
+    if periods:
+        summary.latest_period = periods[-1]
+        world = surplus.filter((pl.col("partner_code") == "WLD") & (pl.col("period") == periods[-1]))
+        if world.height:
+            row = world.row(0, named=True)
+            summary.latest_totals = {
+                k: row[k]
+                for k in ("exports_usd", "imports_usd", "balance_usd", "exports_yoy_pct", "imports_yoy_pct")
+            }
+    return summary
+
+
+@flow(name="monthly-release", log_prints=True)
+def monthly_release(
+    period: str | None = None,
+    source: SourceName = "demo",
+    path: str | None = None,
+    base_url: str | None = None,
+    years: list[int] | None = None,
+    data_dir: str | None = None,
+    force: bool = False,
+) -> RunSummary:
+    """Ingest what is new from a source, rebuild the facts, validate, and publish the warehouse.
+
+    `period=None` takes whatever is new; a period (`2025-11`, `2025-01..02`) must then be present.
+    Nothing new and not `force`: nothing is published, and the summary says so.
+    """
+    logger = get_run_logger()
+    settings = settings_for(data_dir, base_url)
+    started_at = datetime.now(UTC)
+    run_id = f"{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+
+    report = ingest_source(
+        make_source(source, settings, path=Path(path) if path else None, years=years), settings
+    )
+    if report.source_errors:
+        raise RuntimeError("source failed: " + "; ".join(report.source_errors))
+
+    inputs = load_staged(settings)
+    if period is not None:
+        wanted = Period.parse(period).key
+        if inputs.manifest.filter(pl.col("period") == wanted).is_empty():
+            raise RuntimeError(
+                f"period {wanted} is not in staging: no release of it was ingested from {source}"
+            )
+
+    if not force and last_published_fingerprint(settings.warehouse_path) == inputs.fingerprint:
+        message = f"nothing new from {source}: the warehouse already holds these releases; nothing published"
+        logger.info(message)
+        return RunSummary(run_id, False, settings.warehouse_path, message, ingest=report)
+
+    tables = build_tables(inputs)
+    this_run: dict[str, object] = {
+        "run_id": run_id,
+        "flow_run_id": str(flow_run.get_id() or ""),
+        "started_at": started_at,
+        "finished_at": datetime.now(UTC),
+        "status": "published",
+        "source": source,
+        "code_version": code_version(),
+        "input_fingerprint": inputs.fingerprint,
+        "message": report.summary(),
+    }
+    tables |= build_meta_tables(
+        inputs, tables[FACT_PARTNER_TRADE], read_previous_runs(settings.warehouse_path), this_run
+    )
+    tables[META_VALIDATION_RESULTS] = META_VALIDATION_RESULTS.empty_frame()
+    publish(settings, tables)
+    summary = _summarise(run_id, settings, tables)
+    summary.ingest = report
+    logger.info(
+        "published %s: %d periods, latest %s",
+        settings.warehouse_path,
+        len(summary.periods),
+        summary.latest_period,
+    )
+    return summary

@@ -1,0 +1,193 @@
+"""The monthly-release flow on the bundled demo releases, end to end, into a temporary data root.
+
+Reproduces every figure of shared/docs/facts.md from the BI views, within the rounding it states.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.monthly import RunSummary, monthly_release
+from warehouse.publish import drift_report, table_content_hashes
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
+
+BN = 1e9
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> Iterator[tuple[Path, RunSummary]]:
+    data = tmp_path_factory.mktemp("demo") / "data"
+    summary = monthly_release(source="demo", data_dir=str(data))
+    yield data, summary
+
+
+@pytest.fixture
+def con(demo_run: tuple[Path, RunSummary]) -> Iterator[duckdb.DuckDBPyConnection]:
+    # Per test, and closed after: a connection left open in this process would keep serving the old
+    # file to every later connect() here, hiding what a re-publish did.
+    data, _ = demo_run
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as connection:
+        yield connection
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str, *params: object) -> tuple:
+    rows = con.execute(sql, list(params)).fetchall()
+    assert len(rows) == 1, f"{sql} {params}: {rows}"
+    return rows[0]
+
+
+def test_run_publishes_every_demo_period(demo_run: tuple[Path, RunSummary]) -> None:
+    _, summary = demo_run
+    assert summary.published
+    assert len(summary.periods) == 33  # 3 years x (Jan-Feb + 10 months)
+    assert summary.periods[0] == "2023-01..02" and summary.periods[-1] == "2025-12"
+
+
+# --- shared/docs/facts.md -------------------------------------------------------------------------------
+def test_full_year_2025(con: duckdb.DuckDBPyConnection) -> None:
+    exports, imports, balance, exports_yoy, imports_yoy = _one(
+        con,
+        "SELECT exports_usd, imports_usd, balance_usd, exports_yoy_pct, imports_yoy_pct"
+        " FROM bi.annual_trade WHERE year = 2025 AND partner_code = 'WLD'",
+    )
+    assert abs(exports / BN - 3770) <= 5
+    assert abs(exports_yoy - 5.5) <= 0.1
+    assert abs(imports / BN - 2580) <= 5
+    assert abs(imports_yoy) <= 0.5  # "about 0%"
+    assert abs(balance / BN - 1190) <= 5  # "almost $1.2 trillion"
+
+
+def test_full_year_2024_surplus(con: duckdb.DuckDBPyConnection) -> None:
+    (balance,) = _one(con, "SELECT balance_usd FROM bi.annual_trade WHERE year = 2024 AND partner_code = 'WLD'")
+    assert abs(balance / BN - 992) <= 5
+
+
+def test_january_to_november_2025_surplus(con: duckdb.DuckDBPyConnection) -> None:
+    (balance,) = _one(
+        con, "SELECT balance_ytd_usd FROM bi.trade_surplus WHERE period = '2025-11' AND partner_code = 'WLD'"
+    )
+    assert abs(balance / BN - 1080) <= 5
+
+
+@pytest.mark.parametrize(
+    ("period", "exports_bn", "imports_bn", "exports_yoy", "imports_yoy"),
+    [
+        ("2025-11", 330.3, 218.6, 5.9, 1.9),
+        ("2025-10", None, None, -1.1, 1.0),
+        ("2025-12", None, None, 6.6, 5.7),
+    ],
+)
+def test_monthly_figures(
+    con: duckdb.DuckDBPyConnection,
+    period: str,
+    exports_bn: float | None,
+    imports_bn: float | None,
+    exports_yoy: float,
+    imports_yoy: float,
+) -> None:
+    exports, imports, e_yoy, i_yoy = _one(
+        con,
+        "SELECT exports_usd, imports_usd, exports_yoy_pct, imports_yoy_pct FROM bi.monthly_trade WHERE period = ?",
+        period,
+    )
+    if exports_bn is not None:
+        assert abs(exports / BN - exports_bn) <= 0.1
+    if imports_bn is not None:
+        assert abs(imports / BN - imports_bn) <= 0.1
+    assert abs(e_yoy - exports_yoy) <= 0.1
+    assert abs(i_yoy - imports_yoy) <= 0.1
+
+
+def test_exports_to_the_united_states(con: duckdb.DuckDBPyConnection) -> None:
+    rows = con.execute(
+        "SELECT period, exports_yoy_pct FROM bi.partner_trade WHERE partner_code = 'USA'"
+        " AND period BETWEEN '2025-04' AND '2025-11' ORDER BY period"
+    ).fetchall()
+    assert [p for p, _ in rows] == [f"2025-{m:02d}" for m in range(4, 12)]
+    november = dict(rows)["2025-11"]
+    assert abs(november - (-29)) <= 1
+    # "the eighth month in a row of double-digit declines"
+    assert all(yoy <= -10 for _, yoy in rows)
+
+
+# --- the warehouse as published --------------------------------------------------------------------------
+def test_published_warehouse_matches_its_declarations(demo_run: tuple[Path, RunSummary]) -> None:
+    data, _ = demo_run
+    assert drift_report(data / "warehouse.duckdb") == []
+
+
+def test_bi_views_hold_only_the_contract_columns_and_parquet_copies(
+    con: duckdb.DuckDBPyConnection, demo_run: tuple[Path, RunSummary]
+) -> None:
+    data, _ = demo_run
+    for view in ("monthly_trade", "partner_trade", "trade_surplus", "commodity_trade", "annual_trade"):
+        (count,) = _one(con, f"SELECT count(*) FROM bi.{view}")
+        assert count > 0, view
+        assert (data / "bi" / f"{view}.parquet").is_file()
+    (releases,) = _one(con, "SELECT count(*) FROM meta.releases WHERE product = 'preliminary'")
+    assert releases == 33
+    (runs,) = _one(con, "SELECT count(*) FROM meta.runs WHERE status = 'published'")
+    assert runs == 1
+
+
+def test_published_file_opens_in_a_duckdb_1x_client(demo_run: tuple[Path, RunSummary]) -> None:
+    data, _ = demo_run
+    cli = Path(sys.executable).parent / "duckdb"
+    if not cli.exists():
+        pytest.skip(f"DuckDB 1.x CLI absent at {cli} (installed by the dev extra: duckdb-cli)")
+    version = subprocess.run([str(cli), "--version"], capture_output=True, text=True, check=True).stdout
+    assert version.startswith("v1.")
+    result = subprocess.run(
+        [
+            str(cli),
+            "-readonly",
+            "-csv",
+            str(data / "warehouse.duckdb"),
+            "-c",
+            "SELECT round(exports_usd / 1e9, 1) FROM bi.monthly_trade WHERE period = '2025-11'",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip().splitlines()[-1] == "330.3"
+
+
+# --- idempotency ---------------------------------------------------------------------------------------
+def _hashes_without_run_log(path: Path) -> dict[str, str]:
+    return {k: v for k, v in table_content_hashes(path).items() if k != "meta.runs"}
+
+
+def test_second_run_publishes_nothing_and_a_forced_run_gives_the_same_contents(
+    demo_run: tuple[Path, RunSummary],
+) -> None:
+    data, _ = demo_run
+    warehouse = data / "warehouse.duckdb"
+    file_before = hashlib.sha256(warehouse.read_bytes()).hexdigest()
+    contents_before = _hashes_without_run_log(warehouse)
+
+    again = monthly_release(source="demo", data_dir=str(data))
+    assert not again.published
+    assert "nothing new" in again.message
+    assert again.ingest is not None and again.ingest.new_files == 0
+    assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == file_before
+
+    forced = monthly_release(source="demo", data_dir=str(data), force=True)
+    assert forced.published
+    assert _hashes_without_run_log(warehouse) == contents_before
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        assert connection.execute("SELECT count(*) FROM meta.runs").fetchone() == (2,)
+
+
+def test_asking_for_a_period_that_is_not_there_fails_clearly(demo_run: tuple[Path, RunSummary]) -> None:
+    data, _ = demo_run
+    with pytest.raises(RuntimeError, match=r"period 2026-03 is not in staging"):
+        monthly_release(source="demo", data_dir=str(data), period="2026-03")
