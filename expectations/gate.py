@@ -1,0 +1,517 @@
+"""The data-quality gate: every contract suite and business rule, run with Great Expectations.
+
+Nothing reaches the warehouse unless it passes: a failed critical expectation makes `passed` False and
+names the releases whose rows broke it (`failed_release_ids`, for quarantine); warnings are recorded.
+Every expectation result, per batch, becomes a row of `meta.validation_results`.
+
+GX runs on an ephemeral context with a pandas datasource (the SQL datasource over DuckDB fails, see
+the stack notes). A frame is one batch (`batch_id='all'`) unless it is big: then it is validated one
+period at a time (`batch_id='period=2025-11'`), which bounds the memory of the pandas copy. GX is
+imported on the first validation, not when this module is imported.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import time
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import polars as pl
+
+from expectations.rules import RULES, RuleFactory, rule_factories, rule_suite_name
+from expectations.suites import CRITICAL, WARNING, Check, Severity, contract_check, import_gx, to_pandas
+from transforms.periods import Period
+from warehouse.contracts import TableContract
+from warehouse.tables import META_VALIDATION_RESULTS, STG_ONLINE_QUERY, STG_PRELIMINARY
+
+log = logging.getLogger(__name__)
+
+# Frames with more rows than this are validated one period at a time.
+DEFAULT_MAX_BATCH_ROWS = 500_000
+MAX_EXAMPLES = 5  # offending rows kept per result
+# SUMMARY returns up to this many offending row indices; a critical failure with more is re-run
+# COMPLETE to charge every offending row's release.
+_PARTIAL_COUNT = 20
+_SUMMARY = {"result_format": "SUMMARY", "partial_unexpected_count": _PARTIAL_COUNT}
+_COMPLETE = {"result_format": "COMPLETE"}
+_REFERENCED_COLUMN_KEYS = ("column", "column_A", "column_B", "column_list")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A failed expectation on one batch: what broke, where, and a few offending rows."""
+
+    rule: str
+    severity: Severity
+    suite_name: str
+    object_name: str
+    expectation_type: str
+    batch_id: str
+    release_id: str | None
+    unexpected_count: int | None
+    examples: tuple[dict[str, Any], ...]
+    observed: Mapping[str, Any]
+
+    def describe(self, max_rows: int = 3) -> str:
+        count = "" if self.unexpected_count is None else f": {self.unexpected_count} offending row(s)"
+        head = (
+            f"{self.rule} on {self.object_name} ({self.expectation_type}; suite {self.suite_name}, "
+            f"batch {self.batch_id}){count}"
+        )
+        lines = [head]
+        for row in self.examples[:max_rows]:
+            lines.append("      " + ", ".join(f"{k}={_short(v)}" for k, v in row.items()))
+        if not self.examples:
+            named = ("missing_columns", "unexpected_columns", "exception")
+            keys = named if any(k in self.observed for k in named) else ("observed_value",)
+            observed = {k: v for k, v in self.observed.items() if k in keys}
+            if observed:
+                lines.append("      observed: " + _short(json.dumps(observed, default=str), 400))
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ValidationRecord:
+    """One GX suite validated on one batch, kept for Data Docs (`expectations.docs`)."""
+
+    suite_name: str
+    object_name: str
+    batch_id: str
+    suite: Any  # great_expectations.core.ExpectationSuite
+    result: Any  # great_expectations.core.ExpectationSuiteValidationResult
+
+
+@dataclass
+class GateResult:
+    """What the gate found: every result as a frame, the failures, and the releases to quarantine.
+
+    `passed` is False when a critical expectation failed. `failed_release_ids` are the releases whose
+    rows broke a critical one; it may be empty on a failure no release is to blame for (a missing
+    period, a table without releases): the publish must stop all the same. `validations` are the GX
+    results, for `expectations.docs.build_data_docs`.
+    """
+
+    run_id: str
+    validated_at: datetime
+    results: pl.DataFrame  # conforms to META_VALIDATION_RESULTS
+    critical_failures: list[Finding]
+    warnings: list[Finding]
+    failed_release_ids: set[str]
+    validations: list[ValidationRecord] = field(default_factory=list, repr=False)
+    elapsed_seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        """No critical expectation failed (warnings do not stop the publish)."""
+        return not self.critical_failures
+
+    def findings(self, rule: str | None = None) -> list[Finding]:
+        """Critical failures and warnings, of one rule if given (`yoy_agrees_with_levels` matches both
+        its `.world` and `.partners` parts)."""
+        every = [*self.critical_failures, *self.warnings]
+        if rule is None:
+            return every
+        return [f for f in every if f.rule == rule or f.rule.startswith(rule + ".")]
+
+    def message(self, max_rows: int = 3) -> str:
+        """A summary for logs and the run record: each critical failure with a few offending rows."""
+        checked = self.results.height
+        if self.passed:
+            head = f"data-quality gate {self.run_id}: passed ({checked} expectation results"
+            head += f", {len(self.warnings)} warning(s))" if self.warnings else ")"
+        else:
+            head = (
+                f"data-quality gate {self.run_id}: FAILED: {len(self.critical_failures)} critical failure(s), "
+                f"{len(self.warnings)} warning(s), of {checked} expectation results"
+            )
+        lines = [head]
+        if self.critical_failures:
+            lines.append("critical failures (they stop the publish):")
+            lines += ["  - " + f.describe(max_rows) for f in self.critical_failures]
+            if self.failed_release_ids:
+                lines.append("releases to quarantine: " + ", ".join(sorted(self.failed_release_ids)))
+            else:
+                lines.append("no release to quarantine: the failures are not attributable to one release")
+        if self.warnings:
+            lines.append("warnings:")
+            lines += ["  - " + f.describe(max_rows) for f in self.warnings]
+        return "\n".join(lines)
+
+
+# --- running ------------------------------------------------------------------------------------------
+
+
+def run_gate(
+    *,
+    staging_preliminary: pl.DataFrame,
+    staging_online_query: pl.DataFrame,
+    tables: Mapping[TableContract, pl.DataFrame],
+    partner_codes: Collection[str],
+    run_id: str,
+    validated_at: datetime | None = None,
+    max_batch_rows: int = DEFAULT_MAX_BATCH_ROWS,
+) -> GateResult:
+    """Run every contract suite and business rule over staging and the built tables.
+
+    `tables`: the built warehouse tables by contract (views and tables not given are not checked);
+    the business rules read core.fact_partner_trade and core.fact_trade_surplus when present.
+    `partner_codes`: the partner codes the reference data knows (core.dim_partner's); every
+    `partner_code` column must hold one of them.
+    """
+    checks: list[Check] = [
+        contract_check(STG_PRELIMINARY, staging_preliminary, partner_codes),
+        contract_check(STG_ONLINE_QUERY, staging_online_query, partner_codes),
+    ]
+    for contract, frame in tables.items():
+        if contract.kind == "table" and contract not in (STG_PRELIMINARY, STG_ONLINE_QUERY):
+            checks.append(contract_check(contract, frame, partner_codes))
+    return validate_checks(
+        checks,
+        rules=rule_factories(staging_preliminary, tables),
+        run_id=run_id,
+        validated_at=validated_at,
+        max_batch_rows=max_batch_rows,
+    )
+
+
+def validate_checks(
+    checks: Iterable[Check],
+    *,
+    run_id: str,
+    rules: Sequence[RuleFactory] = (),
+    validated_at: datetime | None = None,
+    max_batch_rows: int = DEFAULT_MAX_BATCH_ROWS,
+) -> GateResult:
+    """Validate prepared checks (and business rules still to prepare) with one ephemeral GX context."""
+    started = time.perf_counter()
+    validated_at = (validated_at or datetime.now(UTC)).astimezone(UTC)
+    runner = _Runner(run_id=run_id, validated_at=validated_at, max_batch_rows=max_batch_rows)
+    for check in checks:
+        runner.run_safely(check)
+    for rule, object_name, prepare in rules:
+        try:
+            check = prepare()
+        except Exception as exc:  # a frame that breaks its contract: the rule cannot run, so it fails
+            runner.record_preparation_failure(rule, object_name, exc)
+            continue
+        runner.run_safely(check)
+    results = META_VALIDATION_RESULTS.conform(
+        pl.DataFrame(runner.rows, schema=META_VALIDATION_RESULTS.polars_schema())
+    )
+    gate = GateResult(
+        run_id=run_id,
+        validated_at=validated_at,
+        results=results,
+        critical_failures=[f for f in runner.findings if f.severity == CRITICAL],
+        warnings=[f for f in runner.findings if f.severity == WARNING],
+        failed_release_ids=runner.failed_release_ids,
+        validations=runner.validations,
+        elapsed_seconds=time.perf_counter() - started,
+    )
+    log.info("%s (%.1f s)", gate.message().splitlines()[0], gate.elapsed_seconds)
+    return gate
+
+
+class _Runner:
+    """One ephemeral GX context, a pandas datasource with one asset per table, and what was found."""
+
+    def __init__(self, *, run_id: str, validated_at: datetime, max_batch_rows: int) -> None:
+        self.run_id = run_id
+        self.validated_at = validated_at
+        self.max_batch_rows = max_batch_rows
+        self.rows: list[dict[str, Any]] = []
+        self.findings: list[Finding] = []
+        self.failed_release_ids: set[str] = set()
+        self.validations: list[ValidationRecord] = []
+        self._context: Any = None
+        self._datasource: Any = None
+        self._batch_definitions: dict[str, Any] = {}
+
+    def _batch_definition(self, object_name: str) -> Any:
+        if self._context is None:
+            gx = import_gx()
+            from great_expectations.data_context.types.base import ProgressBarsConfig
+
+            self._context = gx.get_context(mode="ephemeral")
+            # GX's tqdm bars ("Calculating Metrics") would flood the flow's logs.
+            self._context.variables.progress_bars = ProgressBarsConfig(
+                globally=False, metric_calculations=False
+            )
+            self._datasource = self._context.data_sources.add_pandas("gate")
+        if object_name not in self._batch_definitions:
+            asset = self._datasource.add_dataframe_asset(name=object_name)
+            self._batch_definitions[object_name] = asset.add_batch_definition_whole_dataframe("whole frame")
+        return self._batch_definitions[object_name]
+
+    def run_safely(self, check: Check) -> None:
+        try:
+            self.run(check)
+        except Exception as exc:  # the gate reports, it never crashes on bad data
+            log.exception("validating %s raised", check.suite_name)
+            self.record_check_error(check, exc)
+
+    def run(self, check: Check) -> None:
+        suite = check.suite()
+        batch_definition = self._batch_definition(check.object_name)
+        for batch_id, frame in _batches(check, self.max_batch_rows):
+            batch = batch_definition.get_batch(batch_parameters={"dataframe": to_pandas(frame)})
+            result = batch.validate(suite, result_format=_SUMMARY)
+            self.validations.append(
+                ValidationRecord(check.suite_name, check.object_name, batch_id, suite, result)
+            )
+            by_rule = {r.expectation_config.meta.get("rule"): r for r in result.results}
+            for expectation in suite.expectations:
+                self._record(check, batch_id, frame, batch, expectation, by_rule[_rule_of(expectation)])
+
+    def _record(
+        self, check: Check, batch_id: str, frame: pl.DataFrame, batch: Any, expectation: Any, r: Any
+    ) -> None:
+        rule = _rule_of(expectation)
+        severity: Severity = _severity(expectation.severity)
+        summary = r.result or {}
+        exception = _exception_message(r.exception_info)
+        observed = _observed(summary, exception)
+        expected_columns = getattr(expectation, "column_list", None)
+        if expectation.expectation_type == "expect_table_columns_to_match_ordered_list" and isinstance(
+            observed.get("observed_value"), list
+        ):
+            # Name the difference: a reader should not have to diff two lists of 25 names.
+            seen = observed["observed_value"]
+            observed["missing_columns"] = [c for c in expected_columns or [] if c not in seen]
+            observed["unexpected_columns"] = [c for c in seen if c not in (expected_columns or [])]
+        count = summary.get("unexpected_count")
+        indices: list[int] = [
+            int(i) for i in summary.get("partial_unexpected_index_list") or [] if _is_int(i)
+        ]
+        examples: list[dict[str, Any]] = []
+        success = bool(r.success)
+        if not success:
+            examples = _examples(frame, indices[:MAX_EXAMPLES], _example_columns(check, expectation, frame))
+            if severity == CRITICAL and check.blame_columns:
+                if count is not None and count > len(indices):
+                    complete = batch.validate(expectation, result_format=_COMPLETE)
+                    indices = [
+                        int(i)
+                        for i in (complete.result or {}).get("unexpected_index_list") or []
+                        if _is_int(i)
+                    ]
+                blamed = frame[indices] if indices else frame  # no rows named (table-level): the whole batch
+                self.failed_release_ids |= _release_ids(blamed, check.blame_columns)
+            self.findings.append(
+                Finding(
+                    rule=rule,
+                    severity=severity,
+                    suite_name=check.suite_name,
+                    object_name=check.object_name,
+                    expectation_type=expectation.expectation_type,
+                    batch_id=batch_id,
+                    release_id=_single_release(frame),
+                    unexpected_count=count,
+                    examples=tuple(examples),
+                    observed=observed,
+                )
+            )
+        self.rows.append(
+            {
+                "run_id": self.run_id,
+                "release_id": _single_release(frame),
+                "batch_id": batch_id,
+                "suite_name": check.suite_name,
+                "object_name": check.object_name,
+                "expectation_type": expectation.expectation_type,
+                "rule": rule,
+                "severity": severity,
+                "success": success,
+                "observed_value": json.dumps(observed, default=str, sort_keys=True),
+                "unexpected_count": count,
+                "unexpected_examples": json.dumps(examples, default=str) if examples else None,
+                "validated_at": self.validated_at,
+            }
+        )
+
+    def record_preparation_failure(self, rule: str, object_name: str, exc: Exception) -> None:
+        """A rule whose frame could not be prepared fails with the error (the contract suites say why)."""
+        info = RULES.get(rule) or RULES[f"{rule}.world"]
+        suite_name = rule_suite_name(object_name, info.name)
+        self._record_error(suite_name, object_name, info.name, info.severity, _snake(info.expectation), exc)
+
+    def record_check_error(self, check: Check, exc: Exception) -> None:
+        """GX itself raised on a check: each of its expectations fails with the error, none is skipped."""
+        for spec in check.expectations:
+            self._record_error(
+                check.suite_name, check.object_name, spec.rule, spec.severity, _snake(spec.expectation), exc
+            )
+
+    def _record_error(
+        self,
+        suite_name: str,
+        object_name: str,
+        rule: str,
+        severity: Severity,
+        expectation_type: str,
+        exc: Exception,
+    ) -> None:
+        observed = {"exception": f"{type(exc).__name__}: {exc}"}
+        self.findings.append(
+            Finding(
+                rule, severity, suite_name, object_name, expectation_type, "all", None, None, (), observed
+            )
+        )
+        self.rows.append(
+            {
+                "run_id": self.run_id,
+                "release_id": None,
+                "batch_id": "all",
+                "suite_name": suite_name,
+                "object_name": object_name,
+                "expectation_type": expectation_type,
+                "rule": rule,
+                "severity": severity,
+                "success": False,
+                "observed_value": json.dumps(observed, default=str),
+                "unexpected_count": None,
+                "unexpected_examples": None,
+                "validated_at": self.validated_at,
+            }
+        )
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+
+
+def _batches(check: Check, max_batch_rows: int) -> list[tuple[str, pl.DataFrame]]:
+    """'all', or one batch per period for a big frame whose checks hold period by period."""
+    frame = check.frame
+    if (
+        not check.period_batches
+        or frame.height <= max_batch_rows
+        or "period" not in frame.columns
+        or frame.schema["period"] != pl.String
+        or frame.get_column("period").null_count()
+    ):
+        return [("all", frame)]
+    periods = frame.get_column("period").unique().to_list()
+    try:
+        periods.sort(key=Period.parse)
+    except ValueError:  # a malformed key (the contract reports it): order as text
+        periods.sort()
+    return [(f"period={p}", frame.filter(pl.col("period") == p)) for p in periods]
+
+
+def _rule_of(expectation: Any) -> str:
+    return str((expectation.meta or {})["rule"])
+
+
+def _severity(value: Any) -> Severity:
+    text = getattr(value, "value", value)
+    return WARNING if text == WARNING else CRITICAL
+
+
+def _exception_message(info: Any) -> str | None:
+    """GX reports a raised exception either flat or keyed by the metric that raised it."""
+    if not info:
+        return None
+    if isinstance(info, Mapping) and "raised_exception" in info:
+        return str(info.get("exception_message")) if info.get("raised_exception") else None
+    if isinstance(info, Mapping):
+        for value in info.values():
+            message = _exception_message(value)
+            if message:
+                return message
+    return None
+
+
+def _observed(summary: Mapping[str, Any], exception: str | None) -> dict[str, Any]:
+    keep = ("observed_value", "element_count", "unexpected_count", "unexpected_percent", "missing_count")
+    observed = {k: _plain(summary[k]) for k in keep if k in summary}
+    if "partial_unexpected_list" in summary:
+        observed["partial_unexpected_list"] = _plain(list(summary["partial_unexpected_list"])[:MAX_EXAMPLES])
+    if exception:
+        observed["exception"] = exception
+    return observed
+
+
+def _example_columns(check: Check, expectation: Any, frame: pl.DataFrame) -> list[str]:
+    if not check.example_columns:
+        return frame.columns
+    referenced: list[str] = []
+    for key in _REFERENCED_COLUMN_KEYS:
+        value = getattr(expectation, key, None)
+        if isinstance(value, str):
+            referenced.append(value)
+        elif isinstance(value, list):
+            referenced += [v for v in value if isinstance(v, str)]
+    wanted = dict.fromkeys([*check.example_columns, *referenced])
+    return [c for c in wanted if c in frame.columns]
+
+
+def _examples(frame: pl.DataFrame, indices: list[int], columns: list[str]) -> list[dict[str, Any]]:
+    indices = [i for i in indices if 0 <= i < frame.height]
+    if not indices:
+        return []
+    return [{k: _plain(v) for k, v in row.items()} for row in frame[indices].select(columns).to_dicts()]
+
+
+def _release_ids(frame: pl.DataFrame, columns: Iterable[str]) -> set[str]:
+    ids: set[str] = set()
+    for column in columns:
+        if column in frame.columns:
+            ids |= {str(v) for v in frame.get_column(column).drop_nulls().unique().to_list()}
+    return ids
+
+
+def _single_release(frame: pl.DataFrame) -> str | None:
+    """The release a batch is, where it is exactly one."""
+    if "release_id" not in frame.columns or frame.schema["release_id"] != pl.String:
+        return None
+    ids = frame.get_column("release_id").drop_nulls().unique()
+    return str(ids[0]) if ids.len() == 1 else None
+
+
+def _is_int(value: Any) -> bool:
+    try:
+        int(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly copy of a GX/pandas/numpy value (NaN and pandas NA become None)."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        # 15 significant digits: exact for whole-unit amounts, without 0.16000000000000003 noise.
+        return None if math.isnan(value) or math.isinf(value) else float(f"{value:.15g}")
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_plain(v) for v in value]
+    item = getattr(value, "item", None)  # numpy scalars
+    if callable(item):
+        try:
+            return _plain(item())
+        except (TypeError, ValueError):
+            pass
+    if type(value).__name__ in ("NAType", "NaTType"):
+        return None
+    return str(value)
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _snake(class_name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower()

@@ -1,0 +1,944 @@
+"""Business rules as Great Expectations checks: arithmetic identities and plausibility of the figures.
+
+Each rule is a function that prepares a small frame from the polars inputs, one row per comparison
+(the figures compared, the deviation, and the tolerance the source's rounding allows), plus one GX
+expectation on it. The expectation is a named subclass of a GX built-in, so results and Data Docs say
+`expect_total_to_equal_export_plus_import`, not a generic column check:
+
+- tolerance rules use `ExpectColumnPairValuesAToBeGreaterThanB(column_A="tolerance",
+  column_B="deviation", or_equal=True)`: a row passes where its deviation is within its own tolerance;
+- `implied_rate_plausible` is `ExpectColumnValuesToBeBetween` on the implied rate;
+- `no_missing_periods` is `ExpectColumnValuesToNotBeNull` on the release of each expected period.
+
+Rows that cannot be compared (a figure printed `-`, the year-earlier period not loaded) are left out
+of the prepared frame: they are not checked, rather than failed.
+
+Values compared across periods (y/y, year-to-date, outliers, gaps) use the latest vintage of each
+(table, currency, period): an older vintage is superseded, not a second observation.
+
+| rule | object | severity |
+|---|---|---|
+| ei_equals_export_plus_import | staging.preliminary_cells | critical |
+| balance_is_exports_minus_imports | core.fact_trade_surplus | critical |
+| world_equals_table1_total | staging.preliminary_cells | critical |
+| members_not_above_group | staging.preliminary_cells | critical |
+| no_partner_above_world | staging.preliminary_cells, core.fact_partner_trade | critical |
+| yoy_agrees_with_levels.world / .partners | staging.preliminary_cells | critical / warning |
+| ytd_non_decreasing | staging.preliminary_cells | critical |
+| derived_month_matches_published | core.fact_partner_trade | warning |
+| implied_rate_plausible | core.fact_partner_trade | critical |
+| no_missing_periods | staging.preliminary_cells, core.fact_partner_trade | critical |
+| no_outlier_moves | staging.preliminary_cells | warning |
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from expectations.suites import CRITICAL, WARNING, Check, ExpectationSpec, Severity, import_gx
+from transforms.partners import WORLD_CODE, normalise_label_expr
+from transforms.periods import Period, period_last_month, period_months_covered, period_year, year_earlier_key
+from warehouse.contracts import TableContract
+from warehouse.fields import PERIOD_PATTERN
+from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_SURPLUS, STG_PRELIMINARY
+
+STAGING = STG_PRELIMINARY.qualified_name
+PARTNER_TRADE = FACT_PARTNER_TRADE.qualified_name
+SURPLUS = FACT_TRADE_SURPLUS.qualified_name
+
+# --- tolerances: each one is the rounding the source allows, with a margin ----------------------------
+# English pages round to 0.1 of the printed unit, so a printed figure is within 0.05 of the true value.
+HALF_STEP = 0.05
+# E&I, export and import are each rounded: |E&I - (export + import)| <= 3 x 0.05; 0.2 leaves a margin.
+EI_TOLERANCE = 0.2
+# Balance, exports and imports are whole currency units computed from one another: only integer
+# rounding may separate them.
+BALANCE_TOLERANCE = 1.0
+# Table (4)'s Total vs table (1): half the coarser printed unit, plus a bit (USD table (1) is in 100
+# million, table (4) in 1 million). Looser than two roundings to 0.1 need, so a page printed in whole
+# units still passes, and far tighter than any real error (a wrong unit or period is 100x or 10%).
+WORLD_TOLERANCE_UNITS = 0.55
+# A partner and the World row of the same table: two rounded figures, 2 x 0.05.
+PARTNER_WORLD_TOLERANCE = 0.1
+# In the fact table the World comes from table (1) and partners from table (4), with other units; a
+# partner's real share never comes near the World, so 1% is slack for rounding and tight for a slip.
+FACT_PARTNER_WORLD_SHARE = 0.01
+# Published y/y % are rounded to one decimal (0.05) and computed from unrounded levels; 0.15 pp covers
+# the rounding of the rate, and the levels' own rounding is added per row.
+YOY_TOLERANCE_PP = 0.15
+# GACC revises earlier months in each release: a January-to-month value may fall by a revision.
+YTD_REVISION_SHARE = 0.005
+# Published month vs the month derived from two January-to-month values.
+RESIDUAL_SHARE = 0.01
+IMPLIED_RATE_RANGE = (5.0, 9.0)
+# Robust outlier rule on log changes: |x - median| > OUTLIER_K x scaled MAD. The MAD is clamped: a floor
+# so a perfectly smooth series does not flag ordinary moves, a cap so a short series whose few points
+# include the outliers themselves still flags a x1000 slip (log 1000 = 6.9 > 8 x 0.5).
+OUTLIER_K = 8.0
+MAD_SCALE = 1.4826  # MAD x 1.4826 estimates the standard deviation of normal data
+MAD_FLOOR = 0.1
+MAD_CAP = 0.5
+
+# The printed unit of fact_partner_trade's rows (their table's scale): the World comes from table (1),
+# in 100 million of either currency; partners from table (4), in USD 1 million or CNY 100 million.
+_PUBLISHED_UNIT: Mapping[tuple[str, bool], float] = {
+    ("usd", True): 1e8,
+    ("usd", False): 1e6,
+    ("cny", True): 1e8,
+    ("cny", False): 1e8,
+}
+
+_FLOW_DIRECTIONS = ("total", "export", "import")
+_PARTNER_TABLES = ("totals", "by_partner")
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    name: str
+    severity: Severity
+    expectation: str
+    description: str
+
+
+# The catalogue of business rules: documentation and tests read it; the functions below use it.
+RULES: Mapping[str, RuleInfo] = {
+    info.name: info
+    for info in (
+        RuleInfo(
+            "ei_equals_export_plus_import",
+            CRITICAL,
+            "ExpectTotalToEqualExportPlusImport",
+            "Export & Import equals Export + Import in tables (1) and (4), within the rounding of the three printed figures",
+        ),
+        RuleInfo(
+            "balance_is_exports_minus_imports",
+            CRITICAL,
+            "ExpectBalanceToEqualExportsMinusImports",
+            "In core.fact_trade_surplus, balance = exports - imports (USD and CNY, period and year to date)",
+        ),
+        RuleInfo(
+            "world_equals_table1_total",
+            CRITICAL,
+            "ExpectPartnerTableTotalToEqualTotalsTable",
+            "Table (4)'s Total row equals table (1)'s value, per period, currency, direction and span, within the rounding of both units",
+        ),
+        RuleInfo(
+            "members_not_above_group",
+            CRITICAL,
+            "ExpectGroupMembersToSumToAtMostGroup",
+            "The members listed under a group ('of which') sum to no more than the group, within rounding",
+        ),
+        RuleInfo(
+            "no_partner_above_world",
+            CRITICAL,
+            "ExpectPartnerValuesToBeAtMostWorld",
+            "No partner or group exceeds the World value of the same period, currency, direction and span",
+        ),
+        RuleInfo(
+            "yoy_agrees_with_levels.world",
+            CRITICAL,
+            "ExpectPublishedYoyToAgreeWithLevels",
+            "The published y/y % of the World total agrees with the y/y of the two periods' published values",
+        ),
+        RuleInfo(
+            "yoy_agrees_with_levels.partners",
+            WARNING,
+            "ExpectPublishedYoyToAgreeWithLevels",
+            "The published y/y % of a partner agrees with the y/y of the two periods' published values",
+        ),
+        RuleInfo(
+            "ytd_non_decreasing",
+            CRITICAL,
+            "ExpectYtdValuesToBeNonDecreasing",
+            "Within a year, a January-to-month value never falls from one period to the next beyond a revision",
+        ),
+        RuleInfo(
+            "derived_month_matches_published",
+            WARNING,
+            "ExpectDerivedMonthToMatchPublished",
+            "The published period value and the one derived from January-to-month values agree within max(1%, one printed unit)",
+        ),
+        RuleInfo(
+            "implied_rate_plausible",
+            CRITICAL,
+            "ExpectImpliedRateToBePlausible",
+            "CNY value / USD value of the same figure lies between 5 and 9 yuan per dollar",
+        ),
+        RuleInfo(
+            "no_missing_periods",
+            CRITICAL,
+            "ExpectSeriesPeriodsToBeLoaded",
+            "Every period of a series is loaded from its first to its last (Jan-Feb counted as one period)",
+        ),
+        RuleInfo(
+            "no_outlier_moves",
+            WARNING,
+            "ExpectMovesToBeWithinRobustThreshold",
+            "Month-on-month and y/y log changes of a series stay within 8 robust standard deviations of its median change",
+        ),
+    )
+}
+
+
+@functools.cache
+def expectation_classes() -> dict[str, type]:
+    """The rules' expectation classes: named subclasses of GX built-ins (defined on first use).
+
+    Defined inside a function so that importing this module does not import GX. Subclassing a
+    built-in registers a new expectation type (its snake-case name) with the built-in's metrics and
+    renderers: that works on pandas in GX 1.24, unlike `UnexpectedRowsExpectation`, which is SQL-only.
+    """
+    gx = import_gx()
+    pair = gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB
+    between = gx.expectations.ExpectColumnValuesToBeBetween
+    not_null = gx.expectations.ExpectColumnValuesToNotBeNull
+
+    class ExpectTotalToEqualExportPlusImport(pair):  # type: ignore[misc,valid-type]
+        """|Export & Import - (Export + Import)| (deviation) is within the rounding tolerance."""
+
+    class ExpectBalanceToEqualExportsMinusImports(pair):  # type: ignore[misc,valid-type]
+        """|balance - (exports - imports)| (deviation) is within the tolerance."""
+
+    class ExpectPartnerTableTotalToEqualTotalsTable(pair):  # type: ignore[misc,valid-type]
+        """|table (4) Total - table (1) value| (deviation) is within the rounding of both units."""
+
+    class ExpectGroupMembersToSumToAtMostGroup(pair):  # type: ignore[misc,valid-type]
+        """Sum of members - group value (deviation) is at most the rounding tolerance."""
+
+    class ExpectPartnerValuesToBeAtMostWorld(pair):  # type: ignore[misc,valid-type]
+        """Partner value - World value (deviation) is at most the tolerance."""
+
+    class ExpectPublishedYoyToAgreeWithLevels(pair):  # type: ignore[misc,valid-type]
+        """|published y/y % - y/y % computed from the levels| (deviation) is within the tolerance."""
+
+    class ExpectYtdValuesToBeNonDecreasing(pair):  # type: ignore[misc,valid-type]
+        """Previous January-to-month value - this one (deviation) is at most a revision."""
+
+    class ExpectDerivedMonthToMatchPublished(pair):  # type: ignore[misc,valid-type]
+        """|revision residual| (deviation) is within max(1% of the value, one printed unit)."""
+
+    class ExpectMovesToBeWithinRobustThreshold(pair):  # type: ignore[misc,valid-type]
+        """|log change - the series' median log change| (deviation) is within k x its scaled MAD."""
+
+    class ExpectImpliedRateToBePlausible(between):  # type: ignore[misc,valid-type]
+        """The implied CNY per USD lies in a plausible range."""
+
+    class ExpectSeriesPeriodsToBeLoaded(not_null):  # type: ignore[misc,valid-type]
+        """Every expected period of a series has a loaded release (release_id not null)."""
+
+    classes: list[type] = [
+        ExpectTotalToEqualExportPlusImport,
+        ExpectBalanceToEqualExportsMinusImports,
+        ExpectPartnerTableTotalToEqualTotalsTable,
+        ExpectGroupMembersToSumToAtMostGroup,
+        ExpectPartnerValuesToBeAtMostWorld,
+        ExpectPublishedYoyToAgreeWithLevels,
+        ExpectYtdValuesToBeNonDecreasing,
+        ExpectDerivedMonthToMatchPublished,
+        ExpectMovesToBeWithinRobustThreshold,
+        ExpectImpliedRateToBePlausible,
+        ExpectSeriesPeriodsToBeLoaded,
+    ]
+    return {cls.__name__: cls for cls in classes}
+
+
+# --- shared building blocks ----------------------------------------------------------------------------
+
+
+def rule_suite_name(object_name: str, rule: str) -> str:
+    """One GX suite per (table, rule): each rule validates its own prepared frame."""
+    return f"rules.{object_name}.{rule.split('.')[0]}"
+
+
+def _tolerance_spec(rule: str, deviation: str = "deviation", tolerance: str = "tolerance") -> ExpectationSpec:
+    info = RULES[rule]
+    return ExpectationSpec(
+        rule,
+        info.severity,
+        info.expectation,
+        {
+            "column_A": tolerance,
+            "column_B": deviation,
+            "or_equal": True,
+            "ignore_row_if": "either_value_is_missing",
+        },
+        info.description,
+    )
+
+
+def _check(
+    object_name: str,
+    rule: str,
+    frame: pl.DataFrame,
+    specs: tuple[ExpectationSpec, ...],
+    blame_columns: tuple[str, ...] = ("release_id",),
+) -> Check:
+    return Check(
+        suite_name=rule_suite_name(object_name, rule),
+        object_name=object_name,
+        frame=frame,
+        expectations=specs,
+        blame_columns=tuple(c for c in blame_columns if c in frame.columns),
+        notes=RULES[specs[0].rule].description,
+    )
+
+
+def _label_key(column: str = "label") -> pl.Expr:
+    return normalise_label_expr(column)
+
+
+def _is_world_row() -> pl.Expr:
+    """Table (4)'s World row: `Total` at the top level."""
+    return (_label_key() == "total") & (pl.col("indent_level") == 0)
+
+
+def _values(staging: pl.DataFrame, tables: tuple[str, ...] | None = None) -> pl.DataFrame:
+    """Value figures (not quantities or percentages) that were printed (not '-')."""
+    condition = (pl.col("measure") == "value") & pl.col("figure_as_published").is_not_null()
+    if tables is not None:
+        condition &= pl.col("table_id").is_in(list(tables))
+    return staging.filter(condition)
+
+
+def latest_vintage(staging: pl.DataFrame) -> pl.DataFrame:
+    """Rows of the newest release of each (table, currency, period): later vintages supersede earlier.
+
+    Newest = latest publication date, then the latest same-day re-post (`+r2`, ..., `+r10`: by length,
+    then text, so `+r10` follows `+r9`).
+    """
+    key = ["table_id", "currency", "period"]
+    newest = (
+        staging.select(*key, "release_id", "published_on")
+        .unique()
+        .sort("published_on", pl.col("release_id").str.len_chars(), "release_id", nulls_last=False)
+        .group_by(key, maintain_order=True)
+        .last()
+        .select(*key, "release_id")
+    )
+    return staging.join(newest, on=[*key, "release_id"], how="semi")
+
+
+def _period_ordinal(period: pl.Expr) -> pl.Expr:
+    """Months since year 0 of a period's last month: consecutive periods differ by their months."""
+    return period_year(period) * 12 + period_last_month(period)
+
+
+# --- rules on staging ------------------------------------------------------------------------------------
+
+
+def ei_equals_export_plus_import(staging: pl.DataFrame) -> Check:
+    """Export & Import = Export + Import, per printed row and span, in tables (1) and (4).
+
+    Table (4) prints the three flows side by side in one row; table (1) prints them as three rows, so
+    its rows are grouped per file and span. A flow printed '-' counts as 0 (no trade) as long as the
+    E&I figure and one flow are printed.
+    """
+    cells = _values(staging, _PARTNER_TABLES).filter(pl.col("direction").is_in(_FLOW_DIRECTIONS))
+    row_key = (
+        pl.when(pl.col("table_id") == "by_partner").then(pl.col("row_number")).otherwise(0).alias("_row")
+    )
+    figure = pl.col("figure_as_published")
+    wide = (
+        cells.with_columns(row_key)
+        .group_by("release_id", "source_sha256", "table_id", "currency", "period", "span", "_row")
+        .agg(
+            label=pl.col("label").filter(pl.col("direction") == "total").first(),
+            row_number=pl.col("row_number").filter(pl.col("direction") == "total").first(),
+            e_and_i=figure.filter(pl.col("direction") == "total").first(),
+            export=figure.filter(pl.col("direction") == "export").first(),
+            import_=figure.filter(pl.col("direction") == "import").first(),
+        )
+        .rename({"import_": "import"})
+        .filter(
+            pl.col("e_and_i").is_not_null()
+            & (pl.col("export").is_not_null() | pl.col("import").is_not_null())
+        )
+        .with_columns(
+            difference=pl.col("e_and_i") - (pl.col("export").fill_null(0.0) + pl.col("import").fill_null(0.0))
+        )
+        .select(
+            "release_id",
+            "period",
+            "table_id",
+            "currency",
+            "span",
+            "label",
+            "row_number",
+            "e_and_i",
+            "export",
+            "import",
+            "difference",
+            deviation=pl.col("difference").abs(),
+            tolerance=pl.lit(EI_TOLERANCE),
+        )
+        .sort("period", "table_id", "currency", "row_number", "span")
+    )
+    rule = "ei_equals_export_plus_import"
+    return _check(STAGING, rule, wide, (_tolerance_spec(rule),))
+
+
+def world_equals_table1_total(staging: pl.DataFrame) -> Check:
+    """Table (4)'s Total row equals table (1)'s value (latest vintage of each table and period)."""
+    values = latest_vintage(_values(staging, _PARTNER_TABLES)).filter(
+        pl.col("direction").is_in(_FLOW_DIRECTIONS)
+    )
+    key = ["period", "currency", "span", "direction"]
+    by_partner = values.filter((pl.col("table_id") == "by_partner") & _is_world_row()).select(
+        *key,
+        "release_id",
+        table4_total=pl.col("amount_whole_units"),
+        table4_scale=pl.col("scale"),
+    )
+    totals = values.filter(pl.col("table_id") == "totals").select(
+        *key,
+        totals_release_id=pl.col("release_id"),
+        table1_value=pl.col("amount_whole_units"),
+        table1_scale=pl.col("scale"),
+    )
+    joined = (
+        by_partner.join(totals, on=key, how="inner")
+        .filter(pl.col("table4_total").is_not_null() & pl.col("table1_value").is_not_null())
+        .with_columns(difference=(pl.col("table4_total") - pl.col("table1_value")).cast(pl.Float64))
+        .select(
+            "release_id",
+            "totals_release_id",
+            *key,
+            "table4_total",
+            "table1_value",
+            "difference",
+            deviation=pl.col("difference").abs(),
+            tolerance=WORLD_TOLERANCE_UNITS
+            * pl.max_horizontal("table4_scale", "table1_scale").cast(pl.Float64),
+        )
+        .sort(key)
+    )
+    rule = "world_equals_table1_total"
+    return _check(STAGING, rule, joined, (_tolerance_spec(rule),), ("release_id", "totals_release_id"))
+
+
+def members_not_above_group(staging: pl.DataFrame) -> Check:
+    """Members listed under a group ('of which' rows, parent_label = group) sum to at most the group.
+
+    Per printed column of one file: period, currency, direction and span. GACC's 'of which' always
+    lists a part of the row above, in every table, so every table's value columns are checked.
+    """
+    values = _values(staging)
+    column_key = ["source_sha256", "span", "direction"]
+    members = (
+        values.filter(pl.col("parent_label").is_not_null())
+        .with_columns(_group_key=_label_key("parent_label"))
+        .group_by("release_id", "table_id", "currency", "period", *column_key, "_group_key")
+        .agg(
+            members_sum=pl.col("figure_as_published").sum(),
+            n_members=pl.len(),
+            members=pl.col("label").sort_by("row_number").str.join(", "),
+        )
+    )
+    groups = (
+        values.with_columns(_group_key=_label_key())
+        .sort("row_number")
+        .unique([*column_key, "_group_key"], keep="first", maintain_order=True)
+        .select(*column_key, "_group_key", group=pl.col("label"), group_value=pl.col("figure_as_published"))
+    )
+    joined = (
+        members.join(groups, on=[*column_key, "_group_key"], how="inner")
+        .select(
+            "release_id",
+            "period",
+            "table_id",
+            "currency",
+            "direction",
+            "span",
+            "group",
+            "group_value",
+            "members_sum",
+            "members",
+            deviation=pl.col("members_sum") - pl.col("group_value"),
+            # One printed rounding per member and for the group, plus a margin.
+            tolerance=HALF_STEP * (pl.col("n_members") + 1).cast(pl.Float64) + 0.01,
+        )
+        .sort("period", "table_id", "currency", "group", "direction", "span")
+    )
+    rule = "members_not_above_group"
+    return _check(STAGING, rule, joined, (_tolerance_spec(rule),))
+
+
+def no_partner_above_world(staging: pl.DataFrame) -> Check:
+    """No partner or group row of table (4) exceeds the World row of the same printed column."""
+    values = _values(staging, ("by_partner",)).filter(pl.col("direction").is_in(_FLOW_DIRECTIONS))
+    column_key = ["source_sha256", "span", "direction"]
+    world = (
+        values.filter(_is_world_row())
+        .unique(column_key, keep="first")
+        .select(*column_key, world_value=pl.col("figure_as_published"))
+    )
+    joined = (
+        values.filter(~_is_world_row())
+        .join(world, on=column_key, how="inner")
+        .select(
+            "release_id",
+            "period",
+            "currency",
+            "label",
+            "direction",
+            "span",
+            value=pl.col("figure_as_published"),
+            world_value=pl.col("world_value"),
+            deviation=pl.col("figure_as_published") - pl.col("world_value"),
+            tolerance=pl.lit(PARTNER_WORLD_TOLERANCE),
+        )
+        .sort("period", "currency", "label", "direction", "span")
+    )
+    rule = "no_partner_above_world"
+    return _check(STAGING, rule, joined, (_tolerance_spec(rule),))
+
+
+def yoy_agrees_with_levels(staging: pl.DataFrame) -> Check:
+    """The published y/y % agrees with the y/y computed from this and the year-earlier published value.
+
+    Same table, currency, label, direction and span; the year-earlier value must be in staging (else
+    the row is not checked). Tolerance: 0.15 pp for the rounding of the rate, plus the relative rounding
+    of the two levels (half a printed step of each, over its value). Critical for the World total
+    (table (1), and table (4)'s Total row), a warning for partners, whose year-earlier values GACC
+    revises more than its own rounding.
+    """
+    latest = latest_vintage(staging.filter(pl.col("table_id").is_in(_PARTNER_TABLES))).filter(
+        pl.col("direction").is_in(_FLOW_DIRECTIONS)
+    )
+    key = ["table_id", "currency", "_label_key", "direction", "span"]
+    levels = (
+        _values(latest)
+        .with_columns(_label_key=_label_key())
+        .filter(pl.col("amount_whole_units") > 0)
+        .unique([*key, "period"], keep="first")
+        .select(
+            *key,
+            "period",
+            amount=pl.col("amount_whole_units").cast(pl.Float64),
+            scale=pl.col("scale").cast(pl.Float64),
+        )
+    )
+    rates = (
+        latest.filter((pl.col("measure") == "yoy_pct") & pl.col("figure_as_published").is_not_null())
+        .with_columns(_label_key=_label_key(), is_world=(pl.col("table_id") == "totals") | _is_world_row())
+        .select(
+            *key, "release_id", "period", "label", "is_world", published_yoy_pct=pl.col("figure_as_published")
+        )
+        .with_columns(year_earlier=year_earlier_key("period"))
+    )
+    earlier = levels.rename(
+        {"period": "year_earlier", "amount": "year_earlier_value", "scale": "year_earlier_scale"}
+    )
+    joined = (
+        rates.join(levels.rename({"amount": "value"}), on=[*key, "period"], how="inner")
+        .join(earlier, on=[*key, "year_earlier"], how="inner")
+        .with_columns(computed_yoy_pct=(pl.col("value") / pl.col("year_earlier_value") - 1.0) * 100.0)
+        .with_columns(
+            difference=pl.col("published_yoy_pct") - pl.col("computed_yoy_pct"),
+            tolerance=YOY_TOLERANCE_PP
+            + 100.0
+            * (pl.col("value") / pl.col("year_earlier_value"))
+            * (
+                HALF_STEP * pl.col("scale") / pl.col("value")
+                + HALF_STEP * pl.col("year_earlier_scale") / pl.col("year_earlier_value")
+            ),
+        )
+        .select(
+            "release_id",
+            "period",
+            "year_earlier",
+            "table_id",
+            "currency",
+            "label",
+            "direction",
+            "span",
+            "value",
+            "year_earlier_value",
+            "published_yoy_pct",
+            "computed_yoy_pct",
+            "difference",
+            "tolerance",
+            deviation_world=pl.when(pl.col("is_world")).then(pl.col("difference").abs()),
+            deviation_partners=pl.when(~pl.col("is_world")).then(pl.col("difference").abs()),
+        )
+        .sort("period", "table_id", "currency", "label", "direction", "span")
+    )
+    specs = (
+        _tolerance_spec("yoy_agrees_with_levels.world", deviation="deviation_world"),
+        _tolerance_spec("yoy_agrees_with_levels.partners", deviation="deviation_partners"),
+    )
+    return _check(STAGING, "yoy_agrees_with_levels.world", joined, specs)
+
+
+def ytd_non_decreasing(staging: pl.DataFrame) -> Check:
+    """Within a year, a series' January-to-month value does not fall from one loaded period to the next.
+
+    Series: table, currency, label, direction (not the balance, which may fall), value figures of span
+    ytd. A fall up to 0.5% of the earlier value (GACC's revisions) plus one printed step is allowed.
+    A fall charges both releases: the earlier value may be the wrong one.
+    """
+    series = ["table_id", "currency", "_label_key", "direction", "_year"]
+    rows = (
+        latest_vintage(_values(staging))
+        .filter(
+            (pl.col("span") == "ytd")
+            & (pl.col("direction") != "balance")
+            & pl.col("amount_whole_units").is_not_null()
+        )
+        .with_columns(
+            _label_key=_label_key(), _year=period_year("period"), _ordinal=_period_ordinal(pl.col("period"))
+        )
+        .unique([*series, "period"], keep="first")
+        .sort(*series, "_ordinal")
+        .with_columns(
+            previous_period=pl.col("period").shift(1).over(series),
+            previous_release_id=pl.col("release_id").shift(1).over(series),
+            previous_value=pl.col("amount_whole_units").shift(1).over(series),
+        )
+        .filter(pl.col("previous_value").is_not_null())
+        .select(
+            "release_id",
+            "period",
+            "previous_release_id",
+            "previous_period",
+            "table_id",
+            "currency",
+            "label",
+            "direction",
+            value=pl.col("amount_whole_units"),
+            previous_value=pl.col("previous_value"),
+            deviation=(pl.col("previous_value") - pl.col("amount_whole_units")).cast(pl.Float64),
+            tolerance=YTD_REVISION_SHARE * pl.col("previous_value").cast(pl.Float64)
+            + 2 * HALF_STEP * pl.col("scale").cast(pl.Float64),
+        )
+        .sort("period", "table_id", "currency", "label", "direction")
+    )
+    rule = "ytd_non_decreasing"
+    # Which of the two values is wrong cannot be told: both releases are held back.
+    return _check(STAGING, rule, rows, (_tolerance_spec(rule),), ("release_id", "previous_release_id"))
+
+
+def _expected_periods(first: Period, last: Period) -> list[Period]:
+    """Every period from first to last as the preliminary release publishes them: Jan-Feb as one."""
+    periods = [first]
+    while periods[-1] < last:
+        p = periods[-1]
+        if p.last_month == 12:
+            periods.append(Period.jan_feb(p.year + 1))
+        else:
+            periods.append(Period.month(p.year, p.last_month + 1))
+    return periods
+
+
+def _gap_frame(loaded: pl.DataFrame, series: list[str]) -> pl.DataFrame:
+    """One row per (series, expected period) with the loaded release, null where the period is missing.
+
+    `loaded`: the series columns, `period` and `release_id` (one row per loaded period).
+    """
+    expected_rows: list[dict[str, Any]] = []
+    for keys, group in loaded.group_by(series, maintain_order=True):
+        periods = sorted(Period.parse(p) for p in group.get_column("period").unique().to_list())
+        for p in _expected_periods(periods[0], periods[-1]):
+            expected_rows.append(
+                {
+                    **dict(zip(series, keys, strict=True)),
+                    "period": p.key,
+                    "_ordinal": p.year * 12 + p.last_month,
+                }
+            )
+    schema = {**{c: loaded.schema[c] for c in series}, "period": pl.String(), "_ordinal": pl.Int64()}
+    expected = pl.DataFrame(expected_rows, schema=schema)
+    return (
+        expected.join(loaded.select(*series, "period", "release_id"), on=[*series, "period"], how="left")
+        .sort(*series, "_ordinal")
+        .with_columns(loaded=pl.col("release_id").is_not_null())
+        .drop("_ordinal")
+    )
+
+
+def _gap_spec() -> ExpectationSpec:
+    info = RULES["no_missing_periods"]
+    return ExpectationSpec(
+        "no_missing_periods", info.severity, info.expectation, {"column": "release_id"}, info.description
+    )
+
+
+def no_missing_periods(staging: pl.DataFrame) -> Check:
+    """Every (table, currency) series of staging has every period from its first to its last."""
+    series = ["table_id", "currency"]
+    loaded = (
+        latest_vintage(staging)
+        .select(*series, "period", "release_id")
+        .unique([*series, "period"], keep="first")
+    )
+    frame = _gap_frame(loaded, series)
+    # A missing period has no release to quarantine: the failure stops the publish without blame.
+    return _check(STAGING, "no_missing_periods", frame, (_gap_spec(),), blame_columns=())
+
+
+def _log_changes(points: pl.DataFrame, series: list[str]) -> pl.DataFrame:
+    """Month-on-month and y/y log changes of per-month values, with each series' robust statistics.
+
+    `points`: series columns, `release_id`, `period`, `value` (the period's value divided by the months
+    it covers, so the Jan-Feb period compares with single months).
+    """
+    points = points.filter(pl.col("value") > 0).with_columns(_ordinal=_period_ordinal(pl.col("period")))
+    lookup = points.select(
+        *series,
+        previous_period=pl.col("period"),
+        previous_value=pl.col("value"),
+        _previous_ordinal=pl.col("_ordinal"),
+    )
+    # The period just before ends the month before this one starts: Jan-Feb follows December.
+    mom = (
+        points.with_columns(_previous_ordinal=pl.col("_ordinal") - period_months_covered("period"))
+        .join(lookup, on=[*series, "_previous_ordinal"], how="inner")
+        .with_columns(kind=pl.lit("mom"))
+    )
+    yoy = (
+        points.with_columns(previous_period=year_earlier_key("period"))
+        .join(lookup.drop("_previous_ordinal"), on=[*series, "previous_period"], how="inner")
+        .with_columns(kind=pl.lit("yoy"))
+    )
+    columns = [*series, "release_id", "period", "kind", "previous_period", "value", "previous_value"]
+    changes = pl.concat([mom.select(columns), yoy.select(columns)]).with_columns(
+        log_change=(pl.col("value") / pl.col("previous_value")).log()
+    )
+    by = [*series, "kind"]
+    mad_scaled = (
+        (pl.col("log_change") - pl.col("log_change").median().over(by)).abs().median().over(by) * MAD_SCALE
+    ).clip(MAD_FLOOR, MAD_CAP)
+    return (
+        changes.with_columns(median_log_change=pl.col("log_change").median().over(by), scaled_mad=mad_scaled)
+        .with_columns(
+            deviation=(pl.col("log_change") - pl.col("median_log_change")).abs(),
+            tolerance=OUTLIER_K * pl.col("scaled_mad"),
+        )
+        .sort(*series, "kind", "period")
+    )
+
+
+def no_outlier_moves(staging: pl.DataFrame) -> Check:
+    """Moves of a series far outside its usual moves (robust MAD rule on log changes): warnings.
+
+    Series: tables (1) and (4), per currency, label and flow. The value of a period is its month value,
+    or for the Jan-Feb period its January-to-month value (the period itself), per month covered.
+    """
+    series = ["table_id", "currency", "label", "direction"]
+    values = (
+        latest_vintage(_values(staging, _PARTNER_TABLES))
+        .filter(pl.col("direction").is_in(_FLOW_DIRECTIONS) & pl.col("amount_whole_units").is_not_null())
+        .filter(
+            pl.when(pl.col("months_covered") > 1)
+            .then(pl.col("span") == "ytd")
+            .otherwise(pl.col("span") == "month")
+        )
+        .with_columns(
+            value=pl.col("amount_whole_units").cast(pl.Float64) / pl.col("months_covered").cast(pl.Float64)
+        )
+        .unique([*series, "period"], keep="first")
+        .select(*series, "release_id", "period", "value")
+    )
+    frame = _log_changes(values, series)
+    rule = "no_outlier_moves"
+    return _check(STAGING, rule, frame, (_tolerance_spec(rule),))
+
+
+# --- rules on core facts -------------------------------------------------------------------------------
+
+
+def balance_is_exports_minus_imports(surplus: pl.DataFrame) -> Check:
+    """balance = exports - imports in core.fact_trade_surplus: USD and CNY, period and year to date."""
+    parts = []
+    for currency in ("usd", "cny"):
+        for span, infix in (("month", ""), ("ytd", "_ytd")):
+            exports, imports, balance = (
+                f"{what}{infix}_{currency}" for what in ("exports", "imports", "balance")
+            )
+            parts.append(
+                surplus.select(
+                    "release_id",
+                    "period",
+                    "partner_code",
+                    currency=pl.lit(currency.upper()),
+                    span=pl.lit(span),
+                    exports=pl.col(exports),
+                    imports=pl.col(imports),
+                    balance=pl.col(balance),
+                )
+            )
+    frame = (
+        pl.concat(parts)
+        .drop_nulls(["exports", "imports", "balance"])
+        .with_columns(
+            difference=(pl.col("balance") - (pl.col("exports") - pl.col("imports"))).cast(pl.Float64)
+        )
+        .with_columns(deviation=pl.col("difference").abs(), tolerance=pl.lit(BALANCE_TOLERANCE))
+        .sort("period", "partner_code", "currency", "span")
+    )
+    rule = "balance_is_exports_minus_imports"
+    return _check(SURPLUS, rule, frame, (_tolerance_spec(rule),))
+
+
+def no_partner_above_world_fact(partner_trade: pl.DataFrame) -> Check:
+    """No partner value in core.fact_partner_trade exceeds the World (WLD) value of the same release."""
+    key = ["release_id", "period", "direction"]
+    parts = []
+    for measure in ("value_usd", "value_cny", "value_ytd_usd", "value_ytd_cny"):
+        world = partner_trade.filter(pl.col("partner_code") == WORLD_CODE).select(
+            *key, world_value=pl.col(measure)
+        )
+        parts.append(
+            partner_trade.filter(pl.col("partner_code") != WORLD_CODE)
+            .join(world, on=key, how="inner")
+            .select(
+                *key,
+                "partner_code",
+                measure=pl.lit(measure),
+                value=pl.col(measure),
+                world_value="world_value",
+            )
+        )
+    frame = (
+        pl.concat(parts)
+        .drop_nulls(["value", "world_value"])
+        .with_columns(
+            deviation=(pl.col("value") - pl.col("world_value")).cast(pl.Float64),
+            tolerance=FACT_PARTNER_WORLD_SHARE * pl.col("world_value").cast(pl.Float64),
+        )
+        .sort("period", "partner_code", "direction", "measure")
+    )
+    rule = "no_partner_above_world"
+    return _check(PARTNER_TRADE, rule, frame, (_tolerance_spec(rule),))
+
+
+def derived_month_matches_published(partner_trade: pl.DataFrame) -> Check:
+    """|revision_residual| <= max(1% of the value, one printed unit), per currency: warnings."""
+    parts = []
+    for currency in ("usd", "cny"):
+        is_world = pl.col("partner_code") == WORLD_CODE
+        unit = (
+            pl.when(is_world)
+            .then(_PUBLISHED_UNIT[(currency, True)])
+            .otherwise(_PUBLISHED_UNIT[(currency, False)])
+        )
+        parts.append(
+            partner_trade.select(
+                "release_id",
+                "period",
+                "partner_code",
+                "direction",
+                currency=pl.lit(currency.upper()),
+                value=pl.col(f"value_{currency}"),
+                value_derived=pl.col(f"value_derived_{currency}"),
+                revision_residual=pl.col(f"revision_residual_{currency}"),
+                _unit=unit,
+            )
+        )
+    frame = (
+        pl.concat(parts)
+        .drop_nulls(["value", "revision_residual"])
+        .with_columns(
+            deviation=pl.col("revision_residual").abs().cast(pl.Float64),
+            tolerance=pl.max_horizontal(
+                RESIDUAL_SHARE * pl.col("value").abs().cast(pl.Float64), pl.col("_unit")
+            ),
+        )
+        .drop("_unit")
+        .sort("period", "partner_code", "direction", "currency")
+    )
+    rule = "derived_month_matches_published"
+    return _check(PARTNER_TRADE, rule, frame, (_tolerance_spec(rule),))
+
+
+def implied_rate_plausible(partner_trade: pl.DataFrame) -> Check:
+    """implied_cny_per_usd between 5 and 9 where both values exist."""
+    frame = partner_trade.filter(pl.col("implied_cny_per_usd").is_not_null()).select(
+        "release_id", "period", "partner_code", "direction", "value_usd", "value_cny", "implied_cny_per_usd"
+    )
+    info = RULES["implied_rate_plausible"]
+    low, high = IMPLIED_RATE_RANGE
+    spec = ExpectationSpec(
+        info.name,
+        info.severity,
+        info.expectation,
+        {"column": "implied_cny_per_usd", "min_value": low, "max_value": high},
+        info.description,
+    )
+    return _check(PARTNER_TRADE, info.name, frame, (spec,))
+
+
+def no_missing_periods_fact(partner_trade: pl.DataFrame) -> Check:
+    """The World (WLD) rows of core.fact_partner_trade have every period from the first to the last."""
+    loaded = (
+        partner_trade.filter(pl.col("partner_code") == WORLD_CODE)
+        .sort("period", "release_id")
+        .unique(["partner_code", "period"], keep="last")
+        .select("partner_code", "period", "release_id")
+    )
+    frame = _gap_frame(loaded, ["partner_code"])
+    return _check(PARTNER_TRADE, "no_missing_periods", frame, (_gap_spec(),), blame_columns=())
+
+
+# --- all rules -----------------------------------------------------------------------------------------
+
+RuleFactory = tuple[str, str, Callable[[], Check]]  # (rule, object name, prepares the check)
+
+
+def _well_formed_periods(frame: pl.DataFrame) -> pl.DataFrame:
+    """Rows whose period key parses: a malformed key is the contract suite's failure to report; the
+    rules' period arithmetic would only raise on it."""
+    return frame.filter(pl.col("period").str.contains(f"^(?:{PERIOD_PATTERN})$"))
+
+
+def _prepare(fn: Callable[[pl.DataFrame], Check], frame: pl.DataFrame) -> Check:
+    return fn(_well_formed_periods(frame))
+
+
+def rule_factories(
+    staging_preliminary: pl.DataFrame, tables: Mapping[TableContract, pl.DataFrame]
+) -> list[RuleFactory]:
+    """Every business rule the inputs allow, not yet prepared (a rule on a table not given is not run).
+
+    Preparing a rule can fail on a frame that breaks its contract (a missing column, say): the gate
+    calls each factory on its own and records such a failure as a failed rule, never a crash.
+    """
+    factories: list[RuleFactory] = []
+
+    def add(rule: str, object_name: str, fn: Callable[[pl.DataFrame], Check], frame: pl.DataFrame) -> None:
+        factories.append((rule, object_name, functools.partial(_prepare, fn, frame)))
+
+    if staging_preliminary.height:
+        for fn in (
+            ei_equals_export_plus_import,
+            world_equals_table1_total,
+            members_not_above_group,
+            no_partner_above_world,
+            yoy_agrees_with_levels,
+            ytd_non_decreasing,
+            no_missing_periods,
+            no_outlier_moves,
+        ):
+            add(fn.__name__, STAGING, fn, staging_preliminary)
+    partner_trade = tables.get(FACT_PARTNER_TRADE)
+    if partner_trade is not None and partner_trade.height:
+        add("no_partner_above_world", PARTNER_TRADE, no_partner_above_world_fact, partner_trade)
+        add("derived_month_matches_published", PARTNER_TRADE, derived_month_matches_published, partner_trade)
+        add("implied_rate_plausible", PARTNER_TRADE, implied_rate_plausible, partner_trade)
+        add("no_missing_periods", PARTNER_TRADE, no_missing_periods_fact, partner_trade)
+    surplus = tables.get(FACT_TRADE_SURPLUS)
+    if surplus is not None and surplus.height:
+        add("balance_is_exports_minus_imports", SURPLUS, balance_is_exports_minus_imports, surplus)
+    return factories
+
+
+def rule_checks(
+    staging_preliminary: pl.DataFrame, tables: Mapping[TableContract, pl.DataFrame]
+) -> list[Check]:
+    """Every business-rule check, prepared (raises where a frame cannot be prepared)."""
+    return [factory() for _, _, factory in rule_factories(staging_preliminary, tables)]

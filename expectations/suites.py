@@ -1,0 +1,319 @@
+"""Great Expectations suites generated from the table contracts, and the pieces every check shares.
+
+A contract (`warehouse.tables`) is the single source of truth: the suite of a table is rendered from it
+(columns in order, types, not-null, primary key, allowed values, patterns, ranges), never written by
+hand, so a new column or constraint is checked the day it is declared.
+
+Great Expectations is imported only inside functions (`import_gx`): importing this package stays fast
+(GX takes about 3 s to import) for the command-line interface and for code that never validates.
+
+A `Check` is the unit the gate runs: the rows to validate (a polars frame) and a function that builds
+the GX suite to validate them with. Contract suites and business rules (`expectations.rules`) are
+both expressed as checks, so the gate treats them alike.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Literal
+
+import polars as pl
+
+from transforms.partners import WORLD_CODE
+from warehouse.contracts import DType, TableContract
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from great_expectations.core import ExpectationSuite
+    from great_expectations.expectations import Expectation
+
+Severity = Literal["critical", "warning"]
+CRITICAL: Severity = "critical"
+WARNING: Severity = "warning"
+
+# The pandas dtype `.type` name GX compares against for each contract type, given `to_pandas` below
+# (pandas nullable dtypes, so an integer column with nulls stays Int64 instead of turning float).
+# DATE and TIMESTAMP differ only in the time zone on pandas: a naive datetime fails `Timestamp`.
+PANDAS_TYPES: Mapping[DType, str] = {
+    DType.STRING: "str",
+    DType.INT64: "int64",
+    DType.FLOAT64: "float64",
+    DType.BOOL: "bool",
+    DType.DATE: "datetime64",
+    DType.TIMESTAMP: "Timestamp",
+}
+
+
+def import_gx() -> ModuleType:
+    """`great_expectations`, imported on first use with analytics off (set before the import reads it)."""
+    os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    import great_expectations as gx
+
+    return gx
+
+
+@functools.cache
+def _pandas_types_mapper() -> Callable[[Any], Any]:
+    import pandas as pd
+    import pyarrow as pa
+
+    mapping = {
+        pa.int64(): pd.Int64Dtype(),
+        pa.float64(): pd.Float64Dtype(),
+        pa.bool_(): pd.BooleanDtype(),
+        pa.string(): pd.StringDtype(),
+        pa.large_string(): pd.StringDtype(),
+        pa.string_view(): pd.StringDtype(),
+    }
+    return mapping.get
+
+
+def to_pandas(frame: pl.DataFrame) -> pd.DataFrame:
+    """The frame as pandas with nullable dtypes, the one conversion every check goes through.
+
+    GX has no polars datasource. The default conversion turns an Int64 column with nulls into float64
+    and a Boolean one into object, so a type check could not tell them from a wrong type; nullable
+    pandas dtypes keep the contract's types visible. Other Arrow types (Int32, naive datetimes) keep
+    their own numpy dtype, so they fail the type check as they should.
+    """
+    return frame.to_pandas(types_mapper=_pandas_types_mapper())
+
+
+def full_match_regex(pattern: str) -> str:
+    """`^(?:pattern)$` with capturing groups made non-capturing.
+
+    Contract patterns must match a value in full; GX's pandas check uses `str.contains` (a search).
+    pandas warns on a pattern with capturing groups, and the test suite turns warnings into errors,
+    so `(` becomes `(?:` (an escaped `\\(` is left alone).
+    """
+    non_capturing = re.sub(r"(?<!\\)\((?!\?)", "(?:", pattern)
+    return f"^(?:{non_capturing})$"
+
+
+@dataclass(frozen=True)
+class ExpectationSpec:
+    """One expectation of a check: the rule it stands for, its severity, and how to build it.
+
+    `expectation` names a GX built-in (`ExpectColumnValuesToBeBetween`) or a class of
+    `expectations.rules.expectation_classes()`; `kwargs` are its arguments. Kept as data so checks
+    can be listed and tested without importing GX.
+    """
+
+    rule: str
+    severity: Severity
+    expectation: str
+    kwargs: Mapping[str, Any]
+    description: str | None = None
+
+    def build(self, object_name: str) -> Expectation:
+        gx = import_gx()
+        cls = getattr(gx.expectations, self.expectation, None)
+        if cls is None:
+            from expectations.rules import expectation_classes
+
+            cls = expectation_classes()[self.expectation]
+        extra: dict[str, Any] = {"description": self.description} if self.description else {}
+        expectation: Expectation = cls(
+            **self.kwargs,
+            severity=self.severity,
+            meta={"rule": self.rule, "object_name": object_name},
+            **extra,
+        )
+        return expectation
+
+
+@dataclass(frozen=True, eq=False)  # holds a frame: compared and hashed by identity
+class Check:
+    """Rows to validate and the expectations to validate them with, as one GX suite.
+
+    `frame` is a table as given (contract suites) or a frame a business rule prepared from the tables
+    (one row per comparison, with the figures compared and the tolerance). `blame_columns` hold the
+    release ids an offending row is charged to; `example_columns` are the columns shown for offending
+    rows (all columns when empty). A big frame may be validated in one batch per period
+    (`period_batches`).
+    """
+
+    suite_name: str
+    object_name: str
+    frame: pl.DataFrame
+    expectations: tuple[ExpectationSpec, ...]
+    blame_columns: tuple[str, ...] = ("release_id",)
+    example_columns: tuple[str, ...] = ()
+    period_batches: bool = True
+    notes: str | None = None
+    _suite_cache: list[ExpectationSuite] = field(default_factory=list, compare=False, repr=False)
+
+    @property
+    def rules(self) -> list[str]:
+        return [spec.rule for spec in self.expectations]
+
+    def suite(self) -> ExpectationSuite:
+        """The GX suite (built once: building imports GX and instantiates pydantic models)."""
+        if not self._suite_cache:
+            gx = import_gx()
+            self._suite_cache.append(
+                gx.ExpectationSuite(
+                    name=self.suite_name,
+                    expectations=[spec.build(self.object_name) for spec in self.expectations],
+                    meta={"object_name": self.object_name},
+                    notes=self.notes,
+                )
+            )
+        return self._suite_cache[0]
+
+
+# --- contract suites ----------------------------------------------------------------------------------
+
+
+def contract_suite_name(contract: TableContract) -> str:
+    return f"contract.{contract.qualified_name}"
+
+
+def contract_expectation_specs(
+    contract: TableContract, partner_codes: Collection[str] | None = None
+) -> tuple[ExpectationSpec, ...]:
+    """Every expectation a contract implies, all critical; rule names are unique within the suite.
+
+    `partner_codes`: the partner codes the reference data knows; given, a `partner_code` column must
+    hold one of them (the World code is always known). None leaves partner codes unchecked.
+    """
+    specs: list[ExpectationSpec] = [
+        ExpectationSpec(
+            "columns_in_order",
+            CRITICAL,
+            "ExpectTableColumnsToMatchOrderedList",
+            {"column_list": contract.column_names},
+        )
+    ]
+    for f in contract.fields:
+        column = f.name
+        specs.append(
+            ExpectationSpec(
+                f"type:{column}",
+                CRITICAL,
+                "ExpectColumnValuesToBeOfType",
+                {"column": column, "type_": PANDAS_TYPES[f.dtype]},
+            )
+        )
+        if not f.nullable:
+            specs.append(
+                ExpectationSpec(
+                    f"not_null:{column}", CRITICAL, "ExpectColumnValuesToNotBeNull", {"column": column}
+                )
+            )
+        if f.allowed_values is not None:
+            specs.append(
+                ExpectationSpec(
+                    f"allowed_values:{column}",
+                    CRITICAL,
+                    "ExpectColumnValuesToBeInSet",
+                    {"column": column, "value_set": list(f.allowed_values)},
+                )
+            )
+        if f.pattern is not None:
+            specs.append(
+                ExpectationSpec(
+                    f"pattern:{column}",
+                    CRITICAL,
+                    "ExpectColumnValuesToMatchRegex",
+                    {"column": column, "regex": full_match_regex(f.pattern)},
+                )
+            )
+        if f.min_value is not None or f.max_value is not None:
+            specs.append(
+                ExpectationSpec(
+                    f"range:{column}",
+                    CRITICAL,
+                    "ExpectColumnValuesToBeBetween",
+                    {"column": column, "min_value": f.min_value, "max_value": f.max_value},
+                )
+            )
+        if column == "partner_code" and partner_codes is not None:
+            known = sorted({*partner_codes, WORLD_CODE})
+            specs.append(
+                ExpectationSpec(
+                    f"known_partner:{column}",
+                    CRITICAL,
+                    "ExpectColumnValuesToBeInSet",
+                    {"column": column, "value_set": known},
+                )
+            )
+    if len(contract.primary_key) == 1:
+        specs.append(
+            ExpectationSpec(
+                "primary_key_unique",
+                CRITICAL,
+                "ExpectColumnValuesToBeUnique",
+                {"column": contract.primary_key[0]},
+            )
+        )
+    elif contract.primary_key:
+        specs.append(
+            ExpectationSpec(
+                "primary_key_unique",
+                CRITICAL,
+                "ExpectCompoundColumnsToBeUnique",
+                {"column_list": list(contract.primary_key)},
+            )
+        )
+    return tuple(specs)
+
+
+def build_contract_suite(
+    contract: TableContract, partner_codes: Collection[str] | None = None
+) -> ExpectationSuite:
+    """The GX suite of a contract (imports GX)."""
+    return contract_check(contract, contract.empty_frame(), partner_codes).suite()
+
+
+_DESCRIPTIVE_COLUMNS = (
+    "release_id",
+    "period",
+    "table_id",
+    "currency",
+    "label",
+    "partner_code",
+    "direction",
+    "span",
+)
+
+
+def _period_batches_safe(contract: TableContract) -> bool:
+    """True if validating one period at a time still checks the whole primary key.
+
+    That holds where the key contains the period, or where the table is partitioned by period (a
+    staging file belongs to one period, so its key never spans two).
+    """
+    names = contract.column_names
+    if "period" not in names or contract.field("period").nullable:
+        return False
+    return "period" in contract.primary_key or "period" in contract.partition_by
+
+
+def contract_check(
+    contract: TableContract, frame: pl.DataFrame, partner_codes: Collection[str] | None = None
+) -> Check:
+    """The contract suite of a table, with the frame to validate it on."""
+    # Offending rows are shown by what identifies them to a reader, then by their key.
+    key_columns = [c for c in (*_DESCRIPTIVE_COLUMNS, *contract.primary_key) if c in contract.column_names]
+    return Check(
+        suite_name=contract_suite_name(contract),
+        object_name=contract.qualified_name,
+        frame=frame,
+        expectations=contract_expectation_specs(contract, partner_codes),
+        blame_columns=("release_id",) if "release_id" in contract.column_names else (),
+        example_columns=tuple(dict.fromkeys(key_columns)),
+        period_batches=_period_batches_safe(contract),
+        notes=f"Generated from the contract of {contract.qualified_name}: {contract.description}",
+    )
+
+
+def contract_checks(
+    frames: Mapping[TableContract, pl.DataFrame], partner_codes: Collection[str] | None = None
+) -> list[Check]:
+    return [contract_check(contract, frame, partner_codes) for contract, frame in frames.items()]
