@@ -8,6 +8,8 @@ import os
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "flows,transforms,warehouse,expectations")
+# The project's loggers also run outside flow runs (tests, the library used directly): no API there.
+os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 
 from pathlib import Path
 from typing import Annotated, cast

@@ -12,26 +12,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
-from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
-from prefect.runtime import flow_run
+from prefect import flow, get_run_logger
 
-from flows.build import (
-    StagedInputs,
-    build_core_tables,
-    build_meta_tables,
-    code_version,
-    last_published_fingerprint,
-    load_staged,
-    read_previous_runs,
-)
+from flows.build import last_published_fingerprint, load_staged
 from flows.ingest.flow import ingest_source, make_source, settings_for
 from flows.ingest.pipeline import IngestReport
+from flows.release import build_validate_publish
 from flows.settings import Settings, SourceName
 from transforms.periods import Period
 from warehouse.contracts import TableContract
-from warehouse.publish import publish_warehouse
-from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_SURPLUS, META_VALIDATION_RESULTS
+from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_SURPLUS
 
 
 @dataclass
@@ -45,22 +35,6 @@ class RunSummary:
     partner_count: int = 0
     latest_period: str | None = None
     latest_totals: dict[str, float | None] = field(default_factory=dict)
-
-
-@task(name="build-tables", cache_policy=NO_CACHE)
-def build_tables(inputs: StagedInputs) -> dict[TableContract, pl.DataFrame]:
-    logger = get_run_logger()
-    tables = build_core_tables(inputs)
-    for contract, frame in tables.items():
-        logger.info("built %s: %d rows", contract.qualified_name, frame.height)
-    return tables
-
-
-@task(name="publish-warehouse", cache_policy=NO_CACHE)
-def publish(settings: Settings, tables: dict[TableContract, pl.DataFrame]) -> None:
-    logger = get_run_logger()
-    result = publish_warehouse(settings.warehouse_path, tables, parquet_dir=settings.bi_parquet_dir)
-    logger.info("published %s in %.2f s", settings.warehouse_path, result.elapsed_seconds)
 
 
 def _summarise(run_id: str, settings: Settings, tables: dict[TableContract, pl.DataFrame]) -> RunSummary:
@@ -119,23 +93,9 @@ def monthly_release(
         logger.info(message)
         return RunSummary(run_id, False, settings.warehouse_path, message, ingest=report)
 
-    tables = build_tables(inputs)
-    this_run: dict[str, object] = {
-        "run_id": run_id,
-        "flow_run_id": str(flow_run.get_id() or ""),
-        "started_at": started_at,
-        "finished_at": datetime.now(UTC),
-        "status": "published",
-        "source": source,
-        "code_version": code_version(),
-        "input_fingerprint": inputs.fingerprint,
-        "message": report.summary(),
-    }
-    tables |= build_meta_tables(
-        inputs, tables[FACT_PARTNER_TRADE], read_previous_runs(settings.warehouse_path), this_run
+    tables = build_validate_publish(
+        settings, inputs, run_id=run_id, started_at=started_at, source=source, message=report.summary()
     )
-    tables[META_VALIDATION_RESULTS] = META_VALIDATION_RESULTS.empty_frame()
-    publish(settings, tables)
     summary = _summarise(run_id, settings, tables)
     summary.ingest = report
     logger.info(

@@ -117,6 +117,17 @@ class RawArchive:
         self._manifest = merged
         return len(new)
 
+    def replace_rows(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Re-record files already in the manifest (a re-parse by a backfill); others are added."""
+        fresh = [dict(r) for r in rows]
+        if not fresh:
+            return
+        frame = ARCHIVE_MANIFEST.conform(pl.DataFrame(fresh, schema=ARCHIVE_MANIFEST.polars_schema()))
+        kept = self.manifest.filter(~pl.col("source_sha256").is_in(frame["source_sha256"].to_list()))
+        merged = pl.concat([kept, frame]).sort("retrieved_at", "source_sha256")
+        atomic_write_parquet(self.manifest_path, merged)
+        self._manifest = merged
+
     def update_status(self, sha256s: Iterable[str], status: str, error: str | None) -> None:
         """Mark files (a release quarantined by the gate, or released again); the raw bytes stay."""
         wanted = list(sha256s)

@@ -23,7 +23,9 @@ BN = 1e9
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> Iterator[tuple[Path, RunSummary]]:
+def demo_run(
+    tmp_path_factory: pytest.TempPathFactory, prefect_harness: None
+) -> Iterator[tuple[Path, RunSummary]]:
     data = tmp_path_factory.mktemp("demo") / "data"
     summary = monthly_release(source="demo", data_dir=str(data))
     yield data, summary
@@ -66,7 +68,9 @@ def test_full_year_2025(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_full_year_2024_surplus(con: duckdb.DuckDBPyConnection) -> None:
-    (balance,) = _one(con, "SELECT balance_usd FROM bi.annual_trade WHERE year = 2024 AND partner_code = 'WLD'")
+    (balance,) = _one(
+        con, "SELECT balance_usd FROM bi.annual_trade WHERE year = 2024 AND partner_code = 'WLD'"
+    )
     assert abs(balance / BN - 992) <= 5
 
 
@@ -138,6 +142,37 @@ def test_bi_views_hold_only_the_contract_columns_and_parquet_copies(
     assert runs == 1
 
 
+def test_every_suite_passes_on_the_demo_and_the_results_are_stored(con: duckdb.DuckDBPyConnection) -> None:
+    failed = con.execute(
+        "SELECT rule, object_name, batch_id FROM meta.validation_results WHERE NOT success"
+    ).fetchall()
+    assert failed == []
+    (count,) = _one(con, "SELECT count(*) FROM meta.validation_results")
+    assert count > 200
+    rules = {r for (r,) in con.execute("SELECT DISTINCT rule FROM meta.validation_results").fetchall()}
+    business = {
+        "ei_equals_export_plus_import",
+        "balance_is_exports_minus_imports",
+        "world_equals_table1_total",
+        "members_not_above_group",
+        "no_partner_above_world",
+        "yoy_agrees_with_levels.world",
+        "ytd_non_decreasing",
+        "derived_month_matches_published",
+        "implied_rate_plausible",
+        "no_missing_periods",
+        "no_outlier_moves",
+    }
+    assert business <= rules
+
+
+def test_data_docs_are_built_next_to_the_warehouse(demo_run: tuple[Path, RunSummary]) -> None:
+    data, _ = demo_run
+    index = data / "data_docs" / "index.html"
+    assert index.is_file()
+    assert "preliminary_cells" in index.read_text(encoding="utf-8")
+
+
 def test_published_file_opens_in_a_duckdb_1x_client(demo_run: tuple[Path, RunSummary]) -> None:
     data, _ = demo_run
     cli = Path(sys.executable).parent / "duckdb"
@@ -162,8 +197,11 @@ def test_published_file_opens_in_a_duckdb_1x_client(demo_run: tuple[Path, RunSum
 
 
 # --- idempotency ---------------------------------------------------------------------------------------
+RUN_LOGS = ("meta.runs", "meta.validation_results")  # a row per run: they grow by design
+
+
 def _hashes_without_run_log(path: Path) -> dict[str, str]:
-    return {k: v for k, v in table_content_hashes(path).items() if k != "meta.runs"}
+    return {k: v for k, v in table_content_hashes(path).items() if k not in RUN_LOGS}
 
 
 def test_second_run_publishes_nothing_and_a_forced_run_gives_the_same_contents(
@@ -185,6 +223,9 @@ def test_second_run_publishes_nothing_and_a_forced_run_gives_the_same_contents(
     assert _hashes_without_run_log(warehouse) == contents_before
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         assert connection.execute("SELECT count(*) FROM meta.runs").fetchone() == (2,)
+        assert connection.execute(
+            "SELECT count(DISTINCT run_id) FROM meta.validation_results"
+        ).fetchone() == (2,)
 
 
 def test_asking_for_a_period_that_is_not_there_fails_clearly(demo_run: tuple[Path, RunSummary]) -> None:

@@ -1,0 +1,221 @@
+"""The tail every run shares: build the tables, pass the data-quality gate, publish once.
+
+A critical failure quarantines the releases whose rows broke it (their raw files stay in the archive,
+their files are marked `quarantined` in the manifest, so later builds leave them out), leaves the
+warehouse untouched and fails the run with the gate's message. A quarantined release comes back only
+as a new vintage of its pages, or through a reviewed override that records who and why; nobody edits
+data in place.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import polars as pl
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from flows.build import StagedInputs, build_core_tables, build_meta_tables, code_version, read_previous_runs
+from flows.ingest.archive import RawArchive, atomic_write_bytes, atomic_write_parquet
+from flows.settings import Settings
+from warehouse.contracts import TableContract
+from warehouse.publish import publish_warehouse
+from warehouse.tables import DIM_PARTNER, FACT_PARTNER_TRADE, META_RELEASES, META_VALIDATION_RESULTS
+
+if TYPE_CHECKING:
+    from expectations.gate import GateResult
+
+log = logging.getLogger(__name__)
+
+
+class GateFailedError(RuntimeError):
+    """The data-quality gate found a critical failure: nothing was published."""
+
+
+@dataclass(frozen=True)
+class Override:
+    release_id: str
+    by: str
+    why: str
+    at: str  # ISO timestamp, UTC
+
+
+# --- overrides (an append-only log: reviewed decisions are never edited away) ---------------------------
+def overrides_path(settings: Settings) -> Path:
+    return settings.root / "overrides.jsonl"
+
+
+def load_overrides(settings: Settings) -> dict[str, Override]:
+    path = overrides_path(settings)
+    if not path.exists():
+        return {}
+    found: dict[str, Override] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            override = Override(**json.loads(line))
+            found[override.release_id] = override
+    return found
+
+
+def record_override(settings: Settings, release_id: str, by: str, why: str) -> Override:
+    """Release a quarantined release again, on someone's reviewed word; the data stays as published."""
+    if not by.strip() or not why.strip():
+        raise ValueError("an override needs who (--by) and why (--why)")
+    archive = RawArchive(settings.archive_dir)
+    files = archive.manifest.filter(pl.col("release_id") == release_id)
+    if files.is_empty():
+        raise ValueError(f"no release {release_id!r} in the archive manifest {archive.manifest_path}")
+    if files.filter(pl.col("status") == "quarantined").is_empty():
+        raise ValueError(f"release {release_id!r} is not quarantined: nothing to override")
+    override = Override(release_id, by.strip(), why.strip(), datetime.now(UTC).isoformat())
+    path = overrides_path(settings)
+    previous = path.read_bytes() if path.exists() else b""
+    atomic_write_bytes(path, previous + (json.dumps(asdict(override), ensure_ascii=False) + "\n").encode())
+    archive.update_status(
+        files["source_sha256"].to_list(), "staged", f"released by override of {override.by}: {override.why}"
+    )
+    return override
+
+
+# --- the gate -----------------------------------------------------------------------------------------
+def validation_dir(settings: Settings) -> Path:
+    return settings.root / "validation"
+
+
+def data_docs_dir(settings: Settings) -> Path:
+    return settings.root / "data_docs"
+
+
+def run_quality_gate(
+    settings: Settings, inputs: StagedInputs, tables: dict[TableContract, pl.DataFrame], run_id: str
+) -> GateResult:
+    """Run every suite and rule; keep the results (a Parquet file per run) and the Data Docs."""
+    from expectations.docs import build_data_docs
+    from expectations.gate import run_gate
+
+    gate = run_gate(
+        staging_preliminary=inputs.preliminary.collect(),
+        staging_online_query=inputs.online_query.collect(),
+        tables=tables,
+        partner_codes=set(tables[DIM_PARTNER]["partner_code"].to_list()),
+        run_id=run_id,
+    )
+    atomic_write_parquet(validation_dir(settings) / f"{run_id}.parquet", gate.results)
+    build_data_docs(gate, data_docs_dir(settings))
+    return gate
+
+
+def blocking_failures(gate: GateResult, overrides: dict[str, Override]) -> bool:
+    """Critical failures block unless every release they are charged to was released by override."""
+    if gate.passed:
+        return False
+    if not gate.failed_release_ids:
+        return True  # not attributable to a release: no override can cover it
+    return not gate.failed_release_ids <= set(overrides)
+
+
+def quarantine(settings: Settings, release_ids: set[str], gate: GateResult) -> list[str]:
+    archive = RawArchive(settings.archive_dir)
+    files = archive.manifest.filter(pl.col("release_id").is_in(sorted(release_ids)))
+    first_line = gate.message().splitlines()[0]
+    rules = sorted({f.rule for f in gate.critical_failures})
+    archive.update_status(
+        files["source_sha256"].to_list(),
+        "quarantined",
+        f"{first_line}; critical rules failed: {', '.join(rules)}; see {validation_dir(settings)}",
+    )
+    return files["source_uri"].to_list()
+
+
+def all_validation_results(settings: Settings) -> pl.DataFrame:
+    """Every gate run's results, failed runs included: `meta.validation_results` keeps the history."""
+    files = sorted(validation_dir(settings).glob("*.parquet"))
+    if not files:
+        return META_VALIDATION_RESULTS.empty_frame()
+    return META_VALIDATION_RESULTS.conform(pl.concat([pl.read_parquet(f) for f in files])).sort(
+        "validated_at", "run_id", "suite_name", "rule", "batch_id"
+    )
+
+
+# --- tasks --------------------------------------------------------------------------------------------
+@task(name="build-tables", cache_policy=NO_CACHE)
+def build_tables(inputs: StagedInputs) -> dict[TableContract, pl.DataFrame]:
+    logger = get_run_logger()
+    tables = build_core_tables(inputs)
+    for contract, frame in tables.items():
+        logger.info("built %s: %d rows", contract.qualified_name, frame.height)
+    return tables
+
+
+@task(name="validate", cache_policy=NO_CACHE)
+def validate(
+    settings: Settings, inputs: StagedInputs, tables: dict[TableContract, pl.DataFrame], run_id: str
+) -> GateResult:
+    logger = get_run_logger()
+    gate = run_quality_gate(settings, inputs, tables, run_id)
+    overrides = load_overrides(settings)
+    if blocking_failures(gate, overrides):
+        quarantined = quarantine(settings, gate.failed_release_ids, gate)
+        logger.error("%s", gate.message())
+        raise GateFailedError(
+            gate.message()
+            + (f"\nquarantined files: {len(quarantined)}" if quarantined else "")
+            + "\nthe published warehouse was not touched"
+        )
+    if not gate.passed:
+        logger.warning("critical failures accepted by override: %s", sorted(gate.failed_release_ids))
+    for line in gate.message().splitlines():
+        logger.info("%s", line)
+    return gate
+
+
+@task(name="publish-warehouse", cache_policy=NO_CACHE)
+def publish(settings: Settings, tables: dict[TableContract, pl.DataFrame]) -> None:
+    logger = get_run_logger()
+    result = publish_warehouse(settings.warehouse_path, tables, parquet_dir=settings.bi_parquet_dir)
+    logger.info("published %s in %.2f s", settings.warehouse_path, result.elapsed_seconds)
+
+
+def build_validate_publish(
+    settings: Settings,
+    inputs: StagedInputs,
+    *,
+    run_id: str,
+    started_at: datetime,
+    source: str,
+    message: str,
+) -> dict[TableContract, pl.DataFrame]:
+    """Build every table, pass the gate, publish once. Returns the published tables."""
+    tables = build_tables(inputs)
+    gate = validate(settings, inputs, tables, run_id)
+    overrides = load_overrides(settings)
+    this_run: dict[str, object] = {
+        "run_id": run_id,
+        "flow_run_id": str(flow_run.get_id() or ""),
+        "started_at": started_at,
+        "finished_at": datetime.now(UTC),
+        "status": "published",
+        "source": source,
+        "code_version": code_version(),
+        "input_fingerprint": inputs.fingerprint,
+        "message": f"{message}; {gate.message().splitlines()[0]}",
+    }
+    tables |= build_meta_tables(
+        inputs, tables[FACT_PARTNER_TRADE], read_previous_runs(settings.warehouse_path), this_run
+    )
+    releases = tables[META_RELEASES]
+    tables[META_RELEASES] = releases.with_columns(
+        pl.when(pl.col("release_id").is_in(sorted(overrides)))
+        .then(pl.lit("released_by_override"))
+        .otherwise(pl.col("status"))
+        .alias("status")
+    )
+    tables[META_VALIDATION_RESULTS] = all_validation_results(settings)
+    publish(settings, tables)
+    return tables
