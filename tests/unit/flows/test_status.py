@@ -1,0 +1,302 @@
+"""`customs status`: the warehouse's releases against GACC's calendar, the report, its text, the command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from flows.release_calendar import release_periods
+from flows.settings import Settings
+from flows.status import (
+    STATUS_SCHEMA,
+    WAREHOUSE_PRODUCTS,
+    OverdueRelease,
+    OverdueReleasesError,
+    check_overdue,
+    render_status,
+    status_command,
+    status_report,
+    warehouse_release_frame,
+    warehouse_releases,
+)
+from tests.conftest import REPO_ROOT
+from tests.unit.flows import APRIL_2026, APRIL_2026_MONTHS, APRIL_2026_TODAY, write_warehouse
+
+TODAY = APRIL_2026_TODAY
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data")  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def warehouse(settings: Settings) -> Path:
+    return write_warehouse(settings.warehouse_path, APRIL_2026, APRIL_2026_MONTHS)
+
+
+def _row(frame: pl.DataFrame, product: str, period: str) -> dict[str, object]:
+    rows = frame.filter((pl.col("product") == product) & (pl.col("period") == period)).rows(named=True)
+    assert len(rows) == 1, (product, period, rows)
+    return rows[0]
+
+
+# --- reading the warehouse ------------------------------------------------------------------------------
+def test_absent_warehouse_holds_nothing_and_is_not_created(tmp_path: Path) -> None:
+    path = tmp_path / "warehouse.duckdb"
+
+    assert warehouse_releases(path) == set()
+    assert not path.exists()
+
+
+def test_warehouse_releases(warehouse: Path) -> None:
+    result = warehouse_releases(warehouse)
+
+    assert ("preliminary", "2026-01..02") in result
+    assert ("preliminary", "2025-12") in result
+    # Quarantined: recorded in meta.releases, but its figures are not in the warehouse.
+    assert ("preliminary", "2026-03") not in result
+    # An online-query release stands for every month its export holds, not only its last one.
+    assert {("online_query", f"2025-{m:02d}") for m in range(1, 13)} <= result
+    assert ("online_query", "2026-01") in result
+    assert {p for p, _ in result} == {"preliminary", "online_query"}
+    assert len(result) == 11 + 1 + 12 + 2
+
+
+def test_online_query_release_without_fact_table_counts_its_last_month_only(settings: Settings) -> None:
+    path = write_warehouse(settings.warehouse_path, [("online_query", "2025-12", date(2026, 1, 20))])
+
+    assert warehouse_releases(path) == {("online_query", "2025-12")}
+
+
+def test_reading_the_warehouse_closes_its_connection(warehouse: Path) -> None:
+    warehouse_releases(warehouse)
+
+    # A read-only connection still open in this process would make a read-write one fail.
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("CREATE TABLE meta.after_read (x INTEGER)")
+
+
+def test_latest_published_on_per_period(warehouse: Path) -> None:
+    frame = warehouse_release_frame(warehouse)
+
+    assert _row(frame, "preliminary", "2026-01..02")["published_on"] == date(2026, 3, 10)
+    assert frame.schema == pl.Schema({"product": pl.String, "period": pl.String, "published_on": pl.Date})
+
+
+def test_a_file_without_meta_releases_is_not_a_warehouse(tmp_path: Path) -> None:
+    path = tmp_path / "other.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE t (x INTEGER)")
+
+    with pytest.raises(ValueError, match=r"no meta\.releases table: not a customs warehouse"):
+        warehouse_releases(path)
+
+
+# --- the report -----------------------------------------------------------------------------------------
+def test_status_report(settings: Settings, warehouse: Path) -> None:
+    report = status_report(settings, TODAY)
+
+    assert report.schema == STATUS_SCHEMA
+    assert report["product"].unique(maintain_order=True).to_list() == list(WAREHOUSE_PRODUCTS)
+    assert report.height == 2 * 11 + 2 * 12  # 2025 and 2026, preliminary and online query
+    assert _row(report, "preliminary", "2026-01..02") == {
+        "product": "preliminary",
+        "period": "2026-01..02",
+        "due_date": date(2026, 3, 10),
+        "due_source": "official",
+        "state": "published",
+        "days_late": None,
+        "in_warehouse": True,
+        "published_on": date(2026, 3, 10),
+    }
+    assert _row(report, "preliminary", "2026-03") == {
+        "product": "preliminary",
+        "period": "2026-03",
+        "due_date": date(2026, 4, 8),
+        "due_source": "official",
+        "state": "overdue",
+        "days_late": 4,
+        "in_warehouse": False,
+        "published_on": None,
+    }
+    march_query = _row(report, "online_query", "2026-03")
+    assert (march_query["state"], march_query["due_date"]) == ("none_expected", date(2026, 4, 20))
+    assert _row(report, "preliminary", "2026-04")["state"] == "none_expected"
+    assert report.filter(pl.col("state") == "overdue")["period"].to_list() == ["2026-03"]
+
+
+def test_status_report_without_a_warehouse_has_nothing_published(settings: Settings) -> None:
+    report = status_report(settings, TODAY)
+
+    assert not report["in_warehouse"].any()
+    assert report["published_on"].null_count() == report.height
+    assert set(report["state"]) == {"overdue", "none_expected"}
+    assert _row(report, "preliminary", "2026-01..02")["state"] == "overdue"
+
+
+def test_status_report_for_another_product(settings: Settings, warehouse: Path) -> None:
+    report = status_report(settings, TODAY, products=("yearbook",))
+
+    assert report.select("period", "due_date", "state").rows() == [
+        ("2025", date(2026, 9, 30), "none_expected"),
+        ("2026", date(2027, 9, 30), "none_expected"),
+    ]
+
+
+def test_render_status(settings: Settings, warehouse: Path) -> None:
+    text = render_status(status_report(settings, TODAY))
+
+    assert "GACC releases against the warehouse" in text
+    lines = text.splitlines()
+    march = next(line for line in lines if "preliminary" in line and "2026-03 " in line)
+    assert "2026-04-08" in march and "OVERDUE" in march and "official" in march
+    jan_feb = next(line for line in lines if "preliminary" in line and "2026-01..02" in line)
+    assert "published" in jan_feb and "2026-03-10" in jan_feb
+    assert "In the warehouse: 26 of 46 releases." in text
+    assert "OVERDUE: 1 release past due and grace:" in text
+    assert "  preliminary 2026-03: due 2026-04-08, 4 days late" in text
+    assert "Next expected: online_query 2026-03 on 2026-04-20." in text
+    assert "\x1b[" not in text  # plain text, no terminal colours
+
+
+def test_render_status_lists_due_releases_and_says_when_nothing_is_overdue(settings: Settings) -> None:
+    write_warehouse(
+        settings.warehouse_path,
+        [("preliminary", p, date(2026, 1, 14)) for p in release_periods(2025)["preliminary"]],
+    )
+
+    text = render_status(status_report(settings, date(2026, 1, 20), products=("preliminary",)))
+
+    assert "Nothing overdue." in text
+    assert "Due now (1, within 2 days of grace): preliminary 2025-12" not in text  # it is published
+    assert "Next expected: preliminary 2026-01..02 on 2026-03-10." in text
+
+
+def test_render_status_names_a_release_in_its_grace_days(settings: Settings) -> None:
+    text = render_status(status_report(settings, date(2026, 1, 15), products=("preliminary",)))
+
+    assert "Due now (1, within 2 days of grace): preliminary 2025-12 (due 2026-01-14)" in text
+
+
+# --- overdue releases -----------------------------------------------------------------------------------
+def test_check_overdue(settings: Settings, warehouse: Path) -> None:
+    assert check_overdue(settings, TODAY) == [
+        OverdueRelease("preliminary", "2026-03", date(2026, 4, 8), 4, "official")
+    ]
+    later = check_overdue(settings, date(2026, 4, 24))
+    assert [(r.product, r.period, r.days_late) for r in later] == [
+        ("preliminary", "2026-03", 16),
+        ("online_query", "2026-03", 4),
+    ]
+    assert later[0].resource_id == "customs.release.preliminary.2026-03"
+
+
+def test_overdue_error_names_every_release() -> None:
+    error = OverdueReleasesError(
+        [
+            OverdueRelease("preliminary", "2026-03", date(2026, 4, 8), 16, "official"),
+            OverdueRelease("online_query", "2026-03", date(2026, 4, 20), 1, "rule"),
+        ],
+        date(2026, 4, 24),
+    )
+
+    assert str(error) == (
+        "2 releases overdue on 2026-04-24, not in the warehouse 2 days after their due date: "
+        "preliminary 2026-03 (due 2026-04-08, 16 days late); online_query 2026-03 (due 2026-04-20, 1 day late)"
+    )
+
+
+# --- the command ----------------------------------------------------------------------------------------
+app = typer.Typer()
+app.command("status")(status_command)
+app.command("other")(lambda: None)  # with two commands, typer keeps "status" as a sub-command name
+runner = CliRunner()
+
+
+def _invoke(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["status", *args], terminal_width=120)
+    return result.exit_code, result.output
+
+
+def test_status_command_prints_overdue_and_exits_0(settings: Settings, warehouse: Path) -> None:
+    code, output = _invoke("--data-dir", str(settings.data_dir), "--today", "2026-04-12")
+
+    assert code == 0, output
+    assert f"warehouse: {warehouse}" in output
+    assert "as of 2026-04-12" in output
+    assert "preliminary 2026-03: due 2026-04-08, 4 days late" in output
+
+
+def test_status_command_fails_on_overdue_when_asked(settings: Settings, warehouse: Path) -> None:
+    code, output = _invoke("--data-dir", str(settings.data_dir), "--today", "2026-04-12", "--fail-on-overdue")
+
+    assert code == 1, output
+    assert "OVERDUE: 1 release" in output
+
+
+def test_status_command_passes_with_nothing_overdue(settings: Settings, warehouse: Path) -> None:
+    code, output = _invoke("--data-dir", str(settings.data_dir), "--today", "2026-04-08", "--fail-on-overdue")
+
+    assert code == 0, output
+    assert "Nothing overdue." in output
+
+
+def test_status_command_without_a_warehouse(tmp_path: Path) -> None:
+    code, output = _invoke(
+        "--data-dir", str(tmp_path / "none"), "--today", "2026-04-12", "--product", "yearbook"
+    )
+
+    assert code == 0, output
+    assert "(absent: nothing published yet)" in output
+    assert "yearbook is not ingested into the warehouse" in output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--today", "12/04/2026"], "not a day (YYYY-MM-DD)"),
+        (["--product", "express"], "unknown product 'express'"),
+    ],
+)
+def test_status_command_rejects_bad_options(tmp_path: Path, args: list[str], message: str) -> None:
+    code, output = _invoke("--data-dir", str(tmp_path), *args)
+
+    assert code == 2
+    assert message in output
+
+
+def test_status_command_reports_a_file_that_is_not_a_warehouse(settings: Settings) -> None:
+    settings.warehouse_path.parent.mkdir(parents=True)
+    settings.warehouse_path.write_bytes(b"not a duckdb file")
+
+    code, output = _invoke("--data-dir", str(settings.data_dir), "--today", "2026-04-12")
+
+    assert code == 2
+    assert "error" in output
+
+
+def test_status_module_does_not_import_prefect() -> None:
+    # `customs status` must not pay Prefect's import: the flow is built on first use.
+    code = "import sys, flows.status; assert 'prefect' not in sys.modules, 'prefect imported'"
+    subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, check=True)
+
+
+def test_overdue_error_names_ten_releases_and_counts_the_rest() -> None:
+    overdue = [
+        OverdueRelease("online_query", f"2025-{m:02d}", date(2025, m, 20), 300, "rule") for m in range(1, 13)
+    ]
+
+    message = str(OverdueReleasesError(overdue, date(2026, 4, 24)))
+
+    assert message.startswith("12 releases overdue on 2026-04-24")
+    assert "online_query 2025-10 (due 2025-10-20, 300 days late); and 2 more" in message
+    assert "2025-11" not in message
