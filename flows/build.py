@@ -70,10 +70,12 @@ def _reference_digest() -> str:
     return digest.hexdigest()
 
 
-def load_staged(settings: Settings, exclude_release_ids: frozenset[str] = frozenset()) -> StagedInputs:
+def load_staged(settings: Settings, include_release_ids: frozenset[str] = frozenset()) -> StagedInputs:
+    """The staged files' rows; `include_release_ids` brings quarantined releases back in (to re-validate)."""
     archive = RawArchive(settings.archive_dir)
     manifest = archive.manifest.filter(
-        (pl.col("status") == "staged") & ~pl.col("release_id").is_in(list(exclude_release_ids))
+        (pl.col("status") == "staged")
+        | ((pl.col("status") == "quarantined") & pl.col("release_id").is_in(sorted(include_release_ids)))
     ).sort("source_sha256")
     hashes = manifest["source_sha256"].to_list()
     digest = hashlib.sha256()

@@ -11,6 +11,7 @@ os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "flows,transforms,warehou
 # The project's loggers also run outside flow runs (tests, the library used directly): no API there.
 os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, cast
 
@@ -18,6 +19,7 @@ import typer
 from rich.console import Console
 
 from flows.settings import SourceName
+from flows.status import status_command
 
 app = typer.Typer(
     name="customs",
@@ -128,6 +130,120 @@ def run(
             f"balance {_bn(t.get('balance_usd'))}"
         )
     console.print(f"BI views as Parquet: {summary.warehouse_path.parent / 'bi'}")
+
+
+@app.command()
+def validate(
+    release: Annotated[
+        list[str] | None,
+        typer.Option("--release", help="Also validate this (quarantined) release; repeatable"),
+    ] = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Run the data-quality gate on what is staged (no publish); exit 1 on a blocking failure."""
+    from flows.build import build_core_tables, load_staged
+    from flows.ingest.flow import settings_for
+    from flows.release import blocking_failures, data_docs_dir, load_overrides, run_quality_gate
+
+    settings = settings_for(str(data_dir) if data_dir else None)
+    wanted = frozenset(release or [])
+    inputs = load_staged(settings, include_release_ids=wanted)
+    known = set(inputs.manifest["release_id"].to_list())
+    unknown = sorted(wanted - known)
+    if unknown:
+        raise typer.BadParameter(
+            f"no such release in the archive: {', '.join(unknown)}", param_hint="--release"
+        )
+    run_id = f"validate-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
+    gate = run_quality_gate(settings, inputs, build_core_tables(inputs), run_id)
+    console.print(gate.message(), markup=False, highlight=False)
+    console.print(f"Data Docs: {data_docs_dir(settings) / 'index.html'}")
+    if blocking_failures(gate, load_overrides(settings)):
+        raise typer.Exit(1)
+
+
+@app.command()
+def override(
+    release: Annotated[str, typer.Option("--release", help="The quarantined release to release again")],
+    by: Annotated[str, typer.Option("--by", help="Who reviewed it")],
+    why: Annotated[str, typer.Option("--why", help="Why it may be published as it is")],
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Release a quarantined release after review; recorded with who and why, data unchanged."""
+    from flows.ingest.flow import settings_for
+    from flows.release import record_override
+
+    settings = settings_for(str(data_dir) if data_dir else None)
+    try:
+        done = record_override(settings, release, by, why)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--release") from exc
+    console.print(f"release {done.release_id} released by {done.by} ({done.at}): {done.why}")
+    console.print("the next `customs run` validates and publishes it")
+
+
+@app.command()
+def backfill(
+    start: Annotated[str, typer.Option("--from", help="First period, YYYY-MM")],
+    end: Annotated[str, typer.Option("--to", help="Last period, YYYY-MM")],
+    source: SourceOpt = "demo",
+    path: PathOpt = None,
+    base_url: BaseUrlOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Redo every period and publish")] = False,
+    dask: Annotated[
+        bool, typer.Option("--dask", help="Run the per-period work on a local Dask cluster")
+    ] = False,
+    dask_address: Annotated[
+        str | None, typer.Option("--dask-address", help="Scheduler address of an existing Dask cluster")
+    ] = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Process every period in a range: ingest what is missing, re-stage, validate, publish once."""
+    source_name = _check_source(source)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from flows import backfill as backfill_module
+
+    with Progress(
+        TextColumn("periods"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    ) as progress:
+        bar = progress.add_task("periods", total=None)
+
+        def advance(period: str, total: int) -> None:
+            progress.update(bar, total=total, advance=1, description=period)
+
+        backfill_module.PROGRESS_LISTENERS.append(advance)
+        try:
+            summary = backfill_module.backfill(
+                start=start,
+                end=end,
+                source=source_name,
+                path=str(path) if path else None,
+                base_url=base_url,
+                data_dir=str(data_dir) if data_dir else None,
+                force=force,
+                dask=dask,
+                dask_address=dask_address,
+            )
+        finally:
+            backfill_module.PROGRESS_LISTENERS.remove(advance)
+    console.print(
+        f"backfill {start}..{end}: {len(summary.periods)} periods, {len(summary.computed)} processed, "
+        f"{len(summary.reused)} already done by an earlier run"
+        + (
+            f", {len(summary.missing)} with no release: {', '.join(summary.missing)}"
+            if summary.missing
+            else ""
+        )
+    )
+    for uri, error in summary.quarantined:
+        console.print(f"[yellow]quarantined[/] {uri}: {error}")
+    console.print(summary.message)
+
+
+app.command(
+    "status", help="What is in the warehouse, what is due and what is overdue, per product and period."
+)(status_command)
 
 
 def main() -> None:

@@ -1,0 +1,249 @@
+"""`backfill(start, end)`: every period of a range re-parsed from the archive, then one publish.
+
+Per period (in parallel: Prefect's thread pool, or a Dask cluster with `dask=True`) the period's raw
+files are parsed again with the current parser and re-staged. That work is cached by Prefect, keyed on
+the files' checksums, the parser and the code version, with results persisted under the data root, so
+a re-run after a crash or a kill redoes only the periods that had not finished. Then the facts are
+rebuilt, validated and published once, at the end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from prefect import flow, get_run_logger, task
+from prefect.context import TaskRunContext
+from prefect.filesystems import LocalFileSystem
+from prefect.futures import PrefectFuture, as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from flows.build import code_version, last_published_fingerprint, load_staged
+from flows.ingest.archive import RawArchive
+from flows.ingest.flow import ingest_source, make_source, settings_for
+from flows.ingest.model import PARSER_VERSION
+from flows.ingest.pipeline import process_file
+from flows.ingest.sources import FetchedFile
+from flows.release import build_validate_publish
+from flows.settings import Settings, SourceName
+from transforms.periods import Period
+
+
+def periods_between(start: str, end: str) -> list[Period]:
+    """The preliminary-release periods from `start` to `end` (months; January and February as one)."""
+    first, last = Period.parse(start), Period.parse(end)
+    if (first.year, first.first_month) > (last.year, last.last_month):
+        raise ValueError(f"empty range: {start} is after {end}")
+    periods: list[Period] = []
+    year, month = first.year, first.first_month
+    while (year, month) <= (last.year, last.last_month):
+        period = Period.jan_feb(year) if month <= 2 else Period.month(year, month)
+        if not periods or periods[-1] != period:
+            periods.append(period)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return periods
+
+
+def _in_range(period_key: str | None, periods: set[str]) -> bool:
+    if period_key is None:
+        return False
+    period = Period.parse(period_key)
+    # Online-query exports are filed under their last month, and split January from February.
+    return period.key in periods or (period.last_month <= 2 and Period.jan_feb(period.year).key in periods)
+
+
+@dataclass(frozen=True)
+class PeriodWork:
+    period: str
+    manifest_rows: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def staged(self) -> int:
+        return sum(1 for r in self.manifest_rows if r["status"] == "staged")
+
+    @property
+    def quarantined(self) -> list[tuple[str, str]]:
+        return [(r["source_uri"], r["error"]) for r in self.manifest_rows if r["status"] == "quarantined"]
+
+
+def _period_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
+    digest = hashlib.sha256()
+    for part in (parameters["period"], *sorted(parameters["sha256s"]), PARSER_VERSION, code_version()):
+        digest.update(part.encode())
+        digest.update(b"\n")
+    return f"prepare-period-{parameters['period']}-{digest.hexdigest()[:32]}"
+
+
+@task(name="prepare-period", cache_key_fn=_period_cache_key, persist_result=True)
+def prepare_period(period: str, sha256s: list[str], data_dir: str) -> PeriodWork:
+    """Parse a period's raw files again and rewrite their staging files (same bytes in, same out)."""
+    settings = settings_for(data_dir)
+    archive = RawArchive(settings.archive_dir)
+    manifest = archive.manifest.filter(pl.col("source_sha256").is_in(sha256s))
+    rows = []
+    for row in manifest.sort("source_sha256").iter_rows(named=True):
+        file = FetchedFile(
+            archive.read(row["source_sha256"]),
+            row["source_uri"],
+            row["original_name"] or "",
+            row["retrieved_at"],
+        )
+        rows.append(process_file(file, row["source_sha256"], archive, settings))
+    return PeriodWork(period, rows)
+
+
+@dataclass
+class BackfillSummary:
+    run_id: str
+    periods: list[str]
+    computed: list[str]  # periods whose files were parsed and staged by this run
+    reused: list[str]  # periods whose work a previous run had finished (Prefect cache)
+    missing: list[str]  # periods of the range with no file in the archive
+    quarantined: list[tuple[str, str]]
+    published: bool
+    warehouse_path: Path
+    message: str
+
+
+# Called with (period, periods to do) as each period finishes: the CLI draws its progress bar from it.
+PROGRESS_LISTENERS: list[Callable[[str, int], None]] = []
+
+UNPARSED = "unparsed"  # the bucket of files that failed to parse: their period is not known
+
+
+def _files_by_period(settings: Settings, periods: list[Period]) -> dict[str, list[str]]:
+    manifest = RawArchive(settings.archive_dir).manifest
+    wanted = {p.key for p in periods}
+    files: dict[str, list[str]] = {p.key: [] for p in periods}
+    staged = manifest.filter(
+        (pl.col("status") == "staged") & pl.col("product").is_in(["preliminary", "online_query"])
+    )
+    for row in staged.iter_rows(named=True):
+        if _in_range(row["period"], wanted):
+            period = Period.parse(row["period"])
+            files[Period.jan_feb(period.year).key if period.last_month <= 2 else period.key].append(
+                row["source_sha256"]
+            )
+    # Files that failed to parse are retried, since a backfill is how a parser fix reaches old
+    # releases; gate-quarantined files stay out until a new vintage or an override releases them.
+    unparsed = manifest.filter(
+        (pl.col("status") == "quarantined") & ~pl.col("error").str.starts_with("data-quality gate")
+    )
+    if unparsed.height:
+        files[UNPARSED] = unparsed["source_sha256"].to_list()
+    return files
+
+
+def _task_runner(dask: bool, dask_address: str | None) -> Any:
+    if not dask and dask_address is None:
+        return ThreadPoolTaskRunner(max_workers=4)
+    from prefect_dask import DaskTaskRunner
+
+    if dask_address:
+        return DaskTaskRunner(address=dask_address)
+    # Separate worker processes: the per-period work really leaves this process.
+    return DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True})
+
+
+@flow(name="backfill", log_prints=True)
+def backfill(
+    start: str,
+    end: str,
+    source: SourceName = "demo",
+    path: str | None = None,
+    base_url: str | None = None,
+    data_dir: str | None = None,
+    force: bool = False,
+    dask: bool = False,
+    dask_address: str | None = None,
+) -> BackfillSummary:
+    """Ingest what is missing for `start`..`end`, re-stage every period, validate, publish once."""
+    logger = get_run_logger()
+    settings = settings_for(data_dir, base_url)
+    started_at = datetime.now(UTC)
+    run_id = f"{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    periods = periods_between(start, end)
+    years = sorted({p.year for p in periods})
+
+    report = ingest_source(
+        make_source(source, settings, path=Path(path) if path else None, years=years), settings
+    )
+    if report.source_errors:
+        raise RuntimeError("source failed: " + "; ".join(report.source_errors))
+
+    files = _files_by_period(settings, periods)
+    missing = [p for p, shas in files.items() if not shas and p != UNPARSED]
+    if missing:
+        logger.warning("no release in the archive for %d period(s): %s", len(missing), ", ".join(missing))
+    todo = {p: shas for p, shas in files.items() if shas}
+
+    results_dir = settings.root / "prefect-results"
+    results_dir.mkdir(parents=True, exist_ok=True)
+    # Results (and so the cache) live under the data root, so they survive the process and go with the
+    # data. Prefect wants the storage block saved server-side; its name is derived from the path.
+    storage = LocalFileSystem(basepath=str(results_dir))
+    storage.save(
+        f"customs-results-{hashlib.sha256(str(results_dir).encode()).hexdigest()[:12]}", overwrite=True
+    )
+    task_fn = prepare_period.with_options(result_storage=storage, refresh_cache=force)
+    computed: list[str] = []
+    reused: list[str] = []
+    rows: list[dict[str, Any]] = []
+    with _task_runner(dask, dask_address) as runner:
+        futures: dict[str, PrefectFuture[PeriodWork]] = {
+            p: runner.submit(task_fn, {"period": p, "sha256s": shas, "data_dir": str(settings.root)})
+            for p, shas in todo.items()
+        }
+        period_of = {future: p for p, future in futures.items()}
+        for future in as_completed(list(futures.values())):
+            p = period_of[future]
+            work = future.result()
+            (reused if future.state.is_completed() and future.state.name == "Cached" else computed).append(p)
+            rows.extend(work.manifest_rows)
+            logger.info("period %s: %d files staged%s", p, work.staged, " (cached)" if p in reused else "")
+            for listener in PROGRESS_LISTENERS:
+                listener(p, len(todo))
+    RawArchive(settings.archive_dir).replace_rows(rows)
+    quarantined = [(r["source_uri"], r["error"]) for r in rows if r["status"] == "quarantined"]
+    logger.info(
+        "backfill %s..%s: %d periods computed, %d reused from a previous run, %d missing",
+        start,
+        end,
+        len(computed),
+        len(reused),
+        len(missing),
+    )
+
+    inputs = load_staged(settings)
+    summary = BackfillSummary(
+        run_id,
+        [p.key for p in periods],
+        computed,
+        reused,
+        missing,
+        quarantined,
+        False,
+        settings.warehouse_path,
+        "",
+    )
+    if not force and last_published_fingerprint(settings.warehouse_path) == inputs.fingerprint:
+        summary.message = "the warehouse already holds these releases as staged now; nothing published"
+        logger.info(summary.message)
+        return summary
+    build_validate_publish(
+        settings,
+        inputs,
+        run_id=run_id,
+        started_at=started_at,
+        source=f"backfill:{source}",
+        message=f"backfill {start}..{end}: {len(computed)} periods computed, {len(reused)} reused",
+    )
+    summary.published = True
+    summary.message = f"published {settings.warehouse_path}"
+    return summary
