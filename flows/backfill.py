@@ -30,7 +30,7 @@ from flows.ingest.flow import ingest_source, make_source, settings_for
 from flows.ingest.model import PARSER_VERSION
 from flows.ingest.pipeline import process_file
 from flows.ingest.sources import FetchedFile
-from flows.release import build_validate_publish
+from flows.release import build_validate_publish, release_report
 from flows.settings import Settings, SourceName
 from transforms.periods import Period
 
@@ -109,6 +109,7 @@ class BackfillSummary:
     published: bool
     warehouse_path: Path
     message: str
+    report_path: Path | None = None
 
 
 # Called with (period, periods to do) as each period finishes: the CLI draws its progress bar from it.
@@ -246,4 +247,7 @@ def backfill(
     )
     summary.published = True
     summary.message = f"published {settings.warehouse_path}"
+    published = [p.key for p in periods if p.key not in missing]
+    if published:
+        summary.report_path = release_report(settings, published[-1])
     return summary

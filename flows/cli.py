@@ -130,6 +130,8 @@ def run(
             f"balance {_bn(t.get('balance_usd'))}"
         )
     console.print(f"BI views as Parquet: {summary.warehouse_path.parent / 'bi'}")
+    if summary.report_path:
+        console.print(f"release report: {summary.report_path}")
 
 
 @app.command()

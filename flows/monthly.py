@@ -17,7 +17,7 @@ from prefect import flow, get_run_logger
 from flows.build import last_published_fingerprint, load_staged
 from flows.ingest.flow import ingest_source, make_source, settings_for
 from flows.ingest.pipeline import IngestReport
-from flows.release import build_validate_publish
+from flows.release import build_validate_publish, release_report
 from flows.settings import Settings, SourceName
 from transforms.periods import Period
 from warehouse.contracts import TableContract
@@ -35,6 +35,7 @@ class RunSummary:
     partner_count: int = 0
     latest_period: str | None = None
     latest_totals: dict[str, float | None] = field(default_factory=dict)
+    report_path: Path | None = None
 
 
 def _summarise(run_id: str, settings: Settings, tables: dict[TableContract, pl.DataFrame]) -> RunSummary:
@@ -98,6 +99,8 @@ def monthly_release(
     )
     summary = _summarise(run_id, settings, tables)
     summary.ingest = report
+    if summary.latest_period:
+        summary.report_path = release_report(settings, summary.latest_period)
     logger.info(
         "published %s: %d periods, latest %s",
         settings.warehouse_path,

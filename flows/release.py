@@ -23,6 +23,7 @@ from prefect.runtime import flow_run
 
 from flows.build import StagedInputs, build_core_tables, build_meta_tables, code_version, read_previous_runs
 from flows.ingest.archive import RawArchive, atomic_write_bytes, atomic_write_parquet
+from flows.report import load_report_data, publish_artifacts, write_html_report
 from flows.settings import Settings
 from warehouse.contracts import TableContract
 from warehouse.publish import publish_warehouse
@@ -180,6 +181,16 @@ def publish(settings: Settings, tables: dict[TableContract, pl.DataFrame]) -> No
     logger = get_run_logger()
     result = publish_warehouse(settings.warehouse_path, tables, parquet_dir=settings.bi_parquet_dir)
     logger.info("published %s in %.2f s", settings.warehouse_path, result.elapsed_seconds)
+
+
+@task(name="release-report", cache_policy=NO_CACHE)
+def release_report(settings: Settings, period: str) -> Path:
+    """The release's Prefect artifacts (summary, top partners) and its static HTML report."""
+    data = load_report_data(settings.warehouse_path, period)
+    publish_artifacts(data)
+    path = write_html_report(settings.warehouse_path, period, settings.reports_dir)
+    get_run_logger().info("release report: %s", path)
+    return path
 
 
 def build_validate_publish(

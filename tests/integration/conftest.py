@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -21,3 +22,15 @@ def prefect_harness() -> Iterator[None]:
     setup_logging(incremental=False)
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def published_demo(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> Path:
+    """A data root with the demo releases published, shared READ-ONLY by tests that only query it
+    (a test that runs flows against its warehouse builds its own)."""
+    from flows.monthly import monthly_release
+
+    data = tmp_path_factory.mktemp("published-demo") / "data"
+    summary = monthly_release(source="demo", data_dir=str(data))
+    assert summary.published, summary.message
+    return data

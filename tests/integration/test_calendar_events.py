@@ -69,7 +69,6 @@ def test_overdue_releases_are_emitted_as_events() -> None:
         "grace_days": 2,
     }
     assert events[0].resource["customs.product"] == "preliminary"
-    assert events[0].related == []  # outside a flow run there is no run to relate to
 
     stored = _stored_events(EventFilter(id=EventIDFilter(id=[e.id for e in events])), expected=2)
 

@@ -1,0 +1,109 @@
+"""Backfills: the same warehouse as the monthly run, resumable after a kill, distributed on Dask."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.backfill import backfill, periods_between
+from flows.monthly import monthly_release
+from warehouse.publish import table_content_hashes
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
+
+# Run logs and retrieval times differ from run to run by design; everything else must be equal.
+RUN_LOGS = {"meta.runs", "meta.validation_results", "meta.releases", "meta.release_files"}
+
+
+def _contents(warehouse: Path) -> dict[str, str]:
+    return {k: v for k, v in table_content_hashes(warehouse).items() if k not in RUN_LOGS}
+
+
+def _releases(warehouse: Path) -> list[tuple[object, ...]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(
+            "SELECT release_id, product, period, published_on, file_count, is_latest_vintage, status"
+            " FROM meta.releases ORDER BY release_id"
+        ).fetchall()
+
+
+def test_periods_between_keeps_january_and_february_together() -> None:
+    keys = [p.key for p in periods_between("2023-01", "2025-12")]
+    assert len(keys) == 33
+    assert keys[:3] == ["2023-01..02", "2023-03", "2023-04"]
+    assert [p.key for p in periods_between("2025-02", "2025-03")] == ["2025-01..02", "2025-03"]
+    with pytest.raises(ValueError, match="empty range"):
+        periods_between("2025-05", "2025-04")
+
+
+def test_backfill_gives_the_same_warehouse_as_the_monthly_run(tmp_path: Path) -> None:
+    run_root, backfill_root = tmp_path / "run", tmp_path / "backfill"
+    monthly_release(source="demo", data_dir=str(run_root))
+    summary = backfill(start="2023-01", end="2025-12", source="demo", data_dir=str(backfill_root))
+
+    assert summary.published
+    assert len(summary.computed) == 33 and summary.reused == [] and summary.missing == []
+    run_wh, backfill_wh = run_root / "warehouse.duckdb", backfill_root / "warehouse.duckdb"
+    assert _contents(backfill_wh) == _contents(run_wh)
+    assert _releases(backfill_wh) == _releases(run_wh)
+    with duckdb.connect(str(backfill_wh), read_only=True) as con:
+        # One publish for the whole range, not one per month.
+        assert con.execute("SELECT count(*), min(source) FROM meta.runs").fetchone() == (1, "backfill:demo")
+
+
+def _result_records(data: Path) -> set[str]:
+    folder = data / "prefect-results"
+    return {p.name for p in folder.glob("prepare-period-*")} if folder.exists() else set()
+
+
+def test_killed_backfill_resumes_without_redoing_finished_periods(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "CUSTOMS_DATA_DIR": str(data)}
+    cli = str(Path(sys.executable).parent / "customs")
+    process = subprocess.Popen(
+        [cli, "backfill", "--from", "2023-01", "--to", "2025-12"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: the temporary Prefect server dies with it
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while len(_result_records(data)) < 3:
+            assert process.poll() is None, "the backfill ended before it could be killed half way"
+            assert time.monotonic() < deadline, "the backfill finished no period in time"
+            time.sleep(0.02)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+    finished = _result_records(data)
+    assert 3 <= len(finished) < 33, f"killed too late to show a resume: {len(finished)} periods done"
+    assert not (data / "warehouse.duckdb").exists()  # killed before the single publish
+
+    summary = backfill(start="2023-01", end="2025-12", source="demo", data_dir=str(data))
+
+    # Exactly the periods the killed run had finished are reused; only the rest is done again.
+    assert len(summary.reused) == len(finished)
+    assert sorted(summary.computed + summary.reused) == sorted(
+        p.key for p in periods_between("2023-01", "2025-12")
+    )
+    assert set(summary.computed).isdisjoint(summary.reused)
+    assert summary.published
+    assert len(_result_records(data)) == 33
+
+
+def test_backfill_on_a_local_dask_cluster_gives_the_same_warehouse(tmp_path: Path) -> None:
+    serial_root, dask_root = tmp_path / "serial", tmp_path / "dask"
+    serial = backfill(start="2025-01", end="2025-06", source="demo", data_dir=str(serial_root))
+    distributed = backfill(start="2025-01", end="2025-06", source="demo", data_dir=str(dask_root), dask=True)
+
+    assert len(serial.computed) == len(distributed.computed) == 5
+    assert _contents(dask_root / "warehouse.duckdb") == _contents(serial_root / "warehouse.duckdb")
+    assert _releases(dask_root / "warehouse.duckdb") == _releases(serial_root / "warehouse.duckdb")
