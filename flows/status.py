@@ -33,6 +33,7 @@ from rich.table import Table
 from rich.text import Text
 
 from flows.release_calendar import (
+    CALENDAR_SCHEMA,
     GRACE_DAYS,
     PRODUCTS,
     ReleaseState,
@@ -56,14 +57,9 @@ _NOT_PUBLISHED_STATUS = "quarantined"
 
 STATUS_SCHEMA: Final = pl.Schema(
     {
-        "product": pl.String,
-        "period": pl.String,
-        "due_date": pl.Date,
-        "due_source": pl.String,
-        "state": pl.String,
-        "days_late": pl.Int32,
-        "in_warehouse": pl.Boolean,
-        "published_on": pl.Date,
+        **dict(CALENDAR_SCHEMA),
+        "in_warehouse": pl.Boolean(),
+        "published_on": pl.Date(),
     }
 )
 _RELEASES_SCHEMA = pl.Schema({"product": pl.String, "period": pl.String, "published_on": pl.Date})

@@ -31,6 +31,7 @@ from flows.ingest.model import (
     Span,
     TableId,
 )
+from flows.ingest.parsers import parse_index_page
 from transforms.periods import Period
 
 BN = 1_000_000_000
@@ -291,50 +292,29 @@ def test_cumulative_differences_do_not_reproduce_the_published_month(tables: dic
 # --- (c) structure -----------------------------------------------------------------------------------
 
 
-def _links(index: bytes) -> dict[tuple[str, int], str]:
-    """(row title, month column) -> href, read off a rendered index page."""
-    tree = HTMLParser(index.decode("utf-8"))
-    links = {}
-    for row in tree.css("tbody tr"):
-        title_cell, months_cell = row.css("td")
-        for anchor in months_cell.css("a"):
-            month = [
-                "Jan.",
-                "Feb.",
-                "Mar.",
-                "Apr.",
-                "May.",
-                "Jun.",
-                "Jul.",
-                "Aug.",
-                "Sep.",
-                "Oct.",
-                "Nov.",
-                "Dec.",
-            ]
-            links[(title_cell.text(), month.index(anchor.text().strip()) + 1)] = (
-                anchor.attributes["href"] or ""
-            )
-    return links
+def _links(index: bytes, year: int) -> dict[tuple[str, str | None, int], str]:
+    """(table id, currency, month column) -> href, read by the project's own index parser."""
+    return {
+        (e.table_id or e.title, e.currency, e.month): e.url for e in parse_index_page(index, "index", year)
+    }
 
 
 def test_every_period_has_every_table_in_both_editions_linked_from_its_index(files: dict[str, bytes]) -> None:
     pages = {path for path in files if "/pages/" in path}
     linked = set()
     for year in releases.RENDERED_YEARS:
-        links = _links(files[f"{year}/index.html"])
+        links = _links(files[f"{year}/index.html"], year)
         for period in releases.release_periods(year):
             for table_id in releases.RENDERED_TABLES:
                 for currency in releases.CURRENCIES:
-                    number, description = releases.TABLE_TITLES[table_id]
-                    href = links[(f"({number}) {description} (in {currency})", period.last_month)]
+                    href = links[(table_id, currency, period.last_month)]
                     assert re.fullmatch(r"pages/[0-9a-f-]{36}\.html", href)
                     path = f"{year}/{href}"
                     assert path in files
                     title = HTMLParser(files[path].decode("utf-8")).css_first("div.atcl-ttl").text()
                     assert title == releases.table_title(table_id, currency, period)
                     linked.add(path)
-        assert all(month != 1 for _, month in links)  # Jan-Feb stands in February
+        assert all(month != 1 for _, _, month in links)  # Jan-Feb stands in February
     assert linked == pages
     assert len(pages) == len(PERIODS) * len(releases.RENDERED_TABLES) * 2
 
