@@ -18,6 +18,7 @@ from typing import Annotated, cast
 import typer
 from rich.console import Console
 
+from flows.report import report_command
 from flows.settings import SourceName
 from flows.status import status_command
 
@@ -243,6 +244,7 @@ def backfill(
     console.print(summary.message)
 
 
+app.command("report", help="Write the static HTML release report (with charts) for a period.")(report_command)
 app.command(
     "status", help="What is in the warehouse, what is due and what is overdue, per product and period."
 )(status_command)

@@ -90,3 +90,17 @@ def test_publish_artifacts_inside_a_flow_run(warehouse: Path) -> None:
     rows = json.loads(table.data)
     assert len(rows) == TOP_PARTNERS and rows[0]["rank"] == 1
     assert {"partner", "exports_usd_bn", "exports_yoy_pct"} <= set(rows[0])
+
+
+def test_customs_report_command_writes_the_page(published_demo: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    result = CliRunner().invoke(
+        app, ["report", "--period", "2025-11", "--data-dir", str(published_demo), "--output", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    page = tmp_path / "report-2025-11.html"
+    assert str(page) in result.output
+    assert page.read_text(encoding="utf-8").count('<figure class="chart') == 3
