@@ -88,7 +88,9 @@ def _prefect(env: dict[str, str], *args: str, timeout: float = 300) -> subproces
         timeout=timeout,
         stdin=subprocess.DEVNULL,
     )
-    assert result.returncode == 0, f"prefect {' '.join(args)}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    assert result.returncode == 0, (
+        f"prefect {' '.join(args)}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    )
     return result
 
 
@@ -97,7 +99,11 @@ def test_scheduled_deployment_runs_to_completion(prefect_server: dict[str, str],
     data = tmp_path / "data"
     _prefect(env, "work-pool", "create", "customs", "--type", "process")
     deployed = _prefect(env, "--no-prompt", "deploy", "--all")
-    for name in ("monthly-release/monthly-release", "backfill/backfill", "check-release-calendar/release-calendar"):
+    for name in (
+        "monthly-release/monthly-release",
+        "backfill/backfill",
+        "check-release-calendar/release-calendar",
+    ):
         assert name in deployed.stdout, deployed.stdout
 
     # The monthly deployment carries its cron schedule in Beijing time.
@@ -154,6 +160,8 @@ def test_scheduled_deployment_runs_to_completion(prefect_server: dict[str, str],
         worker_log.close()
 
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
-        (exports,) = con.execute("SELECT exports_usd FROM bi.monthly_trade WHERE period = '2025-11'").fetchone()
+        (exports,) = con.execute(
+            "SELECT exports_usd FROM bi.monthly_trade WHERE period = '2025-11'"
+        ).fetchone()
         assert round(exports / 1e9, 1) == 330.3
         assert con.execute("SELECT count(*) FROM meta.runs WHERE status = 'published'").fetchone() == (1,)
