@@ -502,7 +502,7 @@ def gate_negative_value() -> dict[str, bytes]:
     )
 
 
-def gate_duplicated_partner_row() -> dict[str, bytes]:
+def page_duplicated_partner_row() -> dict[str, bytes]:
     """Japan's row printed twice, one under the other."""
     return _revised_t4_usd_dec(lambda p: duplicate_row(p, "Japan"))
 
@@ -600,7 +600,7 @@ BUILDERS: dict[str, Callable[[], dict[str, bytes]]] = {
     "gate-ytd-decreasing": gate_ytd_decreasing,
     "gate-implied-rate": gate_implied_rate,
     "gate-negative-value": gate_negative_value,
-    "gate-duplicated-partner-row": gate_duplicated_partner_row,
+    "page-duplicated-partner-row": page_duplicated_partner_row,
     "warn-yoy-partner": warn_yoy_partner,
     "warn-outlier-partner": warn_outlier_partner,
     "csv-revised-export": csv_revised_export,

@@ -186,15 +186,6 @@ def test_bad_input(case: Case, run_case: Callable[[Case], Run], published_base: 
             shutil.rmtree(run.data, ignore_errors=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "world_equals_table1_total charges the table (1) release too (expectations/rules.py, blame columns "
-        "release_id and totals_release_id), so flows/release.py quarantine() withdraws the demo's right and "
-        "published December release along with the bad revision; the next run, with nothing new, then "
-        "publishes a warehouse without 2025-12, passing the gate (a missing last period is no gap)"
-    ),
-)
 def test_a_rejected_revision_does_not_withdraw_a_published_period(run_case: Callable[[Case], Run]) -> None:
     """After gate-page-x1000 is rejected, running again with nothing new keeps December 2025 published."""
     run = run_case(CASES_BY_NAME["gate-page-x1000"])

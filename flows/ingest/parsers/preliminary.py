@@ -121,9 +121,31 @@ class _LabelledRow:
     cells: Sequence[_RawCell]
 
 
+_TABLE_CLOSED = re.compile(r"</table\s*>", re.IGNORECASE)
+_PAGE_CLOSED = re.compile(r"</html\s*>\s*$", re.IGNORECASE)
+
+
+def _reject_repeated_rows(
+    rows: Sequence[_LabelledRow], hierarchy: Sequence[tuple[int, str | None]], source: str, table_id: str
+) -> None:
+    """A label printed twice under the same parent is a duplicated row, never two figures to pick from."""
+    seen: dict[tuple[str, str | None], int] = {}
+    for number, (row, (_, parent)) in enumerate(zip(rows, hierarchy, strict=True), 1):
+        key = (normalise_whitespace(row.label).casefold(), parent)
+        if key in seen:
+            raise ParseError(
+                source,
+                f"row {number} repeats row {seen[key]} ({row.label!r}): a duplicated row",
+                table=table_id,
+                row=row.label,
+            )
+        seen[key] = number
+
+
 def parse_preliminary_page(content: bytes, source: str) -> PreliminaryTable:
     """Read one preliminary-release table page; raise ParseError on anything not read with certainty."""
-    tree = LexborHTMLParser(decode_html(content, source))
+    text = decode_html(content, source)
+    tree = LexborHTMLParser(text)
     table_node = find_statistics_table(tree)
     if table_node is None:
         raise not_a_page_error(tree, source, "a GACC statistics table page")
@@ -166,10 +188,20 @@ def parse_preliminary_page(content: bytes, source: str) -> PreliminaryTable:
 
     labelled = [_labelled_row(row, index, source, table_id) for index, row in enumerate(data_rows, 1)]
     hierarchy = _hierarchy(labelled, source, table_id)
+    _reject_repeated_rows(labelled, hierarchy, source, table_id)
     table_rows = tuple(
         _table_row(number, row, level, parent, kind, table_id, columns, scale, source)
         for number, (row, (level, parent)) in enumerate(zip(labelled, hierarchy, strict=True), 1)
     )
+    # The HTML parser closes what a cut-off download left open, so a page cut after a complete row
+    # reads as a shorter table: the closing tags must really be there.
+    if _TABLE_CLOSED.search(text) is None or _PAGE_CLOSED.search(text) is None:
+        raise ParseError(
+            source,
+            "truncated: the page ends before its table and page are closed (a partial download?)",
+            table=table_id,
+            row=f"after {labelled[-1].label}",
+        )
     return PreliminaryTable(
         table_id=table_id,
         printed_number=parts.printed_number,

@@ -534,3 +534,24 @@ def test_sample_t4_hierarchy(sample_t4: PreliminaryTable) -> None:
     us = _row(sample_t4, "United States (US)")
     assert (us.indent_level, us.parent_label) == (1, None)
     assert _row(sample_t4, "Regional Comprehensive Economic Partnership").indent_level == 0
+
+
+def test_page_cut_after_a_complete_row_is_rejected_as_truncated() -> None:
+    content = (PAGES / "t4_by_partner_2026-03_cny_full_chrome.html").read_bytes()
+    rows_end = [m.end() for m in re.finditer(rb"</tr>", content)]
+    cut = content[: rows_end[len(rows_end) // 2]]  # whole rows only: the HTML parser would close the rest
+    with pytest.raises(ParseError, match=r"truncated: the page ends before its table and page are closed"):
+        parse_preliminary_page(cut, "cut.html")
+
+
+def test_a_repeated_row_is_rejected_naming_it() -> None:
+    from flows.ingest.demo import releases
+    from flows.ingest.demo.render import render_preliminary_page
+
+    table = releases.build_table(releases.load_series(), "by_partner", "USD", Period.month(2025, 12))
+    content = render_preliminary_page(table).decode("utf-8")
+    rows = re.findall(r"<tr>.*?</tr>", content, flags=re.DOTALL)
+    japan = next(r for r in rows if "Japan</span>" in r)
+    doubled = content.replace(japan, japan + japan, 1)
+    with pytest.raises(ParseError, match=r"row 'Japan'.*repeats row \d+ \('Japan'\): a duplicated row"):
+        parse_preliminary_page(doubled.encode(), "doubled.html")
