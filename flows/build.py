@@ -102,7 +102,11 @@ def build_core_tables(inputs: StagedInputs) -> dict[TableContract, pl.DataFrame]
     commodities = reference.load_commodities().lazy()
 
     partner_trade = build_fact_partner_trade(inputs.preliminary, aliases, partners).collect()
-    flows = build_fact_trade_flows(inputs.preliminary, inputs.online_query, commodities, partners).collect()
+    # When each export was retrieved orders overlapping exports (they carry no publication date).
+    online_query = inputs.online_query.join(
+        inputs.manifest.lazy().select("source_sha256", "retrieved_at"), on="source_sha256", how="left"
+    )
+    flows = build_fact_trade_flows(inputs.preliminary, online_query, commodities, partners).collect()
     surplus = build_fact_trade_surplus(partner_trade.lazy()).collect()
     periods = pl.concat(
         [partner_trade.select("period"), flows.select("period")],

@@ -85,9 +85,16 @@ def _period_figure(month: str, ytd: str) -> pl.Expr:
 
 
 def _vintage_order() -> pl.Expr:
-    """A string that orders releases by (published_on, release_id); a missing date sorts first."""
+    """A string that orders releases by (published_on, retrieved_at, release_id); missing sorts first.
+
+    An online-query export has no publication date: of two overlapping exports the one retrieved later
+    is the newer vintage (its release id, a content hash, says nothing about time)."""
     return pl.concat_str(
-        pl.col("published_on").cast(pl.String).fill_null(""), pl.lit("|"), pl.col("release_id")
+        pl.col("published_on").cast(pl.String).fill_null(""),
+        pl.lit("|"),
+        pl.col("retrieved_at").dt.strftime("%Y-%m-%dT%H:%M:%S%.f").fill_null(""),
+        pl.lit("|"),
+        pl.col("release_id"),
     )
 
 
@@ -98,6 +105,8 @@ def _pair_editions(editions: pl.LazyFrame, keys: Sequence[str], measures: Sequen
     Out: keys, release_id, published_on, `{measure}_usd` and `{measure}_cny`, `_vintage`.
     """
     keys = list(keys)
+    if "retrieved_at" not in editions.collect_schema().names():
+        editions = editions.with_columns(retrieved_at=pl.lit(None, dtype=pl.Datetime("us", "UTC")))
     editions = editions.with_columns(_vintage=_vintage_order())
     paired = editions.select(*keys, "release_id", "published_on", "_vintage").unique().sort("_vintage")
     for currency in _CURRENCIES:
@@ -347,11 +356,15 @@ def _major_commodity_editions(stg: pl.LazyFrame, commodities: pl.LazyFrame) -> p
 
 def _online_query_editions(online_query: pl.LazyFrame, partners: pl.LazyFrame) -> pl.LazyFrame:
     """Online-query records as editions: single months, one currency per file, no cumulative figures."""
-    has_published_on = "published_on" in online_query.collect_schema().names()
+    names = online_query.collect_schema().names()
+    has_published_on = "published_on" in names
+    # The I/O edge may attach when each export was retrieved: it orders overlapping exports.
+    retrieved_at = pl.col("retrieved_at") if "retrieved_at" in names else pl.lit(None)
     records = attach_partner_codes_from_gacc(online_query, partners, source="online query export")
     return records.select(
         "release_id",
         (pl.col("published_on") if has_published_on else pl.lit(None, dtype=pl.Date)).alias("published_on"),
+        retrieved_at.cast(pl.Datetime("us", "UTC")).alias("retrieved_at"),
         "currency",
         pl.lit("online_query").alias("product"),
         "period",
@@ -384,7 +397,7 @@ def build_fact_trade_flows(
     """
     editions = pl.concat(
         [_major_commodity_editions(stg, commodities), _online_query_editions(online_query, partners)],
-        how="vertical",
+        how="diagonal",
     )
     measures = [
         "commodity_name",

@@ -7,7 +7,7 @@ cumulative y/y %; a Jan-Feb page only its 1-to-2 (span 'ytd') cells.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import polars as pl
@@ -613,3 +613,30 @@ def test_trade_flows_output_passes_its_contract_with_both_sources() -> None:
     assert result.columns == FACT_TRADE_FLOWS.column_names
     assert_frame_equal(FACT_TRADE_FLOWS.conform(result), result)
     assert result["product"].to_list() == ["online_query", "preliminary"]  # sorted by period
+
+
+def test_of_two_overlapping_online_query_exports_the_later_retrieved_is_the_latest_vintage() -> None:
+    """Exports carry no publication date and their release ids are content hashes: retrieval orders them.
+
+    | release_id (hash)   | retrieved_at     | value  | is_latest_vintage |
+    | online_query:ffff.. | 2025-01-20 08:00 | 100    | false             |
+    | online_query:0000.. | 2025-02-20 08:00 | 105    | true              |
+    """
+    record = {"period": "2024-01", "partner_code_gacc": "502", "hs_code": "12019011", "commodity_name": "大豆",
+              "quantity_1": 1.0, "quantity_1_unit": "千克"}  # fmt: skip
+    first = online_query([{**record, "release_id": "online_query:ffff", "amount_whole_units": 100}])
+    revised = online_query([{**record, "release_id": "online_query:0000", "amount_whole_units": 105}])
+    retrieved = {
+        "online_query:ffff": datetime(2025, 1, 20, 8, tzinfo=UTC),
+        "online_query:0000": datetime(2025, 2, 20, 8, tzinfo=UTC),
+    }
+    records = pl.concat([first, revised]).with_columns(
+        retrieved_at=pl.col("release_id").replace_strict(retrieved, return_dtype=pl.Datetime("us", "UTC"))
+    )
+
+    result = build_fact_trade_flows(NO_CELLS, records, COMMODITIES, PARTNERS).collect()
+
+    assert result.sort("release_id").select("release_id", "value_usd", "is_latest_vintage").rows() == [
+        ("online_query:0000", 105, True),
+        ("online_query:ffff", 100, False),
+    ]
