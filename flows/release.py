@@ -121,9 +121,27 @@ def blocking_failures(gate: GateResult, overrides: dict[str, Override]) -> bool:
     return not gate.failed_release_ids <= set(overrides)
 
 
+def published_release_ids(warehouse_path: Path) -> set[str]:
+    """Releases the published warehouse holds: what readers already rely on."""
+    if not warehouse_path.exists():
+        return set()
+    import duckdb
+
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        return {
+            r for (r,) in con.execute(f"SELECT release_id FROM {META_RELEASES.qualified_name}").fetchall()
+        }
+
+
 def quarantine(settings: Settings, release_ids: set[str], gate: GateResult) -> list[str]:
+    """Quarantine the new releases a failure is charged to; a published release stays published.
+
+    A rule comparing two releases (a revision against the table (1) it must match, a cumulative that
+    falls) charges both: the one already published passed the gate before, so the new one is at fault,
+    and withdrawing the published one would change what readers rely on."""
     archive = RawArchive(settings.archive_dir)
-    files = archive.manifest.filter(pl.col("release_id").is_in(sorted(release_ids)))
+    new = release_ids - published_release_ids(settings.warehouse_path)
+    files = archive.manifest.filter(pl.col("release_id").is_in(sorted(new)))
     first_line = gate.message().splitlines()[0]
     rules = sorted({f.rule for f in gate.critical_failures})
     archive.update_status(
