@@ -16,11 +16,13 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/customs run --source demo
 
+# Two workers, one test file each at a time: the slow integration files run side by side, and
+# module- and session-scoped fixtures keep working within a worker.
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
