@@ -10,6 +10,7 @@ rebuilt, validated and published once, at the end.
 from __future__ import annotations
 
 import hashlib
+import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -62,6 +63,7 @@ def _in_range(period_key: str | None, periods: set[str]) -> bool:
 class PeriodWork:
     period: str
     manifest_rows: list[dict[str, Any]] = field(default_factory=list)
+    process_id: int = 0  # the process that did the work: a Dask worker's, with --dask
 
     @property
     def staged(self) -> int:
@@ -95,7 +97,7 @@ def prepare_period(period: str, sha256s: list[str], data_dir: str) -> PeriodWork
             row["retrieved_at"],
         )
         rows.append(process_file(file, row["source_sha256"], archive, settings))
-    return PeriodWork(period, rows)
+    return PeriodWork(period, rows, os.getpid())
 
 
 @dataclass
@@ -104,6 +106,7 @@ class BackfillSummary:
     periods: list[str]
     computed: list[str]  # periods whose files were parsed and staged by this run
     reused: list[str]  # periods whose work a previous run had finished (Prefect cache)
+    worker_processes: set[int]  # the processes that did this run's per-period work
     missing: list[str]  # periods of the range with no file in the archive
     quarantined: list[tuple[str, str]]
     published: bool
@@ -148,8 +151,20 @@ def _task_runner(dask: bool, dask_address: str | None) -> Any:
 
     if dask_address:
         return DaskTaskRunner(address=dask_address)
-    # Separate worker processes: the per-period work really leaves this process.
-    return DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True})
+    # Separate worker processes: the per-period work really leaves this process. They report their task
+    # runs to this flow's API, the temporary one too, instead of each starting a server of its own.
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        api_url = str(client.api_url)
+    return DaskTaskRunner(
+        cluster_kwargs={
+            "n_workers": 2,
+            "threads_per_worker": 1,
+            "processes": True,
+            "env": {"PREFECT_API_URL": api_url},
+        }
+    )
 
 
 @flow(name="backfill", log_prints=True)
@@ -195,6 +210,7 @@ def backfill(
     task_fn = prepare_period.with_options(result_storage=storage, refresh_cache=force)
     computed: list[str] = []
     reused: list[str] = []
+    worker_processes: set[int] = set()
     rows: list[dict[str, Any]] = []
     with _task_runner(dask, dask_address) as runner:
         futures: dict[str, PrefectFuture[PeriodWork]] = {
@@ -205,9 +221,17 @@ def backfill(
         for future in as_completed(list(futures.values())):
             p = period_of[future]
             work = future.result()
-            (reused if future.state.is_completed() and future.state.name == "Cached" else computed).append(p)
+            cached = future.state.is_completed() and future.state.name == "Cached"
+            (reused if cached else computed).append(p)
+            if not cached:
+                worker_processes.add(work.process_id)
             rows.extend(work.manifest_rows)
-            logger.info("period %s: %d files staged%s", p, work.staged, " (cached)" if p in reused else "")
+            logger.info(
+                "period %s: %d files staged %s",
+                p,
+                work.staged,
+                "(cached)" if cached else f"by process {work.process_id}",
+            )
             for listener in PROGRESS_LISTENERS:
                 listener(p, len(todo))
     RawArchive(settings.archive_dir).replace_rows(rows)
@@ -227,6 +251,7 @@ def backfill(
         [p.key for p in periods],
         computed,
         reused,
+        worker_processes,
         missing,
         quarantined,
         False,
