@@ -39,6 +39,7 @@ class GaccLikeServer:
         for entry in entries:
             self.pages["/" + entry.url.lstrip("./")] = (year_dir / entry.url).read_bytes()
         self.requests: Counter[str] = Counter()
+        self.user_agents: set[str] = set()
         self.fail_once_500: set[str] = set()
         self.slow_once: set[str] = set()
         self.captcha: set[str] = set()
@@ -62,6 +63,7 @@ class GaccLikeServer:
             def do_GET(self) -> None:
                 path = self.path.split("?", 1)[0]
                 server.requests[path] += 1
+                server.user_agents.add(self.headers.get("User-Agent", ""))
                 first = server.requests[path] == 1
                 if path == "/index":
                     return self._send(200, server.index)
@@ -127,6 +129,8 @@ def test_crawl_recovers_from_500_and_timeout_and_quarantines_captcha(
     report = ingest(GaccSource(settings, [2025]), settings)
 
     assert report.source_errors == []
+    assert server.user_agents == {settings.user_agent}  # says who is asking, on every request
+    assert "customs-warehouse" in settings.user_agent
     assert server.requests[paths[0]] == 2  # the 500, then the page
     assert server.requests[paths[1]] == 2  # the timeout, then the page
     assert report.index_pages == 1
