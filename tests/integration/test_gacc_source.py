@@ -171,3 +171,18 @@ def test_server_down_is_a_clear_source_error(tmp_path: Path) -> None:
     assert len(report.source_errors) == 1
     assert "http://127.0.0.1:9/index?year=2025" in report.source_errors[0]
     assert fetcher.requests_made == settings.http_retries + 1
+
+
+@pytest.mark.slow
+def test_pages_are_fetched_with_a_polite_pause_between_requests(
+    tmp_path: Path, server: GaccLikeServer
+) -> None:
+    settings = _settings(tmp_path, server.base_url).model_copy(update={"http_polite_delay_seconds": 5.0})
+    pauses: list[float] = []
+    fetcher = HttpFetcher(settings, sleep=pauses.append)  # records the pauses instead of waiting them out
+    page = sorted(server.pages)[0]
+    fetcher.get(server.base_url + page)
+    fetcher.get(server.base_url + page)
+    fetcher.close()
+    assert len(pauses) == 1  # none before the first request, one before the second
+    assert 0 < pauses[0] <= 5.0
