@@ -174,11 +174,14 @@ def build_tables(inputs: StagedInputs) -> dict[TableContract, pl.DataFrame]:
 
 @task(name="validate", cache_policy=NO_CACHE)
 def validate(
-    settings: Settings, inputs: StagedInputs, tables: dict[TableContract, pl.DataFrame], run_id: str
+    settings: Settings,
+    inputs: StagedInputs,
+    tables: dict[TableContract, pl.DataFrame],
+    run_id: str,
+    overrides: dict[str, Override],
 ) -> GateResult:
     logger = get_run_logger()
     gate = run_quality_gate(settings, inputs, tables, run_id)
-    overrides = load_overrides(settings)
     if blocking_failures(gate, overrides):
         quarantined = quarantine(settings, gate.failed_release_ids, gate)
         logger.error("%s", gate.message())
@@ -222,8 +225,8 @@ def build_validate_publish(
 ) -> dict[TableContract, pl.DataFrame]:
     """Build every table, pass the gate, publish once. Returns the published tables."""
     tables = build_tables(inputs)
-    gate = validate(settings, inputs, tables, run_id)
     overrides = load_overrides(settings)
+    gate = validate(settings, inputs, tables, run_id, overrides)
     this_run: dict[str, object] = {
         "run_id": run_id,
         "flow_run_id": str(flow_run.get_id() or ""),

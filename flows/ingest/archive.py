@@ -69,6 +69,7 @@ class RawArchive:
         self.raw_dir = archive_dir / "raw"
         self.manifest_path = archive_dir / "manifest.parquet"
         self._manifest: pl.DataFrame | None = None
+        self._hashes: set[str] | None = None  # derived from the manifest; kept while it is unchanged
 
     # --- raw files ---------------------------------------------------------------------------------
     def path_for(self, sha256: str, suffix: str = "") -> Path:
@@ -100,21 +101,26 @@ class RawArchive:
         return self._manifest
 
     def known_hashes(self) -> set[str]:
-        return set(self.manifest["source_sha256"].to_list())
+        # Asked once per incoming file: derived once per manifest change, not per question.
+        if self._hashes is None:
+            self._hashes = set(self.manifest["source_sha256"].to_list())
+        return self._hashes
 
-    def known_uris(self) -> set[str]:
-        return set(self.manifest["source_uri"].to_list())
+    def _save(self, manifest: pl.DataFrame) -> None:
+        atomic_write_parquet(self.manifest_path, manifest)
+        self._manifest = manifest
+        self._hashes = None
 
     def record(self, rows: Iterable[Mapping[str, Any]]) -> int:
         """Add manifest rows for new files (a hash already present is left as it is) and save."""
-        new = [dict(r) for r in rows if r["source_sha256"] not in self.known_hashes()]
+        known = self.known_hashes()
+        new = [dict(r) for r in rows if r["source_sha256"] not in known]
         if not new:
             return 0
         frame = ARCHIVE_MANIFEST.conform(pl.DataFrame(new, schema=ARCHIVE_MANIFEST.polars_schema()))
         merged = pl.concat([self.manifest, frame]).unique("source_sha256", keep="first", maintain_order=True)
         merged = merged.sort("retrieved_at", "source_sha256")
-        atomic_write_parquet(self.manifest_path, merged)
-        self._manifest = merged
+        self._save(merged)
         return len(new)
 
     def replace_rows(self, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -125,8 +131,7 @@ class RawArchive:
         frame = ARCHIVE_MANIFEST.conform(pl.DataFrame(fresh, schema=ARCHIVE_MANIFEST.polars_schema()))
         kept = self.manifest.filter(~pl.col("source_sha256").is_in(frame["source_sha256"].to_list()))
         merged = pl.concat([kept, frame]).sort("retrieved_at", "source_sha256")
-        atomic_write_parquet(self.manifest_path, merged)
-        self._manifest = merged
+        self._save(merged)
 
     def update_status(self, sha256s: Iterable[str], status: str, error: str | None) -> None:
         """Mark files (a release quarantined by the gate, or released again); the raw bytes stay."""
@@ -141,8 +146,7 @@ class RawArchive:
             .otherwise("error")
             .alias("error"),
         )
-        atomic_write_parquet(self.manifest_path, ARCHIVE_MANIFEST.conform(updated))
-        self._manifest = updated
+        self._save(ARCHIVE_MANIFEST.conform(updated))
 
 
 def utc_now() -> datetime:
