@@ -530,6 +530,7 @@ def _table_row(
             continue
         try:
             figure = parse_figure(raw.text)
+            amount = _amount(figure, column.measure, scale)  # range-checked: names this cell if too big
         except ValueError as error:
             raise ParseError(
                 source, str(error), table=table_id, row=row.label, column=column.header
@@ -544,7 +545,7 @@ def _table_row(
                 span=column.span,
                 direction=direction,
                 figure_as_published=None if figure is None else float(figure),
-                amount_whole_units=_amount(figure, column.measure, scale),
+                amount_whole_units=amount,
             )
         )
     return TableRow(

@@ -1,0 +1,1 @@
+"""Small, dependency-free file helpers that every layer may import."""
