@@ -85,17 +85,19 @@ def time_limit(seconds: float, source: str) -> Iterator[None]:
     def _expire(signum: int, frame: FrameType | None) -> None:
         raise ParseTimeout
 
-    if use_timer:
-        previous_handler = signal.signal(signal.SIGALRM, _expire)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        yield
+        # The timer may fire anywhere from here to its disarming, set-up and tear-down included.
+        if use_timer:
+            previous_handler = signal.signal(signal.SIGALRM, _expire)
+            signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            if use_timer:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous_handler)
     except ParseTimeout:
         raise _too_slow(source, seconds) from None
-    finally:
-        if use_timer:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous_handler)
     if time.monotonic() - started > seconds:
         raise _too_slow(source, seconds)
 
