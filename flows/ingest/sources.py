@@ -255,7 +255,9 @@ class HttpFetcher:
             raise FetchError(too_large)
         chunks: list[bytes] = []
         size = 0
-        for chunk in response.iter_bytes(chunk_size=64 * 1024):
+        # Chunks as they arrive (no re-chunking, which would wait for a whole chunk of a drip); one
+        # network read decompresses to a bounded size, so the count stops a bomb early.
+        for chunk in response.iter_bytes():
             size += len(chunk)
             if size > cap:
                 raise FetchError(too_large)

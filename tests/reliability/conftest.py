@@ -25,7 +25,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 # Generous: a child that ran away (the 200 MB page took 5.7 GB, the gzip bomb 16 GB) is far above it.
 CHILD_PEAK_RSS_CAP_BYTES = 1536 * 1024 * 1024
 # Every child is killed after this long: a hang fails the test instead of blocking the suite.
-CHILD_TIMEOUT_SECONDS = 900
+CHILD_TIMEOUT_SECONDS = 600
 # The installed `customs` command of the environment running the tests (it imports from PYTHONPATH).
 CUSTOMS = Path(sys.executable).parent / "customs"
 
