@@ -40,9 +40,11 @@ from typing import Any
 
 import polars as pl
 
+from domain.partners import WORLD_CODE
+from domain.periods import Period
 from expectations.suites import CRITICAL, WARNING, Check, ExpectationSpec, Severity, import_gx
-from transforms.partners import WORLD_CODE, normalise_label_expr
-from transforms.periods import Period, period_last_month, period_months_covered, period_year, year_earlier_key
+from transforms.partners import normalise_label_expr
+from transforms.periods import period_last_month, period_months_covered, period_year, year_earlier_key
 from warehouse.contracts import TableContract
 from warehouse.fields import PERIOD_PATTERN
 from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_SURPLUS, STG_PRELIMINARY

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 
-from transforms.partners import WORLD_CODE
+from domain.partners import WORLD_CODE
 from warehouse.contracts import DType, TableContract
 
 if TYPE_CHECKING:

@@ -25,6 +25,7 @@ from prefect.filesystems import LocalFileSystem
 from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from domain.periods import Period
 from flows.build import code_version, last_published_fingerprint, load_staged
 from flows.ingest.archive import RawArchive
 from flows.ingest.flow import ingest_source, make_source, settings_for
@@ -33,7 +34,6 @@ from flows.ingest.pipeline import process_file
 from flows.ingest.sources import FetchedFile
 from flows.release import build_validate_publish, release_report
 from flows.settings import Settings, SourceName
-from transforms.periods import Period
 
 
 def periods_between(start: str, end: str) -> list[Period]:

@@ -14,12 +14,12 @@ from pathlib import Path
 import polars as pl
 from prefect import flow, get_run_logger
 
+from domain.periods import Period
 from flows.build import last_published_fingerprint, load_staged
 from flows.ingest.flow import ingest_source, make_source, settings_for
 from flows.ingest.pipeline import IngestReport
 from flows.release import build_validate_publish, release_report
 from flows.settings import Settings, SourceName
-from transforms.periods import Period
 from warehouse.contracts import TableContract
 from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_SURPLUS
 

@@ -43,7 +43,7 @@ from typing import Final, Literal, get_args
 
 import polars as pl
 
-from transforms.periods import Period
+from domain.periods import Period
 
 Product = Literal["preliminary", "bulletin", "online_query", "yearbook"]
 PRODUCTS: Final[tuple[Product, ...]] = get_args(Product)

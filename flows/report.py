@@ -28,9 +28,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from domain.partners import WORLD_CODE
+from domain.periods import Period
 from flows.ingest.archive import atomic_write_bytes
 from flows.settings import Settings
-from transforms.periods import Period
 
 HISTORY_PERIODS = 24  # periods in the monthly chart, ending at the report's period
 TOP_PARTNERS = 10  # partners in the partner table and the y/y chart
@@ -41,7 +42,6 @@ VALIDATION_FAILURES_SHOWN = 20
 SUMMARY_ARTIFACT_KEY = "release-summary"
 PARTNERS_ARTIFACT_KEY = "top-partners"
 
-WORLD = "WLD"
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 REPORT_TEMPLATE = "report.html.j2"
 
@@ -272,7 +272,7 @@ def _read_top_partners(con: duckdb.DuckDBPyConnection, key: str) -> tuple[Partne
         ORDER BY exports_usd DESC, partner_code
         LIMIT ?
         """,
-        [key, WORLD, TOP_PARTNERS],
+        [key, WORLD_CODE, TOP_PARTNERS],
     ).fetchall()
     return tuple(PartnerRow(*row) for row in rows)
 
@@ -285,7 +285,7 @@ def _read_partner_moves(con: duckdb.DuckDBPyConnection, key: str) -> tuple[Partn
         LEFT JOIN bi.partner_trade AS p ON p.partner_code = c.partner_code AND p.period = ?
         WHERE c.period = ? AND NOT c.is_group AND c.partner_code <> ? AND c.exports_usd IS NOT NULL
         """,
-        [Period.parse(key).year_earlier().key, key, WORLD],
+        [Period.parse(key).year_earlier().key, key, WORLD_CODE],
     ).fetchall()
     moves: list[PartnerMove] = []
     for code, name, exports, before, yoy in rows:
@@ -312,7 +312,7 @@ def _read_surplus(con: duckdb.DuckDBPyConnection, key: str) -> tuple[SurplusRow,
         WHERE s.period = ? AND s.partner_code <> ? AND s.balance_usd IS NOT NULL
         ORDER BY s.balance_usd DESC, s.partner_code
         """,
-        [key, WORLD],
+        [key, WORLD_CODE],
     ).fetchall()
     return tuple(SurplusRow(*row) for row in rows)
 

@@ -34,8 +34,8 @@ from datetime import date
 
 import polars as pl
 
+from domain.partners import WORLD_CODE
 from transforms.partners import (
-    WORLD_CODE,
     attach_partner_codes,
     attach_partner_codes_from_gacc,
     normalise_label_expr,

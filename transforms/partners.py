@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.periods import Period, period_reference_month
+from domain.partners import WORLD_CODE
+from domain.periods import Period
+from transforms.periods import period_reference_month
 from warehouse.reference import UnknownPartnerError  # one class for the fault, whoever detects it
 
 __all__ = [
@@ -23,8 +25,6 @@ __all__ = [
     "normalise_label_expr",
     "partners_with_world",
 ]
-
-WORLD_CODE = "WLD"
 
 # GACC's table (4) heads its partner rows with the world total. It is the World by definition, so it maps
 # to WLD even where an alias list lacks it (the reviewed one carries it too).

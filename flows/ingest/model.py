@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-from transforms.periods import Period
+from domain.periods import Period
 
 TableId = Literal[
     "totals",  # (1) China's Total Export & Import Values

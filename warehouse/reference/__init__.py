@@ -34,6 +34,8 @@ from typing import Any
 import polars as pl
 import pycountry
 
+from domain.partners import WORLD_CODE
+
 __all__ = [
     "REFERENCE_FILES",
     "UnknownCommodityError",
@@ -56,7 +58,6 @@ __all__ = [
 _PROVENANCE_PREFIX = "# provenance:"
 _FIRST_DATA_LINE = 3  # line 1 = provenance, line 2 = header
 
-WORLD_CODE = "WLD"
 
 # A leading "of which:" marks a member row in GACC tables (table (4) countries, table (5) sub-items);
 # Chinese editions print "其中：". NFKC has already turned the full-width colon into ":".

@@ -23,6 +23,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from domain.periods import Period
 from flows.ingest.demo import SERIES_DIR
 from flows.ingest.model import (
     Cell,
@@ -36,7 +37,6 @@ from flows.ingest.model import (
     TableId,
     TableRow,
 )
-from transforms.periods import Period
 
 RENDERED_YEARS = (2023, 2024, 2025)
 CURRENCIES: tuple[Currency, ...] = ("CNY", "USD")

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Final, Literal
 
+from domain.periods import Period
 from flows.ingest.model import Currency, OnlineQueryExport, OnlineQueryRecord, ParseError
 from flows.ingest.parsers.common import parse_figure
-from transforms.periods import Period
 
 FlowDirection = Literal["export", "import"]
 

@@ -16,6 +16,7 @@ from typing import Final
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from domain.periods import Period
 from flows.ingest.model import (
     Cell,
     Direction,
@@ -45,7 +46,6 @@ from flows.ingest.parsers.common import (
     title_description,
     unit_currency_and_scale,
 )
-from transforms.periods import Period
 
 # Header words that say what a column measures; a column with none holds values.
 MEASURE_KEYWORDS: Final[tuple[tuple[str, Measure], ...]] = (
