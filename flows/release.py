@@ -21,8 +21,9 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from fileio.atomic import atomic_write_bytes, atomic_write_parquet
 from flows.build import StagedInputs, build_core_tables, build_meta_tables, code_version, read_previous_runs
-from flows.ingest.archive import RawArchive, atomic_write_bytes, atomic_write_parquet
+from flows.ingest.archive import RawArchive
 from flows.report import load_report_data, publish_artifacts, write_html_report
 from flows.settings import Settings
 from warehouse.contracts import TableContract

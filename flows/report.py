@@ -30,7 +30,7 @@ from matplotlib.patches import Patch
 
 from domain.partners import WORLD_CODE
 from domain.periods import Period
-from flows.ingest.archive import atomic_write_bytes
+from fileio.atomic import atomic_write_bytes
 from flows.settings import Settings
 
 HISTORY_PERIODS = 24  # periods in the monthly chart, ending at the report's period

@@ -8,8 +8,6 @@ different bytes for the same (product, table, edition, period) are a new vintage
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,40 +16,12 @@ from typing import Any
 
 import polars as pl
 
+from fileio.atomic import atomic_write_bytes, atomic_write_parquet
 from warehouse.tables import ARCHIVE_MANIFEST
 
 
 def sha256_hex(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
-
-
-def atomic_write_bytes(path: Path, content: bytes) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp_name).replace(path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_parquet(path: Path, frame: pl.DataFrame) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        # Statistics off and a fixed compression keep the bytes a function of the rows alone, so that
-        # re-running the same input gives byte-identical files (checked by the idempotency tests).
-        frame.write_parquet(tmp_name, compression="zstd", statistics=False)
-        Path(tmp_name).replace(path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from flows.ingest.archive import atomic_write_parquet
+from fileio.atomic import atomic_write_parquet
 from flows.ingest.model import PARSER_VERSION, OnlineQueryExport, PreliminaryTable
 from warehouse.contracts import TableContract
 from warehouse.tables import STG_ONLINE_QUERY, STG_PRELIMINARY

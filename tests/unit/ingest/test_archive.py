@@ -7,7 +7,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from flows.ingest.archive import RawArchive, atomic_write_bytes, sha256_hex
+from flows.ingest.archive import RawArchive, sha256_hex
 from flows.ingest.model import Cell, PreliminaryTable, TableRow
 from flows.ingest.staging import preliminary_frame, scan_staging, write_partitions
 from transforms.periods import Period
@@ -83,22 +83,6 @@ def test_quarantine_marks_the_file_and_keeps_the_bytes(tmp_path: Path) -> None:
     reloaded = RawArchive(tmp_path).manifest.row(0, named=True)
     assert (reloaded["status"], reloaded["error"]) == ("quarantined", "rule x failed")
     assert archive.read(stored.sha256) == b"page"
-
-
-def test_atomic_write_leaves_the_old_file_when_writing_fails(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    target = tmp_path / "f.bin"
-    target.write_bytes(b"old")
-
-    def disk_full(fd: int) -> None:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr("flows.ingest.archive.os.fsync", disk_full)  # failure injection, not a stand-in
-    with pytest.raises(OSError, match="No space left"):
-        atomic_write_bytes(target, b"new")
-    assert target.read_bytes() == b"old"
-    assert [p.name for p in tmp_path.iterdir()] == ["f.bin"]
 
 
 def _table(period: Period, figure: float) -> PreliminaryTable:
