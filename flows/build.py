@@ -15,10 +15,10 @@ from pathlib import Path
 
 import polars as pl
 
+from config.settings import Settings
 from flows.ingest.archive import RawArchive
 from flows.ingest.model import PARSER_VERSION
 from flows.ingest.staging import scan_staging
-from flows.settings import Settings
 from transforms.dimensions import build_bridge_partner_group, build_dim_commodity, build_dim_partner
 from transforms.facts import build_fact_partner_trade, build_fact_trade_flows
 from transforms.periods import build_dim_period

@@ -21,11 +21,11 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from config.settings import Settings
 from fileio.atomic import atomic_write_bytes, atomic_write_parquet
 from flows.build import StagedInputs, build_core_tables, build_meta_tables, code_version, read_previous_runs
 from flows.ingest.archive import RawArchive
 from flows.report import load_report_data, publish_artifacts, write_html_report
-from flows.settings import Settings
 from warehouse.contracts import TableContract
 from warehouse.publish import publish_warehouse
 from warehouse.tables import DIM_PARTNER, FACT_PARTNER_TRADE, META_RELEASES, META_VALIDATION_RESULTS
@@ -49,12 +49,8 @@ class Override:
 
 
 # --- overrides (an append-only log: reviewed decisions are never edited away) ---------------------------
-def overrides_path(settings: Settings) -> Path:
-    return settings.root / "overrides.jsonl"
-
-
 def load_overrides(settings: Settings) -> dict[str, Override]:
-    path = overrides_path(settings)
+    path = settings.overrides_path
     if not path.exists():
         return {}
     found: dict[str, Override] = {}
@@ -76,7 +72,7 @@ def record_override(settings: Settings, release_id: str, by: str, why: str) -> O
     if files.filter(pl.col("status") == "quarantined").is_empty():
         raise ValueError(f"release {release_id!r} is not quarantined: nothing to override")
     override = Override(release_id, by.strip(), why.strip(), datetime.now(UTC).isoformat())
-    path = overrides_path(settings)
+    path = settings.overrides_path
     previous = path.read_bytes() if path.exists() else b""
     atomic_write_bytes(path, previous + (json.dumps(asdict(override), ensure_ascii=False) + "\n").encode())
     archive.update_status(
@@ -86,14 +82,6 @@ def record_override(settings: Settings, release_id: str, by: str, why: str) -> O
 
 
 # --- the gate -----------------------------------------------------------------------------------------
-def validation_dir(settings: Settings) -> Path:
-    return settings.root / "validation"
-
-
-def data_docs_dir(settings: Settings) -> Path:
-    return settings.root / "data_docs"
-
-
 def run_quality_gate(
     settings: Settings, inputs: StagedInputs, tables: dict[TableContract, pl.DataFrame], run_id: str
 ) -> GateResult:
@@ -108,8 +96,8 @@ def run_quality_gate(
         partner_codes=set(tables[DIM_PARTNER]["partner_code"].to_list()),
         run_id=run_id,
     )
-    atomic_write_parquet(validation_dir(settings) / f"{run_id}.parquet", gate.results)
-    build_data_docs(gate, data_docs_dir(settings))
+    atomic_write_parquet(settings.validation_dir / f"{run_id}.parquet", gate.results)
+    build_data_docs(gate, settings.data_docs_dir)
     return gate
 
 
@@ -148,14 +136,14 @@ def quarantine(settings: Settings, release_ids: set[str], gate: GateResult) -> l
     archive.update_status(
         files["source_sha256"].to_list(),
         "quarantined",
-        f"{first_line}; critical rules failed: {', '.join(rules)}; see {validation_dir(settings)}",
+        f"{first_line}; critical rules failed: {', '.join(rules)}; see {settings.validation_dir}",
     )
     return files["source_uri"].to_list()
 
 
 def all_validation_results(settings: Settings) -> pl.DataFrame:
     """Every gate run's results, failed runs included: `meta.validation_results` keeps the history."""
-    files = sorted(validation_dir(settings).glob("*.parquet"))
+    files = sorted(settings.validation_dir.glob("*.parquet"))
     if not files:
         return META_VALIDATION_RESULTS.empty_frame()
     return META_VALIDATION_RESULTS.conform(pl.concat([pl.read_parquet(f) for f in files])).sort(

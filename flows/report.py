@@ -28,10 +28,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from config.settings import Settings
 from domain.partners import WORLD_CODE
 from domain.periods import Period
 from fileio.atomic import atomic_write_bytes
-from flows.settings import Settings
 
 HISTORY_PERIODS = 24  # periods in the monthly chart, ending at the report's period
 TOP_PARTNERS = 10  # partners in the partner table and the y/y chart

@@ -32,6 +32,7 @@ from rich.console import Console, Group, JustifyMethod, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from config.settings import Settings
 from flows.release_calendar import (
     CALENDAR_SCHEMA,
     GRACE_DAYS,
@@ -40,7 +41,6 @@ from flows.release_calendar import (
     beijing_today,
     calendar_frame,
 )
-from flows.settings import Settings
 from warehouse.tables import META_RELEASES
 
 if TYPE_CHECKING:

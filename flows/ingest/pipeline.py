@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from config.settings import Settings
 from flows.ingest.archive import RawArchive, sha256_hex
 from flows.ingest.model import PARSER_VERSION, ParseError
 from flows.ingest.parsers import (
@@ -22,7 +23,6 @@ from flows.ingest.parsers import (
 )
 from flows.ingest.sources import FetchedFile, Source, SourceError
 from flows.ingest.staging import online_query_frame, preliminary_frame, release_id_for, write_partitions
-from flows.settings import Settings
 from warehouse.tables import STG_ONLINE_QUERY, STG_PRELIMINARY
 
 log = logging.getLogger(__name__)

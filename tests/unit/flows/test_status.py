@@ -13,8 +13,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from config.settings import Settings
 from flows.release_calendar import release_periods
-from flows.settings import Settings
 from flows.status import (
     STATUS_SCHEMA,
     WAREHOUSE_PRODUCTS,

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal, get_args
 
 from pydantic import Field, HttpUrl
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Where files come from: the bundled demo releases, a landing folder, or GACC's English site.
 SourceName = Literal["demo", "landing", "gacc"]
+SOURCES: Final[tuple[SourceName, ...]] = get_args(SourceName)
 
 
 class Settings(BaseSettings):
@@ -70,5 +71,34 @@ class Settings(BaseSettings):
     def quarantine_path(self) -> Path:
         return self.root / "quarantine.parquet"
 
+    @property
+    def overrides_path(self) -> Path:
+        """The append-only log of reviewed overrides (JSON lines)."""
+        return self.root / "overrides.jsonl"
+
+    @property
+    def validation_dir(self) -> Path:
+        """The gate's results, a Parquet file per run."""
+        return self.root / "validation"
+
+    @property
+    def data_docs_dir(self) -> Path:
+        return self.root / "data_docs"
+
+    @property
+    def prefect_results_dir(self) -> Path:
+        """The backfill's per-period results: what lets a re-run skip finished periods."""
+        return self.root / "prefect-results"
+
     def index_url(self, year: int) -> str:
         return str(self.gacc_base_url).rstrip("/") + self.gacc_index_path.format(year=year)
+
+
+def settings_for(data_dir: str | Path | None = None, base_url: str | None = None) -> Settings:
+    """Settings from the environment, with the data root and the GACC base URL overridden when given."""
+    overrides: dict[str, object] = {}
+    if data_dir is not None:
+        overrides["data_dir"] = Path(data_dir)
+    if base_url is not None:
+        overrides["gacc_base_url"] = base_url
+    return Settings(**overrides)  # type: ignore[arg-type]
