@@ -22,7 +22,7 @@ from config.options import DataDirOpt
 from config.settings import SOURCES, SourceName, settings_for
 from domain.runs import validation_run_id
 from flows.report import report_command
-from flows.status import status_command
+from status.command import status_command
 
 app = typer.Typer(
     name="customs",

@@ -8,7 +8,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from flows.release_calendar import (
+from domain.periods import Period
+from release_calendar import (
     CALENDAR_SCHEMA,
     GRACE_DAYS,
     PRODUCTS,
@@ -22,7 +23,6 @@ from flows.release_calendar import (
     rule_due_date,
     state,
 )
-from transforms.periods import Period
 
 NOTHING: frozenset[tuple[str, str]] = frozenset()
 HEADER = "# provenance: test dates\nproduct,period,due_date,source\n"

@@ -14,21 +14,18 @@ import typer
 from typer.testing import CliRunner
 
 from config.settings import Settings
-from flows.release_calendar import release_periods
-from flows.status import (
+from release_calendar import release_periods
+from status.command import status_command
+from status.data import (
     STATUS_SCHEMA,
     WAREHOUSE_PRODUCTS,
-    OverdueRelease,
-    OverdueReleasesError,
-    check_overdue,
-    render_status,
-    status_command,
     status_report,
     warehouse_release_frame,
     warehouse_releases,
 )
+from status.render import render_status
 from tests.conftest import REPO_ROOT
-from tests.unit.flows import APRIL_2026, APRIL_2026_MONTHS, APRIL_2026_TODAY, write_warehouse
+from tests.unit.status import APRIL_2026, APRIL_2026_MONTHS, APRIL_2026_TODAY, write_warehouse
 
 TODAY = APRIL_2026_TODAY
 
@@ -187,34 +184,6 @@ def test_render_status_names_a_release_in_its_grace_days(settings: Settings) -> 
     assert "Due now (1, within 2 days of grace): preliminary 2025-12 (due 2026-01-14)" in text
 
 
-# --- overdue releases -----------------------------------------------------------------------------------
-def test_check_overdue(settings: Settings, warehouse: Path) -> None:
-    assert check_overdue(settings, TODAY) == [
-        OverdueRelease("preliminary", "2026-03", date(2026, 4, 8), 4, "official")
-    ]
-    later = check_overdue(settings, date(2026, 4, 24))
-    assert [(r.product, r.period, r.days_late) for r in later] == [
-        ("preliminary", "2026-03", 16),
-        ("online_query", "2026-03", 4),
-    ]
-    assert later[0].resource_id == "customs.release.preliminary.2026-03"
-
-
-def test_overdue_error_names_every_release() -> None:
-    error = OverdueReleasesError(
-        [
-            OverdueRelease("preliminary", "2026-03", date(2026, 4, 8), 16, "official"),
-            OverdueRelease("online_query", "2026-03", date(2026, 4, 20), 1, "rule"),
-        ],
-        date(2026, 4, 24),
-    )
-
-    assert str(error) == (
-        "2 releases overdue on 2026-04-24, not in the warehouse 2 days after their due date: "
-        "preliminary 2026-03 (due 2026-04-08, 16 days late); online_query 2026-03 (due 2026-04-20, 1 day late)"
-    )
-
-
 # --- the command ----------------------------------------------------------------------------------------
 app = typer.Typer()
 app.command("status")(status_command)
@@ -285,18 +254,8 @@ def test_status_command_reports_a_file_that_is_not_a_warehouse(settings: Setting
 
 
 def test_status_module_does_not_import_prefect() -> None:
-    # `customs status` must not pay Prefect's import: the flow is built on first use.
-    code = "import sys, flows.status; assert 'prefect' not in sys.modules, 'prefect imported'"
+    # `customs status` must not pay Prefect's import: the overdue flow is built on first use.
+    code = (
+        "import sys, status.command, flows.overdue; assert 'prefect' not in sys.modules, 'prefect imported'"
+    )
     subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, check=True)
-
-
-def test_overdue_error_names_ten_releases_and_counts_the_rest() -> None:
-    overdue = [
-        OverdueRelease("online_query", f"2025-{m:02d}", date(2025, m, 20), 300, "rule") for m in range(1, 13)
-    ]
-
-    message = str(OverdueReleasesError(overdue, date(2026, 4, 24)))
-
-    assert message.startswith("12 releases overdue on 2026-04-24")
-    assert "online_query 2025-10 (due 2025-10-20, 300 days late); and 2 more" in message
-    assert "2025-11" not in message
