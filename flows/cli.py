@@ -21,7 +21,7 @@ from rich.console import Console
 from config.options import DataDirOpt
 from config.settings import SOURCES, SourceName, settings_for
 from domain.runs import validation_run_id
-from flows.report import report_command
+from report.command import report_command
 from status.command import status_command
 
 app = typer.Typer(

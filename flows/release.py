@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
@@ -25,7 +26,9 @@ from config.settings import Settings
 from fileio.atomic import atomic_write_bytes, atomic_write_parquet
 from flows.build import StagedInputs, build_core_tables, build_meta_tables, code_version, read_previous_runs
 from flows.ingest.archive import RawArchive
-from flows.report import load_report_data, publish_artifacts, write_html_report
+from report.command import write_html_report
+from report.data import TOP_PARTNERS, ReportData, load_report_data
+from report.render import render_markdown_summary, top_partners_table
 from warehouse.contracts import TableContract
 from warehouse.publish import publish_warehouse
 from warehouse.tables import DIM_PARTNER, FACT_PARTNER_TRADE, META_RELEASES, META_VALIDATION_RESULTS
@@ -34,6 +37,10 @@ if TYPE_CHECKING:
     from expectations.gate import GateResult
 
 log = logging.getLogger(__name__)
+
+# Stable keys: the Prefect UI shows each release's artifacts next to the ones before it.
+SUMMARY_ARTIFACT_KEY = "release-summary"
+PARTNERS_ARTIFACT_KEY = "top-partners"
 
 
 class GateFailedError(RuntimeError):
@@ -191,6 +198,24 @@ def publish(settings: Settings, tables: dict[TableContract, pl.DataFrame]) -> No
     logger = get_run_logger()
     result = publish_warehouse(settings.warehouse_path, tables, parquet_dir=settings.bi_parquet_dir)
     logger.info("published %s in %.2f s", settings.warehouse_path, result.elapsed_seconds)
+
+
+def publish_artifacts(data: ReportData) -> None:
+    """Create the `release-summary` (Markdown) and `top-partners` (table) artifacts.
+
+    Call it inside a flow or task run: the artifacts attach to that run, and their stable keys make
+    the Prefect UI show each release next to the ones before it.
+    """
+    create_markdown_artifact(
+        markdown=render_markdown_summary(data),
+        key=SUMMARY_ARTIFACT_KEY,
+        description=f"Release summary, {data.period}",
+    )
+    create_table_artifact(
+        table=top_partners_table(data),
+        key=PARTNERS_ARTIFACT_KEY,
+        description=f"Top {TOP_PARTNERS} partners by exports, {data.period} (US$ billion, y/y %)",
+    )
 
 
 @task(name="release-report", cache_policy=NO_CACHE)

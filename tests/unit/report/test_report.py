@@ -21,20 +21,10 @@ import typer
 from selectolax.lexbor import LexborHTMLParser
 from typer.testing import CliRunner
 
-from flows.report import (
-    HISTORY_PERIODS,
-    SURPLUS_PARTNERS,
-    TOP_PARTNERS,
-    ReportData,
-    format_amount,
-    load_report_data,
-    period_label,
-    render_html_report,
-    render_markdown_summary,
-    report_command,
-    top_partners_table,
-    write_html_report,
-)
+from report.command import report_command, write_html_report
+from report.data import HISTORY_PERIODS, SURPLUS_PARTNERS, TOP_PARTNERS, ReportData, load_report_data
+from report.labels import format_amount, period_label
+from report.render import render_html_report, render_markdown_summary, top_partners_table
 
 BN = 1_000_000_000
 PERIOD = "2025-12"
@@ -423,7 +413,8 @@ def test_rendering_is_deterministic(warehouse: Path, data: ReportData, html: str
         f"""
         import sys
         from pathlib import Path
-        from flows.report import load_report_data, render_html_report
+        from report.data import load_report_data
+        from report.render import render_html_report
         sys.stdout.buffer.write(render_html_report(load_report_data(Path({str(warehouse)!r}), {PERIOD!r})).encode())
         """
     )
