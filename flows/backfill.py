@@ -27,13 +27,14 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from config.settings import Settings, SourceName, settings_for
 from domain.periods import Period
 from domain.runs import new_run_id
-from flows.build import code_version, last_published_fingerprint, load_staged
+from flows.build import code_version, load_staged
 from flows.ingest.archive import RawArchive
 from flows.ingest.flow import ingest_source, make_source
 from flows.ingest.model import PARSER_VERSION
 from flows.ingest.pipeline import process_file
 from flows.ingest.sources import FetchedFile
 from flows.release import build_validate_publish, release_report
+from warehouse.read import last_published_fingerprint
 
 
 def periods_between(start: str, end: str) -> list[Period]:

@@ -16,11 +16,12 @@ from prefect import flow, get_run_logger
 from config.settings import Settings, SourceName, settings_for
 from domain.periods import Period
 from domain.runs import new_run_id
-from flows.build import last_published_fingerprint, load_staged
+from flows.build import load_staged
 from flows.ingest.flow import ingest_source, make_source
 from flows.ingest.pipeline import IngestReport
 from flows.release import build_validate_publish, release_report
 from warehouse.contracts import TableContract
+from warehouse.read import last_published_fingerprint
 from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_SURPLUS
 
 

@@ -24,13 +24,14 @@ from prefect.runtime import flow_run
 
 from config.settings import Settings
 from fileio.atomic import atomic_write_bytes, atomic_write_parquet
-from flows.build import StagedInputs, build_core_tables, build_meta_tables, code_version, read_previous_runs
+from flows.build import StagedInputs, build_core_tables, build_meta_tables, code_version
 from flows.ingest.archive import RawArchive
 from report.command import write_html_report
 from report.data import TOP_PARTNERS, ReportData, load_report_data
 from report.render import render_markdown_summary, top_partners_table
 from warehouse.contracts import TableContract
 from warehouse.publish import publish_warehouse
+from warehouse.read import published_release_ids, read_runs
 from warehouse.tables import DIM_PARTNER, FACT_PARTNER_TRADE, META_RELEASES, META_VALIDATION_RESULTS
 
 if TYPE_CHECKING:
@@ -115,18 +116,6 @@ def blocking_failures(gate: GateResult, overrides: dict[str, Override]) -> bool:
     if not gate.failed_release_ids:
         return True  # not attributable to a release: no override can cover it
     return not gate.failed_release_ids <= set(overrides)
-
-
-def published_release_ids(warehouse_path: Path) -> set[str]:
-    """Releases the published warehouse holds: what readers already rely on."""
-    if not warehouse_path.exists():
-        return set()
-    import duckdb
-
-    with duckdb.connect(str(warehouse_path), read_only=True) as con:
-        return {
-            r for (r,) in con.execute(f"SELECT release_id FROM {META_RELEASES.qualified_name}").fetchall()
-        }
 
 
 def quarantine(settings: Settings, release_ids: set[str], gate: GateResult) -> list[str]:
@@ -253,7 +242,7 @@ def build_validate_publish(
         "message": f"{message}; {gate.message().splitlines()[0]}",
     }
     tables |= build_meta_tables(
-        inputs, tables[FACT_PARTNER_TRADE], read_previous_runs(settings.warehouse_path), this_run
+        inputs, tables[FACT_PARTNER_TRADE], read_runs(settings.warehouse_path), this_run
     )
     releases = tables[META_RELEASES]
     tables[META_RELEASES] = releases.with_columns(

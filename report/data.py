@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-import duckdb
-
 from domain.partners import WORLD_CODE
 from domain.periods import Period
 from report.labels import period_label
+from warehouse.read import PublishedWarehouse, open_read_only
 
 HISTORY_PERIODS = 24  # periods in the monthly chart, ending at the report's period
 TOP_PARTNERS = 10  # partners in the partner table and the y/y chart
@@ -21,7 +20,9 @@ VALIDATION_FAILURES_SHOWN = 20
 
 @dataclass(frozen=True)
 class Totals:
-    """World totals of one period, from bi.monthly_trade (whole currency units, as published)."""
+    """World totals of one period, from bi.monthly_trade (whole currency units, as published).
+
+    The fields are the view's columns, in its contract's order (a test holds them to it)."""
 
     period: str
     period_start: date
@@ -156,12 +157,6 @@ class ReportData:
         return self.totals.balance_usd - before.balance_usd
 
 
-_TOTALS_COLUMNS = (
-    "period, period_start, months_covered, exports_usd, imports_usd, balance_usd, "
-    "exports_cny, imports_cny, balance_cny, exports_yoy_pct, imports_yoy_pct"
-)
-
-
 def load_report_data(warehouse_path: Path, period: str) -> ReportData:
     """Read everything the report shows for `period` (YYYY-MM or YYYY-01..02) from the warehouse.
 
@@ -171,69 +166,42 @@ def load_report_data(warehouse_path: Path, period: str) -> ReportData:
     key = Period.parse(period).key
     if not warehouse_path.is_file():
         raise FileNotFoundError(f"no warehouse at {warehouse_path}: run `customs run` first")
-    # Read-only, and closed on return: the publish step swaps the file with a rename, and a connection
-    # left open would keep serving the old file to later connections in this process.
-    with duckdb.connect(str(warehouse_path), read_only=True) as con:
-        totals = _read_totals(con, "period = ?", key)
-        latest = con.execute(
-            "SELECT period FROM bi.monthly_trade ORDER BY period_start DESC LIMIT 1"
-        ).fetchone()
+    with open_read_only(warehouse_path) as warehouse:
+        totals = [Totals(**row) for row in warehouse.monthly_trade(period=key)]
+        latest = warehouse.latest_period()
         if not totals:
-            where = f"the latest available period is {latest[0]}" if latest else "it holds no periods"
+            where = f"the latest available period is {latest}" if latest else "it holds no periods"
             raise ValueError(f"period {key} is not in the warehouse {warehouse_path}: {where}")
         assert latest is not None  # the period itself is there
         current = totals[0]
-        year_earlier = _read_totals(con, "period = ?", Period.parse(key).year_earlier().key)
-        history = _read_totals(con, "period_start <= ?", current.period_start)[-HISTORY_PERIODS:]
+        year_earlier = warehouse.monthly_trade(period=Period.parse(key).year_earlier().key)
+        history = [Totals(**row) for row in warehouse.monthly_trade(up_to=current.period_start)]
         return ReportData(
             warehouse_path=warehouse_path,
             period=key,
             totals=current,
-            year_earlier=year_earlier[0] if year_earlier else None,
-            history=tuple(history),
-            top_partners=_read_top_partners(con, key),
-            partner_moves=_read_partner_moves(con, key),
-            surplus=_read_surplus(con, key),
-            validation=_read_validation(con),
-            releases=_read_releases(con, key),
-            publication_date=_publication_date(con, key),
-            latest_period=latest[0],
-            ingested_from=_ingested_from(con),
+            year_earlier=Totals(**year_earlier[0]) if year_earlier else None,
+            history=tuple(history[-HISTORY_PERIODS:]),
+            top_partners=tuple(
+                PartnerRow(*row)
+                for row in warehouse.top_partners_by_exports(key, world_code=WORLD_CODE, limit=TOP_PARTNERS)
+            ),
+            partner_moves=_partner_moves(warehouse, key),
+            surplus=tuple(
+                SurplusRow(*row) for row in warehouse.surplus_by_partner(key, world_code=WORLD_CODE)
+            ),
+            validation=_validation(warehouse),
+            releases=tuple(Release(*row) for row in warehouse.releases_of_period(key)),
+            publication_date=warehouse.publication_date(key),
+            latest_period=latest,
+            ingested_from=warehouse.published_from(),
         )
 
 
-def _read_totals(con: duckdb.DuckDBPyConnection, where: str, value: object) -> list[Totals]:
-    rows = con.execute(
-        f"SELECT {_TOTALS_COLUMNS} FROM bi.monthly_trade WHERE {where} ORDER BY period_start", [value]
-    ).fetchall()
-    return [Totals(*row) for row in rows]
-
-
-def _read_top_partners(con: duckdb.DuckDBPyConnection, key: str) -> tuple[PartnerRow, ...]:
-    rows = con.execute(
-        """
-        SELECT partner_code, partner_name, exports_usd, imports_usd, balance_usd,
-               exports_yoy_pct, imports_yoy_pct
-        FROM bi.partner_trade
-        WHERE period = ? AND NOT is_group AND partner_code <> ? AND exports_usd IS NOT NULL
-        ORDER BY exports_usd DESC, partner_code
-        LIMIT ?
-        """,
-        [key, WORLD_CODE, TOP_PARTNERS],
-    ).fetchall()
-    return tuple(PartnerRow(*row) for row in rows)
-
-
-def _read_partner_moves(con: duckdb.DuckDBPyConnection, key: str) -> tuple[PartnerMove, ...]:
-    rows = con.execute(
-        """
-        SELECT c.partner_code, c.partner_name, c.exports_usd, p.exports_usd, c.exports_yoy_pct
-        FROM bi.partner_trade AS c
-        LEFT JOIN bi.partner_trade AS p ON p.partner_code = c.partner_code AND p.period = ?
-        WHERE c.period = ? AND NOT c.is_group AND c.partner_code <> ? AND c.exports_usd IS NOT NULL
-        """,
-        [Period.parse(key).year_earlier().key, key, WORLD_CODE],
-    ).fetchall()
+def _partner_moves(warehouse: PublishedWarehouse, key: str) -> tuple[PartnerMove, ...]:
+    rows = warehouse.partner_exports_with_year_earlier(
+        key, Period.parse(key).year_earlier().key, world_code=WORLD_CODE
+    )
     moves: list[PartnerMove] = []
     for code, name, exports, before, yoy in rows:
         derived = before is None
@@ -249,89 +217,17 @@ def _read_partner_moves(con: duckdb.DuckDBPyConnection, key: str) -> tuple[Partn
     return tuple(moves[:PARTNER_MOVES])
 
 
-def _read_surplus(con: duckdb.DuckDBPyConnection, key: str) -> tuple[SurplusRow, ...]:
-    rows = con.execute(
-        """
-        SELECT s.partner_code, coalesce(p.partner_name, s.partner_code), coalesce(p.is_group, false),
-               s.balance_usd, s.balance_ytd_usd, s.balance_rolling_12m_usd, s.share_of_total_balance_pct
-        FROM bi.trade_surplus AS s
-        LEFT JOIN bi.partner_trade AS p ON p.period = s.period AND p.partner_code = s.partner_code
-        WHERE s.period = ? AND s.partner_code <> ? AND s.balance_usd IS NOT NULL
-        ORDER BY s.balance_usd DESC, s.partner_code
-        """,
-        [key, WORLD_CODE],
-    ).fetchall()
-    return tuple(SurplusRow(*row) for row in rows)
-
-
-def _read_validation(con: duckdb.DuckDBPyConnection) -> ValidationOutcome:
-    latest = con.execute(
-        """
-        SELECT run_id, max(timezone('UTC', validated_at)) AS last_validated_at
-        FROM meta.validation_results GROUP BY run_id
-        ORDER BY last_validated_at DESC, run_id DESC LIMIT 1
-        """
-    ).fetchone()
+def _validation(warehouse: PublishedWarehouse) -> ValidationOutcome:
+    latest = warehouse.latest_validation_run()
     if latest is None:
         return ValidationOutcome(None, None, (), ())
     run_id, validated_at = latest
-    # Critical first: it is what stops a release; other severities follow alphabetically.
-    counts = con.execute(
-        """
-        SELECT severity, count(*) FILTER (WHERE success), count(*) FILTER (WHERE NOT success)
-        FROM meta.validation_results WHERE run_id = ?
-        GROUP BY severity ORDER BY severity <> 'critical', severity
-        """,
-        [run_id],
-    ).fetchall()
-    failures = con.execute(
-        """
-        SELECT suite_name, object_name, rule, severity, unexpected_count
-        FROM meta.validation_results WHERE run_id = ? AND NOT success
-        ORDER BY severity <> 'critical', severity, suite_name, rule, batch_id
-        LIMIT ?
-        """,
-        [run_id, VALIDATION_FAILURES_SHOWN],
-    ).fetchall()
     return ValidationOutcome(
         run_id,
         validated_at,
-        tuple(SeverityCount(*row) for row in counts),
-        tuple(ValidationFailure(*row) for row in failures),
+        tuple(SeverityCount(*row) for row in warehouse.validation_counts(run_id)),
+        tuple(
+            ValidationFailure(*row)
+            for row in warehouse.validation_failures(run_id, limit=VALIDATION_FAILURES_SHOWN)
+        ),
     )
-
-
-def _read_releases(con: duckdb.DuckDBPyConnection, key: str) -> tuple[Release, ...]:
-    rows = con.execute(
-        """
-        SELECT release_id, product, published_on, status, is_latest_vintage, file_count
-        FROM meta.releases WHERE period = ? ORDER BY published_on NULLS LAST, release_id
-        """,
-        [key],
-    ).fetchall()
-    return tuple(Release(*row) for row in rows)
-
-
-def _publication_date(con: duckdb.DuckDBPyConnection, key: str) -> date | None:
-    # The headline figures come from the preliminary release; its latest vintage dates them. Without
-    # one (a warehouse fed only from the online query), the newest release of the period does.
-    row = con.execute(
-        """
-        SELECT coalesce(
-            max(published_on) FILTER (WHERE product = 'preliminary' AND is_latest_vintage),
-            max(published_on))
-        FROM meta.releases WHERE period = ?
-        """,
-        [key],
-    ).fetchone()
-    return row[0] if row else None
-
-
-def _ingested_from(con: duckdb.DuckDBPyConnection) -> str | None:
-    try:
-        row = con.execute(
-            "SELECT source FROM meta.runs WHERE status = 'published' ORDER BY started_at DESC LIMIT 1"
-        ).fetchone()
-    except duckdb.CatalogException:  # meta.runs is provenance only: a warehouse without it still reports
-        return None
-    return row[0] if row else None

@@ -6,6 +6,7 @@ US$ 300.0 bn a year earlier (+10.1%), imports US$ 219.8 bn against US$ 200.0 bn 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import subprocess
@@ -22,9 +23,10 @@ from selectolax.lexbor import LexborHTMLParser
 from typer.testing import CliRunner
 
 from report.command import report_command, write_html_report
-from report.data import HISTORY_PERIODS, SURPLUS_PARTNERS, TOP_PARTNERS, ReportData, load_report_data
+from report.data import HISTORY_PERIODS, SURPLUS_PARTNERS, TOP_PARTNERS, ReportData, Totals, load_report_data
 from report.labels import format_amount, period_label
 from report.render import render_html_report, render_markdown_summary, top_partners_table
+from warehouse.tables import BI_MONTHLY_TRADE
 
 BN = 1_000_000_000
 PERIOD = "2025-12"
@@ -488,3 +490,9 @@ def test_report_command_rejects_a_period_not_in_the_warehouse(warehouse: Path, t
     result = CliRunner().invoke(_cli(), ["report", "--period", PERIOD, "--data-dir", str(tmp_path / "none")])
     assert result.exit_code == 1
     assert "no warehouse at" in result.output
+
+
+def test_totals_are_the_columns_of_the_monthly_trade_contract() -> None:
+    # The report reads bi.monthly_trade's columns from its contract: a column added or renamed there must
+    # show here, not as a failed query at release time.
+    assert [f.name for f in dataclasses.fields(Totals)] == BI_MONTHLY_TRADE.column_names
