@@ -14,11 +14,11 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from flows.ingest.demo import releases
-from flows.ingest.demo.render import render_preliminary_page
 from flows.ingest.model import PreliminaryTable, TableRow
 from flows.monthly import monthly_release
 from flows.release import GateFailedError
+from tools.demo import releases
+from tools.demo.render import render_preliminary_page
 from transforms.periods import Period
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]

@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from flows.ingest.demo import releases
-from flows.ingest.demo.render import render_preliminary_page
 from flows.ingest.model import PreliminaryTable
 from flows.ingest.parsers import parse_preliminary_page
+from tools.demo import releases
+from tools.demo.render import render_preliminary_page
 
 
 def _tables() -> list[PreliminaryTable]:

@@ -545,8 +545,8 @@ def test_page_cut_after_a_complete_row_is_rejected_as_truncated() -> None:
 
 
 def test_a_repeated_row_is_rejected_naming_it() -> None:
-    from flows.ingest.demo import releases
-    from flows.ingest.demo.render import render_preliminary_page
+    from tools.demo import releases
+    from tools.demo.render import render_preliminary_page
 
     table = releases.build_table(releases.load_series(), "by_partner", "USD", Period.month(2025, 12))
     content = render_preliminary_page(table).decode("utf-8")

@@ -1,4 +1,4 @@
-"""Render the bundled demo releases from the committed series: `python -m flows.ingest.demo.generate`.
+"""Render the bundled demo releases from the committed series: `python -m tools.demo.generate`.
 
 Writes `releases/` (per reference year an index page and its pages, plus one online-query export),
 deleting files it no longer renders. `--check` renders in memory and exits 1, listing the files that
@@ -17,9 +17,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from flows.ingest.demo import RELEASES_DIR, SERIES_DIR, releases
-from flows.ingest.demo.render import render_index_page, render_online_query_csv, render_preliminary_page
 from flows.ingest.model import Currency, PreliminaryTable
+from tools.demo import RELEASES_DIR, SERIES_DIR, releases
+from tools.demo.render import render_index_page, render_online_query_csv, render_preliminary_page
 
 ONLINE_QUERY_FILE = "online_query/online_query_hs8_partner_2024_imports_usd.csv"
 
@@ -94,7 +94,7 @@ def write(releases_dir: Path = RELEASES_DIR, series_dir: Path = SERIES_DIR) -> t
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m flows.ingest.demo.generate", description=__doc__.splitlines()[0]
+        prog="python -m tools.demo.generate", description=__doc__.splitlines()[0]
     )
     parser.add_argument(
         "--check", action="store_true", help="compare with the committed files; exit 1 on any difference"

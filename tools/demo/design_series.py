@@ -1,6 +1,6 @@
 """Design the synthetic monthly series behind the bundled demo releases, and write them as CSV.
 
-`python -m flows.ingest.demo.design_series` rewrites `series/*.csv` from the constants below. The
+`python -m tools.demo.design_series` rewrites `series/*.csv` from the constants below. The
 output is deterministic (one seeded `random.Random`, no clock), so re-running it on an unchanged file
 gives byte-identical CSVs; the CSVs are committed and reviewed, and `generate.py` renders the GACC
 pages from them (it never calls this module).
@@ -33,7 +33,7 @@ import random
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
-from flows.ingest.demo import SERIES_DIR
+from tools.demo import SERIES_DIR
 
 SEED = 20260114  # the day GACC reported the 2025 full-year figures
 YEARS = (2022, 2023, 2024, 2025)
@@ -48,22 +48,22 @@ PROVENANCE = {
         "each release makes to the earlier months of the year. Pinned by the published figures in "
         "shared/docs/facts.md: 2025 exports 3,770 bn (+5.5%), imports 2,580 bn (about 0%), 2024 surplus "
         "992 bn, Jan-Nov 2025 surplus about 1,080 bn, Oct/Nov/Dec 2025 monthly rates, Nov 2025 levels "
-        "330.3/218.6 bn, US exports Nov 2025 about -29%. Written by flows/ingest/demo/design_series.py."
+        "330.3/218.6 bn, US exports Nov 2025 about -29%. Written by tools/demo/design_series.py."
     ),
     "cny_per_usd.csv": (
         "# provenance/why: SYNTHETIC implied CNY per US$ per partner and month (CNY value / USD value), "
         "near the market rate and slightly different per partner because each declaration is converted "
-        "at its own day's rate. Written by flows/ingest/demo/design_series.py."
+        "at its own day's rate. Written by tools/demo/design_series.py."
     ),
     "commodities.csv": (
         "# provenance/why: SYNTHETIC quantities and US$ values of ten major commodities for tables (5)/(6), "
         "with the revision each release makes to the earlier months of the year; magnitudes roughly like "
-        "GACC's, no published figure pins them. Written by flows/ingest/demo/design_series.py."
+        "GACC's, no published figure pins them. Written by tools/demo/design_series.py."
     ),
     "online_query_soybean_imports_2024.csv": (
         "# provenance/why: SYNTHETIC online-query extract: 2024 monthly imports of three small soybean HS8 "
         "lines from the United States (502) and Brazil (410), kilograms and US$; no published figure pins "
-        "them. Written by flows/ingest/demo/design_series.py."
+        "them. Written by tools/demo/design_series.py."
     ),
 }
 
