@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # Where files come from: the bundled demo releases, a landing folder, or GACC's English site.
 SourceName = Literal["demo", "landing", "gacc"]
 SOURCES: Final[tuple[SourceName, ...]] = get_args(SourceName)
+SOURCES_TEXT: Final = ", ".join(SOURCES[:-1]) + " or " + SOURCES[-1]  # "demo, landing or gacc"
 
 
 class Settings(BaseSettings):

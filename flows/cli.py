@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 
 from config.options import DataDirOpt
-from config.settings import SOURCES, SourceName, settings_for
+from config.settings import SOURCES, SOURCES_TEXT, SourceName, settings_for
 from domain.runs import validation_run_id
 from report.command import report_command
 from status.command import status_command
@@ -32,7 +32,7 @@ app = typer.Typer(
 )
 console = Console(stderr=False)
 
-SourceOpt = Annotated[str, typer.Option("--source", help=", ".join(SOURCES[:-1]) + " or " + SOURCES[-1])]
+SourceOpt = Annotated[str, typer.Option("--source", help=SOURCES_TEXT)]
 PathOpt = Annotated[Path | None, typer.Option("--path", help="Landing folder (with --source landing)")]
 BaseUrlOpt = Annotated[str | None, typer.Option("--base-url", help="GACC site base URL (with --source gacc)")]
 YearOpt = Annotated[list[int] | None, typer.Option("--year", help="Year(s) to crawl (gacc); repeatable")]
@@ -40,10 +40,7 @@ YearOpt = Annotated[list[int] | None, typer.Option("--year", help="Year(s) to cr
 
 def _check_source(source: str) -> SourceName:
     if source not in SOURCES:
-        raise typer.BadParameter(
-            f"unknown source {source!r}: choose {', '.join(SOURCES[:-1])} or {SOURCES[-1]}",
-            param_hint="--source",
-        )
+        raise typer.BadParameter(f"unknown source {source!r}: choose {SOURCES_TEXT}", param_hint="--source")
     return source
 
 
@@ -146,7 +143,7 @@ def validate(
     from flows.build import build_core_tables, load_staged
     from flows.release import blocking_failures, load_overrides, run_quality_gate
 
-    settings = settings_for(str(data_dir) if data_dir else None)
+    settings = settings_for(data_dir)
     wanted = frozenset(release or [])
     inputs = load_staged(settings, include_release_ids=wanted)
     known = set(inputs.manifest["release_id"].to_list())
@@ -173,7 +170,7 @@ def override(
     """Release a quarantined release after review; recorded with who and why, data unchanged."""
     from flows.release import record_override
 
-    settings = settings_for(str(data_dir) if data_dir else None)
+    settings = settings_for(data_dir)
     try:
         done = record_override(settings, release, by, why)
     except ValueError as exc:

@@ -8,7 +8,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from config.settings import SOURCES, Settings, SourceName, settings_for
+from config.settings import SOURCES_TEXT, Settings, SourceName, settings_for
 from flows.ingest.pipeline import IngestReport, ingest
 from flows.ingest.sources import DemoSource, GaccSource, LandingSource, Source
 
@@ -34,7 +34,7 @@ def make_source(
         return LandingSource(path)
     if source == "gacc":
         return GaccSource(settings, years or default_years())
-    raise ValueError(f"unknown source {source!r}: choose {', '.join(SOURCES[:-1])} or {SOURCES[-1]}")
+    raise ValueError(f"unknown source {source!r}: choose {SOURCES_TEXT}")
 
 
 @task(name="ingest-source", cache_policy=NO_CACHE)
