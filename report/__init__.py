@@ -1,4 +1,4 @@
-"""The release report (`customs report`, and the monthly flow's artifacts): one period's headline figures, partners and validation, from the warehouse.
+"""The release report: one period's headline figures, partners and validation, from the warehouse.
 
 One `ReportData`, read from the published warehouse (read-only), feeds three outputs: a Markdown
 summary and a top-partners table for Prefect artifacts, and a static HTML page with charts. The page
@@ -8,6 +8,7 @@ deterministic: the same warehouse and period give the same bytes, so a re-run th
 rewrites an identical file and a diff of two reports shows only what the data changed.
 
 `report.data` reads one `ReportData` from the published warehouse, `report.render` formats it (Markdown,
-table rows, the HTML page; `report.charts` draws the charts), `report.command` writes the page and is
-`customs report`.
+table rows, the HTML page; `report.labels` words the figures, `report.charts` draws the charts),
+`report.command` writes the page and is `customs report`. The monthly flow's release-report task
+(flows/release.py) makes the Prefect artifacts from the same data.
 """

@@ -1,4 +1,4 @@
-"""The release report as text: amounts and labels, the Markdown summary, table rows, the HTML page.
+"""The release report as text: the Markdown summary, the top partners' table rows, the HTML page.
 
 Rendering is deterministic: the same `ReportData` gives the same bytes.
 """
