@@ -24,22 +24,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from flows.ingest.demo import SERIES_DIR
-from flows.ingest.model import (
-    Cell,
-    Currency,
-    Direction,
-    Measure,
-    OnlineQueryExport,
-    OnlineQueryRecord,
-    PreliminaryTable,
-    Span,
-    TableId,
-    TableRow,
-)
+from flows.ingest.model import Cell, OnlineQueryExport, OnlineQueryRecord, PreliminaryTable, TableRow
 from transforms.periods import Period
+from warehouse.codes import CURRENCIES, Currency, Direction, Measure, Span, TableId
 
 RENDERED_YEARS = (2023, 2024, 2025)
-CURRENCIES: tuple[Currency, ...] = ("CNY", "USD")
 NBSP = "\xa0"
 
 # Month keys are (year, month) tuples throughout.

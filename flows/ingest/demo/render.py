@@ -12,14 +12,8 @@ import html
 from collections.abc import Mapping
 from decimal import Decimal
 
-from flows.ingest.model import (
-    Cell,
-    Currency,
-    OnlineQueryExport,
-    OnlineQueryRecord,
-    PreliminaryTable,
-    TableRow,
-)
+from flows.ingest.model import Cell, OnlineQueryExport, OnlineQueryRecord, PreliminaryTable, TableRow
+from warehouse.codes import Currency
 
 NBSP = "\xa0"
 DEMO_NOTE = "Synthetic demo release bundled with customs-warehouse: the figures are not GACC's."

@@ -20,19 +20,10 @@ from flows.ingest.demo.render import (
     render_index_page,
     render_online_query_csv,
 )
-from flows.ingest.model import (
-    Cell,
-    Currency,
-    Direction,
-    Measure,
-    OnlineQueryExport,
-    OnlineQueryRecord,
-    PreliminaryTable,
-    Span,
-    TableId,
-)
+from flows.ingest.model import Cell, OnlineQueryExport, OnlineQueryRecord, PreliminaryTable
 from flows.ingest.parsers import parse_index_page
 from transforms.periods import Period
+from warehouse.codes import Currency, Direction, Measure, Span, TableId
 
 BN = 1_000_000_000
 NBSP = "\xa0"
