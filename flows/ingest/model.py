@@ -101,7 +101,7 @@ class OnlineQueryRecord:
     partner_code_gacc: str  # GACC's 3-digit code, e.g. "502"
     partner_name_zh: str
     hs_code: str  # HS8
-    commodity_name_zh: str
+    commodity_name: str
     quantity_1: float | None
     quantity_1_unit: str | None
     quantity_2: float | None

@@ -515,7 +515,7 @@ def build_online_query(series: DemoSeries) -> OnlineQueryExport:
             partner_code_gacc=partner,
             partner_name_zh=ONLINE_QUERY_PARTNERS[partner],
             hs_code=hs_code,
-            commodity_name_zh=ONLINE_QUERY_COMMODITIES[hs_code],
+            commodity_name=ONLINE_QUERY_COMMODITIES[hs_code],
             quantity_1=float(kg),
             quantity_1_unit=ONLINE_QUERY_QUANTITY_UNIT,
             quantity_2=None,

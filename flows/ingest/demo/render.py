@@ -337,7 +337,7 @@ def _record_fields(record: OnlineQueryRecord) -> list[str]:
         record.partner_code_gacc,
         record.partner_name_zh,
         record.hs_code,
-        record.commodity_name_zh,
+        record.commodity_name,
         _quantity(record.quantity_1),
         record.quantity_1_unit or "?",
         _quantity(record.quantity_2),

@@ -168,7 +168,7 @@ def _record(
         partner_code_gacc=partner_code,
         partner_name_zh=partner_name,
         hs_code=hs_code,
-        commodity_name_zh=commodity,
+        commodity_name=commodity,
         quantity_1=quantity_1,
         quantity_1_unit=unit_1,
         quantity_2=quantity_2,

@@ -39,7 +39,7 @@ def test_first_record_of_a_gbk_export() -> None:
         record.partner_code_gacc,
         record.partner_name_zh,
         record.hs_code,
-        record.commodity_name_zh,
+        record.commodity_name,
         record.amount_whole_units,
     ) == (Period.month(2024, 1), "502", "美国", "12019011", "非转基因黄大豆", 171_204)
 
