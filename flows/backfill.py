@@ -136,9 +136,7 @@ def _files_by_period(settings: Settings, periods: list[Period]) -> dict[str, lis
             )
     # Files that failed to parse are retried, since a backfill is how a parser fix reaches old
     # releases; gate-quarantined files stay out until a new vintage or an override releases them.
-    unparsed = manifest.filter(
-        (pl.col("status") == "quarantined") & ~pl.col("error").str.starts_with("data-quality gate")
-    )
+    unparsed = manifest.filter((pl.col("status") == "quarantined") & (pl.col("quarantine_reason") == "parse"))
     if unparsed.height:
         files[UNPARSED] = unparsed["source_sha256"].to_list()
     return files

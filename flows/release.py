@@ -148,6 +148,7 @@ def quarantine(settings: Settings, release_ids: set[str], gate: GateResult) -> l
         files["source_sha256"].to_list(),
         "quarantined",
         f"{first_line}; critical rules failed: {', '.join(rules)}; see {validation_dir(settings)}",
+        quarantine_reason="gate",
     )
     return files["source_uri"].to_list()
 

@@ -47,6 +47,9 @@ ARCHIVED_PRODUCTS: Final[tuple[ArchivedProduct, ...]] = (*PRODUCTS, "index")
 # What became of a file in the archive manifest.
 FileStatus = Literal["staged", "quarantined", "index"]
 FILE_STATUSES: Final[tuple[FileStatus, ...]] = get_args(FileStatus)
+# Why a file is quarantined: its parser could not read it, or the data-quality gate failed its release.
+QuarantineReason = Literal["parse", "gate"]
+QUARANTINE_REASONS: Final[tuple[QuarantineReason, ...]] = get_args(QuarantineReason)
 
 ReleaseStatus = Literal["published", "quarantined", "released_by_override"]
 RELEASE_STATUSES: Final[tuple[ReleaseStatus, ...]] = get_args(ReleaseStatus)

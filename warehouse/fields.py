@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from warehouse.codes import CURRENCIES, DIRECTIONS, MEASURES, PRODUCTS, SPANS, TABLE_IDS
+from warehouse.codes import CURRENCIES, DIRECTIONS, MEASURES, PRODUCTS, QUARANTINE_REASONS, SPANS, TABLE_IDS
 from warehouse.contracts import DType, Field, FieldRegistry
 
 PERIOD_PATTERN = r"\d{4}-(0[1-9]|1[0-2])(\.\.(0[2-9]|1[0-2]))?"
@@ -319,6 +319,13 @@ FIELDS = FieldRegistry(
         Field("original_name", STR, "File name as fetched or dropped"),
         Field(
             "error", STR, "Why the file was quarantined: the parser's message naming file, table, row, column"
+        ),
+        Field(
+            "quarantine_reason",
+            STR,
+            "Why the file is quarantined: 'parse' (its parser could not read it), 'gate' (the data-quality"
+            " gate failed its release); null for a file that is not",
+            allowed_values=QUARANTINE_REASONS,
         ),
         Field(
             "batch_id",

@@ -43,6 +43,7 @@ ARCHIVE_MANIFEST = TableContract(
         "published_on",
         "parser_version",
         FIELDS["status"].but(allowed_values=FILE_STATUSES),
+        "quarantine_reason",
         "error",
         FIELDS["release_id"].but(nullable=True),
     ),

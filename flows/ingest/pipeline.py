@@ -131,7 +131,7 @@ def process_file(file: FetchedFile, sha256: str, archive: RawArchive, settings: 
         )
     except ParseError as exc:
         log.error("quarantined %s: %s", file.source_uri, exc)
-        return _manifest_row(file, sha256, status="quarantined", error=str(exc))
+        return _manifest_row(file, sha256, status="quarantined", quarantine_reason="parse", error=str(exc))
 
 
 def ingest(

@@ -75,6 +75,7 @@ def test_quarantine_then_validate_then_override(published_demo: Path, tmp_path: 
     manifest = pl.read_parquet(data / "archive" / "manifest.parquet")
     bad = manifest.filter(pl.col("release_id") == BAD_RELEASE).row(0, named=True)
     assert bad["status"] == "quarantined"
+    assert bad["quarantine_reason"] == "gate"
     assert bad["error"].startswith("data-quality gate")
     assert list((data / "archive" / "raw").rglob(bad["source_sha256"] + "*"))  # raw file kept
 

@@ -11,8 +11,10 @@ import io
 import shutil
 from pathlib import Path
 
+import polars as pl
 import pyarrow.parquet as pq
 import pytest
+from polars.testing import assert_frame_equal
 
 from flows.ingest.pipeline import ingest
 from flows.ingest.sources import LandingSource, demo_releases_dir
@@ -68,3 +70,13 @@ def test_staging_files_have_the_contract_schema(ingested: Settings, contract: Ta
 
 def test_manifest_has_the_contract_schema(ingested: Settings) -> None:
     assert _columns(ingested.manifest_path) == _contract_columns(ARCHIVE_MANIFEST)
+
+
+def test_a_file_that_cannot_be_parsed_is_quarantined_for_that_reason(ingested: Settings) -> None:
+    manifest = pl.read_parquet(ingested.manifest_path)
+    result = manifest.group_by("status", "quarantine_reason").len().sort("status")
+    expected = pl.DataFrame(
+        {"status": ["quarantined", "staged"], "quarantine_reason": ["parse", None], "len": [1, 2]},
+        schema_overrides={"len": pl.UInt32},
+    )
+    assert_frame_equal(result, expected)
