@@ -26,7 +26,7 @@ from pathlib import Path
 from flows.ingest.demo import SERIES_DIR
 from flows.ingest.model import Cell, OnlineQueryExport, OnlineQueryRecord, PreliminaryTable, TableRow
 from transforms.periods import Period
-from warehouse.codes import CURRENCIES, Currency, Direction, Measure, Span, TableId
+from warehouse.codes import CURRENCIES, PARTNER_DIRECTIONS, Currency, Direction, Measure, Span, TableId
 
 RENDERED_YEARS = (2023, 2024, 2025)
 NBSP = "\xa0"
@@ -398,7 +398,6 @@ _TOTALS_ROWS: tuple[tuple[str, Direction], ...] = (
     ("Import", "import"),
     ("Balance", "balance"),
 )
-_FLOW_DIRECTIONS: tuple[Direction, ...] = ("total", "export", "import")
 
 
 def _flows(series: DemoSeries, partner: str, currency: Currency) -> dict[Direction, MonthlySeries]:
@@ -437,11 +436,11 @@ def build_by_partner(series: DemoSeries, currency: Currency, period: Period) -> 
     for number, (code, label, indent, parent) in enumerate(PARTNER_ROWS, start=1):
         flows = _flows(series, code, currency)
         cells = _Cells("total")
-        for direction in _FLOW_DIRECTIONS:
+        for direction in PARTNER_DIRECTIONS:
             if not period.is_combined:
                 cells.value("month", flows[direction].month(y, m), scale, direction)
             cells.value("ytd", flows[direction].cumulative(y, m), scale, direction)
-        for direction in _FLOW_DIRECTIONS:
+        for direction in PARTNER_DIRECTIONS:
             this, last = flows[direction].cumulative(y, m), flows[direction].cumulative(y - 1, m)
             cells.pct("yoy_pct", "ytd", _pct(this, last), direction)
         rows.append(_row(number, label, indent, None if parent is None else labels[parent], None, cells))
