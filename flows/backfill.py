@@ -34,6 +34,7 @@ from flows.ingest.sources import FetchedFile
 from flows.release import build_validate_publish, release_report
 from flows.settings import Settings, SourceName
 from transforms.periods import Period
+from warehouse.codes import PRODUCTS
 
 
 def periods_between(start: str, end: str) -> list[Period]:
@@ -125,9 +126,7 @@ def _files_by_period(settings: Settings, periods: list[Period]) -> dict[str, lis
     manifest = RawArchive(settings.archive_dir).manifest
     wanted = {p.key for p in periods}
     files: dict[str, list[str]] = {p.key: [] for p in periods}
-    staged = manifest.filter(
-        (pl.col("status") == "staged") & pl.col("product").is_in(["preliminary", "online_query"])
-    )
+    staged = manifest.filter((pl.col("status") == "staged") & pl.col("product").is_in(PRODUCTS))
     for row in staged.iter_rows(named=True):
         if _in_range(row["period"], wanted):
             period = Period.parse(row["period"])
