@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -11,16 +10,11 @@ from flows.ingest.model import IndexEntry, ParseError
 from flows.ingest.parsers import parse_index_page, sniff
 
 PAGES = Path(__file__).parents[2] / "fixtures" / "pages"
-REPO_ROOT = Path(__file__).parents[3]
 INDEX_2025 = "index_2025_selected_year.html"
 
 
 def _parse(name: str, year: int | None = None) -> list[IndexEntry]:
     return parse_index_page((PAGES / name).read_bytes(), name, year)
-
-
-def _samples_dir() -> Path:
-    return Path(os.environ.get("CUSTOMS_GACC_SAMPLES", REPO_ROOT.parent / "shared" / "gacc-samples"))
 
 
 def test_linked_months_become_entries_in_page_order() -> None:
@@ -143,10 +137,8 @@ def test_sniff_recognises_an_index_page() -> None:
     assert sniff((PAGES / INDEX_2025).read_bytes(), "table.html") == "index"
 
 
-def test_sample_index_2026() -> None:
-    path = _samples_dir() / "preliminary_index_2026.html"
-    if not path.is_file():
-        pytest.skip(f"GACC sample index absent: {path} (set CUSTOMS_GACC_SAMPLES to the samples folder)")
+def test_sample_index_2026(gacc_samples: Path) -> None:
+    path = gacc_samples / "preliminary_index_2026.html"
     entries = parse_index_page(path.read_bytes(), path.name)
     assert len(entries) == 24
     assert {entry.year for entry in entries} == {2026}

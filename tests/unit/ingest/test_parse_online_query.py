@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,6 @@ from flows.ingest.parsers import direction_from_filename, parse_online_query, sn
 from transforms.periods import Period
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "online_query"
-REPO_ROOT = Path(__file__).parents[3]
 CNY_EXPORTS = "hs8_partner_2024_exports_cny_gbk.csv"
 USD_IMPORTS = "hs8_partner_2025_imports_usd_gbk_crlf.csv"
 HEADER = '"数据年月","贸易伙伴编码","贸易伙伴名称","商品编码","商品名称","第一数量","第一计量单位","第二数量","第二计量单位","人民币",'
@@ -25,10 +23,6 @@ def _parse(name: str) -> OnlineQueryExport:
 
 def _gbk(*lines: str) -> bytes:
     return ("\n".join(lines) + "\n").encode("gbk")
-
-
-def _samples_dir() -> Path:
-    return Path(os.environ.get("CUSTOMS_GACC_SAMPLES", REPO_ROOT.parent / "shared" / "gacc-samples"))
 
 
 # --- records --------------------------------------------------------------------------------------------
@@ -244,10 +238,8 @@ def test_sniff_recognises_a_utf8_export_for_the_parser_to_reject() -> None:
 
 
 # --- the real sample ------------------------------------------------------------------------------------
-def test_sample_online_query_export() -> None:
-    path = _samples_dir() / "online_query_hs8_partner_2024_exports_gbk.csv"
-    if not path.is_file():
-        pytest.skip(f"GACC sample export absent: {path} (set CUSTOMS_GACC_SAMPLES to the samples folder)")
+def test_sample_online_query_export(gacc_samples: Path) -> None:
+    path = gacc_samples / "online_query_hs8_partner_2024_exports_gbk.csv"
     export = parse_online_query(path.read_bytes(), path.name, direction_from_filename(path.name))
     first = export.records[0]
     assert (export.currency, export.direction, len(export.records)) == ("CNY", "export", 29)

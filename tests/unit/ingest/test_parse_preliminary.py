@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date
 from pathlib import Path
@@ -14,7 +13,6 @@ from flows.ingest.parsers import parse_preliminary_page, sniff
 from transforms.periods import Period
 
 PAGES = Path(__file__).parents[2] / "fixtures" / "pages"
-REPO_ROOT = Path(__file__).parents[3]
 
 
 def _parse(name: str) -> PreliminaryTable:
@@ -24,10 +22,6 @@ def _parse(name: str) -> PreliminaryTable:
 def _row(table: PreliminaryTable, label: str) -> TableRow:
     (row,) = (row for row in table.rows if row.label == label)
     return row
-
-
-def _samples_dir() -> Path:
-    return Path(os.environ.get("CUSTOMS_GACC_SAMPLES", REPO_ROOT.parent / "shared" / "gacc-samples"))
 
 
 FULL_CHROME = "t4_by_partner_2026-03_cny_full_chrome.html"
@@ -487,10 +481,8 @@ def test_sniff_rejects_unknown_content() -> None:
 
 # --- the real sample ------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def sample_t4() -> PreliminaryTable:
-    path = _samples_dir() / "preliminary_t4_by_country_2026-03_cny.html"
-    if not path.is_file():
-        pytest.skip(f"GACC sample page absent: {path} (set CUSTOMS_GACC_SAMPLES to the samples folder)")
+def sample_t4(gacc_samples: Path) -> PreliminaryTable:
+    path = gacc_samples / "preliminary_t4_by_country_2026-03_cny.html"
     return parse_preliminary_page(path.read_bytes(), path.name)
 
 
