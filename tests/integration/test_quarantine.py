@@ -63,7 +63,7 @@ def test_quarantine_then_validate_then_override(published_demo: Path, tmp_path: 
     warehouse = data / "warehouse.duckdb"
     before = _sha(warehouse)
 
-    with pytest.raises(GateFailedError) as failed:
+    with pytest.raises(GateFailedError, match="critical failure") as failed:
         monthly_release(source="landing", path=str(landing), data_dir=str(data))
     message = str(failed.value)
     assert "no_partner_above_world" in message or "members_not_above_group" in message

@@ -341,7 +341,7 @@ def test_online_query_csv_is_gbk_quoted_with_a_trailing_comma(files: dict[str, b
     assert {f[3] for f in records} == {"12019011", "12019020", "12011000"}
     assert {f[0] for f in records} == {f"2024{m:02d}" for m in range(1, 13)}
     assert any("," in f[9] for f in records)  # thousands commas in the value column
-    with pytest.raises(UnicodeDecodeError):
+    with pytest.raises(UnicodeDecodeError, match="can't decode byte"):
         content.decode("utf-8")
 
 

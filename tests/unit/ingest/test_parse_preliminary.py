@@ -451,7 +451,7 @@ def test_publication_date_not_yyyy_mm_dd_is_rejected() -> None:
     "name", sorted(path.name for path in PAGES.glob("error_*.html") if "index" not in path.name)
 )
 def test_every_rejection_names_the_file(name: str) -> None:
-    with pytest.raises(ParseError) as caught:
+    with pytest.raises(ParseError, match=rf"^file {re.escape(name)}\b") as caught:
         _parse(name)
     assert caught.value.source == name
     assert str(caught.value).startswith(f"file {name}")
