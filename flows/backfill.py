@@ -34,6 +34,7 @@ from flows.ingest.model import PARSER_VERSION
 from flows.ingest.pipeline import process_file
 from flows.ingest.sources import FetchedFile
 from flows.release import build_validate_publish, release_report
+from warehouse.codes import PRODUCTS
 from warehouse.read import last_published_fingerprint
 
 
@@ -126,9 +127,7 @@ def _files_by_period(settings: Settings, periods: list[Period]) -> dict[str, lis
     manifest = RawArchive(settings.archive_dir).manifest
     wanted = {p.key for p in periods}
     files: dict[str, list[str]] = {p.key: [] for p in periods}
-    staged = manifest.filter(
-        (pl.col("status") == "staged") & pl.col("product").is_in(["preliminary", "online_query"])
-    )
+    staged = manifest.filter((pl.col("status") == "staged") & pl.col("product").is_in(PRODUCTS))
     for row in staged.iter_rows(named=True):
         if _in_range(row["period"], wanted):
             period = Period.parse(row["period"])
@@ -137,9 +136,7 @@ def _files_by_period(settings: Settings, periods: list[Period]) -> dict[str, lis
             )
     # Files that failed to parse are retried, since a backfill is how a parser fix reaches old
     # releases; gate-quarantined files stay out until a new vintage or an override releases them.
-    unparsed = manifest.filter(
-        (pl.col("status") == "quarantined") & ~pl.col("error").str.starts_with("data-quality gate")
-    )
+    unparsed = manifest.filter((pl.col("status") == "quarantined") & (pl.col("quarantine_reason") == "parse"))
     if unparsed.height:
         files[UNPARSED] = unparsed["source_sha256"].to_list()
     return files

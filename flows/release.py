@@ -133,6 +133,7 @@ def quarantine(settings: Settings, release_ids: set[str], gate: GateResult) -> l
         files["source_sha256"].to_list(),
         "quarantined",
         f"{first_line}; critical rules failed: {', '.join(rules)}; see {settings.validation_dir}",
+        quarantine_reason="gate",
     )
     return files["source_uri"].to_list()
 

@@ -48,6 +48,7 @@ from transforms.periods import (
     period_start,
     period_year,
 )
+from warehouse.codes import CURRENCIES
 from warehouse.reference import UnknownCommodityError
 from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_FLOWS
 
@@ -59,7 +60,6 @@ __all__ = [
     "build_fact_trade_flows",
 ]
 
-_CURRENCIES = ("USD", "CNY")
 _PARTNER_KEYS = ("period", "partner_code", "direction")
 _FLOW_KEYS = ("period", "direction", "commodity_code", "partner_code")
 _MAJOR_TABLE_DIRECTIONS = {"major_exports": "export", "major_imports": "import"}
@@ -109,7 +109,7 @@ def _pair_editions(editions: pl.LazyFrame, keys: Sequence[str], measures: Sequen
         editions = editions.with_columns(retrieved_at=pl.lit(None, dtype=pl.Datetime("us", "UTC")))
     editions = editions.with_columns(_vintage=_vintage_order())
     paired = editions.select(*keys, "release_id", "published_on", "_vintage").unique().sort("_vintage")
-    for currency in _CURRENCIES:
+    for currency in CURRENCIES:
         suffix = currency.lower()
         side = (
             editions.filter(pl.col("currency") == currency)
@@ -125,7 +125,7 @@ def _pair_editions(editions: pl.LazyFrame, keys: Sequence[str], measures: Sequen
         paired = paired.join_asof(side, on="_vintage", by=keys, strategy="backward", check_sortedness=False)
     # A row missing an edition that a later release supplies is superseded by that later row.
     superseded = pl.lit(False)
-    for currency in _CURRENCIES:
+    for currency in CURRENCIES:
         matched = pl.col(f"_vintage_{currency.lower()}")
         superseded = superseded | (matched.is_null() & matched.is_not_null().any().over(keys))
     return paired.filter(~superseded).drop("_vintage_usd", "_vintage_cny")

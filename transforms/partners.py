@@ -13,6 +13,7 @@ from domain.partners import WORLD_CODE
 from domain.periods import Period
 from transforms.periods import period_reference_month
 from warehouse.reference import UnknownPartnerError  # one class for the fault, whoever detects it
+from warehouse.tables import DIM_PARTNER
 
 __all__ = [
     "WORLD_CODE",
@@ -190,15 +191,7 @@ _WORLD_ROW = {
     "continent": None,
     "is_group": True,
 }
-_PARTNER_SCHEMA = {
-    "partner_code": pl.String,
-    "gacc_code": pl.String,
-    "iso_alpha3": pl.String,
-    "name_en": pl.String,
-    "name_zh": pl.String,
-    "continent": pl.String,
-    "is_group": pl.Boolean,
-}
+_PARTNER_SCHEMA = DIM_PARTNER.polars_schema()
 
 
 def partners_with_world(partners: pl.LazyFrame) -> pl.LazyFrame:

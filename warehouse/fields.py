@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from warehouse.codes import CURRENCIES, DIRECTIONS, MEASURES, PRODUCTS, QUARANTINE_REASONS, SPANS, TABLE_IDS
 from warehouse.contracts import DType, Field, FieldRegistry
 
 PERIOD_PATTERN = r"\d{4}-(0[1-9]|1[0-2])(\.\.(0[2-9]|1[0-2]))?"
@@ -12,16 +13,6 @@ STR, INT, FLT, BOOL, DATE, TS = (
     DType.BOOL,
     DType.DATE,
     DType.TIMESTAMP,
-)
-CURRENCIES = ("CNY", "USD")
-DIRECTIONS = ("total", "export", "import", "balance")
-TABLE_IDS = (
-    "totals",
-    "trade_mode_month",
-    "trade_mode_ytd",
-    "by_partner",
-    "major_exports",
-    "major_imports",
 )
 
 
@@ -53,7 +44,7 @@ FIELDS = FieldRegistry(
             STR,
             "GACC product: the preliminary release or the online query database",
             nullable=False,
-            allowed_values=("preliminary", "online_query"),
+            allowed_values=PRODUCTS,
         ),
         Field("source_sha256", STR, "SHA-256 of the raw file the row was parsed from", nullable=False),
         Field("parser_version", STR, "Version of the parser that read the raw file", nullable=False),
@@ -150,14 +141,14 @@ FIELDS = FieldRegistry(
             STR,
             "What the figure measures",
             nullable=False,
-            allowed_values=("value", "quantity", "yoy_pct", "mom_pct"),
+            allowed_values=MEASURES,
         ),
         Field(
             "span",
             STR,
             "'month': the reference period itself; 'ytd': January to the period's last month",
             nullable=False,
-            allowed_values=("month", "ytd"),
+            allowed_values=SPANS,
         ),
         Field("direction", STR, "Trade direction", nullable=False, allowed_values=DIRECTIONS),
         Field("figure_as_published", FLT, "The number as printed, unscaled; null where GACC prints '-'"),
@@ -328,6 +319,13 @@ FIELDS = FieldRegistry(
         Field("original_name", STR, "File name as fetched or dropped"),
         Field(
             "error", STR, "Why the file was quarantined: the parser's message naming file, table, row, column"
+        ),
+        Field(
+            "quarantine_reason",
+            STR,
+            "Why the file is quarantined: 'parse' (its parser could not read it), 'gate' (the data-quality"
+            " gate failed its release); null for a file that is not",
+            allowed_values=QUARANTINE_REASONS,
         ),
         Field(
             "batch_id",

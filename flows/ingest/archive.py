@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from fileio.atomic import atomic_write_bytes, atomic_write_parquet
+from warehouse.codes import FileStatus, QuarantineReason
 from warehouse.tables import ARCHIVE_MANIFEST
 
 
@@ -65,7 +66,8 @@ class RawArchive:
     def manifest(self) -> pl.DataFrame:
         if self._manifest is None:
             if self.manifest_path.exists():
-                self._manifest = ARCHIVE_MANIFEST.conform(pl.read_parquet(self.manifest_path))
+                stored = _with_quarantine_reason(pl.read_parquet(self.manifest_path))
+                self._manifest = ARCHIVE_MANIFEST.conform(stored)
             else:
                 self._manifest = ARCHIVE_MANIFEST.empty_frame()
         return self._manifest
@@ -103,20 +105,41 @@ class RawArchive:
         merged = pl.concat([kept, frame]).sort("retrieved_at", "source_sha256")
         self._save(merged)
 
-    def update_status(self, sha256s: Iterable[str], status: str, error: str | None) -> None:
+    def update_status(
+        self,
+        sha256s: Iterable[str],
+        status: FileStatus,
+        error: str | None,
+        quarantine_reason: QuarantineReason | None = None,
+    ) -> None:
         """Mark files (a release quarantined by the gate, or released again); the raw bytes stay."""
-        wanted = list(sha256s)
+        wanted = pl.col("source_sha256").is_in(list(sha256s))
         updated = self.manifest.with_columns(
-            pl.when(pl.col("source_sha256").is_in(wanted))
-            .then(pl.lit(status))
-            .otherwise("status")
-            .alias("status"),
-            pl.when(pl.col("source_sha256").is_in(wanted))
-            .then(pl.lit(error))
-            .otherwise("error")
-            .alias("error"),
+            pl.when(wanted).then(pl.lit(value, dtype=pl.String)).otherwise(column).alias(column)
+            for column, value in (
+                ("status", status),
+                ("quarantine_reason", quarantine_reason),
+                ("error", error),
+            )
         )
         self._save(ARCHIVE_MANIFEST.conform(updated))
+
+
+def _with_quarantine_reason(manifest: pl.DataFrame) -> pl.DataFrame:
+    """A manifest written before `quarantine_reason` was declared, with the column filled in.
+
+    Those manifests told the two kinds of quarantine apart only by the wording of `error` (the gate's
+    message starts "data-quality gate"); read once here, and the next save writes the column."""
+    if "quarantine_reason" in manifest.columns:
+        return manifest
+    quarantined = pl.col("status") == "quarantined"
+    by_gate = pl.col("error").str.starts_with("data-quality gate")
+    return manifest.with_columns(
+        quarantine_reason=pl.when(quarantined & by_gate)
+        .then(pl.lit("gate"))
+        .when(quarantined)
+        .then(pl.lit("parse"))
+    )
 
 
 def utc_now() -> datetime:

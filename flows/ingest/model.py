@@ -8,23 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
 
 from domain.periods import Period
-
-TableId = Literal[
-    "totals",  # (1) China's Total Export & Import Values
-    "trade_mode_month",  # (2) ... by Trade Mode, the month ("Only August")
-    "trade_mode_ytd",  # (3) ... by Trade Mode, January to month
-    "by_partner",  # (4) ... by Country/Region
-    "major_exports",  # (5) Major Exports by Quantity and Value
-    "major_imports",  # (6) Major Imports by Quantity and Value
-]
-Currency = Literal["CNY", "USD"]
-Measure = Literal["value", "quantity", "yoy_pct", "mom_pct"]
-Span = Literal["month", "ytd"]
-Direction = Literal["total", "export", "import", "balance"]
-Product = Literal["preliminary", "online_query"]
+from warehouse.codes import Currency, Direction, Measure, Span, TableId, TradeDirection
 
 
 class ParseError(ValueError):
@@ -115,7 +101,7 @@ class OnlineQueryRecord:
     partner_code_gacc: str  # GACC's 3-digit code, e.g. "502"
     partner_name_zh: str
     hs_code: str  # HS8
-    commodity_name_zh: str
+    commodity_name: str
     quantity_1: float | None
     quantity_1_unit: str | None
     quantity_2: float | None
@@ -126,7 +112,7 @@ class OnlineQueryRecord:
 @dataclass(frozen=True)
 class OnlineQueryExport:
     currency: Currency
-    direction: Literal["export", "import"]
+    direction: TradeDirection
     records: tuple[OnlineQueryRecord, ...] = field(default_factory=tuple)
 
 

@@ -34,10 +34,10 @@ from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from tools.demo import SERIES_DIR
+from warehouse.codes import TRADE_DIRECTIONS
 
 SEED = 20260114  # the day GACC reported the 2025 full-year figures
 YEARS = (2022, 2023, 2024, 2025)
-DIRECTIONS = ("export", "import")
 BN = 1_000_000_000
 REVISION_LIMIT = 0.005  # revisions stay within +-0.5% of the previous month's value
 
@@ -269,7 +269,7 @@ def _partners(
     for partner in PARTNERS:
         if partner in ("WLD", "RCEP"):
             continue
-        for direction in DIRECTIONS:
+        for direction in TRADE_DIRECTIONS:
             values: dict[tuple[int, int], int] = {}
             for year, month in _month_keys():
                 noise = _clipped_gauss(rng, PARTNER_NOISE)
@@ -285,7 +285,7 @@ def _partners(
                 for y, m in _month_keys()
             }
             result[(partner, direction)] = (values, revisions)
-    for direction in DIRECTIONS:
+    for direction in TRADE_DIRECTIONS:
         members = [result[(member, direction)] for member in RCEP_MEMBERS]
         result[("RCEP", direction)] = (
             {k: sum(v[k] for v, _ in members) for k in _month_keys()},
@@ -377,10 +377,10 @@ def design() -> dict[str, str]:
     rng = random.Random(SEED)
     world_values: dict[str, dict[tuple[int, int], int]] = {}
     world_revisions: dict[str, dict[tuple[int, int], int]] = {}
-    for direction in DIRECTIONS:
+    for direction in TRADE_DIRECTIONS:
         world_values[direction], world_revisions[direction] = _world(direction, rng)
     partners = _partners(world_values, rng)
-    partners.update({("WLD", d): (world_values[d], world_revisions[d]) for d in DIRECTIONS})
+    partners.update({("WLD", d): (world_values[d], world_revisions[d]) for d in TRADE_DIRECTIONS})
     rates = _rates(rng)
     commodities = _commodities(world_values, rng)
     online = _online_query(rng)
@@ -388,7 +388,7 @@ def design() -> dict[str, str]:
     trade_rows = [
         (f"{y}-{m:02d}", partner, direction, partners[(partner, direction)][0][(y, m)],
          partners[(partner, direction)][1][(y, m)])
-        for y, m in _month_keys() for partner in PARTNERS for direction in DIRECTIONS
+        for y, m in _month_keys() for partner in PARTNERS for direction in TRADE_DIRECTIONS
     ]  # fmt: skip
     rate_rows = [
         (f"{y}-{m:02d}", partner, f"{rates[(partner, y, m)]:.4f}")

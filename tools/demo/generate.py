@@ -17,9 +17,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from flows.ingest.model import Currency, PreliminaryTable
+from flows.ingest.model import PreliminaryTable
 from tools.demo import RELEASES_DIR, SERIES_DIR, releases
 from tools.demo.render import render_index_page, render_online_query_csv, render_preliminary_page
+from warehouse.codes import Currency
 
 ONLINE_QUERY_FILE = "online_query/online_query_hs8_partner_2024_imports_usd.csv"
 

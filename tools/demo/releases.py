@@ -24,22 +24,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from domain.periods import Period
-from flows.ingest.model import (
-    Cell,
-    Currency,
-    Direction,
-    Measure,
-    OnlineQueryExport,
-    OnlineQueryRecord,
-    PreliminaryTable,
-    Span,
-    TableId,
-    TableRow,
-)
+from flows.ingest.model import Cell, OnlineQueryExport, OnlineQueryRecord, PreliminaryTable, TableRow
 from tools.demo import SERIES_DIR
+from warehouse.codes import CURRENCIES, PARTNER_DIRECTIONS, Currency, Direction, Measure, Span, TableId
 
 RENDERED_YEARS = (2023, 2024, 2025)
-CURRENCIES: tuple[Currency, ...] = ("CNY", "USD")
 NBSP = "\xa0"
 
 # Month keys are (year, month) tuples throughout.
@@ -410,7 +399,6 @@ _TOTALS_ROWS: tuple[tuple[str, Direction], ...] = (
     ("Import", "import"),
     ("Balance", "balance"),
 )
-_FLOW_DIRECTIONS: tuple[Direction, ...] = ("total", "export", "import")
 
 
 def _flows(series: DemoSeries, partner: str, currency: Currency) -> dict[Direction, MonthlySeries]:
@@ -449,11 +437,11 @@ def build_by_partner(series: DemoSeries, currency: Currency, period: Period) -> 
     for number, (code, label, indent, parent) in enumerate(PARTNER_ROWS, start=1):
         flows = _flows(series, code, currency)
         cells = _Cells("total")
-        for direction in _FLOW_DIRECTIONS:
+        for direction in PARTNER_DIRECTIONS:
             if not period.is_combined:
                 cells.value("month", flows[direction].month(y, m), scale, direction)
             cells.value("ytd", flows[direction].cumulative(y, m), scale, direction)
-        for direction in _FLOW_DIRECTIONS:
+        for direction in PARTNER_DIRECTIONS:
             this, last = flows[direction].cumulative(y, m), flows[direction].cumulative(y - 1, m)
             cells.pct("yoy_pct", "ytd", _pct(this, last), direction)
         rows.append(_row(number, label, indent, None if parent is None else labels[parent], None, cells))
@@ -527,7 +515,7 @@ def build_online_query(series: DemoSeries) -> OnlineQueryExport:
             partner_code_gacc=partner,
             partner_name_zh=ONLINE_QUERY_PARTNERS[partner],
             hs_code=hs_code,
-            commodity_name_zh=ONLINE_QUERY_COMMODITIES[hs_code],
+            commodity_name=ONLINE_QUERY_COMMODITIES[hs_code],
             quantity_1=float(kg),
             quantity_1_unit=ONLINE_QUERY_QUANTITY_UNIT,
             quantity_2=None,

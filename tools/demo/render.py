@@ -12,14 +12,8 @@ import html
 from collections.abc import Mapping
 from decimal import Decimal
 
-from flows.ingest.model import (
-    Cell,
-    Currency,
-    OnlineQueryExport,
-    OnlineQueryRecord,
-    PreliminaryTable,
-    TableRow,
-)
+from flows.ingest.model import Cell, OnlineQueryExport, OnlineQueryRecord, PreliminaryTable, TableRow
+from warehouse.codes import Currency
 
 NBSP = "\xa0"
 DEMO_NOTE = "Synthetic demo release bundled with customs-warehouse: the figures are not GACC's."
@@ -343,7 +337,7 @@ def _record_fields(record: OnlineQueryRecord) -> list[str]:
         record.partner_code_gacc,
         record.partner_name_zh,
         record.hs_code,
-        record.commodity_name_zh,
+        record.commodity_name,
         _quantity(record.quantity_1),
         record.quantity_1_unit or "?",
         _quantity(record.quantity_2),

@@ -35,6 +35,8 @@ import polars as pl
 import pycountry
 
 from domain.partners import WORLD_CODE
+from warehouse.contracts import DType
+from warehouse.tables import DIM_PARTNER
 
 __all__ = [
     "REFERENCE_FILES",
@@ -100,10 +102,11 @@ class _Table:
 
 
 _TABLES: dict[str, _Table] = {
+    # The reviewed partners are the partner dimension's columns, in its order (WLD is added when built).
     "partners": _Table(
         "partners.csv",
-        ("partner_code", "gacc_code", "iso_alpha3", "name_en", "name_zh", "continent", "is_group"),
-        booleans=("is_group",),
+        tuple(DIM_PARTNER.column_names),
+        booleans=tuple(f.name for f in DIM_PARTNER.fields if f.dtype is DType.BOOL),
     ),
     "partner_aliases": _Table(
         "partner_aliases.csv",

@@ -14,7 +14,8 @@ from typing import Final, Literal
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from domain.periods import Period
-from flows.ingest.model import Currency, Direction, ParseError, TableId
+from flows.ingest.model import ParseError
+from warehouse.codes import Currency, Direction, TableId
 
 # Descriptions name five kinds of table; "by Trade Mode" is one description for two tables, told apart
 # by the page's columns (or, on the index page, by its number): see TRADE_MODE_BY_PRINTED_NUMBER.

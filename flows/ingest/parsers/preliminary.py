@@ -17,16 +17,7 @@ from typing import Final
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from domain.periods import Period
-from flows.ingest.model import (
-    Cell,
-    Direction,
-    Measure,
-    ParseError,
-    PreliminaryTable,
-    Span,
-    TableId,
-    TableRow,
-)
+from flows.ingest.model import Cell, ParseError, PreliminaryTable, TableRow
 from flows.ingest.parsers.common import (
     DIRECTION_LABELS,
     NO_FIGURE_MARKS,
@@ -46,6 +37,7 @@ from flows.ingest.parsers.common import (
     title_description,
     unit_currency_and_scale,
 )
+from warehouse.codes import Direction, Measure, Span, TableId
 
 # Header words that say what a column measures; a column with none holds values.
 MEASURE_KEYWORDS: Final[tuple[tuple[str, Measure], ...]] = (

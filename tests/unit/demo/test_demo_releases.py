@@ -15,17 +15,8 @@ from decimal import Decimal
 import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-from flows.ingest.model import (
-    Cell,
-    Currency,
-    Direction,
-    Measure,
-    OnlineQueryExport,
-    OnlineQueryRecord,
-    PreliminaryTable,
-    Span,
-    TableId,
-)
+from domain.periods import Period
+from flows.ingest.model import Cell, OnlineQueryExport, OnlineQueryRecord, PreliminaryTable
 from flows.ingest.parsers import parse_index_page
 from tests.conftest import REPO_ROOT
 from tools.demo import SERIES_DIR, design_series, generate, releases
@@ -35,7 +26,7 @@ from tools.demo.render import (
     render_index_page,
     render_online_query_csv,
 )
-from transforms.periods import Period
+from warehouse.codes import Currency, Direction, Measure, Span, TableId
 
 BN = 1_000_000_000
 NBSP = "\xa0"
@@ -353,7 +344,7 @@ def test_online_query_csv_is_gbk_quoted_with_a_trailing_comma(files: dict[str, b
     assert {f[3] for f in records} == {"12019011", "12019020", "12011000"}
     assert {f[0] for f in records} == {f"2024{m:02d}" for m in range(1, 13)}
     assert any("," in f[9] for f in records)  # thousands commas in the value column
-    with pytest.raises(UnicodeDecodeError):
+    with pytest.raises(UnicodeDecodeError, match="can't decode byte"):
         content.decode("utf-8")
 
 
