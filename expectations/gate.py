@@ -24,8 +24,9 @@ from typing import Any
 
 import polars as pl
 
+from expectations.checks import CRITICAL, WARNING, Check, Severity, import_gx, to_pandas
 from expectations.rules import RULES, RuleFactory, rule_factories, rule_suite_name
-from expectations.suites import CRITICAL, WARNING, Check, Severity, contract_check, import_gx, to_pandas
+from expectations.suites import contract_check
 from transforms.periods import Period
 from warehouse.contracts import TableContract
 from warehouse.tables import META_VALIDATION_RESULTS, STG_ONLINE_QUERY, STG_PRELIMINARY

@@ -40,7 +40,7 @@ from typing import Any
 
 import polars as pl
 
-from expectations.suites import CRITICAL, WARNING, Check, ExpectationSpec, Severity, import_gx
+from expectations.checks import CRITICAL, WARNING, Check, ExpectationSpec, Severity
 from transforms.partners import WORLD_CODE, normalise_label_expr
 from transforms.periods import Period, period_last_month, period_months_covered, period_year, year_earlier_key
 from warehouse.contracts import TableContract
@@ -101,8 +101,10 @@ _PARTNER_TABLES = ("totals", "by_partner")
 class RuleInfo:
     name: str
     severity: Severity
-    expectation: str
+    expectation: str  # a named subclass of `base`, a GX built-in
     description: str
+    base: str
+    doc: str  # the expectation class's docstring: what it compares
 
 
 # The catalogue of business rules: documentation and tests read it; the functions below use it.
@@ -114,137 +116,99 @@ RULES: Mapping[str, RuleInfo] = {
             CRITICAL,
             "ExpectTotalToEqualExportPlusImport",
             "Export & Import equals Export + Import in tables (1) and (4), within the rounding of the three printed figures",
+            "ExpectColumnPairValuesAToBeGreaterThanB",
+            "|Export & Import - (Export + Import)| (deviation) is within the rounding tolerance.",
         ),
         RuleInfo(
             "balance_is_exports_minus_imports",
             CRITICAL,
             "ExpectBalanceToEqualExportsMinusImports",
             "In core.fact_trade_surplus, balance = exports - imports (USD and CNY, period and year to date)",
+            "ExpectColumnPairValuesAToBeGreaterThanB",
+            "|balance - (exports - imports)| (deviation) is within the tolerance.",
         ),
         RuleInfo(
             "world_equals_table1_total",
             CRITICAL,
             "ExpectPartnerTableTotalToEqualTotalsTable",
             "Table (4)'s Total row equals table (1)'s value, per period, currency, direction and span, within the rounding of both units",
+            "ExpectColumnPairValuesAToBeGreaterThanB",
+            "|table (4) Total - table (1) value| (deviation) is within the rounding of both units.",
         ),
         RuleInfo(
             "members_not_above_group",
             CRITICAL,
             "ExpectGroupMembersToSumToAtMostGroup",
             "The members listed under a group ('of which') sum to no more than the group, within rounding",
+            "ExpectColumnPairValuesAToBeGreaterThanB",
+            "Sum of members - group value (deviation) is at most the rounding tolerance.",
         ),
         RuleInfo(
             "no_partner_above_world",
             CRITICAL,
             "ExpectPartnerValuesToBeAtMostWorld",
             "No partner or group exceeds the World value of the same period, currency, direction and span",
+            "ExpectColumnPairValuesAToBeGreaterThanB",
+            "Partner value - World value (deviation) is at most the tolerance.",
         ),
         RuleInfo(
             "yoy_agrees_with_levels.world",
             CRITICAL,
             "ExpectPublishedYoyToAgreeWithLevels",
             "The published y/y % of the World total agrees with the y/y of the two periods' published values",
+            "ExpectColumnPairValuesAToBeGreaterThanB",
+            "|published y/y % - y/y % computed from the levels| (deviation) is within the tolerance.",
         ),
         RuleInfo(
             "yoy_agrees_with_levels.partners",
             WARNING,
             "ExpectPublishedYoyToAgreeWithLevels",
             "The published y/y % of a partner agrees with the y/y of the two periods' published values",
+            "ExpectColumnPairValuesAToBeGreaterThanB",
+            "|published y/y % - y/y % computed from the levels| (deviation) is within the tolerance.",
         ),
         RuleInfo(
             "ytd_non_decreasing",
             CRITICAL,
             "ExpectYtdValuesToBeNonDecreasing",
             "Within a year, a January-to-month value never falls from one period to the next beyond a revision",
+            "ExpectColumnPairValuesAToBeGreaterThanB",
+            "Previous January-to-month value - this one (deviation) is at most a revision.",
         ),
         RuleInfo(
             "derived_month_matches_published",
             WARNING,
             "ExpectDerivedMonthToMatchPublished",
             "The published period value and the one derived from January-to-month values agree within max(1%, one printed unit)",
+            "ExpectColumnPairValuesAToBeGreaterThanB",
+            "|revision residual| (deviation) is within max(1% of the value, one printed unit).",
         ),
         RuleInfo(
             "implied_rate_plausible",
             CRITICAL,
             "ExpectImpliedRateToBePlausible",
             "CNY value / USD value of the same figure lies between 5 and 9 yuan per dollar",
+            "ExpectColumnValuesToBeBetween",
+            "The implied CNY per USD lies in a plausible range.",
         ),
         RuleInfo(
             "no_missing_periods",
             CRITICAL,
             "ExpectSeriesPeriodsToBeLoaded",
             "Every period of a series is loaded from its first to its last (Jan-Feb counted as one period)",
+            "ExpectColumnValuesToNotBeNull",
+            "Every expected period of a series has a loaded release (release_id not null).",
         ),
         RuleInfo(
             "no_outlier_moves",
             WARNING,
             "ExpectMovesToBeWithinRobustThreshold",
             "Month-on-month and y/y log changes of a series stay within 8 robust standard deviations of its median change",
+            "ExpectColumnPairValuesAToBeGreaterThanB",
+            "|log change - the series' median log change| (deviation) is within k x its scaled MAD.",
         ),
     )
 }
-
-
-@functools.cache
-def expectation_classes() -> dict[str, type]:
-    """The rules' expectation classes: named subclasses of GX built-ins (defined on first use).
-
-    Defined inside a function so that importing this module does not import GX. Subclassing a
-    built-in registers a new expectation type (its snake-case name) with the built-in's metrics and
-    renderers: that works on pandas in GX 1.24, unlike `UnexpectedRowsExpectation`, which is SQL-only.
-    """
-    gx = import_gx()
-    pair = gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB
-    between = gx.expectations.ExpectColumnValuesToBeBetween
-    not_null = gx.expectations.ExpectColumnValuesToNotBeNull
-
-    class ExpectTotalToEqualExportPlusImport(pair):  # type: ignore[misc,valid-type]
-        """|Export & Import - (Export + Import)| (deviation) is within the rounding tolerance."""
-
-    class ExpectBalanceToEqualExportsMinusImports(pair):  # type: ignore[misc,valid-type]
-        """|balance - (exports - imports)| (deviation) is within the tolerance."""
-
-    class ExpectPartnerTableTotalToEqualTotalsTable(pair):  # type: ignore[misc,valid-type]
-        """|table (4) Total - table (1) value| (deviation) is within the rounding of both units."""
-
-    class ExpectGroupMembersToSumToAtMostGroup(pair):  # type: ignore[misc,valid-type]
-        """Sum of members - group value (deviation) is at most the rounding tolerance."""
-
-    class ExpectPartnerValuesToBeAtMostWorld(pair):  # type: ignore[misc,valid-type]
-        """Partner value - World value (deviation) is at most the tolerance."""
-
-    class ExpectPublishedYoyToAgreeWithLevels(pair):  # type: ignore[misc,valid-type]
-        """|published y/y % - y/y % computed from the levels| (deviation) is within the tolerance."""
-
-    class ExpectYtdValuesToBeNonDecreasing(pair):  # type: ignore[misc,valid-type]
-        """Previous January-to-month value - this one (deviation) is at most a revision."""
-
-    class ExpectDerivedMonthToMatchPublished(pair):  # type: ignore[misc,valid-type]
-        """|revision residual| (deviation) is within max(1% of the value, one printed unit)."""
-
-    class ExpectMovesToBeWithinRobustThreshold(pair):  # type: ignore[misc,valid-type]
-        """|log change - the series' median log change| (deviation) is within k x its scaled MAD."""
-
-    class ExpectImpliedRateToBePlausible(between):  # type: ignore[misc,valid-type]
-        """The implied CNY per USD lies in a plausible range."""
-
-    class ExpectSeriesPeriodsToBeLoaded(not_null):  # type: ignore[misc,valid-type]
-        """Every expected period of a series has a loaded release (release_id not null)."""
-
-    classes: list[type] = [
-        ExpectTotalToEqualExportPlusImport,
-        ExpectBalanceToEqualExportsMinusImports,
-        ExpectPartnerTableTotalToEqualTotalsTable,
-        ExpectGroupMembersToSumToAtMostGroup,
-        ExpectPartnerValuesToBeAtMostWorld,
-        ExpectPublishedYoyToAgreeWithLevels,
-        ExpectYtdValuesToBeNonDecreasing,
-        ExpectDerivedMonthToMatchPublished,
-        ExpectMovesToBeWithinRobustThreshold,
-        ExpectImpliedRateToBePlausible,
-        ExpectSeriesPeriodsToBeLoaded,
-    ]
-    return {cls.__name__: cls for cls in classes}
 
 
 # --- shared building blocks ----------------------------------------------------------------------------
@@ -268,6 +232,8 @@ def _tolerance_spec(rule: str, deviation: str = "deviation", tolerance: str = "t
             "ignore_row_if": "either_value_is_missing",
         },
         info.description,
+        info.base,
+        info.doc,
     )
 
 
@@ -664,7 +630,13 @@ def _gap_frame(loaded: pl.DataFrame, series: list[str]) -> pl.DataFrame:
 def _gap_spec() -> ExpectationSpec:
     info = RULES["no_missing_periods"]
     return ExpectationSpec(
-        "no_missing_periods", info.severity, info.expectation, {"column": "release_id"}, info.description
+        "no_missing_periods",
+        info.severity,
+        info.expectation,
+        {"column": "release_id"},
+        info.description,
+        info.base,
+        info.doc,
     )
 
 
@@ -869,6 +841,8 @@ def implied_rate_plausible(partner_trade: pl.DataFrame) -> Check:
         info.expectation,
         {"column": "implied_cny_per_usd", "min_value": low, "max_value": high},
         info.description,
+        info.base,
+        info.doc,
     )
     return _check(PARTNER_TRADE, info.name, frame, (spec,))
 
