@@ -25,7 +25,7 @@ from typing import Any
 import polars as pl
 
 from expectations.checks import CRITICAL, WARNING, Check, Severity, import_gx, to_pandas
-from expectations.rules import RULES, RuleFactory, rule_factories, rule_suite_name
+from expectations.rules import Rule, rules_to_run
 from expectations.suites import contract_check
 from transforms.periods import Period
 from warehouse.contracts import TableContract
@@ -174,7 +174,7 @@ def run_gate(
             checks.append(contract_check(contract, frame, partner_codes))
     return validate_checks(
         checks,
-        rules=rule_factories(staging_preliminary, tables),
+        rules=rules_to_run(staging_preliminary, tables),
         run_id=run_id,
         validated_at=validated_at,
         max_batch_rows=max_batch_rows,
@@ -185,21 +185,22 @@ def validate_checks(
     checks: Iterable[Check],
     *,
     run_id: str,
-    rules: Sequence[RuleFactory] = (),
+    rules: Sequence[tuple[Rule, pl.DataFrame]] = (),
     validated_at: datetime | None = None,
     max_batch_rows: int = DEFAULT_MAX_BATCH_ROWS,
 ) -> GateResult:
-    """Validate prepared checks (and business rules still to prepare) with one ephemeral GX context."""
+    """Validate prepared checks (and business rules, each with the frame to prepare) with one
+    ephemeral GX context."""
     started = time.perf_counter()
     validated_at = (validated_at or datetime.now(UTC)).astimezone(UTC)
     runner = _Runner(run_id=run_id, validated_at=validated_at, max_batch_rows=max_batch_rows)
     for check in checks:
         runner.run_safely(check)
-    for rule, object_name, prepare in rules:
+    for rule, frame in rules:
         try:
-            check = prepare()
+            check = rule.check(frame)
         except Exception as exc:  # a frame that breaks its contract: the rule cannot run, so it fails
-            runner.record_preparation_failure(rule, object_name, exc)
+            runner.record_preparation_failure(rule, exc)
             continue
         runner.run_safely(check)
     results = META_VALIDATION_RESULTS.conform(
@@ -336,11 +337,13 @@ class _Runner:
             }
         )
 
-    def record_preparation_failure(self, rule: str, object_name: str, exc: Exception) -> None:
-        """A rule whose frame could not be prepared fails with the error (the contract suites say why)."""
-        info = RULES.get(rule) or RULES[f"{rule}.world"]
-        suite_name = rule_suite_name(object_name, info.name)
-        self._record_error(suite_name, object_name, info.name, info.severity, _snake(info.expectation), exc)
+    def record_preparation_failure(self, rule: Rule, exc: Exception) -> None:
+        """A rule whose frame could not be prepared fails with the error (the contract suites say why),
+        recorded under its first expectation."""
+        first = rule.expectations[0]
+        self._record_error(
+            rule.suite_name, rule.object_name, first.name, first.severity, _snake(first.expectation), exc
+        )
 
     def record_check_error(self, check: Check, exc: Exception) -> None:
         """GX itself raised on a check: each of its expectations fails with the error, none is skipped."""

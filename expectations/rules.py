@@ -16,24 +16,11 @@ of the prepared frame: they are not checked, rather than failed.
 Values compared across periods (y/y, year-to-date, outliers, gaps) use the latest vintage of each
 (table, currency, period): an older vintage is superseded, not a second observation.
 
-| rule | object | severity |
-|---|---|---|
-| ei_equals_export_plus_import | staging.preliminary_cells | critical |
-| balance_is_exports_minus_imports | core.fact_trade_surplus | critical |
-| world_equals_table1_total | staging.preliminary_cells | critical |
-| members_not_above_group | staging.preliminary_cells | critical |
-| no_partner_above_world | staging.preliminary_cells, core.fact_partner_trade | critical |
-| yoy_agrees_with_levels.world / .partners | staging.preliminary_cells | critical / warning |
-| ytd_non_decreasing | staging.preliminary_cells | critical |
-| derived_month_matches_published | core.fact_partner_trade | warning |
-| implied_rate_plausible | core.fact_partner_trade | critical |
-| no_missing_periods | staging.preliminary_cells, core.fact_partner_trade | critical |
-| no_outlier_moves | staging.preliminary_cells | warning |
+The rules, their tables, severities and GX classes are declared once, in `RULES` at the end.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -46,10 +33,6 @@ from transforms.periods import Period, period_last_month, period_months_covered,
 from warehouse.contracts import TableContract
 from warehouse.fields import PERIOD_PATTERN
 from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_SURPLUS, STG_PRELIMINARY
-
-STAGING = STG_PRELIMINARY.qualified_name
-PARTNER_TRADE = FACT_PARTNER_TRADE.qualified_name
-SURPLUS = FACT_TRADE_SURPLUS.qualified_name
 
 # --- tolerances: each one is the rounding the source allows, with a margin ----------------------------
 # English pages round to 0.1 of the printed unit, so a printed figure is within 0.05 of the true value.
@@ -97,161 +80,7 @@ _FLOW_DIRECTIONS = ("total", "export", "import")
 _PARTNER_TABLES = ("totals", "by_partner")
 
 
-@dataclass(frozen=True)
-class RuleInfo:
-    name: str
-    severity: Severity
-    expectation: str  # a named subclass of `base`, a GX built-in
-    description: str
-    base: str
-    doc: str  # the expectation class's docstring: what it compares
-
-
-# The catalogue of business rules: documentation and tests read it; the functions below use it.
-RULES: Mapping[str, RuleInfo] = {
-    info.name: info
-    for info in (
-        RuleInfo(
-            "ei_equals_export_plus_import",
-            CRITICAL,
-            "ExpectTotalToEqualExportPlusImport",
-            "Export & Import equals Export + Import in tables (1) and (4), within the rounding of the three printed figures",
-            "ExpectColumnPairValuesAToBeGreaterThanB",
-            "|Export & Import - (Export + Import)| (deviation) is within the rounding tolerance.",
-        ),
-        RuleInfo(
-            "balance_is_exports_minus_imports",
-            CRITICAL,
-            "ExpectBalanceToEqualExportsMinusImports",
-            "In core.fact_trade_surplus, balance = exports - imports (USD and CNY, period and year to date)",
-            "ExpectColumnPairValuesAToBeGreaterThanB",
-            "|balance - (exports - imports)| (deviation) is within the tolerance.",
-        ),
-        RuleInfo(
-            "world_equals_table1_total",
-            CRITICAL,
-            "ExpectPartnerTableTotalToEqualTotalsTable",
-            "Table (4)'s Total row equals table (1)'s value, per period, currency, direction and span, within the rounding of both units",
-            "ExpectColumnPairValuesAToBeGreaterThanB",
-            "|table (4) Total - table (1) value| (deviation) is within the rounding of both units.",
-        ),
-        RuleInfo(
-            "members_not_above_group",
-            CRITICAL,
-            "ExpectGroupMembersToSumToAtMostGroup",
-            "The members listed under a group ('of which') sum to no more than the group, within rounding",
-            "ExpectColumnPairValuesAToBeGreaterThanB",
-            "Sum of members - group value (deviation) is at most the rounding tolerance.",
-        ),
-        RuleInfo(
-            "no_partner_above_world",
-            CRITICAL,
-            "ExpectPartnerValuesToBeAtMostWorld",
-            "No partner or group exceeds the World value of the same period, currency, direction and span",
-            "ExpectColumnPairValuesAToBeGreaterThanB",
-            "Partner value - World value (deviation) is at most the tolerance.",
-        ),
-        RuleInfo(
-            "yoy_agrees_with_levels.world",
-            CRITICAL,
-            "ExpectPublishedYoyToAgreeWithLevels",
-            "The published y/y % of the World total agrees with the y/y of the two periods' published values",
-            "ExpectColumnPairValuesAToBeGreaterThanB",
-            "|published y/y % - y/y % computed from the levels| (deviation) is within the tolerance.",
-        ),
-        RuleInfo(
-            "yoy_agrees_with_levels.partners",
-            WARNING,
-            "ExpectPublishedYoyToAgreeWithLevels",
-            "The published y/y % of a partner agrees with the y/y of the two periods' published values",
-            "ExpectColumnPairValuesAToBeGreaterThanB",
-            "|published y/y % - y/y % computed from the levels| (deviation) is within the tolerance.",
-        ),
-        RuleInfo(
-            "ytd_non_decreasing",
-            CRITICAL,
-            "ExpectYtdValuesToBeNonDecreasing",
-            "Within a year, a January-to-month value never falls from one period to the next beyond a revision",
-            "ExpectColumnPairValuesAToBeGreaterThanB",
-            "Previous January-to-month value - this one (deviation) is at most a revision.",
-        ),
-        RuleInfo(
-            "derived_month_matches_published",
-            WARNING,
-            "ExpectDerivedMonthToMatchPublished",
-            "The published period value and the one derived from January-to-month values agree within max(1%, one printed unit)",
-            "ExpectColumnPairValuesAToBeGreaterThanB",
-            "|revision residual| (deviation) is within max(1% of the value, one printed unit).",
-        ),
-        RuleInfo(
-            "implied_rate_plausible",
-            CRITICAL,
-            "ExpectImpliedRateToBePlausible",
-            "CNY value / USD value of the same figure lies between 5 and 9 yuan per dollar",
-            "ExpectColumnValuesToBeBetween",
-            "The implied CNY per USD lies in a plausible range.",
-        ),
-        RuleInfo(
-            "no_missing_periods",
-            CRITICAL,
-            "ExpectSeriesPeriodsToBeLoaded",
-            "Every period of a series is loaded from its first to its last (Jan-Feb counted as one period)",
-            "ExpectColumnValuesToNotBeNull",
-            "Every expected period of a series has a loaded release (release_id not null).",
-        ),
-        RuleInfo(
-            "no_outlier_moves",
-            WARNING,
-            "ExpectMovesToBeWithinRobustThreshold",
-            "Month-on-month and y/y log changes of a series stay within 8 robust standard deviations of its median change",
-            "ExpectColumnPairValuesAToBeGreaterThanB",
-            "|log change - the series' median log change| (deviation) is within k x its scaled MAD.",
-        ),
-    )
-}
-
-
 # --- shared building blocks ----------------------------------------------------------------------------
-
-
-def rule_suite_name(object_name: str, rule: str) -> str:
-    """One GX suite per (table, rule): each rule validates its own prepared frame."""
-    return f"rules.{object_name}.{rule.split('.')[0]}"
-
-
-def _tolerance_spec(rule: str, deviation: str = "deviation", tolerance: str = "tolerance") -> ExpectationSpec:
-    info = RULES[rule]
-    return ExpectationSpec(
-        rule,
-        info.severity,
-        info.expectation,
-        {
-            "column_A": tolerance,
-            "column_B": deviation,
-            "or_equal": True,
-            "ignore_row_if": "either_value_is_missing",
-        },
-        info.description,
-        info.base,
-        info.doc,
-    )
-
-
-def _check(
-    object_name: str,
-    rule: str,
-    frame: pl.DataFrame,
-    specs: tuple[ExpectationSpec, ...],
-    blame_columns: tuple[str, ...] = ("release_id",),
-) -> Check:
-    return Check(
-        suite_name=rule_suite_name(object_name, rule),
-        object_name=object_name,
-        frame=frame,
-        expectations=specs,
-        blame_columns=tuple(c for c in blame_columns if c in frame.columns),
-        notes=RULES[specs[0].rule].description,
-    )
 
 
 def _label_key(column: str = "label") -> pl.Expr:
@@ -297,7 +126,7 @@ def _period_ordinal(period: pl.Expr) -> pl.Expr:
 # --- rules on staging ------------------------------------------------------------------------------------
 
 
-def ei_equals_export_plus_import(staging: pl.DataFrame) -> Check:
+def ei_equals_export_plus_import(staging: pl.DataFrame) -> pl.DataFrame:
     """Export & Import = Export + Import, per printed row and span, in tables (1) and (4).
 
     Table (4) prints the three flows side by side in one row; table (1) prints them as three rows, so
@@ -344,11 +173,10 @@ def ei_equals_export_plus_import(staging: pl.DataFrame) -> Check:
         )
         .sort("period", "table_id", "currency", "row_number", "span")
     )
-    rule = "ei_equals_export_plus_import"
-    return _check(STAGING, rule, wide, (_tolerance_spec(rule),))
+    return wide
 
 
-def world_equals_table1_total(staging: pl.DataFrame) -> Check:
+def world_equals_table1_total(staging: pl.DataFrame) -> pl.DataFrame:
     """Table (4)'s Total row equals table (1)'s value (latest vintage of each table and period)."""
     values = latest_vintage(_values(staging, _PARTNER_TABLES)).filter(
         pl.col("direction").is_in(_FLOW_DIRECTIONS)
@@ -383,11 +211,10 @@ def world_equals_table1_total(staging: pl.DataFrame) -> Check:
         )
         .sort(key)
     )
-    rule = "world_equals_table1_total"
-    return _check(STAGING, rule, joined, (_tolerance_spec(rule),), ("release_id", "totals_release_id"))
+    return joined
 
 
-def members_not_above_group(staging: pl.DataFrame) -> Check:
+def members_not_above_group(staging: pl.DataFrame) -> pl.DataFrame:
     """Members listed under a group ('of which' rows, parent_label = group) sum to at most the group.
 
     Per printed column of one file: period, currency, direction and span. GACC's 'of which' always
@@ -430,11 +257,10 @@ def members_not_above_group(staging: pl.DataFrame) -> Check:
         )
         .sort("period", "table_id", "currency", "group", "direction", "span")
     )
-    rule = "members_not_above_group"
-    return _check(STAGING, rule, joined, (_tolerance_spec(rule),))
+    return joined
 
 
-def no_partner_above_world(staging: pl.DataFrame) -> Check:
+def no_partner_above_world(staging: pl.DataFrame) -> pl.DataFrame:
     """No partner or group row of table (4) exceeds the World row of the same printed column."""
     values = _values(staging, ("by_partner",)).filter(pl.col("direction").is_in(_FLOW_DIRECTIONS))
     column_key = ["source_sha256", "span", "direction"]
@@ -460,11 +286,10 @@ def no_partner_above_world(staging: pl.DataFrame) -> Check:
         )
         .sort("period", "currency", "label", "direction", "span")
     )
-    rule = "no_partner_above_world"
-    return _check(STAGING, rule, joined, (_tolerance_spec(rule),))
+    return joined
 
 
-def yoy_agrees_with_levels(staging: pl.DataFrame) -> Check:
+def yoy_agrees_with_levels(staging: pl.DataFrame) -> pl.DataFrame:
     """The published y/y % agrees with the y/y computed from this and the year-earlier published value.
 
     Same table, currency, label, direction and span; the year-earlier value must be in staging (else
@@ -534,14 +359,10 @@ def yoy_agrees_with_levels(staging: pl.DataFrame) -> Check:
         )
         .sort("period", "table_id", "currency", "label", "direction", "span")
     )
-    specs = (
-        _tolerance_spec("yoy_agrees_with_levels.world", deviation="deviation_world"),
-        _tolerance_spec("yoy_agrees_with_levels.partners", deviation="deviation_partners"),
-    )
-    return _check(STAGING, "yoy_agrees_with_levels.world", joined, specs)
+    return joined
 
 
-def ytd_non_decreasing(staging: pl.DataFrame) -> Check:
+def ytd_non_decreasing(staging: pl.DataFrame) -> pl.DataFrame:
     """Within a year, a series' January-to-month value does not fall from one loaded period to the next.
 
     Series: table, currency, label, direction (not the balance, which may fall), value figures of span
@@ -584,9 +405,7 @@ def ytd_non_decreasing(staging: pl.DataFrame) -> Check:
         )
         .sort("period", "table_id", "currency", "label", "direction")
     )
-    rule = "ytd_non_decreasing"
-    # Which of the two values is wrong cannot be told: both releases are held back.
-    return _check(STAGING, rule, rows, (_tolerance_spec(rule),), ("release_id", "previous_release_id"))
+    return rows
 
 
 def _expected_periods(first: Period, last: Period) -> list[Period]:
@@ -627,20 +446,7 @@ def _gap_frame(loaded: pl.DataFrame, series: list[str]) -> pl.DataFrame:
     )
 
 
-def _gap_spec() -> ExpectationSpec:
-    info = RULES["no_missing_periods"]
-    return ExpectationSpec(
-        "no_missing_periods",
-        info.severity,
-        info.expectation,
-        {"column": "release_id"},
-        info.description,
-        info.base,
-        info.doc,
-    )
-
-
-def no_missing_periods(staging: pl.DataFrame) -> Check:
+def no_missing_periods(staging: pl.DataFrame) -> pl.DataFrame:
     """Every (table, currency) series of staging has every period from its first to its last."""
     series = ["table_id", "currency"]
     loaded = (
@@ -648,9 +454,7 @@ def no_missing_periods(staging: pl.DataFrame) -> Check:
         .select(*series, "period", "release_id")
         .unique([*series, "period"], keep="first")
     )
-    frame = _gap_frame(loaded, series)
-    # A missing period has no release to quarantine: the failure stops the publish without blame.
-    return _check(STAGING, "no_missing_periods", frame, (_gap_spec(),), blame_columns=())
+    return _gap_frame(loaded, series)
 
 
 def _log_changes(points: pl.DataFrame, series: list[str]) -> pl.DataFrame:
@@ -695,7 +499,7 @@ def _log_changes(points: pl.DataFrame, series: list[str]) -> pl.DataFrame:
     )
 
 
-def no_outlier_moves(staging: pl.DataFrame) -> Check:
+def no_outlier_moves(staging: pl.DataFrame) -> pl.DataFrame:
     """Moves of a series far outside its usual moves (robust MAD rule on log changes): warnings.
 
     Series: tables (1) and (4), per currency, label and flow. The value of a period is its month value,
@@ -716,15 +520,13 @@ def no_outlier_moves(staging: pl.DataFrame) -> Check:
         .unique([*series, "period"], keep="first")
         .select(*series, "release_id", "period", "value")
     )
-    frame = _log_changes(values, series)
-    rule = "no_outlier_moves"
-    return _check(STAGING, rule, frame, (_tolerance_spec(rule),))
+    return _log_changes(values, series)
 
 
 # --- rules on core facts -------------------------------------------------------------------------------
 
 
-def balance_is_exports_minus_imports(surplus: pl.DataFrame) -> Check:
+def balance_is_exports_minus_imports(surplus: pl.DataFrame) -> pl.DataFrame:
     """balance = exports - imports in core.fact_trade_surplus: USD and CNY, period and year to date."""
     parts = []
     for currency in ("usd", "cny"):
@@ -744,7 +546,7 @@ def balance_is_exports_minus_imports(surplus: pl.DataFrame) -> Check:
                     balance=pl.col(balance),
                 )
             )
-    frame = (
+    return (
         pl.concat(parts)
         .drop_nulls(["exports", "imports", "balance"])
         .with_columns(
@@ -753,11 +555,9 @@ def balance_is_exports_minus_imports(surplus: pl.DataFrame) -> Check:
         .with_columns(deviation=pl.col("difference").abs(), tolerance=pl.lit(BALANCE_TOLERANCE))
         .sort("period", "partner_code", "currency", "span")
     )
-    rule = "balance_is_exports_minus_imports"
-    return _check(SURPLUS, rule, frame, (_tolerance_spec(rule),))
 
 
-def no_partner_above_world_fact(partner_trade: pl.DataFrame) -> Check:
+def no_partner_above_world_fact(partner_trade: pl.DataFrame) -> pl.DataFrame:
     """No partner value in core.fact_partner_trade exceeds the World (WLD) value of the same release."""
     key = ["release_id", "period", "direction"]
     parts = []
@@ -776,7 +576,7 @@ def no_partner_above_world_fact(partner_trade: pl.DataFrame) -> Check:
                 world_value="world_value",
             )
         )
-    frame = (
+    return (
         pl.concat(parts)
         .drop_nulls(["value", "world_value"])
         .with_columns(
@@ -785,11 +585,9 @@ def no_partner_above_world_fact(partner_trade: pl.DataFrame) -> Check:
         )
         .sort("period", "partner_code", "direction", "measure")
     )
-    rule = "no_partner_above_world"
-    return _check(PARTNER_TRADE, rule, frame, (_tolerance_spec(rule),))
 
 
-def derived_month_matches_published(partner_trade: pl.DataFrame) -> Check:
+def derived_month_matches_published(partner_trade: pl.DataFrame) -> pl.DataFrame:
     """|revision_residual| <= max(1% of the value, one printed unit), per currency: warnings."""
     parts = []
     for currency in ("usd", "cny"):
@@ -812,7 +610,7 @@ def derived_month_matches_published(partner_trade: pl.DataFrame) -> Check:
                 _unit=unit,
             )
         )
-    frame = (
+    return (
         pl.concat(parts)
         .drop_nulls(["value", "revision_residual"])
         .with_columns(
@@ -824,30 +622,16 @@ def derived_month_matches_published(partner_trade: pl.DataFrame) -> Check:
         .drop("_unit")
         .sort("period", "partner_code", "direction", "currency")
     )
-    rule = "derived_month_matches_published"
-    return _check(PARTNER_TRADE, rule, frame, (_tolerance_spec(rule),))
 
 
-def implied_rate_plausible(partner_trade: pl.DataFrame) -> Check:
+def implied_rate_plausible(partner_trade: pl.DataFrame) -> pl.DataFrame:
     """implied_cny_per_usd between 5 and 9 where both values exist."""
-    frame = partner_trade.filter(pl.col("implied_cny_per_usd").is_not_null()).select(
+    return partner_trade.filter(pl.col("implied_cny_per_usd").is_not_null()).select(
         "release_id", "period", "partner_code", "direction", "value_usd", "value_cny", "implied_cny_per_usd"
     )
-    info = RULES["implied_rate_plausible"]
-    low, high = IMPLIED_RATE_RANGE
-    spec = ExpectationSpec(
-        info.name,
-        info.severity,
-        info.expectation,
-        {"column": "implied_cny_per_usd", "min_value": low, "max_value": high},
-        info.description,
-        info.base,
-        info.doc,
-    )
-    return _check(PARTNER_TRADE, info.name, frame, (spec,))
 
 
-def no_missing_periods_fact(partner_trade: pl.DataFrame) -> Check:
+def no_missing_periods_fact(partner_trade: pl.DataFrame) -> pl.DataFrame:
     """The World (WLD) rows of core.fact_partner_trade have every period from the first to the last."""
     loaded = (
         partner_trade.filter(pl.col("partner_code") == WORLD_CODE)
@@ -855,13 +639,89 @@ def no_missing_periods_fact(partner_trade: pl.DataFrame) -> Check:
         .unique(["partner_code", "period"], keep="last")
         .select("partner_code", "period", "release_id")
     )
-    frame = _gap_frame(loaded, ["partner_code"])
-    return _check(PARTNER_TRADE, "no_missing_periods", frame, (_gap_spec(),), blame_columns=())
+    return _gap_frame(loaded, ["partner_code"])
 
 
-# --- all rules -----------------------------------------------------------------------------------------
+# --- the registry ----------------------------------------------------------------------------------------
 
-RuleFactory = tuple[str, str, Callable[[], Check]]  # (rule, object name, prepares the check)
+_PAIR = "ExpectColumnPairValuesAToBeGreaterThanB"
+_BETWEEN = "ExpectColumnValuesToBeBetween"
+_NOT_NULL = "ExpectColumnValuesToNotBeNull"
+
+
+@dataclass(frozen=True)
+class RuleExpectation:
+    """One expectation of a rule: its name in the results, severity, GX class and arguments.
+
+    `expectation` is the name of a subclass of the GX built-in `base`, documented by `doc`.
+    """
+
+    name: str
+    severity: Severity
+    expectation: str
+    base: str
+    kwargs: Mapping[str, Any]
+    description: str
+    doc: str
+
+    def spec(self) -> ExpectationSpec:
+        return ExpectationSpec(
+            self.name, self.severity, self.expectation, self.kwargs, self.description, self.base, self.doc
+        )
+
+
+def _within_tolerance(
+    name: str,
+    severity: Severity,
+    expectation: str,
+    description: str,
+    doc: str,
+    deviation: str = "deviation",
+) -> RuleExpectation:
+    """A row passes where its deviation is within its own tolerance (rows missing either are skipped)."""
+    kwargs = {
+        "column_A": "tolerance",
+        "column_B": deviation,
+        "or_equal": True,
+        "ignore_row_if": "either_value_is_missing",
+    }
+    return RuleExpectation(name, severity, expectation, _PAIR, kwargs, description, doc)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A business rule: the table it reads, how it prepares its frame, and its expectations on it.
+
+    `prepare` is pure (a frame of `table` in, the prepared frame out: one row per comparison).
+    `blame_columns` hold the releases an offending row is charged to (none: nothing to quarantine).
+    """
+
+    name: str
+    table: TableContract
+    prepare: Callable[[pl.DataFrame], pl.DataFrame]
+    expectations: tuple[RuleExpectation, ...]
+    blame_columns: tuple[str, ...] = ("release_id",)
+
+    @property
+    def object_name(self) -> str:
+        return self.table.qualified_name
+
+    @property
+    def suite_name(self) -> str:
+        """One GX suite per (table, rule): each rule validates its own prepared frame."""
+        return f"rules.{self.object_name}.{self.name}"
+
+    def check(self, frame: pl.DataFrame) -> Check:
+        """The rule's check on a frame of its table (raises where the frame cannot be prepared)."""
+        prepared = self.prepare(_well_formed_periods(frame))
+        return Check(
+            suite_name=self.suite_name,
+            object_name=self.object_name,
+            frame=prepared,
+            expectations=tuple(e.spec() for e in self.expectations),
+            blame_columns=tuple(c for c in self.blame_columns if c in prepared.columns),
+            notes=self.expectations[0].description,
+        )
 
 
 def _well_formed_periods(frame: pl.DataFrame) -> pl.DataFrame:
@@ -870,49 +730,216 @@ def _well_formed_periods(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.filter(pl.col("period").str.contains(f"^(?:{PERIOD_PATTERN})$"))
 
 
-def _prepare(fn: Callable[[pl.DataFrame], Check], frame: pl.DataFrame) -> Check:
-    return fn(_well_formed_periods(frame))
+# Rules checked on staging and on a fact alike.
+_NO_PARTNER_ABOVE_WORLD = _within_tolerance(
+    "no_partner_above_world",
+    CRITICAL,
+    "ExpectPartnerValuesToBeAtMostWorld",
+    "No partner or group exceeds the World value of the same period, currency, direction and span",
+    "Partner value - World value (deviation) is at most the tolerance.",
+)
+_NO_MISSING_PERIODS = RuleExpectation(
+    "no_missing_periods",
+    CRITICAL,
+    "ExpectSeriesPeriodsToBeLoaded",
+    _NOT_NULL,
+    {"column": "release_id"},
+    "Every period of a series is loaded from its first to its last (Jan-Feb counted as one period)",
+    "Every expected period of a series has a loaded release (release_id not null).",
+)
+
+# Every business rule, in the order the gate runs them. Documentation and tests read it.
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "ei_equals_export_plus_import",
+        STG_PRELIMINARY,
+        ei_equals_export_plus_import,
+        (
+            _within_tolerance(
+                "ei_equals_export_plus_import",
+                CRITICAL,
+                "ExpectTotalToEqualExportPlusImport",
+                "Export & Import equals Export + Import in tables (1) and (4), within the rounding of the three printed figures",
+                "|Export & Import - (Export + Import)| (deviation) is within the rounding tolerance.",
+            ),
+        ),
+    ),
+    Rule(
+        "world_equals_table1_total",
+        STG_PRELIMINARY,
+        world_equals_table1_total,
+        (
+            _within_tolerance(
+                "world_equals_table1_total",
+                CRITICAL,
+                "ExpectPartnerTableTotalToEqualTotalsTable",
+                "Table (4)'s Total row equals table (1)'s value, per period, currency, direction and span, within the rounding of both units",
+                "|table (4) Total - table (1) value| (deviation) is within the rounding of both units.",
+            ),
+        ),
+        blame_columns=("release_id", "totals_release_id"),
+    ),
+    Rule(
+        "members_not_above_group",
+        STG_PRELIMINARY,
+        members_not_above_group,
+        (
+            _within_tolerance(
+                "members_not_above_group",
+                CRITICAL,
+                "ExpectGroupMembersToSumToAtMostGroup",
+                "The members listed under a group ('of which') sum to no more than the group, within rounding",
+                "Sum of members - group value (deviation) is at most the rounding tolerance.",
+            ),
+        ),
+    ),
+    Rule(
+        "no_partner_above_world",
+        STG_PRELIMINARY,
+        no_partner_above_world,
+        (_NO_PARTNER_ABOVE_WORLD,),
+    ),
+    Rule(
+        "yoy_agrees_with_levels",
+        STG_PRELIMINARY,
+        yoy_agrees_with_levels,
+        (
+            _within_tolerance(
+                "yoy_agrees_with_levels.world",
+                CRITICAL,
+                "ExpectPublishedYoyToAgreeWithLevels",
+                "The published y/y % of the World total agrees with the y/y of the two periods' published values",
+                "|published y/y % - y/y % computed from the levels| (deviation) is within the tolerance.",
+                deviation="deviation_world",
+            ),
+            _within_tolerance(
+                "yoy_agrees_with_levels.partners",
+                WARNING,
+                "ExpectPublishedYoyToAgreeWithLevels",
+                "The published y/y % of a partner agrees with the y/y of the two periods' published values",
+                "|published y/y % - y/y % computed from the levels| (deviation) is within the tolerance.",
+                deviation="deviation_partners",
+            ),
+        ),
+    ),
+    Rule(
+        "ytd_non_decreasing",
+        STG_PRELIMINARY,
+        ytd_non_decreasing,
+        (
+            _within_tolerance(
+                "ytd_non_decreasing",
+                CRITICAL,
+                "ExpectYtdValuesToBeNonDecreasing",
+                "Within a year, a January-to-month value never falls from one period to the next beyond a revision",
+                "Previous January-to-month value - this one (deviation) is at most a revision.",
+            ),
+        ),
+        # Which of the two values is wrong cannot be told: both releases are held back.
+        blame_columns=("release_id", "previous_release_id"),
+    ),
+    Rule(
+        "no_missing_periods",
+        STG_PRELIMINARY,
+        no_missing_periods,
+        (_NO_MISSING_PERIODS,),
+        # A missing period has no release to quarantine: the failure stops the publish without blame.
+        blame_columns=(),
+    ),
+    Rule(
+        "no_outlier_moves",
+        STG_PRELIMINARY,
+        no_outlier_moves,
+        (
+            _within_tolerance(
+                "no_outlier_moves",
+                WARNING,
+                "ExpectMovesToBeWithinRobustThreshold",
+                "Month-on-month and y/y log changes of a series stay within 8 robust standard deviations of its median change",
+                "|log change - the series' median log change| (deviation) is within k x its scaled MAD.",
+            ),
+        ),
+    ),
+    Rule(
+        "no_partner_above_world",
+        FACT_PARTNER_TRADE,
+        no_partner_above_world_fact,
+        (_NO_PARTNER_ABOVE_WORLD,),
+    ),
+    Rule(
+        "derived_month_matches_published",
+        FACT_PARTNER_TRADE,
+        derived_month_matches_published,
+        (
+            _within_tolerance(
+                "derived_month_matches_published",
+                WARNING,
+                "ExpectDerivedMonthToMatchPublished",
+                "The published period value and the one derived from January-to-month values agree within max(1%, one printed unit)",
+                "|revision residual| (deviation) is within max(1% of the value, one printed unit).",
+            ),
+        ),
+    ),
+    Rule(
+        "implied_rate_plausible",
+        FACT_PARTNER_TRADE,
+        implied_rate_plausible,
+        (
+            RuleExpectation(
+                "implied_rate_plausible",
+                CRITICAL,
+                "ExpectImpliedRateToBePlausible",
+                _BETWEEN,
+                {
+                    "column": "implied_cny_per_usd",
+                    "min_value": IMPLIED_RATE_RANGE[0],
+                    "max_value": IMPLIED_RATE_RANGE[1],
+                },
+                "CNY value / USD value of the same figure lies between 5 and 9 yuan per dollar",
+                "The implied CNY per USD lies in a plausible range.",
+            ),
+        ),
+    ),
+    Rule(
+        "no_missing_periods",
+        FACT_PARTNER_TRADE,
+        no_missing_periods_fact,
+        (_NO_MISSING_PERIODS,),
+        blame_columns=(),
+    ),
+    Rule(
+        "balance_is_exports_minus_imports",
+        FACT_TRADE_SURPLUS,
+        balance_is_exports_minus_imports,
+        (
+            _within_tolerance(
+                "balance_is_exports_minus_imports",
+                CRITICAL,
+                "ExpectBalanceToEqualExportsMinusImports",
+                "In core.fact_trade_surplus, balance = exports - imports (USD and CNY, period and year to date)",
+                "|balance - (exports - imports)| (deviation) is within the tolerance.",
+            ),
+        ),
+    ),
+)
 
 
-def rule_factories(
+def rules_to_run(
     staging_preliminary: pl.DataFrame, tables: Mapping[TableContract, pl.DataFrame]
-) -> list[RuleFactory]:
-    """Every business rule the inputs allow, not yet prepared (a rule on a table not given is not run).
+) -> list[tuple[Rule, pl.DataFrame]]:
+    """Every business rule the inputs allow, with the frame of its table (a table not given, or empty,
+    is not checked by rules).
 
     Preparing a rule can fail on a frame that breaks its contract (a missing column, say): the gate
-    calls each factory on its own and records such a failure as a failed rule, never a crash.
+    prepares each rule on its own and records such a failure as a failed rule, never a crash.
     """
-    factories: list[RuleFactory] = []
-
-    def add(rule: str, object_name: str, fn: Callable[[pl.DataFrame], Check], frame: pl.DataFrame) -> None:
-        factories.append((rule, object_name, functools.partial(_prepare, fn, frame)))
-
-    if staging_preliminary.height:
-        for fn in (
-            ei_equals_export_plus_import,
-            world_equals_table1_total,
-            members_not_above_group,
-            no_partner_above_world,
-            yoy_agrees_with_levels,
-            ytd_non_decreasing,
-            no_missing_periods,
-            no_outlier_moves,
-        ):
-            add(fn.__name__, STAGING, fn, staging_preliminary)
-    partner_trade = tables.get(FACT_PARTNER_TRADE)
-    if partner_trade is not None and partner_trade.height:
-        add("no_partner_above_world", PARTNER_TRADE, no_partner_above_world_fact, partner_trade)
-        add("derived_month_matches_published", PARTNER_TRADE, derived_month_matches_published, partner_trade)
-        add("implied_rate_plausible", PARTNER_TRADE, implied_rate_plausible, partner_trade)
-        add("no_missing_periods", PARTNER_TRADE, no_missing_periods_fact, partner_trade)
-    surplus = tables.get(FACT_TRADE_SURPLUS)
-    if surplus is not None and surplus.height:
-        add("balance_is_exports_minus_imports", SURPLUS, balance_is_exports_minus_imports, surplus)
-    return factories
+    frames = {**tables, STG_PRELIMINARY: staging_preliminary}
+    return [(rule, frame) for rule in RULES if (frame := frames.get(rule.table)) is not None and frame.height]
 
 
-def rule_checks(
-    staging_preliminary: pl.DataFrame, tables: Mapping[TableContract, pl.DataFrame]
-) -> list[Check]:
-    """Every business-rule check, prepared (raises where a frame cannot be prepared)."""
-    return [factory() for _, _, factory in rule_factories(staging_preliminary, tables)]
+def rule_named(name: str, table: TableContract) -> Rule:
+    """The rule of that name on that table."""
+    for rule in RULES:
+        if rule.name == name and rule.table == table:
+            return rule
+    raise KeyError(f"no business rule {name!r} on {table.qualified_name}")

@@ -34,6 +34,11 @@ def partner_trade(inputs: frames.Inputs) -> pl.DataFrame:
     return inputs.tables[FACT_PARTNER_TRADE]
 
 
+def _rule_check(prepare: object, frame: pl.DataFrame) -> Check:
+    rule = next(r for r in rules.RULES if r.prepare is prepare)
+    return rule.check(frame)
+
+
 def _run(check: Check) -> GateResult:
     assert check.frame.height, f"{check.suite_name} prepared no rows: the rule would check nothing"
     return validate_checks([check], run_id="rule-test", validated_at=frames.VALIDATED_AT)
@@ -56,10 +61,10 @@ def _assert_passes(result: GateResult) -> None:
 
 
 def test_every_rule_is_catalogued_with_a_gx_class() -> None:
-    for info in rules.RULES.values():
-        spec = ExpectationSpec(info.name, info.severity, info.expectation, {}, base=info.base, doc=info.doc)
-        assert spec.expectation_class().__name__ == info.expectation
-        assert info.severity in ("critical", "warning")
+    for rule in rules.RULES:
+        for info in rule.expectations:
+            assert info.spec().expectation_class().__name__ == info.expectation
+            assert info.severity in ("critical", "warning")
     spec = ExpectationSpec(
         "r",
         "critical",
@@ -75,7 +80,7 @@ def test_every_rule_is_catalogued_with_a_gx_class() -> None:
 
 
 def test_ei_equals_export_plus_import(staging: pl.DataFrame) -> None:
-    _assert_passes(_run(rules.ei_equals_export_plus_import(staging)))
+    _assert_passes(_run(_rule_check(rules.ei_equals_export_plus_import, staging)))
     where = cell(
         table_id="by_partner",
         period="2025-03",
@@ -85,7 +90,7 @@ def test_ei_equals_export_plus_import(staging: pl.DataFrame) -> None:
         span="month",
     )
     broken = set_figure(staging, where, figure_of(staging, where) + 1.0)
-    result = _run(rules.ei_equals_export_plus_import(broken))
+    result = _run(_rule_check(rules.ei_equals_export_plus_import, broken))
     _assert_trips(result, "ei_equals_export_plus_import", STAGING, "label=Japan", "period=2025-03")
     assert result.failed_release_ids == {frames.release_id(Period.parse("2025-03"))}
 
@@ -95,7 +100,7 @@ def test_ei_in_table_1_is_checked_across_its_rows(staging: pl.DataFrame) -> None
         table_id="totals", period="2024-09", currency="CNY", label="Import", direction="import", span="ytd"
     )
     broken = set_figure(staging, where, figure_of(staging, where) - 0.3)
-    result = _run(rules.ei_equals_export_plus_import(broken))
+    result = _run(_rule_check(rules.ei_equals_export_plus_import, broken))
     _assert_trips(result, "ei_equals_export_plus_import", STAGING, "label=Export & Import", "period=2024-09")
 
 
@@ -109,7 +114,12 @@ def test_ei_within_rounding_passes(staging: pl.DataFrame) -> None:
         span="month",
     )
     _assert_passes(
-        _run(rules.ei_equals_export_plus_import(set_figure(staging, where, figure_of(staging, where) + 0.1)))
+        _run(
+            _rule_check(
+                rules.ei_equals_export_plus_import,
+                set_figure(staging, where, figure_of(staging, where) + 0.1),
+            )
+        )
     )
 
 
@@ -118,14 +128,14 @@ def test_ei_within_rounding_passes(staging: pl.DataFrame) -> None:
 
 def test_balance_is_exports_minus_imports(inputs: frames.Inputs) -> None:
     surplus = inputs.tables[FACT_TRADE_SURPLUS]
-    _assert_passes(_run(rules.balance_is_exports_minus_imports(surplus)))
+    _assert_passes(_run(_rule_check(rules.balance_is_exports_minus_imports, surplus)))
     hit = (pl.col("partner_code") == "USA") & (pl.col("period") == "2025-03")
     broken = surplus.with_columns(
         balance_ytd_cny=pl.when(hit)
         .then(pl.col("balance_ytd_cny") + 10**9)
         .otherwise(pl.col("balance_ytd_cny"))
     )
-    result = _run(rules.balance_is_exports_minus_imports(broken))
+    result = _run(_rule_check(rules.balance_is_exports_minus_imports, broken))
     _assert_trips(
         result,
         "balance_is_exports_minus_imports",
@@ -140,12 +150,12 @@ def test_balance_is_exports_minus_imports(inputs: frames.Inputs) -> None:
 
 
 def test_world_equals_table1_total(staging: pl.DataFrame) -> None:
-    _assert_passes(_run(rules.world_equals_table1_total(staging)))
+    _assert_passes(_run(_rule_check(rules.world_equals_table1_total, staging)))
     where = cell(
         table_id="totals", period="2024-11", currency="USD", label="Export", direction="export", span="month"
     )
     broken = set_figure(staging, where, figure_of(staging, where) + 1.0)  # US$ 100 million
-    result = _run(rules.world_equals_table1_total(broken))
+    result = _run(_rule_check(rules.world_equals_table1_total, broken))
     _assert_trips(
         result, "world_equals_table1_total", STAGING, "period=2024-11", "direction=export", "currency=USD"
     )
@@ -157,14 +167,14 @@ def test_world_within_the_coarser_unit_passes(staging: pl.DataFrame) -> None:
     )
     # US$ 40 million: less than half of table (1)'s unit of US$ 100 million.
     broken = set_figure(staging, where, figure_of(staging, where) + 0.4)
-    _assert_passes(_run(rules.world_equals_table1_total(broken)))
+    _assert_passes(_run(_rule_check(rules.world_equals_table1_total, broken)))
 
 
 # --- members_not_above_group --------------------------------------------------------------------------------
 
 
 def test_members_not_above_group(staging: pl.DataFrame) -> None:
-    _assert_passes(_run(rules.members_not_above_group(staging)))
+    _assert_passes(_run(_rule_check(rules.members_not_above_group, staging)))
     group = cell(
         table_id="by_partner",
         period="2025-04",
@@ -182,7 +192,7 @@ def test_members_not_above_group(staging: pl.DataFrame) -> None:
         span="ytd",
     )
     broken = set_figure(staging, germany, figure_of(staging, group))  # Germany alone as big as the EU
-    result = _run(rules.members_not_above_group(broken))
+    result = _run(_rule_check(rules.members_not_above_group, broken))
     _assert_trips(
         result,
         "members_not_above_group",
@@ -197,19 +207,19 @@ def test_members_not_above_group(staging: pl.DataFrame) -> None:
 
 
 def test_no_partner_above_world_in_staging(staging: pl.DataFrame) -> None:
-    _assert_passes(_run(rules.no_partner_above_world(staging)))
+    _assert_passes(_run(_rule_check(rules.no_partner_above_world, staging)))
     broken = frames.scale_figures(staging, label="Japan", period="2024-08", factor=1000, currency="USD")
-    result = _run(rules.no_partner_above_world(broken))
+    result = _run(_rule_check(rules.no_partner_above_world, broken))
     _assert_trips(result, "no_partner_above_world", STAGING, "label=Japan", "period=2024-08")
 
 
 def test_no_partner_above_world_in_the_fact(partner_trade: pl.DataFrame) -> None:
-    _assert_passes(_run(rules.no_partner_above_world_fact(partner_trade)))
+    _assert_passes(_run(_rule_check(rules.no_partner_above_world_fact, partner_trade)))
     hit = (pl.col("partner_code") == "USA") & (pl.col("period") == "2024-08")
     broken = partner_trade.with_columns(
         value_usd=pl.when(hit).then(pl.col("value_usd") * 1000).otherwise(pl.col("value_usd"))
     )
-    result = _run(rules.no_partner_above_world_fact(broken))
+    result = _run(_rule_check(rules.no_partner_above_world_fact, broken))
     _assert_trips(
         result,
         "no_partner_above_world",
@@ -224,7 +234,7 @@ def test_no_partner_above_world_in_the_fact(partner_trade: pl.DataFrame) -> None
 
 
 def test_yoy_world_is_critical(staging: pl.DataFrame) -> None:
-    _assert_passes(_run(rules.yoy_agrees_with_levels(staging)))
+    _assert_passes(_run(_rule_check(rules.yoy_agrees_with_levels, staging)))
     where = cell(
         table_id="totals",
         period="2025-05",
@@ -235,7 +245,7 @@ def test_yoy_world_is_critical(staging: pl.DataFrame) -> None:
         measure="yoy_pct",
     )
     broken = set_figure(staging, where, figure_of(staging, where) + 1.0)
-    result = _run(rules.yoy_agrees_with_levels(broken))
+    result = _run(_rule_check(rules.yoy_agrees_with_levels, broken))
     _assert_trips(
         result,
         "yoy_agrees_with_levels.world",
@@ -257,7 +267,7 @@ def test_yoy_partner_is_a_warning(staging: pl.DataFrame) -> None:
         measure="yoy_pct",
     )
     broken = set_figure(staging, where, figure_of(staging, where) - 2.0)
-    result = _run(rules.yoy_agrees_with_levels(broken))
+    result = _run(_rule_check(rules.yoy_agrees_with_levels, broken))
     _assert_trips(
         result,
         "yoy_agrees_with_levels.partners",
@@ -280,7 +290,7 @@ def test_yoy_without_the_year_earlier_is_not_checked(staging: pl.DataFrame) -> N
         span="month",
         measure="yoy_pct",
     )
-    check = rules.yoy_agrees_with_levels(set_figure(staging, where, 99.0))
+    check = _rule_check(rules.yoy_agrees_with_levels, set_figure(staging, where, 99.0))
     assert check.frame.filter(pl.col("period") == "2024-05").is_empty()
     _assert_passes(_run(check))
 
@@ -289,7 +299,7 @@ def test_yoy_without_the_year_earlier_is_not_checked(staging: pl.DataFrame) -> N
 
 
 def test_ytd_non_decreasing(staging: pl.DataFrame) -> None:
-    _assert_passes(_run(rules.ytd_non_decreasing(staging)))
+    _assert_passes(_run(_rule_check(rules.ytd_non_decreasing, staging)))
     october = cell(
         table_id="by_partner",
         period="2024-10",
@@ -308,7 +318,7 @@ def test_ytd_non_decreasing(staging: pl.DataFrame) -> None:
     )
     # October raised above November: November's January-to-month value falls.
     broken = set_figure(staging, october, round(figure_of(staging, november) * 1.1, 1))
-    result = _run(rules.ytd_non_decreasing(broken))
+    result = _run(_rule_check(rules.ytd_non_decreasing, broken))
     _assert_trips(
         result,
         "ytd_non_decreasing",
@@ -329,7 +339,7 @@ def test_ytd_revision_within_tolerance_passes(staging: pl.DataFrame) -> None:
         table_id="by_partner", period="2024-11", currency="USD", label="Japan", direction="import", span="ytd"
     )
     broken = set_figure(staging, october, round(figure_of(staging, november) * 1.003, 1))
-    _assert_passes(_run(rules.ytd_non_decreasing(broken)))
+    _assert_passes(_run(_rule_check(rules.ytd_non_decreasing, broken)))
 
 
 def test_cross_period_rules_read_the_latest_vintage(staging: pl.DataFrame) -> None:
@@ -346,7 +356,7 @@ def test_cross_period_rules_read_the_latest_vintage(staging: pl.DataFrame) -> No
     )
     first = set_figure(first, where, 1.0)  # the first vintage's January-to-October value collapses
     vintages = pl.concat([staging.filter(pl.col("period") != period), first, repost])
-    _assert_passes(_run(rules.ytd_non_decreasing(vintages)))
+    _assert_passes(_run(_rule_check(rules.ytd_non_decreasing, vintages)))
     assert rules.latest_vintage(vintages).filter(pl.col("period") == period).get_column(
         "release_id"
     ).unique().to_list() == [f"preliminary:{period}:2024-11-13+r2"]
@@ -356,7 +366,7 @@ def test_cross_period_rules_read_the_latest_vintage(staging: pl.DataFrame) -> No
 
 
 def test_derived_month_matches_published_is_a_warning(partner_trade: pl.DataFrame) -> None:
-    _assert_passes(_run(rules.derived_month_matches_published(partner_trade)))
+    _assert_passes(_run(_rule_check(rules.derived_month_matches_published, partner_trade)))
     hit = (
         (pl.col("partner_code") == "JPN")
         & (pl.col("period") == "2025-04")
@@ -367,7 +377,7 @@ def test_derived_month_matches_published_is_a_warning(partner_trade: pl.DataFram
         .then((pl.col("value_usd") * 0.05).cast(pl.Int64))
         .otherwise(pl.col("revision_residual_usd"))
     )
-    result = _run(rules.derived_month_matches_published(broken))
+    result = _run(_rule_check(rules.derived_month_matches_published, broken))
     _assert_trips(
         result,
         "derived_month_matches_published",
@@ -385,7 +395,7 @@ def test_derived_month_matches_published_is_a_warning(partner_trade: pl.DataFram
 
 
 def test_implied_rate_plausible(partner_trade: pl.DataFrame) -> None:
-    _assert_passes(_run(rules.implied_rate_plausible(partner_trade)))
+    _assert_passes(_run(_rule_check(rules.implied_rate_plausible, partner_trade)))
     hit = (
         (pl.col("partner_code") == "FRA")
         & (pl.col("period") == "2024-12")
@@ -394,7 +404,7 @@ def test_implied_rate_plausible(partner_trade: pl.DataFrame) -> None:
     broken = partner_trade.with_columns(
         implied_cny_per_usd=pl.when(hit).then(72.0).otherwise(pl.col("implied_cny_per_usd"))
     )
-    result = _run(rules.implied_rate_plausible(broken))
+    result = _run(_rule_check(rules.implied_rate_plausible, broken))
     _assert_trips(
         result,
         "implied_rate_plausible",
@@ -409,7 +419,7 @@ def test_implied_rate_plausible(partner_trade: pl.DataFrame) -> None:
 
 
 def test_no_missing_periods_in_staging(staging: pl.DataFrame) -> None:
-    _assert_passes(_run(rules.no_missing_periods(staging)))
+    _assert_passes(_run(_rule_check(rules.no_missing_periods, staging)))
     broken = staging.filter(
         ~(
             (pl.col("period") == "2024-07")
@@ -417,7 +427,7 @@ def test_no_missing_periods_in_staging(staging: pl.DataFrame) -> None:
             & (pl.col("currency") == "CNY")
         )
     )
-    result = _run(rules.no_missing_periods(broken))
+    result = _run(_rule_check(rules.no_missing_periods, broken))
     _assert_trips(
         result, "no_missing_periods", STAGING, "table_id=by_partner", "currency=CNY", "period=2024-07"
     )
@@ -426,7 +436,7 @@ def test_no_missing_periods_in_staging(staging: pl.DataFrame) -> None:
 
 
 def test_jan_feb_counts_as_one_period(staging: pl.DataFrame) -> None:
-    check = rules.no_missing_periods(staging)
+    check = _rule_check(rules.no_missing_periods, staging)
     periods = (
         check.frame.filter((pl.col("table_id") == "totals") & (pl.col("currency") == "USD"))
         .get_column("period")
@@ -436,9 +446,9 @@ def test_jan_feb_counts_as_one_period(staging: pl.DataFrame) -> None:
 
 
 def test_no_missing_periods_in_the_fact(partner_trade: pl.DataFrame) -> None:
-    _assert_passes(_run(rules.no_missing_periods_fact(partner_trade)))
+    _assert_passes(_run(_rule_check(rules.no_missing_periods_fact, partner_trade)))
     broken = partner_trade.filter(~pl.col("period").is_in(["2025-01..02"]))
-    result = _run(rules.no_missing_periods_fact(broken))
+    result = _run(_rule_check(rules.no_missing_periods_fact, broken))
     _assert_trips(result, "no_missing_periods", PARTNER_TRADE, "partner_code=WLD", "period=2025-01..02")
 
 
@@ -446,11 +456,13 @@ def test_no_missing_periods_in_the_fact(partner_trade: pl.DataFrame) -> None:
 
 
 def test_no_outlier_moves_flags_a_unit_slip(staging: pl.DataFrame) -> None:
-    _assert_passes(_run(rules.no_outlier_moves(staging)))
+    _assert_passes(_run(_rule_check(rules.no_outlier_moves, staging)))
     broken = frames.scale_figures(staging, label="France", period="2025-04", factor=1000, currency="CNY")
-    result = _run(rules.no_outlier_moves(broken))
+    result = _run(_rule_check(rules.no_outlier_moves, broken))
     _assert_trips(result, "no_outlier_moves", STAGING, "label=France", "period=2025-04", severity="warning")
-    flagged = rules.no_outlier_moves(broken).frame.filter(pl.col("deviation") > pl.col("tolerance"))
+    flagged = _rule_check(rules.no_outlier_moves, broken).frame.filter(
+        pl.col("deviation") > pl.col("tolerance")
+    )
     # The jump into 2025-04, the fall out of it, and its y/y change; for each flow of France in CNY.
     assert set(flagged.get_column("label")) == {"France"}
     assert set(zip(flagged["period"], flagged["kind"], strict=True)) == {
