@@ -28,44 +28,30 @@ from typing import Any
 import polars as pl
 
 from expectations.checks import CRITICAL, WARNING, Check, ExpectationSpec, Severity
+from expectations.parameters import (
+    BALANCE_TOLERANCE,
+    EI_TOLERANCE,
+    FACT_PARTNER_WORLD_SHARE,
+    HALF_STEP,
+    IMPLIED_RATE_MAX,
+    IMPLIED_RATE_MIN,
+    MAD_CAP,
+    MAD_FLOOR,
+    MAD_SCALE,
+    MEMBERS_MARGIN,
+    OUTLIER_K,
+    PARTNER_WORLD_TOLERANCE,
+    RESIDUAL_SHARE,
+    WORLD_TOLERANCE_UNITS,
+    YOY_TOLERANCE_PP,
+    YTD_REVISION_SHARE,
+    Parameter,
+)
 from transforms.partners import WORLD_CODE, normalise_label_expr
 from transforms.periods import Period, period_last_month, period_months_covered, period_year, year_earlier_key
 from warehouse.contracts import TableContract
 from warehouse.fields import PERIOD_PATTERN
 from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_SURPLUS, STG_PRELIMINARY
-
-# --- tolerances: each one is the rounding the source allows, with a margin ----------------------------
-# English pages round to 0.1 of the printed unit, so a printed figure is within 0.05 of the true value.
-HALF_STEP = 0.05
-# E&I, export and import are each rounded: |E&I - (export + import)| <= 3 x 0.05; 0.2 leaves a margin.
-EI_TOLERANCE = 0.2
-# Balance, exports and imports are whole currency units computed from one another: only integer
-# rounding may separate them.
-BALANCE_TOLERANCE = 1.0
-# Table (4)'s Total vs table (1): half the coarser printed unit, plus a bit (USD table (1) is in 100
-# million, table (4) in 1 million). Looser than two roundings to 0.1 need, so a page printed in whole
-# units still passes, and far tighter than any real error (a wrong unit or period is 100x or 10%).
-WORLD_TOLERANCE_UNITS = 0.55
-# A partner and the World row of the same table: two rounded figures, 2 x 0.05.
-PARTNER_WORLD_TOLERANCE = 0.1
-# In the fact table the World comes from table (1) and partners from table (4), with other units; a
-# partner's real share never comes near the World, so 1% is slack for rounding and tight for a slip.
-FACT_PARTNER_WORLD_SHARE = 0.01
-# Published y/y % are rounded to one decimal (0.05) and computed from unrounded levels; 0.15 pp covers
-# the rounding of the rate, and the levels' own rounding is added per row.
-YOY_TOLERANCE_PP = 0.15
-# GACC revises earlier months in each release: a January-to-month value may fall by a revision.
-YTD_REVISION_SHARE = 0.005
-# Published month vs the month derived from two January-to-month values.
-RESIDUAL_SHARE = 0.01
-IMPLIED_RATE_RANGE = (5.0, 9.0)
-# Robust outlier rule on log changes: |x - median| > OUTLIER_K x scaled MAD. The MAD is clamped: a floor
-# so a perfectly smooth series does not flag ordinary moves, a cap so a short series whose few points
-# include the outliers themselves still flags a x1000 slip (log 1000 = 6.9 > 8 x 0.5).
-OUTLIER_K = 8.0
-MAD_SCALE = 1.4826  # MAD x 1.4826 estimates the standard deviation of normal data
-MAD_FLOOR = 0.1
-MAD_CAP = 0.5
 
 # The printed unit of fact_partner_trade's rows (their table's scale): the World comes from table (1),
 # in 100 million of either currency; partners from table (4), in USD 1 million or CNY 100 million.
@@ -169,7 +155,7 @@ def ei_equals_export_plus_import(staging: pl.DataFrame) -> pl.DataFrame:
             "import",
             "difference",
             deviation=pl.col("difference").abs(),
-            tolerance=pl.lit(EI_TOLERANCE),
+            tolerance=pl.lit(EI_TOLERANCE.value),
         )
         .sort("period", "table_id", "currency", "row_number", "span")
     )
@@ -206,7 +192,7 @@ def world_equals_table1_total(staging: pl.DataFrame) -> pl.DataFrame:
             "table1_value",
             "difference",
             deviation=pl.col("difference").abs(),
-            tolerance=WORLD_TOLERANCE_UNITS
+            tolerance=WORLD_TOLERANCE_UNITS.value
             * pl.max_horizontal("table4_scale", "table1_scale").cast(pl.Float64),
         )
         .sort(key)
@@ -253,7 +239,7 @@ def members_not_above_group(staging: pl.DataFrame) -> pl.DataFrame:
             "members",
             deviation=pl.col("members_sum") - pl.col("group_value"),
             # One printed rounding per member and for the group, plus a margin.
-            tolerance=HALF_STEP * (pl.col("n_members") + 1).cast(pl.Float64) + 0.01,
+            tolerance=HALF_STEP.value * (pl.col("n_members") + 1).cast(pl.Float64) + MEMBERS_MARGIN.value,
         )
         .sort("period", "table_id", "currency", "group", "direction", "span")
     )
@@ -282,7 +268,7 @@ def no_partner_above_world(staging: pl.DataFrame) -> pl.DataFrame:
             value=pl.col("figure_as_published"),
             world_value=pl.col("world_value"),
             deviation=pl.col("figure_as_published") - pl.col("world_value"),
-            tolerance=pl.lit(PARTNER_WORLD_TOLERANCE),
+            tolerance=pl.lit(PARTNER_WORLD_TOLERANCE.value),
         )
         .sort("period", "currency", "label", "direction", "span")
     )
@@ -331,12 +317,12 @@ def yoy_agrees_with_levels(staging: pl.DataFrame) -> pl.DataFrame:
         .with_columns(computed_yoy_pct=(pl.col("value") / pl.col("year_earlier_value") - 1.0) * 100.0)
         .with_columns(
             difference=pl.col("published_yoy_pct") - pl.col("computed_yoy_pct"),
-            tolerance=YOY_TOLERANCE_PP
+            tolerance=YOY_TOLERANCE_PP.value
             + 100.0
             * (pl.col("value") / pl.col("year_earlier_value"))
             * (
-                HALF_STEP * pl.col("scale") / pl.col("value")
-                + HALF_STEP * pl.col("year_earlier_scale") / pl.col("year_earlier_value")
+                HALF_STEP.value * pl.col("scale") / pl.col("value")
+                + HALF_STEP.value * pl.col("year_earlier_scale") / pl.col("year_earlier_value")
             ),
         )
         .select(
@@ -400,8 +386,8 @@ def ytd_non_decreasing(staging: pl.DataFrame) -> pl.DataFrame:
             value=pl.col("amount_whole_units"),
             previous_value=pl.col("previous_value"),
             deviation=(pl.col("previous_value") - pl.col("amount_whole_units")).cast(pl.Float64),
-            tolerance=YTD_REVISION_SHARE * pl.col("previous_value").cast(pl.Float64)
-            + 2 * HALF_STEP * pl.col("scale").cast(pl.Float64),
+            tolerance=YTD_REVISION_SHARE.value * pl.col("previous_value").cast(pl.Float64)
+            + 2 * HALF_STEP.value * pl.col("scale").cast(pl.Float64),
         )
         .sort("period", "table_id", "currency", "label", "direction")
     )
@@ -487,13 +473,14 @@ def _log_changes(points: pl.DataFrame, series: list[str]) -> pl.DataFrame:
     )
     by = [*series, "kind"]
     mad_scaled = (
-        (pl.col("log_change") - pl.col("log_change").median().over(by)).abs().median().over(by) * MAD_SCALE
-    ).clip(MAD_FLOOR, MAD_CAP)
+        (pl.col("log_change") - pl.col("log_change").median().over(by)).abs().median().over(by)
+        * MAD_SCALE.value
+    ).clip(MAD_FLOOR.value, MAD_CAP.value)
     return (
         changes.with_columns(median_log_change=pl.col("log_change").median().over(by), scaled_mad=mad_scaled)
         .with_columns(
             deviation=(pl.col("log_change") - pl.col("median_log_change")).abs(),
-            tolerance=OUTLIER_K * pl.col("scaled_mad"),
+            tolerance=OUTLIER_K.value * pl.col("scaled_mad"),
         )
         .sort(*series, "kind", "period")
     )
@@ -552,7 +539,7 @@ def balance_is_exports_minus_imports(surplus: pl.DataFrame) -> pl.DataFrame:
         .with_columns(
             difference=(pl.col("balance") - (pl.col("exports") - pl.col("imports"))).cast(pl.Float64)
         )
-        .with_columns(deviation=pl.col("difference").abs(), tolerance=pl.lit(BALANCE_TOLERANCE))
+        .with_columns(deviation=pl.col("difference").abs(), tolerance=pl.lit(BALANCE_TOLERANCE.value))
         .sort("period", "partner_code", "currency", "span")
     )
 
@@ -581,7 +568,7 @@ def no_partner_above_world_fact(partner_trade: pl.DataFrame) -> pl.DataFrame:
         .drop_nulls(["value", "world_value"])
         .with_columns(
             deviation=(pl.col("value") - pl.col("world_value")).cast(pl.Float64),
-            tolerance=FACT_PARTNER_WORLD_SHARE * pl.col("world_value").cast(pl.Float64),
+            tolerance=FACT_PARTNER_WORLD_SHARE.value * pl.col("world_value").cast(pl.Float64),
         )
         .sort("period", "partner_code", "direction", "measure")
     )
@@ -616,7 +603,7 @@ def derived_month_matches_published(partner_trade: pl.DataFrame) -> pl.DataFrame
         .with_columns(
             deviation=pl.col("revision_residual").abs().cast(pl.Float64),
             tolerance=pl.max_horizontal(
-                RESIDUAL_SHARE * pl.col("value").abs().cast(pl.Float64), pl.col("_unit")
+                RESIDUAL_SHARE.value * pl.col("value").abs().cast(pl.Float64), pl.col("_unit")
             ),
         )
         .drop("_unit")
@@ -625,7 +612,7 @@ def derived_month_matches_published(partner_trade: pl.DataFrame) -> pl.DataFrame
 
 
 def implied_rate_plausible(partner_trade: pl.DataFrame) -> pl.DataFrame:
-    """implied_cny_per_usd between 5 and 9 where both values exist."""
+    """The rows whose implied_cny_per_usd exists (both values do), for the plausible-range check."""
     return partner_trade.filter(pl.col("implied_cny_per_usd").is_not_null()).select(
         "release_id", "period", "partner_code", "direction", "value_usd", "value_cny", "implied_cny_per_usd"
     )
@@ -693,13 +680,15 @@ class Rule:
     """A business rule: the table it reads, how it prepares its frame, and its expectations on it.
 
     `prepare` is pure (a frame of `table` in, the prepared frame out: one row per comparison).
-    `blame_columns` hold the releases an offending row is charged to (none: nothing to quarantine).
+    `parameters` are the tolerances `prepare` applies (`expectations.parameters`). `blame_columns` hold
+    the releases an offending row is charged to (none: nothing to quarantine).
     """
 
     name: str
     table: TableContract
     prepare: Callable[[pl.DataFrame], pl.DataFrame]
     expectations: tuple[RuleExpectation, ...]
+    parameters: tuple[Parameter, ...] = ()
     blame_columns: tuple[str, ...] = ("release_id",)
 
     @property
@@ -720,8 +709,16 @@ class Rule:
             frame=prepared,
             expectations=tuple(e.spec() for e in self.expectations),
             blame_columns=tuple(c for c in self.blame_columns if c in prepared.columns),
-            notes=self.expectations[0].description,
+            notes=self.notes,
         )
+
+    @property
+    def notes(self) -> str:
+        """The rule's description and its parameters with their reasons (the GX suite's notes)."""
+        lines = [self.expectations[0].description]
+        if self.parameters:
+            lines += ["", "Parameters:", *(f"- {p.describe()}" for p in self.parameters)]
+        return "\n".join(lines)
 
 
 def _well_formed_periods(frame: pl.DataFrame) -> pl.DataFrame:
@@ -763,6 +760,7 @@ RULES: tuple[Rule, ...] = (
                 "|Export & Import - (Export + Import)| (deviation) is within the rounding tolerance.",
             ),
         ),
+        parameters=(EI_TOLERANCE,),
     ),
     Rule(
         "world_equals_table1_total",
@@ -777,6 +775,7 @@ RULES: tuple[Rule, ...] = (
                 "|table (4) Total - table (1) value| (deviation) is within the rounding of both units.",
             ),
         ),
+        parameters=(WORLD_TOLERANCE_UNITS,),
         blame_columns=("release_id", "totals_release_id"),
     ),
     Rule(
@@ -792,12 +791,14 @@ RULES: tuple[Rule, ...] = (
                 "Sum of members - group value (deviation) is at most the rounding tolerance.",
             ),
         ),
+        parameters=(HALF_STEP, MEMBERS_MARGIN),
     ),
     Rule(
         "no_partner_above_world",
         STG_PRELIMINARY,
         no_partner_above_world,
         (_NO_PARTNER_ABOVE_WORLD,),
+        parameters=(PARTNER_WORLD_TOLERANCE,),
     ),
     Rule(
         "yoy_agrees_with_levels",
@@ -821,6 +822,7 @@ RULES: tuple[Rule, ...] = (
                 deviation="deviation_partners",
             ),
         ),
+        parameters=(YOY_TOLERANCE_PP, HALF_STEP),
     ),
     Rule(
         "ytd_non_decreasing",
@@ -835,6 +837,7 @@ RULES: tuple[Rule, ...] = (
                 "Previous January-to-month value - this one (deviation) is at most a revision.",
             ),
         ),
+        parameters=(YTD_REVISION_SHARE, HALF_STEP),
         # Which of the two values is wrong cannot be told: both releases are held back.
         blame_columns=("release_id", "previous_release_id"),
     ),
@@ -855,16 +858,18 @@ RULES: tuple[Rule, ...] = (
                 "no_outlier_moves",
                 WARNING,
                 "ExpectMovesToBeWithinRobustThreshold",
-                "Month-on-month and y/y log changes of a series stay within 8 robust standard deviations of its median change",
+                f"Month-on-month and y/y log changes of a series stay within {OUTLIER_K.value:g} robust standard deviations of its median change",
                 "|log change - the series' median log change| (deviation) is within k x its scaled MAD.",
             ),
         ),
+        parameters=(OUTLIER_K, MAD_SCALE, MAD_FLOOR, MAD_CAP),
     ),
     Rule(
         "no_partner_above_world",
         FACT_PARTNER_TRADE,
         no_partner_above_world_fact,
         (_NO_PARTNER_ABOVE_WORLD,),
+        parameters=(FACT_PARTNER_WORLD_SHARE,),
     ),
     Rule(
         "derived_month_matches_published",
@@ -875,10 +880,11 @@ RULES: tuple[Rule, ...] = (
                 "derived_month_matches_published",
                 WARNING,
                 "ExpectDerivedMonthToMatchPublished",
-                "The published period value and the one derived from January-to-month values agree within max(1%, one printed unit)",
+                f"The published period value and the one derived from January-to-month values agree within max({RESIDUAL_SHARE.value:.0%}, one printed unit)",
                 "|revision residual| (deviation) is within max(1% of the value, one printed unit).",
             ),
         ),
+        parameters=(RESIDUAL_SHARE,),
     ),
     Rule(
         "implied_rate_plausible",
@@ -892,13 +898,14 @@ RULES: tuple[Rule, ...] = (
                 _BETWEEN,
                 {
                     "column": "implied_cny_per_usd",
-                    "min_value": IMPLIED_RATE_RANGE[0],
-                    "max_value": IMPLIED_RATE_RANGE[1],
+                    "min_value": IMPLIED_RATE_MIN.value,
+                    "max_value": IMPLIED_RATE_MAX.value,
                 },
-                "CNY value / USD value of the same figure lies between 5 and 9 yuan per dollar",
+                f"CNY value / USD value of the same figure lies between {IMPLIED_RATE_MIN.value:g} and {IMPLIED_RATE_MAX.value:g} yuan per dollar",
                 "The implied CNY per USD lies in a plausible range.",
             ),
         ),
+        parameters=(IMPLIED_RATE_MIN, IMPLIED_RATE_MAX),
     ),
     Rule(
         "no_missing_periods",
@@ -920,6 +927,7 @@ RULES: tuple[Rule, ...] = (
                 "|balance - (exports - imports)| (deviation) is within the tolerance.",
             ),
         ),
+        parameters=(BALANCE_TOLERANCE,),
     ),
 )
 
