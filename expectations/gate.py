@@ -28,7 +28,7 @@ from expectations.checks import CRITICAL, WARNING, Check, Severity, import_gx, t
 from expectations.rules import Rule, rules_to_run
 from expectations.suites import contract_check
 from transforms.periods import Period
-from warehouse.contracts import TableContract
+from warehouse.contracts import ContractError, TableContract
 from warehouse.tables import META_VALIDATION_RESULTS, STG_ONLINE_QUERY, STG_PRELIMINARY
 
 log = logging.getLogger(__name__)
@@ -319,22 +319,18 @@ class _Runner:
                     observed=observed,
                 )
             )
-        self.rows.append(
-            {
-                "run_id": self.run_id,
-                "release_id": _single_release(frame),
-                "batch_id": batch_id,
-                "suite_name": check.suite_name,
-                "object_name": check.object_name,
-                "expectation_type": expectation.expectation_type,
-                "rule": rule,
-                "severity": severity,
-                "success": success,
-                "observed_value": json.dumps(observed, default=str, sort_keys=True),
-                "unexpected_count": count,
-                "unexpected_examples": json.dumps(examples, default=str) if examples else None,
-                "validated_at": self.validated_at,
-            }
+        self._add_row(
+            release_id=_single_release(frame),
+            batch_id=batch_id,
+            suite_name=check.suite_name,
+            object_name=check.object_name,
+            expectation_type=expectation.expectation_type,
+            rule=rule,
+            severity=severity,
+            success=success,
+            observed_value=json.dumps(observed, default=str, sort_keys=True),
+            unexpected_count=count,
+            unexpected_examples=json.dumps(examples, default=str) if examples else None,
         )
 
     def record_preparation_failure(self, rule: Rule, exc: Exception) -> None:
@@ -367,23 +363,31 @@ class _Runner:
                 rule, severity, suite_name, object_name, expectation_type, "all", None, None, (), observed
             )
         )
-        self.rows.append(
-            {
-                "run_id": self.run_id,
-                "release_id": None,
-                "batch_id": "all",
-                "suite_name": suite_name,
-                "object_name": object_name,
-                "expectation_type": expectation_type,
-                "rule": rule,
-                "severity": severity,
-                "success": False,
-                "observed_value": json.dumps(observed, default=str),
-                "unexpected_count": None,
-                "unexpected_examples": None,
-                "validated_at": self.validated_at,
-            }
+        self._add_row(
+            release_id=None,
+            batch_id="all",
+            suite_name=suite_name,
+            object_name=object_name,
+            expectation_type=expectation_type,
+            rule=rule,
+            severity=severity,
+            success=False,
+            observed_value=json.dumps(observed, default=str),
+            unexpected_count=None,
+            unexpected_examples=None,
         )
+
+    def _add_row(self, **values: Any) -> None:
+        """A row of `meta.validation_results`, in its contract's column order (the run's id and time
+        filled in); a column the contract does not declare, or one left out, is a programming error."""
+        row = {"run_id": self.run_id, "validated_at": self.validated_at, **values}
+        columns = META_VALIDATION_RESULTS.column_names
+        if set(row) != set(columns):
+            raise ContractError(
+                f"{META_VALIDATION_RESULTS.qualified_name}: a gate result row has columns {sorted(row)}, "
+                f"the contract declares {sorted(columns)}"
+            )
+        self.rows.append({column: row[column] for column in columns})
 
 
 # --- helpers ------------------------------------------------------------------------------------------
