@@ -656,6 +656,31 @@ class RuleExpectation:
             self.name, self.severity, self.expectation, self.kwargs, self.description, self.base, self.doc
         )
 
+    def offending(self) -> pl.Expr:
+        """True on a row of the prepared frame that fails this expectation: the condition GX's built-in
+        `base` checks with these arguments, stated in polars (so a rule is tested without GX).
+
+        As in GX, a row missing a compared value is skipped, not failed (NaN counts as missing: pandas
+        compares it false).
+        """
+        kwargs = self.kwargs
+        if self.base == _PAIR:
+            a, b = (pl.col(kwargs[k]).fill_nan(None) for k in ("column_A", "column_B"))
+            below = a < b if kwargs.get("or_equal") else a <= b
+            return below.fill_null(False)
+        if self.base == _BETWEEN:
+            value = pl.col(kwargs["column"]).fill_nan(None)
+            low, high = kwargs.get("min_value"), kwargs.get("max_value")
+            outside = pl.lit(False)
+            if low is not None:
+                outside |= value < low
+            if high is not None:
+                outside |= value > high
+            return outside.fill_null(False)
+        if self.base == _NOT_NULL:
+            return pl.col(kwargs["column"]).is_null()
+        raise NotImplementedError(f"{self.name}: no polars statement of {self.base}")
+
 
 def _within_tolerance(
     name: str,
@@ -711,6 +736,12 @@ class Rule:
             blame_columns=tuple(c for c in self.blame_columns if c in prepared.columns),
             notes=self.notes,
         )
+
+    def offending_rows(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """The rows of the prepared frame that fail any of the rule's expectations (pure polars: what
+        the gate's GX run finds, without GX)."""
+        prepared = self.prepare(_well_formed_periods(frame))
+        return prepared.filter(pl.any_horizontal(e.offending() for e in self.expectations))
 
     @property
     def notes(self) -> str:

@@ -108,17 +108,6 @@ def test_build_contract_suite_is_a_gx_suite() -> None:
 # --- what the suites catch -------------------------------------------------------------------------------
 
 
-def test_valid_frames_pass(inputs: frames.Inputs) -> None:
-    result = validate_checks(
-        [
-            contract_check(STG_PRELIMINARY, inputs.staging_preliminary, frames.PARTNER_CODES),
-            *(contract_check(c, f, frames.PARTNER_CODES) for c, f in inputs.tables.items()),
-        ],
-        run_id="suite-test",
-    )
-    assert result.passed, result.message()
-
-
 def test_missing_column(inputs: frames.Inputs) -> None:
     broken = inputs.tables[FACT_TRADE_SURPLUS].drop("imports_cny")
     result = _validate(FACT_TRADE_SURPLUS, broken)
