@@ -191,9 +191,3 @@ def contract_check(
         period_batches=_period_batches_safe(contract),
         notes=f"Generated from the contract of {contract.qualified_name}: {contract.description}",
     )
-
-
-def contract_checks(
-    frames: Mapping[TableContract, pl.DataFrame], partner_codes: Collection[str] | None = None
-) -> list[Check]:
-    return [contract_check(contract, frame, partner_codes) for contract, frame in frames.items()]
