@@ -16,7 +16,9 @@ of the prepared frame: they are not checked, rather than failed.
 Values compared across periods (y/y, year-to-date, outliers, gaps) use the latest vintage of each
 (table, currency, period): an older vintage is superseded, not a second observation.
 
-The rules, their tables, severities and GX classes are declared once, in `RULES` at the end.
+The rules, their tables, severities, GX classes and parameters are declared once, in `RULES` at the
+end. `Rule.offending_rows` states each expectation's condition in polars from the same declaration,
+so a rule is tested on a literal frame without GX (the gate itself runs GX).
 """
 
 from __future__ import annotations
