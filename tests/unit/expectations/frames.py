@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from transforms.periods import Period
+from domain.periods import Period
 from warehouse.contracts import TableContract
 from warehouse.tables import (
     DIM_PARTNER,
