@@ -123,6 +123,26 @@ _TABLES: dict[str, _Table] = {
         ("label", "commodity_code", "direction", "hs_heading", "note"),
         derived=(("label_key", "label", normalise_label),),
     ),
+    "commodity_aliases": _Table(
+        "commodity_aliases.csv",
+        ("alias", "direction", "commodity_code", "valid_from", "valid_to", "source", "why"),
+        derived=(("alias_key", "alias", normalise_label),),
+    ),
+    "quantity_units": _Table(
+        "quantity_units.csv",
+        ("unit_as_printed", "base_unit", "factor", "source", "why"),
+        derived=(("unit_key", "unit_as_printed", normalise_label),),
+    ),
+    "trade_modes": _Table(
+        "trade_modes.csv",
+        ("trade_mode_code", "name_en", "name_zh", "is_processing_trade", "is_aggregate", "why"),
+        booleans=("is_processing_trade", "is_aggregate"),
+    ),
+    "trade_mode_aliases": _Table(
+        "trade_mode_aliases.csv",
+        ("alias", "trade_mode_code", "valid_from", "valid_to", "source", "why"),
+        derived=(("alias_key", "alias", normalise_label),),
+    ),
 }
 
 #: Reference table name -> file name inside the package.
@@ -226,6 +246,30 @@ def load_hs_chapters() -> pl.DataFrame:
 def load_commodities() -> pl.DataFrame:
     """Tables (5)/(6) commodity labels -> commodity_code, with ``label_key`` = normalise_label(label)."""
     return _read_package_csv("commodities")
+
+
+@functools.cache
+def load_commodity_aliases() -> pl.DataFrame:
+    """Tables (5)/(6) labels as printed over the years -> commodity_code, valid_from/valid_to YYYY-MM."""
+    return _read_package_csv("commodity_aliases")
+
+
+@functools.cache
+def load_quantity_units() -> pl.DataFrame:
+    """Tables (5)/(6) quantity units as printed -> base unit and factor, with ``unit_key``."""
+    return _read_package_csv("quantity_units")
+
+
+@functools.cache
+def load_trade_modes() -> pl.DataFrame:
+    """The customs regimes (trade modes) of tables (2)/(3), with the processing-trade flag."""
+    return _read_package_csv("trade_modes")
+
+
+@functools.cache
+def load_trade_mode_aliases() -> pl.DataFrame:
+    """Tables (2)/(3) trade-mode labels as printed over the years -> trade_mode_code, with validity."""
+    return _read_package_csv("trade_mode_aliases")
 
 
 # ---------------------------------------------------------------------------------------------- resolving
