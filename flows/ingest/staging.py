@@ -51,6 +51,14 @@ def preliminary_frame(table: PreliminaryTable, *, release_id: str, sha256: str) 
             "direction": cell.direction,
             "figure_as_published": cell.figure_as_published,
             "amount_whole_units": cell.amount_whole_units,
+            "figure_period": (cell.restates or table.period).key,
+            "is_restatement": cell.restates is not None,
+            "is_aggregate": row.is_aggregate,
+            "commodity_code": row.commodity_code,
+            "trade_mode_code": row.trade_mode_code,
+            "quantity_base_unit": row.quantity_base_unit,
+            "quantity_in_base_unit": cell.quantity_in_base_unit,
+            "quantity_unit_pending": row.quantity_unit_pending,
         }
         for row in table.rows
         for cell in row.cells

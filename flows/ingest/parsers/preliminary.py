@@ -512,8 +512,8 @@ def _interpret_column(position: int, labels: list[str], source: str) -> _HeaderC
             understood = True
             period_part = YOY_LABEL.sub(" ", label)
         period_part = normalise_whitespace(_PERCENT_NOISE.sub(" ", period_part)).strip(" ,")
-        if period_part and (span := _span_of(period_part)) is not None:
-            spans.add(span)
+        if period_part and (found := _span_of(period_part)) is not None:
+            spans.add(found)
             understood = True
         elif period_part and understood:
             raise ParseError(source, f"unknown header label {label!r}", column=header)
