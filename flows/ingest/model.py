@@ -143,4 +143,4 @@ class OnlineQueryExport:
 
 # Bumped whenever a parser's output for the same bytes changes; recorded with every staged file so
 # that a re-parse after a parser fix is a visible, deliberate event.
-PARSER_VERSION = "1.0.0"
+PARSER_VERSION = "1.1.0"
