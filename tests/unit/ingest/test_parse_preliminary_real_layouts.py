@@ -7,15 +7,21 @@ from pathlib import Path
 
 import pytest
 
-from flows.ingest.model import Cell, ParseError, PreliminaryTable, TableRow
+from flows.ingest.model import Cell, Currency, ParseError, PreliminaryTable, TableRow
 from flows.ingest.parsers import fill_quantity_units, parse_preliminary_page, sniff
+from flows.ingest.parsers.common import (
+    identify_table,
+    parse_title_period,
+    split_page_title,
+    title_description,
+)
 from transforms.periods import Period
 
 PAGES = Path(__file__).parents[2] / "fixtures" / "pages"
 
 
-def _parse(name: str, **given: object) -> PreliminaryTable:
-    return parse_preliminary_page((PAGES / name).read_bytes(), name, **given)  # type: ignore[arg-type]
+def _parse(name: str, *, currency: Currency | None = None, period: Period | None = None) -> PreliminaryTable:
+    return parse_preliminary_page((PAGES / name).read_bytes(), name, currency=currency, period=period)
 
 
 def _row(table: PreliminaryTable, label: str) -> TableRow:
@@ -393,3 +399,58 @@ def test_real_2019_table_2(gacc_samples: Path) -> None:
     assert len({r.trade_mode_code for r in table.rows}) == 18
     ordinary = _row(table, "Ordinary Trade")
     assert [c.figure_as_published for c in ordinary.cells] == [16242.7, 8699.5, 7543.2, 2.9, 5.8, -0.3]
+
+
+@pytest.mark.parametrize(
+    ("title", "kind", "period", "currency"),
+    [
+        (
+            "China's Total Value of Imports and Exports by Major Country (Region), Jan. 2018",
+            "by_partner",
+            Period.month(2018, 1),
+            None,
+        ),
+        ("China's Total Value of Imports and Exports by Major Country (Region)", "by_partner", None, None),
+        (
+            "(3) China's Total Export & Import Values by Trade Mode, January-August 2019 (in CNY)",
+            "trade_mode",
+            Period.month(2019, 8),
+            "CNY",
+        ),
+        (
+            "China's Total Export & Import Values by Trade Mode, August 2019 (Only August, in CNY)",
+            "trade_mode",
+            Period.month(2019, 8),
+            "CNY",
+        ),
+        (
+            "(1) China's Total Export & Import Values, Jan-Feb 2019 (in RMB)",
+            "totals",
+            Period.jan_feb(2019),
+            "CNY",
+        ),
+    ],
+)
+def test_2018_2019_title_variants(title: str, kind: str, period: Period | None, currency: str | None) -> None:
+    parts = split_page_title(title)
+    assert parts is not None
+    assert identify_table(title_description(title)) == kind
+    assert (None if parts.period_text is None else parse_title_period(parts.period_text)) == period
+    assert parts.currency == currency
+
+
+def test_slashed_date_with_no_reading_in_the_release_month_is_rejected() -> None:
+    content = (PAGES / "t5_major_exports_2019-04_cny.html").read_bytes().replace(b"05/08/2019", b"09/10/2019")
+    with pytest.raises(
+        ParseError, match=r"publication date '09/10/2019': no single reading .* falls in 2019-05"
+    ):
+        parse_preliminary_page(content, "late.html")
+
+
+def test_january_to_month_title_over_month_columns_is_rejected() -> None:
+    content = (PAGES / "t2_trade_mode_2019-08_cny_only_august.html").read_bytes()
+    content = content.replace(b"August 2019 (Only August, in CNY)", b"January-August 2019 (in CNY)")
+    with pytest.raises(
+        ParseError, match=r"table 'trade_mode_month': the title's period 'January-August 2019'"
+    ):
+        parse_preliminary_page(content, "mixed.html")
