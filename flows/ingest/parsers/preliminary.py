@@ -33,6 +33,7 @@ from flows.ingest.parsers.common import (
     TableKind,
     collapse_markup_whitespace,
     decode_html,
+    error_page_marker,
     identify_table,
     looks_like_figure,
     month_number,
@@ -318,9 +319,13 @@ def find_statistics_table(tree: LexborHTMLParser) -> LexborNode | None:
 
 
 def table_is_an_image(tree: LexborHTMLParser) -> bool:
-    """A titled article whose content is a picture of the table (every 2018 table (4) page)."""
+    """A titled article whose content is a picture of the table (every 2018 table (4) page).
+
+    A captcha wall served at a table's address keeps the title and shows a picture too: a page that says
+    it is an error or captcha page is never taken for a table published as an image.
+    """
     title = tree.css_first("div.atcl-ttl")
-    if title is None or not normalise_whitespace(node_text(title)):
+    if title is None or not normalise_whitespace(node_text(title)) or error_page_marker(tree) is not None:
         return False
     return any(content.css_first("img") is not None for content in tree.css("div.atcl-cnt"))
 

@@ -454,3 +454,10 @@ def test_january_to_month_title_over_month_columns_is_rejected() -> None:
         ParseError, match=r"table 'trade_mode_month': the title's period 'January-August 2019'"
     ):
         parse_preliminary_page(content, "mixed.html")
+
+
+def test_captcha_wall_with_a_picture_at_a_table_address_is_a_captcha_not_an_image_table() -> None:
+    content = (PAGES / "error_t4_2018-01_table_is_an_image.html").read_bytes()
+    content = content.replace(b"<p><img", b"<p>Please enter the verification code<img")
+    with pytest.raises(ParseError, match=r"an error or captcha page \(it says 'verification code'\)"):
+        parse_preliminary_page(content, "wall.html")
