@@ -461,3 +461,95 @@ def test_captcha_wall_with_a_picture_at_a_table_address_is_a_captcha_not_an_imag
     content = content.replace(b"<p><img", b"<p>Please enter the verification code<img")
     with pytest.raises(ParseError, match=r"an error or captcha page \(it says 'verification code'\)"):
         parse_preliminary_page(content, "wall.html")
+
+
+# --- every printed cell of every real-layout fixture ---------------------------------------------------------
+
+_ = None  # GACC's dash: no figure
+PRINTED: dict[str, list[tuple[str, str | None, tuple[float | None, ...]]]] = {
+    "t5_major_exports_2025-11_usd.html": [
+        ("Agriculture products", None, (_, 7012.4, _, 80456.3, _, 78900.1, _, 2.0)),
+        ("Aquatic products", "10,000 Tons", (33.2, 1501.7, 371.5, 16800.2, 365.0, 17100.9, 1.8, -1.8)),
+        (
+            "Rare-earth ore, metals, compounds",
+            "Ton",
+            (4820.0, 55.6, 55123.0, 520.3, 52001.5, 470.0, 6.0, 10.7),
+        ),
+        ("Garments and clothing accessories", None, (_, 12345.6, _, 140321.0, _, 143210.9, _, -2.0)),
+        ("Mechanical and electrical products", None, (_, 201234.5, _, 2210987.6, _, 2050123.4, _, 7.8)),
+        ("Mobile phones", "10,000 Sets", (6010.3, 12004.8, 62345.1, 110456.2, 63999.0, 115000.3, -2.6, -4.0)),
+        (
+            "Electronic integrated circuits",
+            "100 Million PCS",
+            (290.4, 16543.2, 3012.7, 170321.9, 2801.3, 150003.1, 7.5, 13.5),
+        ),
+        (
+            "Motor vehicles（including chassis fitted with engines)",
+            "10,000 Autos",
+            (70.1, 11020.5, 720.9, 112345.8, 601.2, 95432.1, 19.9, 17.7),
+        ),
+        ("Hi-tech products", None, (_, 80111.0, _, 900222.0, _, 850333.0, _, 5.9)),
+    ],
+    "t6_major_imports_2026-03_cny_qty_unit_prior_year_misprinted.html": [
+        ("Agriculture products", None, (_, 1210.3, _, 3456.7, _, 3500.2, _, -1.2)),
+        ("Meat(including meat offal)", "10,000 Tons", (51.0, 140.2, 150.3, 420.9, 160.1, 430.0, -6.1, -2.1)),
+        ("Soya beans", "10,000 Tons", (612.5, 201.3, 1800.4, 610.8, 1750.0, 640.2, 2.9, -4.6)),
+        ("Wood Logs and Lumber", "10,000 CBM", (401.0, 60.2, 1190.5, 180.7, 1300.1, 200.4, -8.4, -9.8)),
+        (
+            "Motor vehicles（including chassis fitted with engines)",
+            "10,000 Cars",
+            (4.1, 130.5, 11.0, 350.6, 12.2, 390.1, -9.8, -10.1),
+        ),
+        (
+            "Aircraft of an unladen weight exceeding 2T",
+            "Craft",
+            (9.0, 40.1, 30.0, 120.3, 41.0, 170.9, -26.8, -29.6),
+        ),
+    ],
+    "t5_major_exports_2025-01-02_usd_jan_feb.html": [
+        ("Footwear", "10,000 Pairs", (14.8, 6210.4, 15.1, 6500.0, -2.0, -4.5)),
+        ("Toys", None, (_, 4012.9, _, 4300.2, _, -6.7)),
+    ],
+    "t5_major_exports_2019-04_cny.html": [
+        ("Rare Earth", "Ton", (4100.2, 2.9, 15600.3, 10.1, 16200.0, 10.6, -3.7, -4.7)),
+        ("Ships", "ship", (510.0, 120.4, 2055.0, 442.8, 2100.0, 560.1, -2.1, -20.9)),
+        ("Wireless Telephone HandSets and Parts", None, (_, 801.3, _, 2910.0, _, 3300.5, _, -11.8)),
+        ("Agricultural Products", None, (_, 430.2, _, 1587.2, _, 1550.9, _, 2.3)),
+    ],
+    "t5_major_exports_2025-04_usd_shifted.html": [
+        ("Agriculture products", None, (_, 7101.2, _, 28400.3, _, 27900.0, _, 1.8)),
+        ("Aquatic products", None, (31.5, 1420.6, 120.2, 5600.1, 118.0, 5800.7, 1.9, -3.5)),
+        ("Footwear", None, (8.1, 3600.2, 30.4, 13900.8, 31.0, 14500.1, -1.9, -4.1)),
+    ],
+    "t5_major_exports_2025-04_cny.html": [
+        ("Agriculture products", None, (_, 510.9, _, 2040.6, _, 2010.3, _, 1.5)),
+        ("Aquatic products", "10,000 Tons", (31.5, 102.2, 120.2, 402.5, 118.0, 418.0, 1.9, -3.7)),
+        ("Footwear", "10,000 Pairs", (8.1, 259.1, 30.4, 999.2, 31.0, 1045.0, -1.9, -4.4)),
+    ],
+}
+TRADE_MODE_ROWS = [
+    ("Total Value", None, (26010.5, 14100.2, 11910.3, 1.2, 3.1, -1.0)),
+    ("Ordinary Trade", None, (15500.0, 8300.4, 7199.6, 3.3, 6.0, 0.4)),
+    (
+        "Processing and Assembling Trade with Imported Materials",
+        None,
+        (950.1, 460.0, 490.1, -12.0, -12.5, -11.6),
+    ),
+    ("Exports of Foreign Contracted Project", None, (66.0, 66.0, _, -5.0, -5.0, _)),
+    ("Other", None, (9494.4, 5273.8, 4220.6, 10.1, 12.0, 8.0)),
+]
+for _name in (
+    "t2_trade_mode_2019-08_cny_only_august.html",
+    "t3_trade_mode_2019-08_cny_january_to_august.html",
+    "t3_trade_mode_2019-05_usd_1_to_5.html",
+):
+    PRINTED[_name] = TRADE_MODE_ROWS
+
+
+@pytest.mark.parametrize("name", sorted(PRINTED))
+def test_fixture_parses_to_exactly_its_printed_cells(name: str) -> None:
+    table = _parse(name)
+    assert [
+        (row.label, row.quantity_unit, tuple(cell.figure_as_published for cell in row.cells))
+        for row in table.rows
+    ] == PRINTED[name]
