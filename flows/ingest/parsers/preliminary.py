@@ -715,19 +715,21 @@ def _realign_shifted_rows(
             pending = is_number(under_unit(row))
             realigned.append(replace(row, cells=cells, unit_pending=pending))
         return realigned
-    odd = (
-        [row.label for row in ending_empty]
-        if len(ending_empty) < len(rows)
-        else [
+    if len(ending_empty) < len(rows):
+        odd, why = [row.label for row in ending_empty], "only these rows do"
+    elif not consistent:
+        odd = [
             row.label
             for row in rows
             if not is_number(under_unit(row)) and under_unit(row) not in NO_FIGURE_MARKS
         ]
-    )
+        why = "these rows print a unit, not a number, under the unit header"
+    else:
+        odd, why = [row.label for row in rows], "no row has a number under the unit header"
     raise ParseError(
         source,
         f"{len(ending_empty)} of {len(rows)} rows end with an empty cell (a page shifted one column left?) "
-        f"but the evidence is ambiguous; rows {odd[:10]}: not realigned, rejected",
+        f"but the evidence is ambiguous ({why}); rows {odd[:10]}: not realigned, rejected",
         table=table_id,
     )
 

@@ -210,7 +210,7 @@ def test_partly_shifted_table_is_rejected_naming_the_rows() -> None:
     with pytest.raises(
         ParseError,
         match=r"error_t5_shifted_rows_ambiguous.html, table 'major_exports': 1 of 2 rows end with an empty "
-        r"cell .* ambiguous; rows \['Aquatic products'\]",
+        r"cell .* ambiguous \(only these rows do\); rows \['Aquatic products'\]",
     ):
         _parse("error_t5_shifted_rows_ambiguous.html")
 
@@ -553,3 +553,30 @@ def test_fixture_parses_to_exactly_its_printed_cells(name: str) -> None:
         (row.label, row.quantity_unit, tuple(cell.figure_as_published for cell in row.cells))
         for row in table.rows
     ] == PRINTED[name]
+
+
+def test_rows_ending_empty_without_a_number_under_the_unit_header_are_rejected() -> None:
+    """Every row ends with an empty cell, but nothing under the unit header is a number: no evidence."""
+    content = (PAGES / "t5_major_exports_2025-04_usd_shifted.html").read_bytes()
+    for quantity in (b"31.5", b"8.1"):
+        content = content.replace(
+            b"<td><span>" + quantity + b"&nbsp;</span></td>", b"<td><span>-</span></td>", 1
+        )
+    with pytest.raises(
+        ParseError,
+        match=r"3 of 3 rows end with an empty cell .* ambiguous \(no row has a number under the unit header\); "
+        r"rows \['Agriculture products', 'Aquatic products', 'Footwear'\]: not realigned",
+    ):
+        parse_preliminary_page(content, "no-evidence.html")
+
+
+def test_rows_ending_empty_with_a_unit_printed_under_the_unit_header_are_rejected() -> None:
+    content = (PAGES / "t5_major_exports_2025-04_usd_shifted.html").read_bytes()
+    content = content.replace(
+        b"<td><span>-</span></td><td><span>7,101.2", b"<td><span>10,000 Tons</span></td><td><span>7,101.2"
+    )
+    with pytest.raises(
+        ParseError,
+        match=r"\(these rows print a unit, not a number, under the unit header\); rows \['Agriculture products'\]",
+    ):
+        parse_preliminary_page(content, "mixed.html")
