@@ -315,11 +315,15 @@ def attach_commodity_codes(
 
 
 def _major_commodity_editions(stg: pl.LazyFrame, commodities: pl.LazyFrame) -> pl.LazyFrame:
-    cells = stg.filter(pl.col("table_id").is_in(list(_MAJOR_TABLE_DIRECTIONS))).with_columns(
+    # A restated prior-year cell is a figure of another period: not this release's own (issue 9).
+    restated = pl.col("is_restatement") if "is_restatement" in stg.collect_schema().names() else pl.lit(False)
+    cells = stg.filter(pl.col("table_id").is_in(list(_MAJOR_TABLE_DIRECTIONS)) & ~restated).with_columns(
         # The table says the direction; the cells' own direction column is not relied on.
         direction=pl.col("table_id").replace_strict(_MAJOR_TABLE_DIRECTIONS, return_dtype=pl.String)
     )
-    cells = attach_commodity_codes(cells, commodities)
+    # Staging now carries the parser's commodity_code (issue 9); until facts consume it, codes still come
+    # from the label join below, so the staged column must not shadow the joined one.
+    cells = attach_commodity_codes(cells.drop("commodity_code", strict=False), commodities)
     # Quantity and value y/y are both `yoy_pct` cells; the value's stands to the right of the quantity's.
     is_yoy = pl.col("measure") == "yoy_pct"
     value_yoy = (

@@ -122,10 +122,11 @@ FIELDS = FieldRegistry(
         Field(
             "indent_level",
             INT,
-            "0 top level, 1 country or group, 2 member of the row above",
+            "0 top level, 1 country or group, 2 member of the row above; tables (5)/(6): four printed "
+            "spaces per level (up to 3)",
             nullable=False,
             min_value=0,
-            max_value=2,
+            max_value=3,
         ),
         Field("parent_label", STR, "Normalised label of the row this one belongs to"),
         Field("quantity_unit", STR, "Quantity unit as published (tables (5)/(6), online query)"),
@@ -157,6 +158,44 @@ FIELDS = FieldRegistry(
             INT,
             "For value figures: the number scaled to whole currency units (yuan or US dollars)",
             unit="currency units",
+        ),
+        # --- staging: what the real layouts of tables (2)/(3), (5)/(6) add (issue 9) -----------------
+        Field(
+            "figure_period",
+            STR,
+            "Period the figure is for: the table's period, or for the prior-year January-to-month column "
+            "of tables (5)/(6), the same period a year earlier",
+            nullable=False,
+            pattern=PERIOD_PATTERN,
+        ),
+        Field(
+            "is_restatement",
+            BOOL,
+            "True for a figure of an earlier period reprinted by this table (a later vintage of it)",
+            nullable=False,
+        ),
+        Field(
+            "is_aggregate",
+            BOOL,
+            "Tables (5)/(6): a row marked '*' that sums listed and other items",
+            nullable=False,
+        ),
+        Field(
+            "trade_mode_code",
+            STR,
+            "Tables (2)/(3): the trade mode (customs regime), reference/trade_modes.csv",
+        ),
+        Field(
+            "quantity_base_unit",
+            STR,
+            "Base unit of the quantity (ton, piece, set, vehicle, pair, ...), reference/quantity_units.csv",
+        ),
+        Field("quantity_in_base_unit", FLT, "A quantity figure converted to quantity_base_unit", min_value=0),
+        Field(
+            "quantity_unit_pending",
+            BOOL,
+            "True where a shifted page printed no unit: the unit is to come from the other edition",
+            nullable=False,
         ),
         # --- staging: online query ------------------------------------------------------------------
         Field(

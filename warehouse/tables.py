@@ -81,6 +81,16 @@ STG_PRELIMINARY = TableContract(
         "direction",
         "figure_as_published",
         "amount_whole_units",
+        "figure_period",
+        "is_restatement",
+        "is_aggregate",
+        FIELDS["commodity_code"].but(
+            nullable=True, description="Tables (5)/(6): the commodity, reference/commodity_aliases.csv"
+        ),
+        "trade_mode_code",
+        "quantity_base_unit",
+        "quantity_in_base_unit",
+        "quantity_unit_pending",
     ),
     primary_key=("source_sha256", "row_number", "column_number"),
     partition_by=("table_id", "period"),

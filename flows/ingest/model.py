@@ -50,6 +50,10 @@ class Cell:
     direction: Direction
     figure_as_published: float | None  # the number printed, unscaled; None where GACC prints "-"
     amount_whole_units: int | None  # for measure "value": scaled to whole currency units (yuan, dollars)
+    # Tables (5)/(6): the prior-year January-to-month column is a later vintage of last year's figure:
+    # the period it restates (None for the table's own period).
+    restates: Period | None = None
+    quantity_in_base_unit: float | None = None  # measure "quantity": in the row's quantity_base_unit
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,12 @@ class TableRow:
     parent_label: str | None  # normalised label of the row this one belongs to ("of which:" hierarchy)
     quantity_unit: str | None  # tables (5)/(6): the quantity unit as printed ("10000T"); None elsewhere
     cells: tuple[Cell, ...]
+    is_aggregate: bool = False  # tables (5)/(6): marked `*` ("Agriculture products*", "*Hi-Tech Products")
+    commodity_code: str | None = None  # tables (5)/(6), from warehouse/reference/commodity_aliases.csv
+    trade_mode_code: str | None = None  # tables (2)/(3), from warehouse/reference/trade_mode_aliases.csv
+    quantity_base_unit: str | None = None  # "ton", "piece", ... (warehouse/reference/quantity_units.csv)
+    # A realigned (shifted) page printed no unit: to be taken from the other edition of the same month.
+    quantity_unit_pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,7 @@ class PreliminaryTable:
     period: Period
     published_on: date | None
     rows: tuple[TableRow, ...]
+    warnings: tuple[str, ...] = ()  # what was read with certainty but deserves an operator's eye
 
     @property
     def months_covered(self) -> int:
@@ -118,4 +129,4 @@ class OnlineQueryExport:
 
 # Bumped whenever a parser's output for the same bytes changes; recorded with every staged file so
 # that a re-parse after a parser fix is a visible, deliberate event.
-PARSER_VERSION = "1.0.0"
+PARSER_VERSION = "1.1.0"

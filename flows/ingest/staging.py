@@ -59,7 +59,15 @@ def preliminary_frame(table: PreliminaryTable, *, release_id: str, sha256: str) 
     for row in table.rows:
         labelled = page | _named_values(row)
         for cell in row.cells:
-            figure = labelled | _named_values(cell) | {"column_number": cell.column}
+            figure = (
+                labelled
+                | _named_values(cell)
+                | {
+                    "column_number": cell.column,
+                    "figure_period": (cell.restates or table.period).key,
+                    "is_restatement": cell.restates is not None,
+                }
+            )
             rows.append(_contract_row(STG_PRELIMINARY, figure))
     return STG_PRELIMINARY.conform(pl.DataFrame(rows, schema=STG_PRELIMINARY.polars_schema()))
 

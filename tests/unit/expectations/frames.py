@@ -126,6 +126,10 @@ def _staging_file(period: Period, table_id: str, currency: str) -> list[dict[str
         "months_covered": period.months_covered,
         "published_on": published_on(period),
         "quantity_unit": None,
+        "figure_period": period.key,
+        "is_restatement": False,
+        "is_aggregate": False,
+        "quantity_unit_pending": False,
     }
     rows: list[dict[str, Any]] = []
     earlier = period.year_earlier()
