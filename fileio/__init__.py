@@ -1,1 +1,1 @@
-"""Small, dependency-free file helpers that every layer may import."""
+"""File-system helpers shared by every layer that writes files (imports nothing of the project)."""

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from flows.settings import Settings
+from config.settings import Settings
 from tests.reliability.conftest import CHILD_PEAK_RSS_CAP_BYTES, ChildRun, run_customs
 from tests.reliability.hostile_server import CountingServer, HostileGacc, gzip_bomb
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from config.settings import Settings
 from flows.ingest.pipeline import ingest
 from flows.ingest.sources import LandingSource
-from flows.settings import Settings
 from tests.reliability.files import good_pages
 
 

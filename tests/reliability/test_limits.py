@@ -8,10 +8,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from config.settings import Settings
 from flows.ingest.limits import html_depth_exceeds, longest_line
 from flows.ingest.pipeline import ingest
 from flows.ingest.sources import LandingSource, demo_releases_dir
-from flows.settings import Settings
 from tests.reliability.conftest import CHILD_PEAK_RSS_CAP_BYTES, run_customs
 from tests.reliability.files import good_pages, nested_divs_page, write_large_page
 

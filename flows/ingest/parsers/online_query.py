@@ -12,13 +12,12 @@ import io
 import re
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Final, Literal
+from typing import Final
 
-from flows.ingest.model import Currency, OnlineQueryExport, OnlineQueryRecord, ParseError
+from domain.periods import Period
+from flows.ingest.model import OnlineQueryExport, OnlineQueryRecord, ParseError
 from flows.ingest.parsers.common import parse_figure
-from transforms.periods import Period
-
-FlowDirection = Literal["export", "import"]
+from warehouse.codes import Currency, TradeDirection
 
 PERIOD_COLUMN: Final = "数据年月"
 PARTNER_CODE_COLUMN: Final = "贸易伙伴编码"
@@ -45,7 +44,7 @@ CURRENCY_COLUMNS: Final[dict[str, Currency]] = {"人民币": "CNY", "美元": "U
 # GACC writes "?" where a commodity has no second unit of quantity.
 NO_UNIT_MARKS: Final = frozenset({"", "?", "？", "-"})
 # Words in a landing path that say which flow was queried, English or Chinese.
-FILENAME_DIRECTIONS: Final[tuple[tuple[str, FlowDirection], ...]] = (
+FILENAME_DIRECTIONS: Final[tuple[tuple[str, TradeDirection], ...]] = (
     ("export", "export"),
     ("出口", "export"),
     ("import", "import"),
@@ -57,7 +56,7 @@ HS8_CODE: Final = re.compile(r"\d{8}")
 UTF8_BOM: Final = b"\xef\xbb\xbf"
 
 
-def direction_from_filename(name: str) -> FlowDirection:
+def direction_from_filename(name: str) -> TradeDirection:
     """The flow named in a landing path (`.../exports/...`, `..._进口.csv`); neither or both is an error."""
     folded = name.casefold()
     found = {direction for word, direction in FILENAME_DIRECTIONS if word in folded}
@@ -69,7 +68,7 @@ def direction_from_filename(name: str) -> FlowDirection:
     return found.pop()
 
 
-def parse_online_query(content: bytes, source: str, direction: FlowDirection) -> OnlineQueryExport:
+def parse_online_query(content: bytes, source: str, direction: TradeDirection) -> OnlineQueryExport:
     """Read an online-query CSV export; `direction` comes from how it was requested."""
     reader = csv.reader(io.StringIO(_decode(content, source), newline=""))
     raw_header = [field.strip() for field in next(reader, [])]
@@ -169,7 +168,7 @@ def _record(
         partner_code_gacc=partner_code,
         partner_name_zh=partner_name,
         hs_code=hs_code,
-        commodity_name_zh=commodity,
+        commodity_name=commodity,
         quantity_1=quantity_1,
         quantity_1_unit=unit_1,
         quantity_2=quantity_2,
