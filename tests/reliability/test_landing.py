@@ -15,6 +15,7 @@ import pytest
 from config.settings import Settings
 from flows.ingest.pipeline import ingest
 from flows.ingest.sources import LandingSource
+from tests.reliability.conftest import run_customs
 from tests.reliability.files import good_pages
 
 
@@ -104,3 +105,24 @@ def test_file_and_folder_modes_are_settings(tmp_path: Path, monkeypatch: pytest.
     ingest(LandingSource(landing), settings)
 
     assert _modes(settings.root) == {"dirs": {0o770}, "raw": {0o440}, "files": {0o660}}
+
+
+@pytest.mark.slow
+def test_a_whole_run_writes_nothing_others_can_read(tmp_path: Path, prefect_api_url: str) -> None:
+    # The archive, staging, the warehouse, BI Parquet, reports and gate results: group-readable, not world.
+    data = tmp_path / "data"
+    run = run_customs(["run", "--source", "demo", "--data-dir", str(data)], tmp_path, prefect_api_url)
+
+    assert run.exit_code == 0, run.output
+    assert "published" in run.output
+    modes = {
+        path.relative_to(data).as_posix(): stat.S_IMODE(path.lstat().st_mode)
+        for path in [data, *data.rglob("*")]
+        if not path.is_symlink()
+    }
+    assert (data / "warehouse.duckdb").is_file()
+    assert any(name.startswith("bi/") for name in modes)
+    world = {name: oct(mode) for name, mode in modes.items() if mode & 0o007}
+    assert world == {}
+    unreadable_by_group = {name: oct(mode) for name, mode in modes.items() if not mode & 0o040}
+    assert unreadable_by_group == {}
