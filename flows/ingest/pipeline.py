@@ -128,6 +128,10 @@ def process_file(file: FetchedFile, sha256: str, archive: RawArchive, settings: 
     try:
         with time_limit(settings.max_parse_seconds, file.source_uri):
             return _parse_and_stage(file, sha256, archive, settings)
+    except OSError:
+        # The machine's fault (a full disk, a permission), not the file's: quarantined, a good file
+        # would never be retried, since its bytes are then known to the archive.
+        raise
     except (Exception, ParseTimeout) as exc:
         # Whatever one file does (a parse error, OverflowError, a polars ComputeError, RecursionError,
         # MemoryError, a limit), it is that file's fault: it is quarantined and the others go on.
