@@ -406,6 +406,7 @@ def test_no_drift_after_publish(published_v0: tuple[Path, Path, PublishResult]) 
 
 def test_drift_report_names_every_change(warehouse_copy: tuple[Path, Path]) -> None:
     path, _ = warehouse_copy
+    path.chmod(0o640)  # published read-only; this test edits its copy in place
     con = duckdb.connect(str(path))
     con.execute("ALTER TABLE core.dim_partner ADD COLUMN nickname VARCHAR")
     con.execute("ALTER TABLE core.dim_period ALTER COLUMN year TYPE VARCHAR")
