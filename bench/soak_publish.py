@@ -1,11 +1,13 @@
 """Soak: kill -9 at random points through N publishes while readers query in a loop.
 
-    .venv/bin/python bench/soak_publish.py [--publishes 20] [--readers 2] [--seed 1]
+    .venv/bin/python bench/soak_publish.py [--publishes 15] [--readers 2] [--seed 1]
 
 Each publish runs in a child process that does what a run does: `heal_published` at its start, then
 `publish_warehouse` of a small synthetic warehouse (the unit tests' sample tables, version i, whose
-exports total is unique to i) with its BI Parquet export. The parent kills most children with SIGKILL
-at a random moment of their publish and lets some finish. Reader processes meanwhile open the
+exports total is unique to i) with its BI Parquet export. The parent lets a share of the children
+finish and kills the others with SIGKILL: half at a random moment of their publish, half at the start
+of a random step (the child pauses 50 ms at each step it announces, so that even the instant between
+the warehouse swap and the Parquet renames is a window a kill can hit). Reader processes meanwhile open the
 warehouse read-only (a new connection per query) and read `bi/monthly_trade.parquet`, in a loop.
 
 Prints, all of which must be 0:
@@ -26,6 +28,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -47,10 +50,17 @@ _PUBLISHER = textwrap.dedent(
     target, parquet, version = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
     tables = sample_tables(version)
     print("ready", flush=True)  # imports done: the parent's random kill time counts from here
+
+    def announce(step):
+        # Each step is told to the parent, which may kill at it; the pause makes every step, even
+        # the instant between the warehouse swap and the Parquet renames, a window a kill can hit.
+        print(step, flush=True)
+        time.sleep(0.05)
+
     started = time.perf_counter()
     heal_published(target, parquet)
-    publish_warehouse(target, tables, parquet_dir=parquet)
-    print(f"{time.perf_counter() - started:.3f}", flush=True)
+    publish_warehouse(target, tables, parquet_dir=parquet, fault=announce)
+    print(f"done {time.perf_counter() - started:.3f}", flush=True)
     """
 )
 
@@ -101,7 +111,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--publishes", type=int, default=20)
+    parser.add_argument("--publishes", type=int, default=15)
     parser.add_argument("--readers", type=int, default=2)
     parser.add_argument("--finish-share", type=float, default=0.25, help="share of publishes not killed")
     parser.add_argument("--reader-seconds", type=float, default=600.0, help="a bound on the readers' loop")
@@ -137,7 +147,9 @@ def main() -> int:
         assert row is not None
         return version_of[int(row[0])]
 
-    publish_warehouse(target, sample_tables(0), parquet_dir=parquet)
+    announced: list[str] = []
+    publish_warehouse(target, sample_tables(0), parquet_dir=parquet, fault=announced.append)
+    steps = [step for step in announced if not step.startswith("load:")] + [rng.choice(announced)]
     readers = [
         subprocess.Popen(
             [sys.executable, "-c", _READER, str(target), str(parquet), str(stop), str(args.reader_seconds)],
@@ -164,15 +176,24 @@ def main() -> int:
         )
         assert child.stdout is not None
         ready = child.stdout.readline().strip()
-        let_finish = rng.random() < args.finish_share
-        if ready == "ready" and not let_finish:
-            time.sleep(rng.uniform(0, publish_seconds * 1.2))
+        plan = rng.random()
+        if ready == "ready" and plan < args.finish_share:
+            pass  # let it finish
+        elif ready == "ready" and plan < (1 + args.finish_share) / 2:
+            time.sleep(rng.uniform(0, publish_seconds * 1.2))  # a random moment
             if child.poll() is None:
                 child.send_signal(signal.SIGKILL)
+        elif ready == "ready":
+            step = rng.choice(steps)  # at the start of a random step
+            for line in child.stdout:
+                if line.strip() == step:
+                    time.sleep(rng.uniform(0, 0.04))
+                    child.send_signal(signal.SIGKILL)
+                    break
         out, _ = child.communicate(timeout=300)
         if child.returncode == 0:
             finished += 1
-            publish_seconds = float(out.strip().splitlines()[-1])
+            publish_seconds = float(out.strip().splitlines()[-1].split()[-1])
         elif child.returncode == -signal.SIGKILL:
             killed += 1
         else:
@@ -229,7 +250,11 @@ def main() -> int:
         print(f"{label:<38} {count}")
     for problem in [*torn[:5], *unopenable[:5], *lost[:5], *map(str, left[:5]), *disagreeing[:5]]:
         print(f"  {problem}")
-    return 0 if not any(counts.values()) else 1
+    if any(counts.values()):
+        print(f"kept for inspection: {root}")
+        return 1
+    shutil.rmtree(root)
+    return 0
 
 
 if __name__ == "__main__":

@@ -125,7 +125,7 @@ def publish_warehouse(
             announce("parquet")
             _export_parquet(building, parquet_path, token, sha256, parquet_temps)
         announce("swap")
-        _refuse_if_held(target)  # a BI tool that connected read-write since the run started
+        refuse_if_held(target)  # a BI tool that connected read-write since the run started
         stray = _move_aside_stray_wal(target)
         if stray is not None:
             moved_aside.append(stray)
@@ -305,8 +305,9 @@ class HealReport:
             lines.append(f"made {self.made_read_only} read-only (mode {READ_ONLY_MODE:o})")
         if self.reexported:
             lines.append(
-                f"exported {len(self.reexported)} BI Parquet files again: they disagreed with the published "
-                f"warehouse (a publish died between the warehouse swap and the Parquet renames)"
+                f"exported {len(self.reexported)} BI Parquet files again: they were not exported from the "
+                f"published warehouse as it is (a publish died between the warehouse swap and the Parquet "
+                f"renames, or the files predate the record of their source)"
             )
         if self.export_failed is not None:
             lines.append(
@@ -328,7 +329,7 @@ def heal_published(target: Path, parquet_dir: Path | None = None) -> HealReport:
     """
     target = Path(target)
     parquet_path = None if parquet_dir is None else Path(parquet_dir)
-    _refuse_if_held(target)
+    refuse_if_held(target)
     swept = sweep_leftovers(target, parquet_path)
     moved: list[tuple[Path, Path, str]] = []
     wal = Path(f"{target}.wal")
@@ -404,8 +405,10 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def _refuse_if_held(target: Path) -> None:
-    """Raise `WarehouseInUseError` when another process holds `target` read-write (DuckDB's lock)."""
+def refuse_if_held(target: Path) -> None:
+    """Raise `WarehouseInUseError` when another process holds `target` read-write (DuckDB's lock).
+
+    Cheap (one read-only open): a command can call it before it starts anything else."""
     if not target.is_file():
         return
     try:
@@ -654,6 +657,7 @@ __all__ = [
     "drift_report",
     "heal_published",
     "publish_warehouse",
+    "refuse_if_held",
     "sweep_leftovers",
     "table_content_hashes",
 ]
