@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import Field, HttpUrl
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Where files come from: the bundled demo releases, a landing folder, or GACC's English site.
 SourceName = Literal["demo", "landing", "gacc"]
+
+# GACC's longest field is a commodity name of a few hundred characters; a field this long is hostile or broken.
+DEFAULT_MAX_FIELD_CHARS: Final = 10_000
 
 
 class Settings(BaseSettings):
@@ -30,6 +33,9 @@ class Settings(BaseSettings):
     http_retries: int = Field(4, ge=0, description="Retries after the first attempt, on 5xx and timeouts")
     http_backoff_seconds: float = Field(2.0, ge=0, description="First retry delay; doubles each retry")
     http_polite_delay_seconds: float = Field(1.0, ge=0, description="Pause between two page requests")
+    max_field_chars: int = Field(
+        DEFAULT_MAX_FIELD_CHARS, gt=0, description="Longest field accepted in a CSV export, in characters"
+    )
     user_agent: str = Field(
         "customs-warehouse/0.1 (open-source GACC statistics pipeline; +https://pypi.org/project/customs-warehouse)",
     )

@@ -13,7 +13,8 @@ from pathlib import Path
 import polars as pl
 
 from flows.ingest.archive import atomic_write_parquet
-from flows.ingest.model import PARSER_VERSION, OnlineQueryExport, PreliminaryTable
+from flows.ingest.model import PARSER_VERSION, PreliminaryTable
+from flows.ingest.parsers.online_query import OnlineQueryTable
 from warehouse.contracts import TableContract
 from warehouse.tables import STG_ONLINE_QUERY, STG_PRELIMINARY
 
@@ -58,29 +59,16 @@ def preliminary_frame(table: PreliminaryTable, *, release_id: str, sha256: str) 
     return STG_PRELIMINARY.conform(pl.DataFrame(rows, schema=STG_PRELIMINARY.polars_schema()))
 
 
-def online_query_frame(export: OnlineQueryExport, *, release_id: str, sha256: str) -> pl.DataFrame:
-    rows = [
-        {
-            "release_id": release_id,
-            "product": "online_query",
-            "source_sha256": sha256,
-            "parser_version": PARSER_VERSION,
-            "currency": export.currency,
-            "direction": export.direction,
-            "period": rec.period.key,
-            "partner_code_gacc": rec.partner_code_gacc,
-            "partner_name_zh": rec.partner_name_zh,
-            "hs_code": rec.hs_code,
-            "commodity_name": rec.commodity_name_zh,
-            "quantity_1": rec.quantity_1,
-            "quantity_1_unit": rec.quantity_1_unit,
-            "quantity_2": rec.quantity_2,
-            "quantity_2_unit": rec.quantity_2_unit,
-            "amount_whole_units": rec.amount_whole_units,
-        }
-        for rec in export.records
-    ]
-    return STG_ONLINE_QUERY.conform(pl.DataFrame(rows, schema=STG_ONLINE_QUERY.polars_schema()))
+def online_query_frame(table: OnlineQueryTable, *, release_id: str, sha256: str) -> pl.DataFrame:
+    frame = table.records.rename({"commodity_name_zh": "commodity_name"}).with_columns(
+        pl.lit(release_id).alias("release_id"),
+        pl.lit("online_query").alias("product"),
+        pl.lit(sha256).alias("source_sha256"),
+        pl.lit(PARSER_VERSION).alias("parser_version"),
+        pl.lit(table.currency).alias("currency"),
+        pl.lit(table.direction).alias("direction"),
+    )
+    return STG_ONLINE_QUERY.conform(frame)
 
 
 def _slug(text: str) -> str:

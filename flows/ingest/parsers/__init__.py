@@ -13,7 +13,12 @@ from selectolax.lexbor import LexborHTMLParser
 from flows.ingest.model import ParseError
 from flows.ingest.parsers.common import decode_html, not_a_page_error
 from flows.ingest.parsers.index_page import find_index_table, parse_index_page
-from flows.ingest.parsers.online_query import REQUIRED_COLUMNS, direction_from_filename, parse_online_query
+from flows.ingest.parsers.online_query import (
+    REQUIRED_COLUMNS,
+    direction_from_filename,
+    parse_online_query,
+    read_online_query,
+)
 from flows.ingest.parsers.preliminary import find_statistics_table, page_title, parse_preliminary_page
 
 __all__ = [
@@ -23,6 +28,7 @@ __all__ = [
     "parse_index_page",
     "parse_online_query",
     "parse_preliminary_page",
+    "read_online_query",
     "sniff",
 ]
 
