@@ -255,6 +255,8 @@ class _Split:
 
     fitting: pl.DataFrame  # lines with as many fields as the header: `line`, f0 .. f<width-1>
     misfits: pl.DataFrame  # the other lines: `line`, `fields` (a list, a trailing comma's field dropped)
+    # Whether fields may hold the \x1c-\x1f separators, which Python's strip() removes and polars' does not.
+    separators: bool
 
 
 def _split_lines(text: str, trailing_commas: bool, width: int, source: str) -> _Split:
@@ -286,7 +288,7 @@ def _split_by_polars(text: str, width: int) -> _Split | None:
     misfits = frame.filter(pl.col("field_count") != width).select(
         "line", pl.concat_list(names).list.drop_nulls().alias("fields")
     )
-    return _Split(fitting, misfits)
+    return _Split(fitting, misfits, separators=False)
 
 
 def _split_by_csv_module(text: str, trailing_commas: bool, width: int, source: str) -> _Split:
@@ -312,6 +314,7 @@ def _split_by_csv_module(text: str, trailing_commas: bool, width: int, source: s
             "line", *(pl.col("fields").list.get(i).alias(f"f{i}") for i in range(width))
         ),
         misfits=lines.filter(~fits),
+        separators=True,
     )
 
 
@@ -345,7 +348,8 @@ def _checked_records(split: _Split, layout: _Layout) -> pl.DataFrame:
     width = len(layout.header)
     misfits = _misfit_lines(split.misfits)
     fields = split.fitting.with_columns(
-        pl.col(f"f{i}").str.strip_chars(WHITESPACE).alias(f"s{i}") for i in range(width)
+        pl.col(f"f{i}").str.strip_chars(WHITESPACE if split.separators else None).alias(f"s{i}")
+        for i in range(width)
     ).filter(pl.any_horizontal(pl.col(f"s{i}") != "" for i in range(width)))
     too_long = (
         fields.filter(
@@ -362,7 +366,9 @@ def _checked_records(split: _Split, layout: _Layout) -> pl.DataFrame:
         ),
         pl.col(f"f{layout.value_column}").alias("value_text"),
     )
-    checked = named.with_columns(_numbers()).with_columns(_problem_flags()).with_columns(_first_problem())
+    checked = _with_first_lines(_with_numbers(named).with_columns(_problem_flags())).with_columns(
+        _first_problem()
+    )
     problem = _first_offending_line(checked, misfits, too_long, layout)
     if problem is not None:
         raise problem
@@ -396,20 +402,33 @@ def _misfit_lines(misfits: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _number(text: pl.Expr) -> pl.Expr:
-    return text.str.replace_all(NUMBER_NOISE, "")
+_NUMBER_COLUMNS: Final = ("quantity_1", "quantity_2", "value")
 
 
-def _numbers() -> list[pl.Expr]:
-    """Each number without its thousands commas and spaces, and whether it is one (no figure: null)."""
-    columns: list[pl.Expr] = []
-    for text in ("quantity_1", "quantity_2", "value"):
-        number = _number(pl.col(f"{text}_text"))
-        columns += [
-            pl.when(~number.is_in(NO_FIGURE_MARKS_LIST)).then(number).alias(f"{text}_number"),
-            number.str.contains(PLAIN_NUMBER).alias(f"{text}_is_number"),
-        ]
-    return columns
+def _with_numbers(named: pl.DataFrame) -> pl.DataFrame:
+    """Each number without its thousands commas and spaces (`_number`, null for no figure), and whether
+    it is one (`_is_number`). Spaces inside a number are rare: only columns that have one pay the regex."""
+    spaced = named.select(
+        pl.col(f"{name}_text").str.contains(r"[\s\x1c-\x1f]").any() for name in _NUMBER_COLUMNS
+    ).row(0)
+    cleaned = named.with_columns(
+        (
+            pl.col(f"{name}_text").str.replace_all(NUMBER_NOISE, "")
+            if has_space
+            else pl.col(f"{name}_text").str.replace_all(",", "", literal=True)
+        ).alias(f"{name}_clean")
+        for name, has_space in zip(_NUMBER_COLUMNS, spaced, strict=True)
+    )
+    return cleaned.with_columns(
+        expression
+        for name in _NUMBER_COLUMNS
+        for expression in (
+            pl.when(~pl.col(f"{name}_clean").is_in(NO_FIGURE_MARKS_LIST))
+            .then(pl.col(f"{name}_clean"))
+            .alias(f"{name}_number"),
+            pl.col(f"{name}_clean").str.contains(PLAIN_NUMBER).alias(f"{name}_is_number"),
+        )
+    )
 
 
 def _problem_flags() -> list[pl.Expr]:
@@ -449,10 +468,17 @@ def _problem_flags() -> list[pl.Expr]:
         .when(value.str.contains(TOO_MANY_DIGITS))
         .then(pl.lit("range"))
         .alias("value_problem"),
-        # One figure per month, partner and commodity: a repeat would be summed or dropped downstream.
-        pl.col("line").min().over("period_text", "partner_code_gacc", "hs_code").alias("first_line"),
     ]
     return flags
+
+
+def _with_first_lines(checked: pl.DataFrame) -> pl.DataFrame:
+    """The first line of each month, partner and commodity: one figure each, as a repeat would be summed
+    or dropped downstream. Hashes first: most files have no repeat, and a repeat is the one to name."""
+    keys = pl.struct("period_text", "partner_code_gacc", "hs_code")
+    if not checked.select(keys.hash().is_duplicated().any()).item():
+        return checked.with_columns(pl.col("line").alias("first_line"))
+    return checked.with_columns(pl.col("line").min().over(keys).alias("first_line"))
 
 
 def _first_problem() -> pl.Expr:
