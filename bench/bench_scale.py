@@ -136,7 +136,16 @@ class Stage:
 
 
 def _product_ingest(landing: Path, work: Path) -> list[str]:
-    return [str(BIN / "customs"), "ingest", "--source", "landing", "--path", str(landing), "--data-dir", str(work)]
+    return [
+        str(BIN / "customs"),
+        "ingest",
+        "--source",
+        "landing",
+        "--path",
+        str(landing),
+        "--data-dir",
+        str(work),
+    ]
 
 
 def _python(script: str) -> Callable[[Path, Path], list[str]]:
@@ -184,7 +193,9 @@ def measure(stage: Stage, landing: Path, work: Path, env: dict[str, str]) -> dic
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--landing", type=Path, required=True, help="from bench/make_landing.py")
     parser.add_argument("--months", type=int, nargs="+", default=list(MONTH_COUNTS))
     parser.add_argument("--full", action="store_true", help="months 1, 12, 60 and 120")
@@ -209,7 +220,9 @@ def main() -> None:
             print(f"  {'stage':<16} {'wall s':>9} {'CPU s':>9} {'peak RSS MB':>12} {'CPU / floor':>12}")
             results: dict[str, dict[str, float]] = {}
             for stage in stages:
-                results[stage.name] = figures = measure(stage, landing, root / f"work-{months}-{stage.name}", env)
+                results[stage.name] = figures = measure(
+                    stage, landing, root / f"work-{months}-{stage.name}", env
+                )
                 floor = results.get(FLOOR)
                 ratio = f"{figures['cpu'] / floor['cpu']:11.1f}x" if floor else f"{'':>12}"
                 print(
