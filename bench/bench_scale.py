@@ -12,6 +12,7 @@ table per month count with the ratio of each stage to the DuckDB floor. Asserts 
 Stages (add one by appending to STAGES):
 - product-ingest: `customs ingest --source landing --path DIR` into an empty data root: archive, parse,
   stage (Prefect included, as an operator runs it).
+- ingest-step: the same ingest step called in Python (no CLI, no Prefect): the work without its overhead.
 - duckdb-floor: decode the GBK files to UTF-8 copies (DuckDB's reader has no GBK without the `encodings`
   extension), read them with DuckDB's read_csv, map GACC partner codes to ours, check the grain is unique,
   write the online-query rows of fact_trade_flows (period, direction, HS8, partner, value, quantity) to one
@@ -88,6 +89,20 @@ print(con.execute("SELECT count(*) FROM fact_trade_flows").fetchone()[0], "rows"
 con.close()
 """
 
+# The product's ingest step itself, without the CLI and Prefect around it: the fixed overhead is the
+# difference between this stage and product-ingest.
+INGEST_STEP = r"""
+import sys
+from pathlib import Path
+from flows.ingest.pipeline import ingest
+from flows.ingest.sources import LandingSource
+from flows.settings import Settings
+landing, work = Path(sys.argv[1]), Path(sys.argv[2])
+report = ingest(LandingSource(landing), Settings(data_dir=work / "data"))
+print(report.summary())
+assert not report.quarantined, report.quarantined
+"""
+
 PANDAS = r"""
 import sys
 from pathlib import Path
@@ -156,6 +171,7 @@ FLOOR = "duckdb-floor"
 STAGES: tuple[Stage, ...] = (
     Stage(FLOOR, _python(DUCKDB_FLOOR)),  # first: every later stage prints its ratio to it
     Stage("product-ingest", _product_ingest),
+    Stage("ingest-step", _python(INGEST_STEP)),
     Stage("pandas", _python(PANDAS)),
 )
 

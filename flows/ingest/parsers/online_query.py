@@ -374,7 +374,7 @@ def _checked_records(split: _Split, layout: _Layout) -> pl.DataFrame:
         raise problem
     if checked.is_empty():
         raise ParseError(layout.source, "no data rows")
-    return checked.select(_record_columns())
+    return checked.select(_record_columns()).cast(RECORD_SCHEMA)
 
 
 _FIELD_NAMES: Final = (
