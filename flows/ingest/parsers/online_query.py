@@ -260,21 +260,23 @@ class _Split:
 
 
 def _split_lines(text: str, trailing_commas: bool, width: int, source: str) -> _Split:
-    if pl.Series([text]).str.contains(PLAIN_QUOTED_FILE[trailing_commas]).item():
-        split = _split_by_polars(text, width)
+    utf8 = text.encode("utf-8")
+    # From bytes: building a polars string from a Python str costs as much as the check itself.
+    whole = pl.Series([utf8], dtype=pl.Binary).cast(pl.String)
+    if whole.str.contains(PLAIN_QUOTED_FILE[trailing_commas]).item():
+        split = _split_by_polars(utf8, text.count("\n") + (not text.endswith("\n")), width)
         if split is not None:
             return split
     return _split_by_csv_module(text, trailing_commas, width, source)
 
 
-def _split_by_polars(text: str, width: int) -> _Split | None:
+def _split_by_polars(utf8: bytes, lines: int, width: int) -> _Split | None:
     """polars' reader on a file of plain quoted fields: every field of a line is quoted, so a null is a
     field the line does not have (or the trailing comma's). None where the reader refuses a longer line."""
     try:
-        frame = pl.read_csv(text.encode("utf-8"), has_header=False, infer_schema=False, quote_char='"')
+        frame = pl.read_csv(utf8, has_header=False, infer_schema=False, quote_char='"')
     except pl.exceptions.PolarsError:
         return None
-    lines = text.count("\n") + (not text.endswith("\n"))
     if frame.height != lines or frame.width < width:
         return None
     names = frame.columns
