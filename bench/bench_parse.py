@@ -5,7 +5,8 @@
 Writes a synthetic export of `--records` HS8 x partner records of one month (bench/make_landing.py's
 shape: GBK, quoted, thousands commas, trailing commas), then parses it in a fresh process per parser
 and prints wall and CPU seconds and peak RSS of each, the old parser's source taken from git at
-`--reference`. Both parse to the staging frame (what the ingest writes). Asserts nothing.
+`--reference` (the whole tree of that commit, so that it runs against its own model and staging).
+Both parse to the staging frame (what the ingest writes). Asserts nothing.
 """
 
 from __future__ import annotations
@@ -29,26 +30,20 @@ ROW_BY_ROW_REFERENCE = "d556bad"
 
 # Run in a child: parse one file to the staging frame and report wall, CPU and peak RSS as JSON.
 CHILD = """
-import json, resource, sys, time, importlib.util
+import json, resource, sys, time
 from pathlib import Path
-kind, path, module_path = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+kind, path = sys.argv[1], Path(sys.argv[2])
 import polars
-import flows.ingest.staging
+from flows.ingest.staging import online_query_frame
 content = path.read_bytes()
 started, cpu = time.perf_counter(), time.process_time()
 if kind == "row-by-row":
-    spec = importlib.util.spec_from_file_location("old_online_query", module_path)
-    old = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(old)
-    spec = importlib.util.spec_from_file_location("old_staging", module_path.replace("online_query", "staging"))
-    old_staging = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(old_staging)
-    export = old.parse_online_query(content, path.name, "export")
+    from flows.ingest.parsers.online_query import parse_online_query
+    export = parse_online_query(content, path.name, "export")
     parsed = time.perf_counter() - started
-    frame = old_staging.online_query_frame(export, release_id="bench", sha256="0" * 64)
+    frame = online_query_frame(export, release_id="bench", sha256="0" * 64)
 else:
     from flows.ingest.parsers.online_query import read_online_query
-    from flows.ingest.staging import online_query_frame
     table = read_online_query(content, path.name, "export")
     parsed = time.perf_counter() - started
     frame = online_query_frame(table, release_id="bench", sha256="0" * 64)
@@ -80,22 +75,21 @@ def synthetic_export(path: Path, records: int, seed: int = 11) -> int:
     return frame.height
 
 
-def old_source(reference: str, path: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(REPO), "show", f"{reference}:{path}"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+def checkout(reference: str, into: Path) -> Path:
+    """The packages of `reference`, extracted (not a worktree: nothing in the repository changes)."""
+    into.mkdir()
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", reference], check=True, capture_output=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    return into
 
 
-def measure(kind: str, path: Path, module_path: Path) -> dict[str, float]:
+def measure(kind: str, path: Path, tree: Path) -> dict[str, float]:
     result = subprocess.run(
-        [sys.executable, "-c", CHILD, kind, str(path), str(module_path)],
+        [sys.executable, "-c", CHILD, kind, str(path)],
         check=True,
         capture_output=True,
         text=True,
-        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+        env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"},
     )
     figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
     return figures
@@ -111,15 +105,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-parse-") as tmp:
         export = Path(tmp) / "online_query_hs8_partner_202401_export_cny.csv"
         rows = synthetic_export(export, args.records)
-        module_path = Path(tmp) / "old_online_query.py"
-        module_path.write_text(old_source(args.reference, "flows/ingest/parsers/online_query.py"), "utf-8")
-        staging_path = Path(tmp) / "old_staging.py"
-        staging_path.write_text(old_source(args.reference, "flows/ingest/staging.py"), "utf-8")
+        trees = {"row-by-row": checkout(args.reference, Path(tmp) / "reference"), "columnar": REPO}
         print(f"{export.name}: {rows:,} records, {export.stat().st_size / 1e6:,.1f} MB")
         print(f"{'parser':<12} {'parse wall s':>12} {'wall s':>8} {'CPU s':>8} {'peak RSS MB':>12}")
         results = {}
         for kind in ("row-by-row", "columnar"):
-            figures = measure(kind, export, module_path)
+            figures = measure(kind, export, trees[kind])
             results[kind] = figures
             print(
                 f"{kind:<12} {figures['parse_wall']:12.2f} {figures['wall']:8.2f} {figures['cpu']:8.2f}"

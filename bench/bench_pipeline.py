@@ -36,11 +36,11 @@ def _timed(label: str, step: Callable[[], T]) -> T:
 
 
 def bench_demo(root: Path) -> None:
+    from config.settings import Settings
     from flows.build import build_core_tables, load_staged
     from flows.ingest.pipeline import ingest
     from flows.ingest.sources import DemoSource
     from flows.release import run_quality_gate
-    from flows.settings import Settings
     from warehouse.publish import publish_warehouse
     from warehouse.tables import META_RELEASE_FILES, META_RELEASES, META_RUNS, META_VALIDATION_RESULTS
 

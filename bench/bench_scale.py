@@ -96,7 +96,7 @@ import sys
 from pathlib import Path
 from flows.ingest.pipeline import ingest
 from flows.ingest.sources import LandingSource
-from flows.settings import Settings
+from config.settings import Settings
 landing, work = Path(sys.argv[1]), Path(sys.argv[2])
 report = ingest(LandingSource(landing), Settings(data_dir=work / "data"))
 print(report.summary())

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from expectations.checks import import_gx
 from expectations.gate import GateResult, ValidationRecord
-from expectations.suites import import_gx
 
 SITE_NAME = "customs_gate"
 

@@ -24,10 +24,11 @@ from typing import Any
 
 import polars as pl
 
-from expectations.rules import RULES, RuleFactory, rule_factories, rule_suite_name
-from expectations.suites import CRITICAL, WARNING, Check, Severity, contract_check, import_gx, to_pandas
-from transforms.periods import Period
-from warehouse.contracts import TableContract
+from domain.periods import Period
+from expectations.checks import CRITICAL, WARNING, Check, Severity, import_gx, to_pandas
+from expectations.rules import Rule, rules_to_run
+from expectations.suites import contract_check
+from warehouse.contracts import ContractError, TableContract
 from warehouse.tables import META_VALIDATION_RESULTS, STG_ONLINE_QUERY, STG_PRELIMINARY
 
 log = logging.getLogger(__name__)
@@ -173,7 +174,7 @@ def run_gate(
             checks.append(contract_check(contract, frame, partner_codes))
     return validate_checks(
         checks,
-        rules=rule_factories(staging_preliminary, tables),
+        rules=rules_to_run(staging_preliminary, tables),
         run_id=run_id,
         validated_at=validated_at,
         max_batch_rows=max_batch_rows,
@@ -184,21 +185,22 @@ def validate_checks(
     checks: Iterable[Check],
     *,
     run_id: str,
-    rules: Sequence[RuleFactory] = (),
+    rules: Sequence[tuple[Rule, pl.DataFrame]] = (),
     validated_at: datetime | None = None,
     max_batch_rows: int = DEFAULT_MAX_BATCH_ROWS,
 ) -> GateResult:
-    """Validate prepared checks (and business rules still to prepare) with one ephemeral GX context."""
+    """Validate prepared checks (and business rules, each with the frame to prepare) with one
+    ephemeral GX context."""
     started = time.perf_counter()
     validated_at = (validated_at or datetime.now(UTC)).astimezone(UTC)
     runner = _Runner(run_id=run_id, validated_at=validated_at, max_batch_rows=max_batch_rows)
     for check in checks:
         runner.run_safely(check)
-    for rule, object_name, prepare in rules:
+    for rule, frame in rules:
         try:
-            check = prepare()
+            check = rule.check(frame)
         except Exception as exc:  # a frame that breaks its contract: the rule cannot run, so it fails
-            runner.record_preparation_failure(rule, object_name, exc)
+            runner.record_preparation_failure(rule, exc)
             continue
         runner.run_safely(check)
     results = META_VALIDATION_RESULTS.conform(
@@ -317,29 +319,27 @@ class _Runner:
                     observed=observed,
                 )
             )
-        self.rows.append(
-            {
-                "run_id": self.run_id,
-                "release_id": _single_release(frame),
-                "batch_id": batch_id,
-                "suite_name": check.suite_name,
-                "object_name": check.object_name,
-                "expectation_type": expectation.expectation_type,
-                "rule": rule,
-                "severity": severity,
-                "success": success,
-                "observed_value": json.dumps(observed, default=str, sort_keys=True),
-                "unexpected_count": count,
-                "unexpected_examples": json.dumps(examples, default=str) if examples else None,
-                "validated_at": self.validated_at,
-            }
+        self._add_row(
+            release_id=_single_release(frame),
+            batch_id=batch_id,
+            suite_name=check.suite_name,
+            object_name=check.object_name,
+            expectation_type=expectation.expectation_type,
+            rule=rule,
+            severity=severity,
+            success=success,
+            observed_value=json.dumps(observed, default=str, sort_keys=True),
+            unexpected_count=count,
+            unexpected_examples=json.dumps(examples, default=str) if examples else None,
         )
 
-    def record_preparation_failure(self, rule: str, object_name: str, exc: Exception) -> None:
-        """A rule whose frame could not be prepared fails with the error (the contract suites say why)."""
-        info = RULES.get(rule) or RULES[f"{rule}.world"]
-        suite_name = rule_suite_name(object_name, info.name)
-        self._record_error(suite_name, object_name, info.name, info.severity, _snake(info.expectation), exc)
+    def record_preparation_failure(self, rule: Rule, exc: Exception) -> None:
+        """A rule whose frame could not be prepared fails with the error (the contract suites say why),
+        recorded under its first expectation."""
+        first = rule.expectations[0]
+        self._record_error(
+            rule.suite_name, rule.object_name, first.name, first.severity, _snake(first.expectation), exc
+        )
 
     def record_check_error(self, check: Check, exc: Exception) -> None:
         """GX itself raised on a check: each of its expectations fails with the error, none is skipped."""
@@ -363,23 +363,31 @@ class _Runner:
                 rule, severity, suite_name, object_name, expectation_type, "all", None, None, (), observed
             )
         )
-        self.rows.append(
-            {
-                "run_id": self.run_id,
-                "release_id": None,
-                "batch_id": "all",
-                "suite_name": suite_name,
-                "object_name": object_name,
-                "expectation_type": expectation_type,
-                "rule": rule,
-                "severity": severity,
-                "success": False,
-                "observed_value": json.dumps(observed, default=str),
-                "unexpected_count": None,
-                "unexpected_examples": None,
-                "validated_at": self.validated_at,
-            }
+        self._add_row(
+            release_id=None,
+            batch_id="all",
+            suite_name=suite_name,
+            object_name=object_name,
+            expectation_type=expectation_type,
+            rule=rule,
+            severity=severity,
+            success=False,
+            observed_value=json.dumps(observed, default=str),
+            unexpected_count=None,
+            unexpected_examples=None,
         )
+
+    def _add_row(self, **values: Any) -> None:
+        """A row of `meta.validation_results`, in its contract's column order (the run's id and time
+        filled in); a column the contract does not declare, or one left out, is a programming error."""
+        row = {"run_id": self.run_id, "validated_at": self.validated_at, **values}
+        columns = META_VALIDATION_RESULTS.column_names
+        if set(row) != set(columns):
+            raise ContractError(
+                f"{META_VALIDATION_RESULTS.qualified_name}: a gate result row has columns {sorted(row)}, "
+                f"the contract declares {sorted(columns)}"
+            )
+        self.rows.append({column: row[column] for column in columns})
 
 
 # --- helpers ------------------------------------------------------------------------------------------

@@ -16,73 +16,46 @@ of the prepared frame: they are not checked, rather than failed.
 Values compared across periods (y/y, year-to-date, outliers, gaps) use the latest vintage of each
 (table, currency, period): an older vintage is superseded, not a second observation.
 
-| rule | object | severity |
-|---|---|---|
-| ei_equals_export_plus_import | staging.preliminary_cells | critical |
-| balance_is_exports_minus_imports | core.fact_trade_surplus | critical |
-| world_equals_table1_total | staging.preliminary_cells | critical |
-| members_not_above_group | staging.preliminary_cells | critical |
-| no_partner_above_world | staging.preliminary_cells, core.fact_partner_trade | critical |
-| yoy_agrees_with_levels.world / .partners | staging.preliminary_cells | critical / warning |
-| ytd_non_decreasing | staging.preliminary_cells | critical |
-| derived_month_matches_published | core.fact_partner_trade | warning |
-| implied_rate_plausible | core.fact_partner_trade | critical |
-| no_missing_periods | staging.preliminary_cells, core.fact_partner_trade | critical |
-| no_outlier_moves | staging.preliminary_cells | warning |
+The rules, their tables, severities, GX classes and parameters are declared once, in `RULES` at the
+end. `Rule.offending_rows` states each expectation's condition in polars from the same declaration,
+so a rule is tested on a literal frame without GX (the gate itself runs GX).
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
-from expectations.suites import CRITICAL, WARNING, Check, ExpectationSpec, Severity, import_gx
-from transforms.partners import WORLD_CODE, normalise_label_expr
-from transforms.periods import Period, period_last_month, period_months_covered, period_year, year_earlier_key
+from domain.partners import WORLD_CODE
+from domain.periods import Period
+from expectations.checks import CRITICAL, WARNING, Check, ExpectationSpec, Severity
+from expectations.parameters import (
+    BALANCE_TOLERANCE,
+    EI_TOLERANCE,
+    FACT_PARTNER_WORLD_SHARE,
+    HALF_STEP,
+    IMPLIED_RATE_MAX,
+    IMPLIED_RATE_MIN,
+    MAD_CAP,
+    MAD_FLOOR,
+    MAD_SCALE,
+    MEMBERS_MARGIN,
+    OUTLIER_K,
+    PARTNER_WORLD_TOLERANCE,
+    RESIDUAL_SHARE,
+    WORLD_TOLERANCE_UNITS,
+    YOY_TOLERANCE_PP,
+    YTD_REVISION_SHARE,
+    Parameter,
+)
+from transforms.partners import normalise_label_expr
+from transforms.periods import period_last_month, period_months_covered, period_year, year_earlier_key
 from warehouse.contracts import TableContract
 from warehouse.fields import PERIOD_PATTERN
 from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_SURPLUS, STG_PRELIMINARY
-
-STAGING = STG_PRELIMINARY.qualified_name
-PARTNER_TRADE = FACT_PARTNER_TRADE.qualified_name
-SURPLUS = FACT_TRADE_SURPLUS.qualified_name
-
-# --- tolerances: each one is the rounding the source allows, with a margin ----------------------------
-# English pages round to 0.1 of the printed unit, so a printed figure is within 0.05 of the true value.
-HALF_STEP = 0.05
-# E&I, export and import are each rounded: |E&I - (export + import)| <= 3 x 0.05; 0.2 leaves a margin.
-EI_TOLERANCE = 0.2
-# Balance, exports and imports are whole currency units computed from one another: only integer
-# rounding may separate them.
-BALANCE_TOLERANCE = 1.0
-# Table (4)'s Total vs table (1): half the coarser printed unit, plus a bit (USD table (1) is in 100
-# million, table (4) in 1 million). Looser than two roundings to 0.1 need, so a page printed in whole
-# units still passes, and far tighter than any real error (a wrong unit or period is 100x or 10%).
-WORLD_TOLERANCE_UNITS = 0.55
-# A partner and the World row of the same table: two rounded figures, 2 x 0.05.
-PARTNER_WORLD_TOLERANCE = 0.1
-# In the fact table the World comes from table (1) and partners from table (4), with other units; a
-# partner's real share never comes near the World, so 1% is slack for rounding and tight for a slip.
-FACT_PARTNER_WORLD_SHARE = 0.01
-# Published y/y % are rounded to one decimal (0.05) and computed from unrounded levels; 0.15 pp covers
-# the rounding of the rate, and the levels' own rounding is added per row.
-YOY_TOLERANCE_PP = 0.15
-# GACC revises earlier months in each release: a January-to-month value may fall by a revision.
-YTD_REVISION_SHARE = 0.005
-# Published month vs the month derived from two January-to-month values.
-RESIDUAL_SHARE = 0.01
-IMPLIED_RATE_RANGE = (5.0, 9.0)
-# Robust outlier rule on log changes: |x - median| > OUTLIER_K x scaled MAD. The MAD is clamped: a floor
-# so a perfectly smooth series does not flag ordinary moves, a cap so a short series whose few points
-# include the outliers themselves still flags a x1000 slip (log 1000 = 6.9 > 8 x 0.5).
-OUTLIER_K = 8.0
-MAD_SCALE = 1.4826  # MAD x 1.4826 estimates the standard deviation of normal data
-MAD_FLOOR = 0.1
-MAD_CAP = 0.5
 
 # The printed unit of fact_partner_trade's rows (their table's scale): the World comes from table (1),
 # in 100 million of either currency; partners from table (4), in USD 1 million or CNY 100 million.
@@ -97,195 +70,7 @@ _FLOW_DIRECTIONS = ("total", "export", "import")
 _PARTNER_TABLES = ("totals", "by_partner")
 
 
-@dataclass(frozen=True)
-class RuleInfo:
-    name: str
-    severity: Severity
-    expectation: str
-    description: str
-
-
-# The catalogue of business rules: documentation and tests read it; the functions below use it.
-RULES: Mapping[str, RuleInfo] = {
-    info.name: info
-    for info in (
-        RuleInfo(
-            "ei_equals_export_plus_import",
-            CRITICAL,
-            "ExpectTotalToEqualExportPlusImport",
-            "Export & Import equals Export + Import in tables (1) and (4), within the rounding of the three printed figures",
-        ),
-        RuleInfo(
-            "balance_is_exports_minus_imports",
-            CRITICAL,
-            "ExpectBalanceToEqualExportsMinusImports",
-            "In core.fact_trade_surplus, balance = exports - imports (USD and CNY, period and year to date)",
-        ),
-        RuleInfo(
-            "world_equals_table1_total",
-            CRITICAL,
-            "ExpectPartnerTableTotalToEqualTotalsTable",
-            "Table (4)'s Total row equals table (1)'s value, per period, currency, direction and span, within the rounding of both units",
-        ),
-        RuleInfo(
-            "members_not_above_group",
-            CRITICAL,
-            "ExpectGroupMembersToSumToAtMostGroup",
-            "The members listed under a group ('of which') sum to no more than the group, within rounding",
-        ),
-        RuleInfo(
-            "no_partner_above_world",
-            CRITICAL,
-            "ExpectPartnerValuesToBeAtMostWorld",
-            "No partner or group exceeds the World value of the same period, currency, direction and span",
-        ),
-        RuleInfo(
-            "yoy_agrees_with_levels.world",
-            CRITICAL,
-            "ExpectPublishedYoyToAgreeWithLevels",
-            "The published y/y % of the World total agrees with the y/y of the two periods' published values",
-        ),
-        RuleInfo(
-            "yoy_agrees_with_levels.partners",
-            WARNING,
-            "ExpectPublishedYoyToAgreeWithLevels",
-            "The published y/y % of a partner agrees with the y/y of the two periods' published values",
-        ),
-        RuleInfo(
-            "ytd_non_decreasing",
-            CRITICAL,
-            "ExpectYtdValuesToBeNonDecreasing",
-            "Within a year, a January-to-month value never falls from one period to the next beyond a revision",
-        ),
-        RuleInfo(
-            "derived_month_matches_published",
-            WARNING,
-            "ExpectDerivedMonthToMatchPublished",
-            "The published period value and the one derived from January-to-month values agree within max(1%, one printed unit)",
-        ),
-        RuleInfo(
-            "implied_rate_plausible",
-            CRITICAL,
-            "ExpectImpliedRateToBePlausible",
-            "CNY value / USD value of the same figure lies between 5 and 9 yuan per dollar",
-        ),
-        RuleInfo(
-            "no_missing_periods",
-            CRITICAL,
-            "ExpectSeriesPeriodsToBeLoaded",
-            "Every period of a series is loaded from its first to its last (Jan-Feb counted as one period)",
-        ),
-        RuleInfo(
-            "no_outlier_moves",
-            WARNING,
-            "ExpectMovesToBeWithinRobustThreshold",
-            "Month-on-month and y/y log changes of a series stay within 8 robust standard deviations of its median change",
-        ),
-    )
-}
-
-
-@functools.cache
-def expectation_classes() -> dict[str, type]:
-    """The rules' expectation classes: named subclasses of GX built-ins (defined on first use).
-
-    Defined inside a function so that importing this module does not import GX. Subclassing a
-    built-in registers a new expectation type (its snake-case name) with the built-in's metrics and
-    renderers: that works on pandas in GX 1.24, unlike `UnexpectedRowsExpectation`, which is SQL-only.
-    """
-    gx = import_gx()
-    pair = gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB
-    between = gx.expectations.ExpectColumnValuesToBeBetween
-    not_null = gx.expectations.ExpectColumnValuesToNotBeNull
-
-    class ExpectTotalToEqualExportPlusImport(pair):  # type: ignore[misc,valid-type]
-        """|Export & Import - (Export + Import)| (deviation) is within the rounding tolerance."""
-
-    class ExpectBalanceToEqualExportsMinusImports(pair):  # type: ignore[misc,valid-type]
-        """|balance - (exports - imports)| (deviation) is within the tolerance."""
-
-    class ExpectPartnerTableTotalToEqualTotalsTable(pair):  # type: ignore[misc,valid-type]
-        """|table (4) Total - table (1) value| (deviation) is within the rounding of both units."""
-
-    class ExpectGroupMembersToSumToAtMostGroup(pair):  # type: ignore[misc,valid-type]
-        """Sum of members - group value (deviation) is at most the rounding tolerance."""
-
-    class ExpectPartnerValuesToBeAtMostWorld(pair):  # type: ignore[misc,valid-type]
-        """Partner value - World value (deviation) is at most the tolerance."""
-
-    class ExpectPublishedYoyToAgreeWithLevels(pair):  # type: ignore[misc,valid-type]
-        """|published y/y % - y/y % computed from the levels| (deviation) is within the tolerance."""
-
-    class ExpectYtdValuesToBeNonDecreasing(pair):  # type: ignore[misc,valid-type]
-        """Previous January-to-month value - this one (deviation) is at most a revision."""
-
-    class ExpectDerivedMonthToMatchPublished(pair):  # type: ignore[misc,valid-type]
-        """|revision residual| (deviation) is within max(1% of the value, one printed unit)."""
-
-    class ExpectMovesToBeWithinRobustThreshold(pair):  # type: ignore[misc,valid-type]
-        """|log change - the series' median log change| (deviation) is within k x its scaled MAD."""
-
-    class ExpectImpliedRateToBePlausible(between):  # type: ignore[misc,valid-type]
-        """The implied CNY per USD lies in a plausible range."""
-
-    class ExpectSeriesPeriodsToBeLoaded(not_null):  # type: ignore[misc,valid-type]
-        """Every expected period of a series has a loaded release (release_id not null)."""
-
-    classes: list[type] = [
-        ExpectTotalToEqualExportPlusImport,
-        ExpectBalanceToEqualExportsMinusImports,
-        ExpectPartnerTableTotalToEqualTotalsTable,
-        ExpectGroupMembersToSumToAtMostGroup,
-        ExpectPartnerValuesToBeAtMostWorld,
-        ExpectPublishedYoyToAgreeWithLevels,
-        ExpectYtdValuesToBeNonDecreasing,
-        ExpectDerivedMonthToMatchPublished,
-        ExpectMovesToBeWithinRobustThreshold,
-        ExpectImpliedRateToBePlausible,
-        ExpectSeriesPeriodsToBeLoaded,
-    ]
-    return {cls.__name__: cls for cls in classes}
-
-
 # --- shared building blocks ----------------------------------------------------------------------------
-
-
-def rule_suite_name(object_name: str, rule: str) -> str:
-    """One GX suite per (table, rule): each rule validates its own prepared frame."""
-    return f"rules.{object_name}.{rule.split('.')[0]}"
-
-
-def _tolerance_spec(rule: str, deviation: str = "deviation", tolerance: str = "tolerance") -> ExpectationSpec:
-    info = RULES[rule]
-    return ExpectationSpec(
-        rule,
-        info.severity,
-        info.expectation,
-        {
-            "column_A": tolerance,
-            "column_B": deviation,
-            "or_equal": True,
-            "ignore_row_if": "either_value_is_missing",
-        },
-        info.description,
-    )
-
-
-def _check(
-    object_name: str,
-    rule: str,
-    frame: pl.DataFrame,
-    specs: tuple[ExpectationSpec, ...],
-    blame_columns: tuple[str, ...] = ("release_id",),
-) -> Check:
-    return Check(
-        suite_name=rule_suite_name(object_name, rule),
-        object_name=object_name,
-        frame=frame,
-        expectations=specs,
-        blame_columns=tuple(c for c in blame_columns if c in frame.columns),
-        notes=RULES[specs[0].rule].description,
-    )
 
 
 def _label_key(column: str = "label") -> pl.Expr:
@@ -331,7 +116,7 @@ def _period_ordinal(period: pl.Expr) -> pl.Expr:
 # --- rules on staging ------------------------------------------------------------------------------------
 
 
-def ei_equals_export_plus_import(staging: pl.DataFrame) -> Check:
+def ei_equals_export_plus_import(staging: pl.DataFrame) -> pl.DataFrame:
     """Export & Import = Export + Import, per printed row and span, in tables (1) and (4).
 
     Table (4) prints the three flows side by side in one row; table (1) prints them as three rows, so
@@ -374,15 +159,14 @@ def ei_equals_export_plus_import(staging: pl.DataFrame) -> Check:
             "import",
             "difference",
             deviation=pl.col("difference").abs(),
-            tolerance=pl.lit(EI_TOLERANCE),
+            tolerance=pl.lit(EI_TOLERANCE.value),
         )
         .sort("period", "table_id", "currency", "row_number", "span")
     )
-    rule = "ei_equals_export_plus_import"
-    return _check(STAGING, rule, wide, (_tolerance_spec(rule),))
+    return wide
 
 
-def world_equals_table1_total(staging: pl.DataFrame) -> Check:
+def world_equals_table1_total(staging: pl.DataFrame) -> pl.DataFrame:
     """Table (4)'s Total row equals table (1)'s value (latest vintage of each table and period)."""
     values = latest_vintage(_values(staging, _PARTNER_TABLES)).filter(
         pl.col("direction").is_in(_FLOW_DIRECTIONS)
@@ -412,16 +196,15 @@ def world_equals_table1_total(staging: pl.DataFrame) -> Check:
             "table1_value",
             "difference",
             deviation=pl.col("difference").abs(),
-            tolerance=WORLD_TOLERANCE_UNITS
+            tolerance=WORLD_TOLERANCE_UNITS.value
             * pl.max_horizontal("table4_scale", "table1_scale").cast(pl.Float64),
         )
         .sort(key)
     )
-    rule = "world_equals_table1_total"
-    return _check(STAGING, rule, joined, (_tolerance_spec(rule),), ("release_id", "totals_release_id"))
+    return joined
 
 
-def members_not_above_group(staging: pl.DataFrame) -> Check:
+def members_not_above_group(staging: pl.DataFrame) -> pl.DataFrame:
     """Members listed under a group ('of which' rows, parent_label = group) sum to at most the group.
 
     Per printed column of one file: period, currency, direction and span. GACC's 'of which' always
@@ -460,15 +243,14 @@ def members_not_above_group(staging: pl.DataFrame) -> Check:
             "members",
             deviation=pl.col("members_sum") - pl.col("group_value"),
             # One printed rounding per member and for the group, plus a margin.
-            tolerance=HALF_STEP * (pl.col("n_members") + 1).cast(pl.Float64) + 0.01,
+            tolerance=HALF_STEP.value * (pl.col("n_members") + 1).cast(pl.Float64) + MEMBERS_MARGIN.value,
         )
         .sort("period", "table_id", "currency", "group", "direction", "span")
     )
-    rule = "members_not_above_group"
-    return _check(STAGING, rule, joined, (_tolerance_spec(rule),))
+    return joined
 
 
-def no_partner_above_world(staging: pl.DataFrame) -> Check:
+def no_partner_above_world(staging: pl.DataFrame) -> pl.DataFrame:
     """No partner or group row of table (4) exceeds the World row of the same printed column."""
     values = _values(staging, ("by_partner",)).filter(pl.col("direction").is_in(_FLOW_DIRECTIONS))
     column_key = ["source_sha256", "span", "direction"]
@@ -490,15 +272,14 @@ def no_partner_above_world(staging: pl.DataFrame) -> Check:
             value=pl.col("figure_as_published"),
             world_value=pl.col("world_value"),
             deviation=pl.col("figure_as_published") - pl.col("world_value"),
-            tolerance=pl.lit(PARTNER_WORLD_TOLERANCE),
+            tolerance=pl.lit(PARTNER_WORLD_TOLERANCE.value),
         )
         .sort("period", "currency", "label", "direction", "span")
     )
-    rule = "no_partner_above_world"
-    return _check(STAGING, rule, joined, (_tolerance_spec(rule),))
+    return joined
 
 
-def yoy_agrees_with_levels(staging: pl.DataFrame) -> Check:
+def yoy_agrees_with_levels(staging: pl.DataFrame) -> pl.DataFrame:
     """The published y/y % agrees with the y/y computed from this and the year-earlier published value.
 
     Same table, currency, label, direction and span; the year-earlier value must be in staging (else
@@ -540,12 +321,12 @@ def yoy_agrees_with_levels(staging: pl.DataFrame) -> Check:
         .with_columns(computed_yoy_pct=(pl.col("value") / pl.col("year_earlier_value") - 1.0) * 100.0)
         .with_columns(
             difference=pl.col("published_yoy_pct") - pl.col("computed_yoy_pct"),
-            tolerance=YOY_TOLERANCE_PP
+            tolerance=YOY_TOLERANCE_PP.value
             + 100.0
             * (pl.col("value") / pl.col("year_earlier_value"))
             * (
-                HALF_STEP * pl.col("scale") / pl.col("value")
-                + HALF_STEP * pl.col("year_earlier_scale") / pl.col("year_earlier_value")
+                HALF_STEP.value * pl.col("scale") / pl.col("value")
+                + HALF_STEP.value * pl.col("year_earlier_scale") / pl.col("year_earlier_value")
             ),
         )
         .select(
@@ -568,14 +349,10 @@ def yoy_agrees_with_levels(staging: pl.DataFrame) -> Check:
         )
         .sort("period", "table_id", "currency", "label", "direction", "span")
     )
-    specs = (
-        _tolerance_spec("yoy_agrees_with_levels.world", deviation="deviation_world"),
-        _tolerance_spec("yoy_agrees_with_levels.partners", deviation="deviation_partners"),
-    )
-    return _check(STAGING, "yoy_agrees_with_levels.world", joined, specs)
+    return joined
 
 
-def ytd_non_decreasing(staging: pl.DataFrame) -> Check:
+def ytd_non_decreasing(staging: pl.DataFrame) -> pl.DataFrame:
     """Within a year, a series' January-to-month value does not fall from one loaded period to the next.
 
     Series: table, currency, label, direction (not the balance, which may fall), value figures of span
@@ -613,14 +390,12 @@ def ytd_non_decreasing(staging: pl.DataFrame) -> Check:
             value=pl.col("amount_whole_units"),
             previous_value=pl.col("previous_value"),
             deviation=(pl.col("previous_value") - pl.col("amount_whole_units")).cast(pl.Float64),
-            tolerance=YTD_REVISION_SHARE * pl.col("previous_value").cast(pl.Float64)
-            + 2 * HALF_STEP * pl.col("scale").cast(pl.Float64),
+            tolerance=YTD_REVISION_SHARE.value * pl.col("previous_value").cast(pl.Float64)
+            + 2 * HALF_STEP.value * pl.col("scale").cast(pl.Float64),
         )
         .sort("period", "table_id", "currency", "label", "direction")
     )
-    rule = "ytd_non_decreasing"
-    # Which of the two values is wrong cannot be told: both releases are held back.
-    return _check(STAGING, rule, rows, (_tolerance_spec(rule),), ("release_id", "previous_release_id"))
+    return rows
 
 
 def _expected_periods(first: Period, last: Period) -> list[Period]:
@@ -661,14 +436,7 @@ def _gap_frame(loaded: pl.DataFrame, series: list[str]) -> pl.DataFrame:
     )
 
 
-def _gap_spec() -> ExpectationSpec:
-    info = RULES["no_missing_periods"]
-    return ExpectationSpec(
-        "no_missing_periods", info.severity, info.expectation, {"column": "release_id"}, info.description
-    )
-
-
-def no_missing_periods(staging: pl.DataFrame) -> Check:
+def no_missing_periods(staging: pl.DataFrame) -> pl.DataFrame:
     """Every (table, currency) series of staging has every period from its first to its last."""
     series = ["table_id", "currency"]
     loaded = (
@@ -676,9 +444,7 @@ def no_missing_periods(staging: pl.DataFrame) -> Check:
         .select(*series, "period", "release_id")
         .unique([*series, "period"], keep="first")
     )
-    frame = _gap_frame(loaded, series)
-    # A missing period has no release to quarantine: the failure stops the publish without blame.
-    return _check(STAGING, "no_missing_periods", frame, (_gap_spec(),), blame_columns=())
+    return _gap_frame(loaded, series)
 
 
 def _log_changes(points: pl.DataFrame, series: list[str]) -> pl.DataFrame:
@@ -711,19 +477,20 @@ def _log_changes(points: pl.DataFrame, series: list[str]) -> pl.DataFrame:
     )
     by = [*series, "kind"]
     mad_scaled = (
-        (pl.col("log_change") - pl.col("log_change").median().over(by)).abs().median().over(by) * MAD_SCALE
-    ).clip(MAD_FLOOR, MAD_CAP)
+        (pl.col("log_change") - pl.col("log_change").median().over(by)).abs().median().over(by)
+        * MAD_SCALE.value
+    ).clip(MAD_FLOOR.value, MAD_CAP.value)
     return (
         changes.with_columns(median_log_change=pl.col("log_change").median().over(by), scaled_mad=mad_scaled)
         .with_columns(
             deviation=(pl.col("log_change") - pl.col("median_log_change")).abs(),
-            tolerance=OUTLIER_K * pl.col("scaled_mad"),
+            tolerance=OUTLIER_K.value * pl.col("scaled_mad"),
         )
         .sort(*series, "kind", "period")
     )
 
 
-def no_outlier_moves(staging: pl.DataFrame) -> Check:
+def no_outlier_moves(staging: pl.DataFrame) -> pl.DataFrame:
     """Moves of a series far outside its usual moves (robust MAD rule on log changes): warnings.
 
     Series: tables (1) and (4), per currency, label and flow. The value of a period is its month value,
@@ -744,15 +511,13 @@ def no_outlier_moves(staging: pl.DataFrame) -> Check:
         .unique([*series, "period"], keep="first")
         .select(*series, "release_id", "period", "value")
     )
-    frame = _log_changes(values, series)
-    rule = "no_outlier_moves"
-    return _check(STAGING, rule, frame, (_tolerance_spec(rule),))
+    return _log_changes(values, series)
 
 
 # --- rules on core facts -------------------------------------------------------------------------------
 
 
-def balance_is_exports_minus_imports(surplus: pl.DataFrame) -> Check:
+def balance_is_exports_minus_imports(surplus: pl.DataFrame) -> pl.DataFrame:
     """balance = exports - imports in core.fact_trade_surplus: USD and CNY, period and year to date."""
     parts = []
     for currency in ("usd", "cny"):
@@ -772,20 +537,18 @@ def balance_is_exports_minus_imports(surplus: pl.DataFrame) -> Check:
                     balance=pl.col(balance),
                 )
             )
-    frame = (
+    return (
         pl.concat(parts)
         .drop_nulls(["exports", "imports", "balance"])
         .with_columns(
             difference=(pl.col("balance") - (pl.col("exports") - pl.col("imports"))).cast(pl.Float64)
         )
-        .with_columns(deviation=pl.col("difference").abs(), tolerance=pl.lit(BALANCE_TOLERANCE))
+        .with_columns(deviation=pl.col("difference").abs(), tolerance=pl.lit(BALANCE_TOLERANCE.value))
         .sort("period", "partner_code", "currency", "span")
     )
-    rule = "balance_is_exports_minus_imports"
-    return _check(SURPLUS, rule, frame, (_tolerance_spec(rule),))
 
 
-def no_partner_above_world_fact(partner_trade: pl.DataFrame) -> Check:
+def no_partner_above_world_fact(partner_trade: pl.DataFrame) -> pl.DataFrame:
     """No partner value in core.fact_partner_trade exceeds the World (WLD) value of the same release."""
     key = ["release_id", "period", "direction"]
     parts = []
@@ -804,20 +567,18 @@ def no_partner_above_world_fact(partner_trade: pl.DataFrame) -> Check:
                 world_value="world_value",
             )
         )
-    frame = (
+    return (
         pl.concat(parts)
         .drop_nulls(["value", "world_value"])
         .with_columns(
             deviation=(pl.col("value") - pl.col("world_value")).cast(pl.Float64),
-            tolerance=FACT_PARTNER_WORLD_SHARE * pl.col("world_value").cast(pl.Float64),
+            tolerance=FACT_PARTNER_WORLD_SHARE.value * pl.col("world_value").cast(pl.Float64),
         )
         .sort("period", "partner_code", "direction", "measure")
     )
-    rule = "no_partner_above_world"
-    return _check(PARTNER_TRADE, rule, frame, (_tolerance_spec(rule),))
 
 
-def derived_month_matches_published(partner_trade: pl.DataFrame) -> Check:
+def derived_month_matches_published(partner_trade: pl.DataFrame) -> pl.DataFrame:
     """|revision_residual| <= max(1% of the value, one printed unit), per currency: warnings."""
     parts = []
     for currency in ("usd", "cny"):
@@ -840,40 +601,28 @@ def derived_month_matches_published(partner_trade: pl.DataFrame) -> Check:
                 _unit=unit,
             )
         )
-    frame = (
+    return (
         pl.concat(parts)
         .drop_nulls(["value", "revision_residual"])
         .with_columns(
             deviation=pl.col("revision_residual").abs().cast(pl.Float64),
             tolerance=pl.max_horizontal(
-                RESIDUAL_SHARE * pl.col("value").abs().cast(pl.Float64), pl.col("_unit")
+                RESIDUAL_SHARE.value * pl.col("value").abs().cast(pl.Float64), pl.col("_unit")
             ),
         )
         .drop("_unit")
         .sort("period", "partner_code", "direction", "currency")
     )
-    rule = "derived_month_matches_published"
-    return _check(PARTNER_TRADE, rule, frame, (_tolerance_spec(rule),))
 
 
-def implied_rate_plausible(partner_trade: pl.DataFrame) -> Check:
-    """implied_cny_per_usd between 5 and 9 where both values exist."""
-    frame = partner_trade.filter(pl.col("implied_cny_per_usd").is_not_null()).select(
+def implied_rate_plausible(partner_trade: pl.DataFrame) -> pl.DataFrame:
+    """The rows whose implied_cny_per_usd exists (both values do), for the plausible-range check."""
+    return partner_trade.filter(pl.col("implied_cny_per_usd").is_not_null()).select(
         "release_id", "period", "partner_code", "direction", "value_usd", "value_cny", "implied_cny_per_usd"
     )
-    info = RULES["implied_rate_plausible"]
-    low, high = IMPLIED_RATE_RANGE
-    spec = ExpectationSpec(
-        info.name,
-        info.severity,
-        info.expectation,
-        {"column": "implied_cny_per_usd", "min_value": low, "max_value": high},
-        info.description,
-    )
-    return _check(PARTNER_TRADE, info.name, frame, (spec,))
 
 
-def no_missing_periods_fact(partner_trade: pl.DataFrame) -> Check:
+def no_missing_periods_fact(partner_trade: pl.DataFrame) -> pl.DataFrame:
     """The World (WLD) rows of core.fact_partner_trade have every period from the first to the last."""
     loaded = (
         partner_trade.filter(pl.col("partner_code") == WORLD_CODE)
@@ -881,13 +630,130 @@ def no_missing_periods_fact(partner_trade: pl.DataFrame) -> Check:
         .unique(["partner_code", "period"], keep="last")
         .select("partner_code", "period", "release_id")
     )
-    frame = _gap_frame(loaded, ["partner_code"])
-    return _check(PARTNER_TRADE, "no_missing_periods", frame, (_gap_spec(),), blame_columns=())
+    return _gap_frame(loaded, ["partner_code"])
 
 
-# --- all rules -----------------------------------------------------------------------------------------
+# --- the registry ----------------------------------------------------------------------------------------
 
-RuleFactory = tuple[str, str, Callable[[], Check]]  # (rule, object name, prepares the check)
+_PAIR = "ExpectColumnPairValuesAToBeGreaterThanB"
+_BETWEEN = "ExpectColumnValuesToBeBetween"
+_NOT_NULL = "ExpectColumnValuesToNotBeNull"
+
+
+@dataclass(frozen=True)
+class RuleExpectation:
+    """One expectation of a rule: its name in the results, severity, GX class and arguments.
+
+    `expectation` is the name of a subclass of the GX built-in `base`, documented by `doc`.
+    """
+
+    name: str
+    severity: Severity
+    expectation: str
+    base: str
+    kwargs: Mapping[str, Any]
+    description: str
+    doc: str
+
+    def spec(self) -> ExpectationSpec:
+        return ExpectationSpec(
+            self.name, self.severity, self.expectation, self.kwargs, self.description, self.base, self.doc
+        )
+
+    def offending(self) -> pl.Expr:
+        """True on a row of the prepared frame that fails this expectation: the condition GX's built-in
+        `base` checks with these arguments, stated in polars (so a rule is tested without GX).
+
+        As in GX, a row missing a compared value is skipped, not failed (NaN counts as missing: pandas
+        compares it false).
+        """
+        kwargs = self.kwargs
+        if self.base == _PAIR:
+            a, b = (pl.col(kwargs[k]).fill_nan(None) for k in ("column_A", "column_B"))
+            below = a < b if kwargs.get("or_equal") else a <= b
+            return below.fill_null(False)
+        if self.base == _BETWEEN:
+            value = pl.col(kwargs["column"]).fill_nan(None)
+            low, high = kwargs.get("min_value"), kwargs.get("max_value")
+            outside = pl.lit(False)
+            if low is not None:
+                outside |= value < low
+            if high is not None:
+                outside |= value > high
+            return outside.fill_null(False)
+        if self.base == _NOT_NULL:
+            return pl.col(kwargs["column"]).is_null()
+        raise NotImplementedError(f"{self.name}: no polars statement of {self.base}")
+
+
+def _within_tolerance(
+    name: str,
+    severity: Severity,
+    expectation: str,
+    description: str,
+    doc: str,
+    deviation: str = "deviation",
+) -> RuleExpectation:
+    """A row passes where its deviation is within its own tolerance (rows missing either are skipped)."""
+    kwargs = {
+        "column_A": "tolerance",
+        "column_B": deviation,
+        "or_equal": True,
+        "ignore_row_if": "either_value_is_missing",
+    }
+    return RuleExpectation(name, severity, expectation, _PAIR, kwargs, description, doc)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A business rule: the table it reads, how it prepares its frame, and its expectations on it.
+
+    `prepare` is pure (a frame of `table` in, the prepared frame out: one row per comparison).
+    `parameters` are the tolerances `prepare` applies (`expectations.parameters`). `blame_columns` hold
+    the releases an offending row is charged to (none: nothing to quarantine).
+    """
+
+    name: str
+    table: TableContract
+    prepare: Callable[[pl.DataFrame], pl.DataFrame]
+    expectations: tuple[RuleExpectation, ...]
+    parameters: tuple[Parameter, ...] = ()
+    blame_columns: tuple[str, ...] = ("release_id",)
+
+    @property
+    def object_name(self) -> str:
+        return self.table.qualified_name
+
+    @property
+    def suite_name(self) -> str:
+        """One GX suite per (table, rule): each rule validates its own prepared frame."""
+        return f"rules.{self.object_name}.{self.name}"
+
+    def check(self, frame: pl.DataFrame) -> Check:
+        """The rule's check on a frame of its table (raises where the frame cannot be prepared)."""
+        prepared = self.prepare(_well_formed_periods(frame))
+        return Check(
+            suite_name=self.suite_name,
+            object_name=self.object_name,
+            frame=prepared,
+            expectations=tuple(e.spec() for e in self.expectations),
+            blame_columns=tuple(c for c in self.blame_columns if c in prepared.columns),
+            notes=self.notes,
+        )
+
+    def offending_rows(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """The rows of the prepared frame that fail any of the rule's expectations (pure polars: what
+        the gate's GX run finds, without GX)."""
+        prepared = self.prepare(_well_formed_periods(frame))
+        return prepared.filter(pl.any_horizontal(e.offending() for e in self.expectations))
+
+    @property
+    def notes(self) -> str:
+        """The rule's description and its parameters with their reasons (the GX suite's notes)."""
+        lines = [self.expectations[0].description]
+        if self.parameters:
+            lines += ["", "Parameters:", *(f"- {p.describe()}" for p in self.parameters)]
+        return "\n".join(lines)
 
 
 def _well_formed_periods(frame: pl.DataFrame) -> pl.DataFrame:
@@ -896,49 +762,227 @@ def _well_formed_periods(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.filter(pl.col("period").str.contains(f"^(?:{PERIOD_PATTERN})$"))
 
 
-def _prepare(fn: Callable[[pl.DataFrame], Check], frame: pl.DataFrame) -> Check:
-    return fn(_well_formed_periods(frame))
+# Rules checked on staging and on a fact alike.
+_NO_PARTNER_ABOVE_WORLD = _within_tolerance(
+    "no_partner_above_world",
+    CRITICAL,
+    "ExpectPartnerValuesToBeAtMostWorld",
+    "No partner or group exceeds the World value of the same period, currency, direction and span",
+    "Partner value - World value (deviation) is at most the tolerance.",
+)
+_NO_MISSING_PERIODS = RuleExpectation(
+    "no_missing_periods",
+    CRITICAL,
+    "ExpectSeriesPeriodsToBeLoaded",
+    _NOT_NULL,
+    {"column": "release_id"},
+    "Every period of a series is loaded from its first to its last (Jan-Feb counted as one period)",
+    "Every expected period of a series has a loaded release (release_id not null).",
+)
+
+# Every business rule, in the order the gate runs them. Documentation and tests read it.
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "ei_equals_export_plus_import",
+        STG_PRELIMINARY,
+        ei_equals_export_plus_import,
+        (
+            _within_tolerance(
+                "ei_equals_export_plus_import",
+                CRITICAL,
+                "ExpectTotalToEqualExportPlusImport",
+                "Export & Import equals Export + Import in tables (1) and (4), within the rounding of the three printed figures",
+                "|Export & Import - (Export + Import)| (deviation) is within the rounding tolerance.",
+            ),
+        ),
+        parameters=(EI_TOLERANCE,),
+    ),
+    Rule(
+        "world_equals_table1_total",
+        STG_PRELIMINARY,
+        world_equals_table1_total,
+        (
+            _within_tolerance(
+                "world_equals_table1_total",
+                CRITICAL,
+                "ExpectPartnerTableTotalToEqualTotalsTable",
+                "Table (4)'s Total row equals table (1)'s value, per period, currency, direction and span, within the rounding of both units",
+                "|table (4) Total - table (1) value| (deviation) is within the rounding of both units.",
+            ),
+        ),
+        parameters=(WORLD_TOLERANCE_UNITS,),
+        blame_columns=("release_id", "totals_release_id"),
+    ),
+    Rule(
+        "members_not_above_group",
+        STG_PRELIMINARY,
+        members_not_above_group,
+        (
+            _within_tolerance(
+                "members_not_above_group",
+                CRITICAL,
+                "ExpectGroupMembersToSumToAtMostGroup",
+                "The members listed under a group ('of which') sum to no more than the group, within rounding",
+                "Sum of members - group value (deviation) is at most the rounding tolerance.",
+            ),
+        ),
+        parameters=(HALF_STEP, MEMBERS_MARGIN),
+    ),
+    Rule(
+        "no_partner_above_world",
+        STG_PRELIMINARY,
+        no_partner_above_world,
+        (_NO_PARTNER_ABOVE_WORLD,),
+        parameters=(PARTNER_WORLD_TOLERANCE,),
+    ),
+    Rule(
+        "yoy_agrees_with_levels",
+        STG_PRELIMINARY,
+        yoy_agrees_with_levels,
+        (
+            _within_tolerance(
+                "yoy_agrees_with_levels.world",
+                CRITICAL,
+                "ExpectPublishedYoyToAgreeWithLevels",
+                "The published y/y % of the World total agrees with the y/y of the two periods' published values",
+                "|published y/y % - y/y % computed from the levels| (deviation) is within the tolerance.",
+                deviation="deviation_world",
+            ),
+            _within_tolerance(
+                "yoy_agrees_with_levels.partners",
+                WARNING,
+                "ExpectPublishedYoyToAgreeWithLevels",
+                "The published y/y % of a partner agrees with the y/y of the two periods' published values",
+                "|published y/y % - y/y % computed from the levels| (deviation) is within the tolerance.",
+                deviation="deviation_partners",
+            ),
+        ),
+        parameters=(YOY_TOLERANCE_PP, HALF_STEP),
+    ),
+    Rule(
+        "ytd_non_decreasing",
+        STG_PRELIMINARY,
+        ytd_non_decreasing,
+        (
+            _within_tolerance(
+                "ytd_non_decreasing",
+                CRITICAL,
+                "ExpectYtdValuesToBeNonDecreasing",
+                "Within a year, a January-to-month value never falls from one period to the next beyond a revision",
+                "Previous January-to-month value - this one (deviation) is at most a revision.",
+            ),
+        ),
+        parameters=(YTD_REVISION_SHARE, HALF_STEP),
+        # Which of the two values is wrong cannot be told: both releases are held back.
+        blame_columns=("release_id", "previous_release_id"),
+    ),
+    Rule(
+        "no_missing_periods",
+        STG_PRELIMINARY,
+        no_missing_periods,
+        (_NO_MISSING_PERIODS,),
+        # A missing period has no release to quarantine: the failure stops the publish without blame.
+        blame_columns=(),
+    ),
+    Rule(
+        "no_outlier_moves",
+        STG_PRELIMINARY,
+        no_outlier_moves,
+        (
+            _within_tolerance(
+                "no_outlier_moves",
+                WARNING,
+                "ExpectMovesToBeWithinRobustThreshold",
+                f"Month-on-month and y/y log changes of a series stay within {OUTLIER_K.value:g} robust standard deviations of its median change",
+                "|log change - the series' median log change| (deviation) is within k x its scaled MAD.",
+            ),
+        ),
+        parameters=(OUTLIER_K, MAD_SCALE, MAD_FLOOR, MAD_CAP),
+    ),
+    Rule(
+        "no_partner_above_world",
+        FACT_PARTNER_TRADE,
+        no_partner_above_world_fact,
+        (_NO_PARTNER_ABOVE_WORLD,),
+        parameters=(FACT_PARTNER_WORLD_SHARE,),
+    ),
+    Rule(
+        "derived_month_matches_published",
+        FACT_PARTNER_TRADE,
+        derived_month_matches_published,
+        (
+            _within_tolerance(
+                "derived_month_matches_published",
+                WARNING,
+                "ExpectDerivedMonthToMatchPublished",
+                f"The published period value and the one derived from January-to-month values agree within max({RESIDUAL_SHARE.value:.0%}, one printed unit)",
+                "|revision residual| (deviation) is within max(1% of the value, one printed unit).",
+            ),
+        ),
+        parameters=(RESIDUAL_SHARE,),
+    ),
+    Rule(
+        "implied_rate_plausible",
+        FACT_PARTNER_TRADE,
+        implied_rate_plausible,
+        (
+            RuleExpectation(
+                "implied_rate_plausible",
+                CRITICAL,
+                "ExpectImpliedRateToBePlausible",
+                _BETWEEN,
+                {
+                    "column": "implied_cny_per_usd",
+                    "min_value": IMPLIED_RATE_MIN.value,
+                    "max_value": IMPLIED_RATE_MAX.value,
+                },
+                f"CNY value / USD value of the same figure lies between {IMPLIED_RATE_MIN.value:g} and {IMPLIED_RATE_MAX.value:g} yuan per dollar",
+                "The implied CNY per USD lies in a plausible range.",
+            ),
+        ),
+        parameters=(IMPLIED_RATE_MIN, IMPLIED_RATE_MAX),
+    ),
+    Rule(
+        "no_missing_periods",
+        FACT_PARTNER_TRADE,
+        no_missing_periods_fact,
+        (_NO_MISSING_PERIODS,),
+        blame_columns=(),
+    ),
+    Rule(
+        "balance_is_exports_minus_imports",
+        FACT_TRADE_SURPLUS,
+        balance_is_exports_minus_imports,
+        (
+            _within_tolerance(
+                "balance_is_exports_minus_imports",
+                CRITICAL,
+                "ExpectBalanceToEqualExportsMinusImports",
+                "In core.fact_trade_surplus, balance = exports - imports (USD and CNY, period and year to date)",
+                "|balance - (exports - imports)| (deviation) is within the tolerance.",
+            ),
+        ),
+        parameters=(BALANCE_TOLERANCE,),
+    ),
+)
 
 
-def rule_factories(
+def rules_to_run(
     staging_preliminary: pl.DataFrame, tables: Mapping[TableContract, pl.DataFrame]
-) -> list[RuleFactory]:
-    """Every business rule the inputs allow, not yet prepared (a rule on a table not given is not run).
+) -> list[tuple[Rule, pl.DataFrame]]:
+    """Every business rule the inputs allow, with the frame of its table (a table not given, or empty,
+    is not checked by rules).
 
     Preparing a rule can fail on a frame that breaks its contract (a missing column, say): the gate
-    calls each factory on its own and records such a failure as a failed rule, never a crash.
+    prepares each rule on its own and records such a failure as a failed rule, never a crash.
     """
-    factories: list[RuleFactory] = []
-
-    def add(rule: str, object_name: str, fn: Callable[[pl.DataFrame], Check], frame: pl.DataFrame) -> None:
-        factories.append((rule, object_name, functools.partial(_prepare, fn, frame)))
-
-    if staging_preliminary.height:
-        for fn in (
-            ei_equals_export_plus_import,
-            world_equals_table1_total,
-            members_not_above_group,
-            no_partner_above_world,
-            yoy_agrees_with_levels,
-            ytd_non_decreasing,
-            no_missing_periods,
-            no_outlier_moves,
-        ):
-            add(fn.__name__, STAGING, fn, staging_preliminary)
-    partner_trade = tables.get(FACT_PARTNER_TRADE)
-    if partner_trade is not None and partner_trade.height:
-        add("no_partner_above_world", PARTNER_TRADE, no_partner_above_world_fact, partner_trade)
-        add("derived_month_matches_published", PARTNER_TRADE, derived_month_matches_published, partner_trade)
-        add("implied_rate_plausible", PARTNER_TRADE, implied_rate_plausible, partner_trade)
-        add("no_missing_periods", PARTNER_TRADE, no_missing_periods_fact, partner_trade)
-    surplus = tables.get(FACT_TRADE_SURPLUS)
-    if surplus is not None and surplus.height:
-        add("balance_is_exports_minus_imports", SURPLUS, balance_is_exports_minus_imports, surplus)
-    return factories
+    frames = {**tables, STG_PRELIMINARY: staging_preliminary}
+    return [(rule, frame) for rule in RULES if (frame := frames.get(rule.table)) is not None and frame.height]
 
 
-def rule_checks(
-    staging_preliminary: pl.DataFrame, tables: Mapping[TableContract, pl.DataFrame]
-) -> list[Check]:
-    """Every business-rule check, prepared (raises where a frame cannot be prepared)."""
-    return [factory() for _, _, factory in rule_factories(staging_preliminary, tables)]
+def rule_named(name: str, table: TableContract) -> Rule:
+    """The rule of that name on that table."""
+    for rule in RULES:
+        if rule.name == name and rule.table == table:
+            return rule
+    raise KeyError(f"no business rule {name!r} on {table.qualified_name}")

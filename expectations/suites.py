@@ -1,42 +1,29 @@
-"""Great Expectations suites generated from the table contracts, and the pieces every check shares.
+"""Great Expectations suites generated from the table contracts.
 
 A contract (`warehouse.tables`) is the single source of truth: the suite of a table is rendered from it
 (columns in order, types, not-null, primary key, allowed values, patterns, ranges), never written by
 hand, so a new column or constraint is checked the day it is declared.
 
-Great Expectations is imported only inside functions (`import_gx`): importing this package stays fast
-(GX takes about 3 s to import) for the command-line interface and for code that never validates.
-
-A `Check` is the unit the gate runs: the rows to validate (a polars frame) and a function that builds
-the GX suite to validate them with. Contract suites and business rules (`expectations.rules`) are
-both expressed as checks, so the gate treats them alike.
+A contract suite is a `Check` (`expectations.checks`) like a business rule, so the gate treats them
+alike.
 """
 
 from __future__ import annotations
 
-import functools
-import os
 import re
-from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
-from types import ModuleType
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Collection, Mapping
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from transforms.partners import WORLD_CODE
+from domain.partners import WORLD_CODE
+from expectations.checks import CRITICAL, Check, ExpectationSpec
 from warehouse.contracts import DType, TableContract
 
 if TYPE_CHECKING:
-    import pandas as pd
     from great_expectations.core import ExpectationSuite
-    from great_expectations.expectations import Expectation
 
-Severity = Literal["critical", "warning"]
-CRITICAL: Severity = "critical"
-WARNING: Severity = "warning"
-
-# The pandas dtype `.type` name GX compares against for each contract type, given `to_pandas` below
+# The pandas dtype `.type` name GX compares against for each contract type, given `expectations.checks.to_pandas`
 # (pandas nullable dtypes, so an integer column with nulls stays Int64 instead of turning float).
 # DATE and TIMESTAMP differ only in the time zone on pandas: a naive datetime fails `Timestamp`.
 PANDAS_TYPES: Mapping[DType, str] = {
@@ -49,41 +36,6 @@ PANDAS_TYPES: Mapping[DType, str] = {
 }
 
 
-def import_gx() -> ModuleType:
-    """`great_expectations`, imported on first use with analytics off (set before the import reads it)."""
-    os.environ["GX_ANALYTICS_ENABLED"] = "false"
-    import great_expectations as gx
-
-    return gx
-
-
-@functools.cache
-def _pandas_types_mapper() -> Callable[[Any], Any]:
-    import pandas as pd
-    import pyarrow as pa
-
-    mapping = {
-        pa.int64(): pd.Int64Dtype(),
-        pa.float64(): pd.Float64Dtype(),
-        pa.bool_(): pd.BooleanDtype(),
-        pa.string(): pd.StringDtype(),
-        pa.large_string(): pd.StringDtype(),
-        pa.string_view(): pd.StringDtype(),
-    }
-    return mapping.get
-
-
-def to_pandas(frame: pl.DataFrame) -> pd.DataFrame:
-    """The frame as pandas with nullable dtypes, the one conversion every check goes through.
-
-    GX has no polars datasource. The default conversion turns an Int64 column with nulls into float64
-    and a Boolean one into object, so a type check could not tell them from a wrong type; nullable
-    pandas dtypes keep the contract's types visible. Other Arrow types (Int32, naive datetimes) keep
-    their own numpy dtype, so they fail the type check as they should.
-    """
-    return frame.to_pandas(types_mapper=_pandas_types_mapper())
-
-
 def full_match_regex(pattern: str) -> str:
     """`^(?:pattern)$` with capturing groups made non-capturing.
 
@@ -93,78 +45,6 @@ def full_match_regex(pattern: str) -> str:
     """
     non_capturing = re.sub(r"(?<!\\)\((?!\?)", "(?:", pattern)
     return f"^(?:{non_capturing})$"
-
-
-@dataclass(frozen=True)
-class ExpectationSpec:
-    """One expectation of a check: the rule it stands for, its severity, and how to build it.
-
-    `expectation` names a GX built-in (`ExpectColumnValuesToBeBetween`) or a class of
-    `expectations.rules.expectation_classes()`; `kwargs` are its arguments. Kept as data so checks
-    can be listed and tested without importing GX.
-    """
-
-    rule: str
-    severity: Severity
-    expectation: str
-    kwargs: Mapping[str, Any]
-    description: str | None = None
-
-    def build(self, object_name: str) -> Expectation:
-        gx = import_gx()
-        cls = getattr(gx.expectations, self.expectation, None)
-        if cls is None:
-            from expectations.rules import expectation_classes
-
-            cls = expectation_classes()[self.expectation]
-        extra: dict[str, Any] = {"description": self.description} if self.description else {}
-        expectation: Expectation = cls(
-            **self.kwargs,
-            severity=self.severity,
-            meta={"rule": self.rule, "object_name": object_name},
-            **extra,
-        )
-        return expectation
-
-
-@dataclass(frozen=True, eq=False)  # holds a frame: compared and hashed by identity
-class Check:
-    """Rows to validate and the expectations to validate them with, as one GX suite.
-
-    `frame` is a table as given (contract suites) or a frame a business rule prepared from the tables
-    (one row per comparison, with the figures compared and the tolerance). `blame_columns` hold the
-    release ids an offending row is charged to; `example_columns` are the columns shown for offending
-    rows (all columns when empty). A big frame may be validated in one batch per period
-    (`period_batches`).
-    """
-
-    suite_name: str
-    object_name: str
-    frame: pl.DataFrame
-    expectations: tuple[ExpectationSpec, ...]
-    blame_columns: tuple[str, ...] = ("release_id",)
-    example_columns: tuple[str, ...] = ()
-    period_batches: bool = True
-    notes: str | None = None
-    _suite_cache: list[ExpectationSuite] = field(default_factory=list, compare=False, repr=False)
-
-    @property
-    def rules(self) -> list[str]:
-        return [spec.rule for spec in self.expectations]
-
-    def suite(self) -> ExpectationSuite:
-        """The GX suite (built once: building imports GX and instantiates pydantic models)."""
-        if not self._suite_cache:
-            gx = import_gx()
-            self._suite_cache.append(
-                gx.ExpectationSuite(
-                    name=self.suite_name,
-                    expectations=[spec.build(self.object_name) for spec in self.expectations],
-                    meta={"object_name": self.object_name},
-                    notes=self.notes,
-                )
-            )
-        return self._suite_cache[0]
 
 
 # --- contract suites ----------------------------------------------------------------------------------
@@ -311,9 +191,3 @@ def contract_check(
         period_batches=_period_batches_safe(contract),
         notes=f"Generated from the contract of {contract.qualified_name}: {contract.description}",
     )
-
-
-def contract_checks(
-    frames: Mapping[TableContract, pl.DataFrame], partner_codes: Collection[str] | None = None
-) -> list[Check]:
-    return [contract_check(contract, frame, partner_codes) for contract, frame in frames.items()]

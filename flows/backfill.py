@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,15 +24,18 @@ from prefect.filesystems import LocalFileSystem
 from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.build import code_version, last_published_fingerprint, load_staged
+from config.settings import Settings, SourceName, settings_for
+from domain.periods import Period
+from domain.runs import new_run_id
+from flows.build import code_version, load_staged
 from flows.ingest.archive import RawArchive
-from flows.ingest.flow import ingest_source, make_source, settings_for
+from flows.ingest.flow import ingest_source, make_source
 from flows.ingest.model import PARSER_VERSION
 from flows.ingest.pipeline import process_file
 from flows.ingest.sources import FetchedFile
 from flows.release import build_validate_publish, release_report
-from flows.settings import Settings, SourceName
-from transforms.periods import Period
+from warehouse.codes import PRODUCTS
+from warehouse.read import last_published_fingerprint
 
 
 def periods_between(start: str, end: str) -> list[Period]:
@@ -125,9 +127,7 @@ def _files_by_period(settings: Settings, periods: list[Period]) -> dict[str, lis
     manifest = RawArchive(settings.archive_dir).manifest
     wanted = {p.key for p in periods}
     files: dict[str, list[str]] = {p.key: [] for p in periods}
-    staged = manifest.filter(
-        (pl.col("status") == "staged") & pl.col("product").is_in(["preliminary", "online_query"])
-    )
+    staged = manifest.filter((pl.col("status") == "staged") & pl.col("product").is_in(PRODUCTS))
     for row in staged.iter_rows(named=True):
         if _in_range(row["period"], wanted):
             period = Period.parse(row["period"])
@@ -136,9 +136,7 @@ def _files_by_period(settings: Settings, periods: list[Period]) -> dict[str, lis
             )
     # Files that failed to parse are retried, since a backfill is how a parser fix reaches old
     # releases; gate-quarantined files stay out until a new vintage or an override releases them.
-    unparsed = manifest.filter(
-        (pl.col("status") == "quarantined") & ~pl.col("error").str.starts_with("data-quality gate")
-    )
+    unparsed = manifest.filter((pl.col("status") == "quarantined") & (pl.col("quarantine_reason") == "parse"))
     if unparsed.height:
         files[UNPARSED] = unparsed["source_sha256"].to_list()
     return files
@@ -183,7 +181,7 @@ def backfill(
     logger = get_run_logger()
     settings = settings_for(data_dir, base_url)
     started_at = datetime.now(UTC)
-    run_id = f"{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    run_id = new_run_id(started_at)
     periods = periods_between(start, end)
     years = sorted({p.year for p in periods})
 
@@ -199,7 +197,7 @@ def backfill(
         logger.warning("no release in the archive for %d period(s): %s", len(missing), ", ".join(missing))
     todo = {p: shas for p, shas in files.items() if shas}
 
-    results_dir = settings.root / "prefect-results"
+    results_dir = settings.prefect_results_dir
     results_dir.mkdir(parents=True, exist_ok=True)
     # Results (and so the cache) live under the data root, so they survive the process and go with the
     # data. Prefect wants the storage block saved server-side; its name is derived from the path.

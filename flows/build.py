@@ -11,14 +11,13 @@ import importlib.metadata
 import logging
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
 
 import polars as pl
 
+from config.settings import Settings
 from flows.ingest.archive import RawArchive
 from flows.ingest.model import PARSER_VERSION
 from flows.ingest.staging import scan_staging
-from flows.settings import Settings
 from transforms.dimensions import build_bridge_partner_group, build_dim_commodity, build_dim_partner
 from transforms.facts import build_fact_partner_trade, build_fact_trade_flows
 from transforms.periods import build_dim_period
@@ -166,22 +165,3 @@ def build_meta_tables(
         META_RELEASE_FILES: META_RELEASE_FILES.conform(files),
         META_RUNS: runs,
     }
-
-
-def read_previous_runs(warehouse_path: Path) -> pl.DataFrame:
-    """The run history of the current warehouse, carried into the next file."""
-    if not warehouse_path.exists():
-        return META_RUNS.empty_frame()
-    import duckdb
-
-    with duckdb.connect(str(warehouse_path), read_only=True) as con:
-        return pl.from_arrow(con.sql(f"SELECT * FROM {META_RUNS.qualified_name}").to_arrow_table())  # type: ignore[return-value]
-
-
-def last_published_fingerprint(warehouse_path: Path) -> str | None:
-    runs = read_previous_runs(warehouse_path)
-    published = runs.filter(pl.col("status") == "published").sort("started_at")
-    if published.is_empty():
-        return None
-    value = published.get_column("input_fingerprint")[-1]
-    return str(value) if value is not None else None

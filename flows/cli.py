@@ -13,14 +13,16 @@ os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, cast
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from flows.report import report_command
-from flows.settings import SourceName
-from flows.status import status_command
+from config.options import DataDirOpt
+from config.settings import SOURCES, SOURCES_TEXT, SourceName, settings_for
+from domain.runs import validation_run_id
+from report.command import report_command
+from status.command import status_command
 
 app = typer.Typer(
     name="customs",
@@ -30,22 +32,16 @@ app = typer.Typer(
 )
 console = Console(stderr=False)
 
-SourceOpt = Annotated[str, typer.Option("--source", help="demo, landing or gacc")]
+SourceOpt = Annotated[str, typer.Option("--source", help=SOURCES_TEXT)]
 PathOpt = Annotated[Path | None, typer.Option("--path", help="Landing folder (with --source landing)")]
 BaseUrlOpt = Annotated[str | None, typer.Option("--base-url", help="GACC site base URL (with --source gacc)")]
 YearOpt = Annotated[list[int] | None, typer.Option("--year", help="Year(s) to crawl (gacc); repeatable")]
-DataDirOpt = Annotated[
-    Path | None,
-    typer.Option("--data-dir", help="Data root (default: $CUSTOMS_DATA_DIR or ./data)", show_default=False),
-]
 
 
 def _check_source(source: str) -> SourceName:
-    if source not in ("demo", "landing", "gacc"):
-        raise typer.BadParameter(
-            f"unknown source {source!r}: choose demo, landing or gacc", param_hint="--source"
-        )
-    return cast(SourceName, source)
+    if source not in SOURCES:
+        raise typer.BadParameter(f"unknown source {source!r}: choose {SOURCES_TEXT}", param_hint="--source")
+    return source
 
 
 @app.command()
@@ -130,7 +126,7 @@ def run(
             f"imports {_bn(t.get('imports_usd'))} ({_pct(t.get('imports_yoy_pct'))} y/y), "
             f"balance {_bn(t.get('balance_usd'))}"
         )
-    console.print(f"BI views as Parquet: {summary.warehouse_path.parent / 'bi'}")
+    console.print(f"BI views as Parquet: {settings_for(data_dir).bi_parquet_dir}")
     if summary.report_path:
         console.print(f"release report: {summary.report_path}")
 
@@ -145,10 +141,9 @@ def validate(
 ) -> None:
     """Run the data-quality gate on what is staged (no publish); exit 1 on a blocking failure."""
     from flows.build import build_core_tables, load_staged
-    from flows.ingest.flow import settings_for
-    from flows.release import blocking_failures, data_docs_dir, load_overrides, run_quality_gate
+    from flows.release import blocking_failures, load_overrides, run_quality_gate
 
-    settings = settings_for(str(data_dir) if data_dir else None)
+    settings = settings_for(data_dir)
     wanted = frozenset(release or [])
     inputs = load_staged(settings, include_release_ids=wanted)
     known = set(inputs.manifest["release_id"].to_list())
@@ -157,10 +152,10 @@ def validate(
         raise typer.BadParameter(
             f"no such release in the archive: {', '.join(unknown)}", param_hint="--release"
         )
-    run_id = f"validate-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
+    run_id = validation_run_id(datetime.now(UTC))
     gate = run_quality_gate(settings, inputs, build_core_tables(inputs), run_id)
     console.print(gate.message(), markup=False, highlight=False)
-    console.print(f"Data Docs: {data_docs_dir(settings) / 'index.html'}")
+    console.print(f"Data Docs: {settings.data_docs_dir / 'index.html'}")
     if blocking_failures(gate, load_overrides(settings)):
         raise typer.Exit(1)
 
@@ -173,10 +168,9 @@ def override(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Release a quarantined release after review; recorded with who and why, data unchanged."""
-    from flows.ingest.flow import settings_for
     from flows.release import record_override
 
-    settings = settings_for(str(data_dir) if data_dir else None)
+    settings = settings_for(data_dir)
     try:
         done = record_override(settings, release, by, why)
     except ValueError as exc:

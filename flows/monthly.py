@@ -6,7 +6,6 @@ task; the warehouse is only touched by the publish step, which swaps a complete,
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,13 +13,15 @@ from pathlib import Path
 import polars as pl
 from prefect import flow, get_run_logger
 
-from flows.build import last_published_fingerprint, load_staged
-from flows.ingest.flow import ingest_source, make_source, settings_for
+from config.settings import Settings, SourceName, settings_for
+from domain.periods import Period
+from domain.runs import new_run_id
+from flows.build import load_staged
+from flows.ingest.flow import ingest_source, make_source
 from flows.ingest.pipeline import IngestReport
 from flows.release import build_validate_publish, release_report
-from flows.settings import Settings, SourceName
-from transforms.periods import Period
 from warehouse.contracts import TableContract
+from warehouse.read import last_published_fingerprint
 from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_SURPLUS
 
 
@@ -73,7 +74,7 @@ def monthly_release(
     logger = get_run_logger()
     settings = settings_for(data_dir, base_url)
     started_at = datetime.now(UTC)
-    run_id = f"{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    run_id = new_run_id(started_at)
 
     report = ingest_source(
         make_source(source, settings, path=Path(path) if path else None, years=years), settings

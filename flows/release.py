@@ -18,21 +18,30 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from flows.build import StagedInputs, build_core_tables, build_meta_tables, code_version, read_previous_runs
-from flows.ingest.archive import RawArchive, atomic_write_bytes, atomic_write_parquet
-from flows.report import load_report_data, publish_artifacts, write_html_report
-from flows.settings import Settings
+from config.settings import Settings
+from fileio.atomic import atomic_write_bytes, atomic_write_parquet
+from flows.build import StagedInputs, build_core_tables, build_meta_tables, code_version
+from flows.ingest.archive import RawArchive
+from report.command import write_html_report
+from report.data import TOP_PARTNERS, ReportData, load_report_data
+from report.render import render_markdown_summary, top_partners_table
 from warehouse.contracts import TableContract
 from warehouse.publish import publish_warehouse
+from warehouse.read import published_release_ids, read_runs
 from warehouse.tables import DIM_PARTNER, FACT_PARTNER_TRADE, META_RELEASES, META_VALIDATION_RESULTS
 
 if TYPE_CHECKING:
     from expectations.gate import GateResult
 
 log = logging.getLogger(__name__)
+
+# Stable keys: the Prefect UI shows each release's artifacts next to the ones before it.
+SUMMARY_ARTIFACT_KEY = "release-summary"
+PARTNERS_ARTIFACT_KEY = "top-partners"
 
 
 class GateFailedError(RuntimeError):
@@ -48,12 +57,8 @@ class Override:
 
 
 # --- overrides (an append-only log: reviewed decisions are never edited away) ---------------------------
-def overrides_path(settings: Settings) -> Path:
-    return settings.root / "overrides.jsonl"
-
-
 def load_overrides(settings: Settings) -> dict[str, Override]:
-    path = overrides_path(settings)
+    path = settings.overrides_path
     if not path.exists():
         return {}
     found: dict[str, Override] = {}
@@ -75,7 +80,7 @@ def record_override(settings: Settings, release_id: str, by: str, why: str) -> O
     if files.filter(pl.col("status") == "quarantined").is_empty():
         raise ValueError(f"release {release_id!r} is not quarantined: nothing to override")
     override = Override(release_id, by.strip(), why.strip(), datetime.now(UTC).isoformat())
-    path = overrides_path(settings)
+    path = settings.overrides_path
     previous = path.read_bytes() if path.exists() else b""
     atomic_write_bytes(path, previous + (json.dumps(asdict(override), ensure_ascii=False) + "\n").encode())
     archive.update_status(
@@ -85,14 +90,6 @@ def record_override(settings: Settings, release_id: str, by: str, why: str) -> O
 
 
 # --- the gate -----------------------------------------------------------------------------------------
-def validation_dir(settings: Settings) -> Path:
-    return settings.root / "validation"
-
-
-def data_docs_dir(settings: Settings) -> Path:
-    return settings.root / "data_docs"
-
-
 def run_quality_gate(
     settings: Settings, inputs: StagedInputs, tables: dict[TableContract, pl.DataFrame], run_id: str
 ) -> GateResult:
@@ -107,8 +104,8 @@ def run_quality_gate(
         partner_codes=set(tables[DIM_PARTNER]["partner_code"].to_list()),
         run_id=run_id,
     )
-    atomic_write_parquet(validation_dir(settings) / f"{run_id}.parquet", gate.results)
-    build_data_docs(gate, data_docs_dir(settings))
+    atomic_write_parquet(settings.validation_dir / f"{run_id}.parquet", gate.results)
+    build_data_docs(gate, settings.data_docs_dir)
     return gate
 
 
@@ -119,18 +116,6 @@ def blocking_failures(gate: GateResult, overrides: dict[str, Override]) -> bool:
     if not gate.failed_release_ids:
         return True  # not attributable to a release: no override can cover it
     return not gate.failed_release_ids <= set(overrides)
-
-
-def published_release_ids(warehouse_path: Path) -> set[str]:
-    """Releases the published warehouse holds: what readers already rely on."""
-    if not warehouse_path.exists():
-        return set()
-    import duckdb
-
-    with duckdb.connect(str(warehouse_path), read_only=True) as con:
-        return {
-            r for (r,) in con.execute(f"SELECT release_id FROM {META_RELEASES.qualified_name}").fetchall()
-        }
 
 
 def quarantine(settings: Settings, release_ids: set[str], gate: GateResult) -> list[str]:
@@ -147,14 +132,15 @@ def quarantine(settings: Settings, release_ids: set[str], gate: GateResult) -> l
     archive.update_status(
         files["source_sha256"].to_list(),
         "quarantined",
-        f"{first_line}; critical rules failed: {', '.join(rules)}; see {validation_dir(settings)}",
+        f"{first_line}; critical rules failed: {', '.join(rules)}; see {settings.validation_dir}",
+        quarantine_reason="gate",
     )
     return files["source_uri"].to_list()
 
 
 def all_validation_results(settings: Settings) -> pl.DataFrame:
     """Every gate run's results, failed runs included: `meta.validation_results` keeps the history."""
-    files = sorted(validation_dir(settings).glob("*.parquet"))
+    files = sorted(settings.validation_dir.glob("*.parquet"))
     if not files:
         return META_VALIDATION_RESULTS.empty_frame()
     return META_VALIDATION_RESULTS.conform(pl.concat([pl.read_parquet(f) for f in files])).sort(
@@ -204,6 +190,24 @@ def publish(settings: Settings, tables: dict[TableContract, pl.DataFrame]) -> No
     logger.info("published %s in %.2f s", settings.warehouse_path, result.elapsed_seconds)
 
 
+def publish_artifacts(data: ReportData) -> None:
+    """Create the `release-summary` (Markdown) and `top-partners` (table) artifacts.
+
+    Call it inside a flow or task run: the artifacts attach to that run, and their stable keys make
+    the Prefect UI show each release next to the ones before it.
+    """
+    create_markdown_artifact(
+        markdown=render_markdown_summary(data),
+        key=SUMMARY_ARTIFACT_KEY,
+        description=f"Release summary, {data.period}",
+    )
+    create_table_artifact(
+        table=top_partners_table(data),
+        key=PARTNERS_ARTIFACT_KEY,
+        description=f"Top {TOP_PARTNERS} partners by exports, {data.period} (US$ billion, y/y %)",
+    )
+
+
 @task(name="release-report", cache_policy=NO_CACHE)
 def release_report(settings: Settings, period: str) -> Path:
     """The release's Prefect artifacts (summary, top partners) and its static HTML report."""
@@ -239,7 +243,7 @@ def build_validate_publish(
         "message": f"{message}; {gate.message().splitlines()[0]}",
     }
     tables |= build_meta_tables(
-        inputs, tables[FACT_PARTNER_TRADE], read_previous_runs(settings.warehouse_path), this_run
+        inputs, tables[FACT_PARTNER_TRADE], read_runs(settings.warehouse_path), this_run
     )
     releases = tables[META_RELEASES]
     tables[META_RELEASES] = releases.with_columns(

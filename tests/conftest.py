@@ -14,7 +14,7 @@ def samples_dir() -> Path:
     return Path(os.environ.get("CUSTOMS_GACC_SAMPLES", REPO_ROOT.parent / "shared" / "gacc-samples"))
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def gacc_samples() -> Path:
     """The verbatim GACC pages beside the repository; a test that needs them skips, saying why."""
     folder = samples_dir()

@@ -34,8 +34,8 @@ from datetime import date
 
 import polars as pl
 
+from domain.partners import WORLD_CODE
 from transforms.partners import (
-    WORLD_CODE,
     attach_partner_codes,
     attach_partner_codes_from_gacc,
     normalise_label_expr,
@@ -48,6 +48,7 @@ from transforms.periods import (
     period_start,
     period_year,
 )
+from warehouse.codes import CURRENCIES
 from warehouse.reference import UnknownCommodityError
 from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_FLOWS
 
@@ -59,7 +60,6 @@ __all__ = [
     "build_fact_trade_flows",
 ]
 
-_CURRENCIES = ("USD", "CNY")
 _PARTNER_KEYS = ("period", "partner_code", "direction")
 _FLOW_KEYS = ("period", "direction", "commodity_code", "partner_code")
 _MAJOR_TABLE_DIRECTIONS = {"major_exports": "export", "major_imports": "import"}
@@ -109,7 +109,7 @@ def _pair_editions(editions: pl.LazyFrame, keys: Sequence[str], measures: Sequen
         editions = editions.with_columns(retrieved_at=pl.lit(None, dtype=pl.Datetime("us", "UTC")))
     editions = editions.with_columns(_vintage=_vintage_order())
     paired = editions.select(*keys, "release_id", "published_on", "_vintage").unique().sort("_vintage")
-    for currency in _CURRENCIES:
+    for currency in CURRENCIES:
         suffix = currency.lower()
         side = (
             editions.filter(pl.col("currency") == currency)
@@ -125,7 +125,7 @@ def _pair_editions(editions: pl.LazyFrame, keys: Sequence[str], measures: Sequen
         paired = paired.join_asof(side, on="_vintage", by=keys, strategy="backward", check_sortedness=False)
     # A row missing an edition that a later release supplies is superseded by that later row.
     superseded = pl.lit(False)
-    for currency in _CURRENCIES:
+    for currency in CURRENCIES:
         matched = pl.col(f"_vintage_{currency.lower()}")
         superseded = superseded | (matched.is_null() & matched.is_not_null().any().over(keys))
     return paired.filter(~superseded).drop("_vintage_usd", "_vintage_cny")
@@ -315,11 +315,15 @@ def attach_commodity_codes(
 
 
 def _major_commodity_editions(stg: pl.LazyFrame, commodities: pl.LazyFrame) -> pl.LazyFrame:
-    cells = stg.filter(pl.col("table_id").is_in(list(_MAJOR_TABLE_DIRECTIONS))).with_columns(
+    # A restated prior-year cell is a figure of another period: not this release's own (issue 9).
+    restated = pl.col("is_restatement") if "is_restatement" in stg.collect_schema().names() else pl.lit(False)
+    cells = stg.filter(pl.col("table_id").is_in(list(_MAJOR_TABLE_DIRECTIONS)) & ~restated).with_columns(
         # The table says the direction; the cells' own direction column is not relied on.
         direction=pl.col("table_id").replace_strict(_MAJOR_TABLE_DIRECTIONS, return_dtype=pl.String)
     )
-    cells = attach_commodity_codes(cells, commodities)
+    # Staging now carries the parser's commodity_code (issue 9); until facts consume it, codes still come
+    # from the label join below, so the staged column must not shadow the joined one.
+    cells = attach_commodity_codes(cells.drop("commodity_code", strict=False), commodities)
     # Quantity and value y/y are both `yoy_pct` cells; the value's stands to the right of the quantity's.
     is_yoy = pl.col("measure") == "yoy_pct"
     value_yoy = (

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.periods import Period, period_reference_month
+from domain.partners import WORLD_CODE
+from domain.periods import Period
+from transforms.periods import period_reference_month
 from warehouse.reference import UnknownPartnerError  # one class for the fault, whoever detects it
+from warehouse.tables import DIM_PARTNER
 
 __all__ = [
     "WORLD_CODE",
@@ -23,8 +26,6 @@ __all__ = [
     "normalise_label_expr",
     "partners_with_world",
 ]
-
-WORLD_CODE = "WLD"
 
 # GACC's table (4) heads its partner rows with the world total. It is the World by definition, so it maps
 # to WLD even where an alias list lacks it (the reviewed one carries it too).
@@ -190,15 +191,7 @@ _WORLD_ROW = {
     "continent": None,
     "is_group": True,
 }
-_PARTNER_SCHEMA = {
-    "partner_code": pl.String,
-    "gacc_code": pl.String,
-    "iso_alpha3": pl.String,
-    "name_en": pl.String,
-    "name_zh": pl.String,
-    "continent": pl.String,
-    "is_group": pl.Boolean,
-}
+_PARTNER_SCHEMA = DIM_PARTNER.polars_schema()
 
 
 def partners_with_world(partners: pl.LazyFrame) -> pl.LazyFrame:

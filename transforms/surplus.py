@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.partners import WORLD_CODE
+from domain.partners import WORLD_CODE
 from transforms.periods import period_first_month, period_last_month, period_year, year_earlier_key
 from warehouse.tables import FACT_TRADE_SURPLUS
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from warehouse.codes import CURRENCIES, DIRECTIONS, MEASURES, PRODUCTS, QUARANTINE_REASONS, SPANS, TABLE_IDS
 from warehouse.contracts import DType, Field, FieldRegistry
 
 PERIOD_PATTERN = r"\d{4}-(0[1-9]|1[0-2])(\.\.(0[2-9]|1[0-2]))?"
@@ -12,16 +13,6 @@ STR, INT, FLT, BOOL, DATE, TS = (
     DType.BOOL,
     DType.DATE,
     DType.TIMESTAMP,
-)
-CURRENCIES = ("CNY", "USD")
-DIRECTIONS = ("total", "export", "import", "balance")
-TABLE_IDS = (
-    "totals",
-    "trade_mode_month",
-    "trade_mode_ytd",
-    "by_partner",
-    "major_exports",
-    "major_imports",
 )
 
 
@@ -53,7 +44,7 @@ FIELDS = FieldRegistry(
             STR,
             "GACC product: the preliminary release or the online query database",
             nullable=False,
-            allowed_values=("preliminary", "online_query"),
+            allowed_values=PRODUCTS,
         ),
         Field("source_sha256", STR, "SHA-256 of the raw file the row was parsed from", nullable=False),
         Field("parser_version", STR, "Version of the parser that read the raw file", nullable=False),
@@ -131,10 +122,11 @@ FIELDS = FieldRegistry(
         Field(
             "indent_level",
             INT,
-            "0 top level, 1 country or group, 2 member of the row above",
+            "0 top level, 1 country or group, 2 member of the row above; tables (5)/(6): four printed "
+            "spaces per level (up to 3)",
             nullable=False,
             min_value=0,
-            max_value=2,
+            max_value=3,
         ),
         Field("parent_label", STR, "Normalised label of the row this one belongs to"),
         Field("quantity_unit", STR, "Quantity unit as published (tables (5)/(6), online query)"),
@@ -150,14 +142,14 @@ FIELDS = FieldRegistry(
             STR,
             "What the figure measures",
             nullable=False,
-            allowed_values=("value", "quantity", "yoy_pct", "mom_pct"),
+            allowed_values=MEASURES,
         ),
         Field(
             "span",
             STR,
             "'month': the reference period itself; 'ytd': January to the period's last month",
             nullable=False,
-            allowed_values=("month", "ytd"),
+            allowed_values=SPANS,
         ),
         Field("direction", STR, "Trade direction", nullable=False, allowed_values=DIRECTIONS),
         Field("figure_as_published", FLT, "The number as printed, unscaled; null where GACC prints '-'"),
@@ -166,6 +158,44 @@ FIELDS = FieldRegistry(
             INT,
             "For value figures: the number scaled to whole currency units (yuan or US dollars)",
             unit="currency units",
+        ),
+        # --- staging: what the real layouts of tables (2)/(3), (5)/(6) add (issue 9) -----------------
+        Field(
+            "figure_period",
+            STR,
+            "Period the figure is for: the table's period, or for the prior-year January-to-month column "
+            "of tables (5)/(6), the same period a year earlier",
+            nullable=False,
+            pattern=PERIOD_PATTERN,
+        ),
+        Field(
+            "is_restatement",
+            BOOL,
+            "True for a figure of an earlier period reprinted by this table (a later vintage of it)",
+            nullable=False,
+        ),
+        Field(
+            "is_aggregate",
+            BOOL,
+            "Tables (5)/(6): a row marked '*' that sums listed and other items",
+            nullable=False,
+        ),
+        Field(
+            "trade_mode_code",
+            STR,
+            "Tables (2)/(3): the trade mode (customs regime), reference/trade_modes.csv",
+        ),
+        Field(
+            "quantity_base_unit",
+            STR,
+            "Base unit of the quantity (ton, piece, set, vehicle, pair, ...), reference/quantity_units.csv",
+        ),
+        Field("quantity_in_base_unit", FLT, "A quantity figure converted to quantity_base_unit", min_value=0),
+        Field(
+            "quantity_unit_pending",
+            BOOL,
+            "True where a shifted page printed no unit: the unit is to come from the other edition",
+            nullable=False,
         ),
         # --- staging: online query ------------------------------------------------------------------
         Field(
@@ -328,6 +358,13 @@ FIELDS = FieldRegistry(
         Field("original_name", STR, "File name as fetched or dropped"),
         Field(
             "error", STR, "Why the file was quarantined: the parser's message naming file, table, row, column"
+        ),
+        Field(
+            "quarantine_reason",
+            STR,
+            "Why the file is quarantined: 'parse' (its parser could not read it), 'gate' (the data-quality"
+            " gate failed its release); null for a file that is not",
+            allowed_values=QUARANTINE_REASONS,
         ),
         Field(
             "batch_id",

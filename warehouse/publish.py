@@ -26,7 +26,7 @@ import hashlib
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -324,13 +324,14 @@ def _column_drift(c: TableContract, columns: list[tuple[str, str, bool]]) -> lis
     return problems
 
 
-def table_content_hashes(path: Path) -> dict[str, str]:
+def table_content_hashes(path: Path, ignore_columns: Collection[str] = ()) -> dict[str, str]:
     """sha256 of every table and view in core, meta and bi: its columns, types and rows.
 
     Rows are rendered as text (in UTC, so time zones do not matter), each digested, and the digests
     sorted: the hash depends on the contents only, not on the physical row order or on a key, so two
     publishes of the same data hash the same. The caller chooses which tables to compare (meta.runs
-    differs between runs by design).
+    differs between runs by design) and may leave columns out (`ignore_columns`, e.g. `retrieved_at`,
+    when comparing two data roots that fetched the same files at different times).
     """
     hashes: dict[str, str] = {}
     with _read_only(path) as con:
@@ -348,6 +349,7 @@ def table_content_hashes(path: Path) -> dict[str, str]:
         for schema, name in relations:
             qualified = f"{schema}.{name}"
             digest = hashlib.sha256()
+            ignored: list[str] = []
             for column, data_type in con.execute(
                 """
                 SELECT column_name, data_type FROM information_schema.columns
@@ -355,10 +357,16 @@ def table_content_hashes(path: Path) -> dict[str, str]:
                 """,
                 [catalog, schema, name],
             ).fetchall():
+                if column in ignore_columns:
+                    ignored.append(column)
+                    continue
                 digest.update(f"{column} {data_type}\n".encode())
+            source = qualified
+            if ignored:
+                source = f"(SELECT * EXCLUDE ({', '.join(ignored)}) FROM {qualified})"
             # The alias is unlikely to be a column name: a column of that name would be used instead.
             reader = con.sql(
-                f"SELECT md5(CAST(__content_row__ AS VARCHAR)) AS h FROM {qualified} AS __content_row__ ORDER BY h"
+                f"SELECT md5(CAST(__content_row__ AS VARCHAR)) AS h FROM {source} AS __content_row__ ORDER BY h"
             ).to_arrow_reader()
             for batch in reader:
                 # Each digest ends with a newline, so the bytes do not depend on where batches split.

@@ -6,14 +6,21 @@ DuckDB warehouse. The BI views are the contract BI tools rely on: add columns, r
 
 from __future__ import annotations
 
+from warehouse.codes import (
+    ARCHIVED_PRODUCTS,
+    FILE_STATUSES,
+    PARTNER_DIRECTIONS,
+    RELEASE_STATUSES,
+    TRADE_DIRECTIONS,
+)
 from warehouse.contracts import TableContract
 from warehouse.fields import FIELDS
 
 _TRADE_DIRECTION = FIELDS["direction"].but(
     description="Trade direction: exports by destination (FOB), imports by origin (CIF)",
-    allowed_values=("export", "import"),
+    allowed_values=TRADE_DIRECTIONS,
 )
-_PARTNER_DIRECTION = FIELDS["direction"].but(allowed_values=("total", "export", "import"))
+_PARTNER_DIRECTION = FIELDS["direction"].but(allowed_values=PARTNER_DIRECTIONS)
 
 # --- archive ----------------------------------------------------------------------------------------
 ARCHIVE_MANIFEST = TableContract(
@@ -26,7 +33,7 @@ ARCHIVE_MANIFEST = TableContract(
         "source_uri",
         "original_name",
         "retrieved_at",
-        FIELDS["product"].but(nullable=True, allowed_values=("preliminary", "online_query", "index")),
+        FIELDS["product"].but(nullable=True, allowed_values=ARCHIVED_PRODUCTS),
         FIELDS["table_id"].but(nullable=True),
         FIELDS["currency"].but(nullable=True),
         FIELDS["period"].but(
@@ -35,7 +42,8 @@ ARCHIVE_MANIFEST = TableContract(
         ),
         "published_on",
         "parser_version",
-        FIELDS["status"].but(allowed_values=("staged", "quarantined", "index")),
+        FIELDS["status"].but(allowed_values=FILE_STATUSES),
+        "quarantine_reason",
         "error",
         FIELDS["release_id"].but(nullable=True),
     ),
@@ -73,6 +81,16 @@ STG_PRELIMINARY = TableContract(
         "direction",
         "figure_as_published",
         "amount_whole_units",
+        "figure_period",
+        "is_restatement",
+        "is_aggregate",
+        FIELDS["commodity_code"].but(
+            nullable=True, description="Tables (5)/(6): the commodity, reference/commodity_aliases.csv"
+        ),
+        "trade_mode_code",
+        "quantity_base_unit",
+        "quantity_in_base_unit",
+        "quantity_unit_pending",
     ),
     primary_key=("source_sha256", "row_number", "column_number"),
     partition_by=("table_id", "period"),
@@ -255,7 +273,7 @@ META_RELEASES = TableContract(
         "retrieved_at",
         "file_count",
         "is_latest_vintage",
-        FIELDS["status"].but(allowed_values=("published", "quarantined", "released_by_override")),
+        FIELDS["status"].but(allowed_values=RELEASE_STATUSES),
     ),
     primary_key=("release_id",),
 )

@@ -8,8 +8,6 @@ different bytes for the same (product, table, edition, period) are a new vintage
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,40 +16,13 @@ from typing import Any
 
 import polars as pl
 
+from fileio.atomic import atomic_write_bytes, atomic_write_parquet
+from warehouse.codes import FileStatus, QuarantineReason
 from warehouse.tables import ARCHIVE_MANIFEST
 
 
 def sha256_hex(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
-
-
-def atomic_write_bytes(path: Path, content: bytes) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp_name).replace(path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_parquet(path: Path, frame: pl.DataFrame) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        # Statistics off and a fixed compression keep the bytes a function of the rows alone, so that
-        # re-running the same input gives byte-identical files (checked by the idempotency tests).
-        frame.write_parquet(tmp_name, compression="zstd", statistics=False)
-        Path(tmp_name).replace(path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
 
 
 @dataclass(frozen=True)
@@ -95,7 +66,8 @@ class RawArchive:
     def manifest(self) -> pl.DataFrame:
         if self._manifest is None:
             if self.manifest_path.exists():
-                self._manifest = ARCHIVE_MANIFEST.conform(pl.read_parquet(self.manifest_path))
+                stored = _with_quarantine_reason(pl.read_parquet(self.manifest_path))
+                self._manifest = ARCHIVE_MANIFEST.conform(stored)
             else:
                 self._manifest = ARCHIVE_MANIFEST.empty_frame()
         return self._manifest
@@ -133,20 +105,41 @@ class RawArchive:
         merged = pl.concat([kept, frame]).sort("retrieved_at", "source_sha256")
         self._save(merged)
 
-    def update_status(self, sha256s: Iterable[str], status: str, error: str | None) -> None:
+    def update_status(
+        self,
+        sha256s: Iterable[str],
+        status: FileStatus,
+        error: str | None,
+        quarantine_reason: QuarantineReason | None = None,
+    ) -> None:
         """Mark files (a release quarantined by the gate, or released again); the raw bytes stay."""
-        wanted = list(sha256s)
+        wanted = pl.col("source_sha256").is_in(list(sha256s))
         updated = self.manifest.with_columns(
-            pl.when(pl.col("source_sha256").is_in(wanted))
-            .then(pl.lit(status))
-            .otherwise("status")
-            .alias("status"),
-            pl.when(pl.col("source_sha256").is_in(wanted))
-            .then(pl.lit(error))
-            .otherwise("error")
-            .alias("error"),
+            pl.when(wanted).then(pl.lit(value, dtype=pl.String)).otherwise(column).alias(column)
+            for column, value in (
+                ("status", status),
+                ("quarantine_reason", quarantine_reason),
+                ("error", error),
+            )
         )
         self._save(ARCHIVE_MANIFEST.conform(updated))
+
+
+def _with_quarantine_reason(manifest: pl.DataFrame) -> pl.DataFrame:
+    """A manifest written before `quarantine_reason` was declared, with the column filled in.
+
+    Those manifests told the two kinds of quarantine apart only by the wording of `error` (the gate's
+    message starts "data-quality gate"); read once here, and the next save writes the column."""
+    if "quarantine_reason" in manifest.columns:
+        return manifest
+    quarantined = pl.col("status") == "quarantined"
+    by_gate = pl.col("error").str.starts_with("data-quality gate")
+    return manifest.with_columns(
+        quarantine_reason=pl.when(quarantined & by_gate)
+        .then(pl.lit("gate"))
+        .when(quarantined)
+        .then(pl.lit("parse"))
+    )
 
 
 def utc_now() -> datetime:

@@ -8,9 +8,9 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from config.settings import SOURCES_TEXT, Settings, SourceName, settings_for
 from flows.ingest.pipeline import IngestReport, ingest
 from flows.ingest.sources import DemoSource, GaccSource, LandingSource, Source
-from flows.settings import Settings, SourceName
 
 
 def default_years(today: date | None = None) -> list[int]:
@@ -34,16 +34,7 @@ def make_source(
         return LandingSource(path)
     if source == "gacc":
         return GaccSource(settings, years or default_years())
-    raise ValueError(f"unknown source {source!r}: choose demo, landing or gacc")
-
-
-def settings_for(data_dir: str | None = None, base_url: str | None = None) -> Settings:
-    overrides: dict[str, object] = {}
-    if data_dir is not None:
-        overrides["data_dir"] = Path(data_dir)
-    if base_url is not None:
-        overrides["gacc_base_url"] = base_url
-    return Settings(**overrides)  # type: ignore[arg-type]
+    raise ValueError(f"unknown source {source!r}: choose {SOURCES_TEXT}")
 
 
 @task(name="ingest-source", cache_policy=NO_CACHE)

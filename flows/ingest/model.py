@@ -8,23 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
 
-from transforms.periods import Period
-
-TableId = Literal[
-    "totals",  # (1) China's Total Export & Import Values
-    "trade_mode_month",  # (2) ... by Trade Mode, the month ("Only August")
-    "trade_mode_ytd",  # (3) ... by Trade Mode, January to month
-    "by_partner",  # (4) ... by Country/Region
-    "major_exports",  # (5) Major Exports by Quantity and Value
-    "major_imports",  # (6) Major Imports by Quantity and Value
-]
-Currency = Literal["CNY", "USD"]
-Measure = Literal["value", "quantity", "yoy_pct", "mom_pct"]
-Span = Literal["month", "ytd"]
-Direction = Literal["total", "export", "import", "balance"]
-Product = Literal["preliminary", "online_query"]
+from domain.periods import Period
+from warehouse.codes import Currency, Direction, Measure, Span, TableId, TradeDirection
 
 
 class ParseError(ValueError):
@@ -64,6 +50,10 @@ class Cell:
     direction: Direction
     figure_as_published: float | None  # the number printed, unscaled; None where GACC prints "-"
     amount_whole_units: int | None  # for measure "value": scaled to whole currency units (yuan, dollars)
+    # Tables (5)/(6): the prior-year January-to-month column is a later vintage of last year's figure:
+    # the period it restates (None for the table's own period).
+    restates: Period | None = None
+    quantity_in_base_unit: float | None = None  # measure "quantity": in the row's quantity_base_unit
 
 
 @dataclass(frozen=True)
@@ -75,6 +65,12 @@ class TableRow:
     parent_label: str | None  # normalised label of the row this one belongs to ("of which:" hierarchy)
     quantity_unit: str | None  # tables (5)/(6): the quantity unit as printed ("10000T"); None elsewhere
     cells: tuple[Cell, ...]
+    is_aggregate: bool = False  # tables (5)/(6): marked `*` ("Agriculture products*", "*Hi-Tech Products")
+    commodity_code: str | None = None  # tables (5)/(6), from warehouse/reference/commodity_aliases.csv
+    trade_mode_code: str | None = None  # tables (2)/(3), from warehouse/reference/trade_mode_aliases.csv
+    quantity_base_unit: str | None = None  # "ton", "piece", ... (warehouse/reference/quantity_units.csv)
+    # A realigned (shifted) page printed no unit: to be taken from the other edition of the same month.
+    quantity_unit_pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,6 +86,7 @@ class PreliminaryTable:
     period: Period
     published_on: date | None
     rows: tuple[TableRow, ...]
+    warnings: tuple[str, ...] = ()  # what was read with certainty but deserves an operator's eye
 
     @property
     def months_covered(self) -> int:
@@ -115,7 +112,7 @@ class OnlineQueryRecord:
     partner_code_gacc: str  # GACC's 3-digit code, e.g. "502"
     partner_name_zh: str
     hs_code: str  # HS8
-    commodity_name_zh: str
+    commodity_name: str
     quantity_1: float | None
     quantity_1_unit: str | None
     quantity_2: float | None
@@ -126,10 +123,10 @@ class OnlineQueryRecord:
 @dataclass(frozen=True)
 class OnlineQueryExport:
     currency: Currency
-    direction: Literal["export", "import"]
+    direction: TradeDirection
     records: tuple[OnlineQueryRecord, ...] = field(default_factory=tuple)
 
 
 # Bumped whenever a parser's output for the same bytes changes; recorded with every staged file so
 # that a re-parse after a parser fix is a visible, deliberate event.
-PARSER_VERSION = "1.0.0"
+PARSER_VERSION = "1.1.0"

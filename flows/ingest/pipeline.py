@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from config.settings import Settings
 from flows.ingest.archive import RawArchive, sha256_hex
 from flows.ingest.model import PARSER_VERSION, ParseError
 from flows.ingest.parsers import (
@@ -22,8 +23,8 @@ from flows.ingest.parsers import (
 )
 from flows.ingest.sources import FetchedFile, Source, SourceError
 from flows.ingest.staging import online_query_frame, preliminary_frame, release_id_for, write_partitions
-from flows.settings import Settings
-from warehouse.tables import STG_ONLINE_QUERY, STG_PRELIMINARY
+from warehouse.contracts import ContractError
+from warehouse.tables import ARCHIVE_MANIFEST, STG_ONLINE_QUERY, STG_PRELIMINARY
 
 log = logging.getLogger(__name__)
 
@@ -57,24 +58,21 @@ def _suffix(name: str) -> str:
 
 
 def _manifest_row(file: FetchedFile, sha256: str, **fields: Any) -> dict[str, Any]:
-    row: dict[str, Any] = {
+    """A manifest row: every column of the contract, null unless the file or `fields` says otherwise."""
+    row: dict[str, Any] = dict.fromkeys(ARCHIVE_MANIFEST.column_names)
+    row |= {
         "source_sha256": sha256,
         "size_bytes": len(file.content),
         "source_uri": file.source_uri,
         "original_name": file.original_name,
         "retrieved_at": file.retrieved_at,
-        "product": None,
-        "table_id": None,
-        "currency": None,
-        "period": None,
-        "published_on": None,
         "parser_version": PARSER_VERSION,
         "status": "staged",
-        "error": None,
-        "release_id": None,
     }
-    row.update(fields)
-    return row
+    unknown = sorted(set(fields) - set(row))
+    if unknown:
+        raise ContractError(f"{ARCHIVE_MANIFEST.qualified_name} has no columns {unknown}")
+    return row | fields
 
 
 def _release_id(archive: RawArchive, base: str, table_id: str, currency: str, sha256: str) -> str:
@@ -134,7 +132,7 @@ def process_file(file: FetchedFile, sha256: str, archive: RawArchive, settings: 
         )
     except ParseError as exc:
         log.error("quarantined %s: %s", file.source_uri, exc)
-        return _manifest_row(file, sha256, status="quarantined", error=str(exc))
+        return _manifest_row(file, sha256, status="quarantined", quarantine_reason="parse", error=str(exc))
 
 
 def ingest(

@@ -24,10 +24,10 @@ from tenacity import (
     wait_exponential,
 )
 
+from config.settings import Settings
 from flows.ingest.archive import utc_now
 from flows.ingest.model import ParseError
 from flows.ingest.parsers import parse_index_page
-from flows.settings import Settings
 
 log = logging.getLogger(__name__)
 

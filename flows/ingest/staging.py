@@ -6,16 +6,20 @@ written atomically. The partition keys are also stored inside the files (read wi
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
-from flows.ingest.archive import atomic_write_parquet
+from fileio.atomic import atomic_write_parquet
 from flows.ingest.model import PARSER_VERSION, PreliminaryTable
 from flows.ingest.parsers.online_query import OnlineQueryTable
-from warehouse.contracts import TableContract
+from warehouse.codes import Product
+from warehouse.contracts import ContractError, TableContract
 from warehouse.tables import STG_ONLINE_QUERY, STG_PRELIMINARY
 
 
@@ -24,50 +28,58 @@ def release_id_for(product: str, period_key: str, published_on: date | None, fal
     return f"{product}:{period_key}:{(published_on or fallback).isoformat()}"
 
 
+def _named_values(obj: Any) -> dict[str, Any]:
+    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+
+
+def _contract_row(contract: TableContract, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The contract's columns, in its order, taken by name from `values`: the contract says which
+    columns a row has, the parsed objects only supply them; a column none supplies is an error."""
+    missing = [c for c in contract.column_names if c not in values]
+    if missing:
+        raise ContractError(f"{contract.qualified_name}: nothing supplies the columns {missing}")
+    return {c: values[c] for c in contract.column_names}
+
+
+def _file_values(product: Product, release_id: str, sha256: str) -> dict[str, Any]:
+    return {
+        "release_id": release_id,
+        "product": product,
+        "source_sha256": sha256,
+        "parser_version": PARSER_VERSION,
+    }
+
+
 def preliminary_frame(table: PreliminaryTable, *, release_id: str, sha256: str) -> pl.DataFrame:
-    rows = [
-        {
-            "release_id": release_id,
-            "product": "preliminary",
-            "source_sha256": sha256,
-            "parser_version": PARSER_VERSION,
-            "table_id": table.table_id,
-            "printed_number": table.printed_number,
-            "title": table.title,
-            "currency": table.currency,
-            "unit_label": table.unit_label,
-            "scale": table.scale,
-            "period": table.period.key,
-            "months_covered": table.period.months_covered,
-            "published_on": table.published_on,
-            "row_number": row.row_number,
-            "label": row.label,
-            "label_as_published": row.label_as_published,
-            "indent_level": row.indent_level,
-            "parent_label": row.parent_label,
-            "quantity_unit": row.quantity_unit,
-            "column_number": cell.column,
-            "measure": cell.measure,
-            "span": cell.span,
-            "direction": cell.direction,
-            "figure_as_published": cell.figure_as_published,
-            "amount_whole_units": cell.amount_whole_units,
-        }
-        for row in table.rows
-        for cell in row.cells
-    ]
+    page = (
+        _file_values("preliminary", release_id, sha256)
+        | _named_values(table)
+        | {"period": table.period.key, "months_covered": table.months_covered}
+    )
+    rows = []
+    for row in table.rows:
+        labelled = page | _named_values(row)
+        for cell in row.cells:
+            figure = (
+                labelled
+                | _named_values(cell)
+                | {
+                    "column_number": cell.column,
+                    "figure_period": (cell.restates or table.period).key,
+                    "is_restatement": cell.restates is not None,
+                }
+            )
+            rows.append(_contract_row(STG_PRELIMINARY, figure))
     return STG_PRELIMINARY.conform(pl.DataFrame(rows, schema=STG_PRELIMINARY.polars_schema()))
 
 
 def online_query_frame(table: OnlineQueryTable, *, release_id: str, sha256: str) -> pl.DataFrame:
-    frame = table.records.rename({"commodity_name_zh": "commodity_name"}).with_columns(
-        pl.lit(release_id).alias("release_id"),
-        pl.lit("online_query").alias("product"),
-        pl.lit(sha256).alias("source_sha256"),
-        pl.lit(PARSER_VERSION).alias("parser_version"),
-        pl.lit(table.currency).alias("currency"),
-        pl.lit(table.direction).alias("direction"),
-    )
+    """The parser's columns with the file's values beside them; the contract picks and orders them."""
+    query = _file_values("online_query", release_id, sha256) | {
+        "currency": table.currency,
+        "direction": table.direction,
+    }
+    frame = table.records.with_columns(pl.lit(value).alias(name) for name, value in query.items())
     return STG_ONLINE_QUERY.conform(frame)
 
 

@@ -7,14 +7,18 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from flows.backfill import backfill, periods_between
+from config.settings import Settings
+from flows.backfill import UNPARSED, _files_by_period, backfill, periods_between
+from flows.ingest.archive import RawArchive
 from flows.monthly import monthly_release
 from warehouse.publish import table_content_hashes
+from warehouse.tables import ARCHIVE_MANIFEST
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
 
@@ -41,6 +45,36 @@ def test_periods_between_keeps_january_and_february_together() -> None:
     assert [p.key for p in periods_between("2025-02", "2025-03")] == ["2025-01..02", "2025-03"]
     with pytest.raises(ValueError, match="empty range"):
         periods_between("2025-05", "2025-04")
+
+
+def test_backfill_retries_files_that_failed_to_parse_but_not_those_the_gate_quarantined(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    archive = RawArchive(settings.archive_dir)
+    base = {c: None for c in ARCHIVE_MANIFEST.column_names} | {
+        "size_bytes": 1,
+        "retrieved_at": datetime(2025, 4, 8, tzinfo=UTC),
+        "parser_version": "1.0.0",
+    }
+    archive.record(
+        [
+            base
+            | {"source_sha256": "a" * 64, "source_uri": "a.html", "status": "staged"}
+            | {"product": "preliminary", "period": "2025-03", "release_id": "preliminary:2025-03:2025-04-07"},
+            base
+            | {"source_sha256": "b" * 64, "source_uri": "b.html", "status": "quarantined"}
+            | {"quarantine_reason": "parse", "error": "file b.html: unknown unit"},
+            base
+            | {"source_sha256": "c" * 64, "source_uri": "c.html", "status": "quarantined"}
+            | {"product": "preliminary", "period": "2025-03", "release_id": "preliminary:2025-03:2025-04-08"}
+            | {"quarantine_reason": "gate", "error": "critical rules failed: no_partner_above_world"},
+        ]
+    )
+    assert _files_by_period(settings, periods_between("2025-03", "2025-03")) == {
+        "2025-03": ["a" * 64],
+        UNPARSED: ["b" * 64],
+    }
 
 
 def test_backfill_gives_the_same_warehouse_as_the_monthly_run(tmp_path: Path) -> None:

@@ -17,14 +17,14 @@ from prefect.events import Event
 from prefect.events.filters import EventFilter, EventIDFilter, EventNameFilter, EventRelatedFilter
 from prefect.events.worker import EventsWorker
 
-from flows.status import (
+from flows.overdue import (
     OVERDUE_EVENT,
     OverdueRelease,
     OverdueReleasesError,
     check_release_calendar,
     emit_overdue_events,
 )
-from tests.unit.flows import APRIL_2026, APRIL_2026_MONTHS, write_warehouse
+from tests.unit.status import APRIL_2026, APRIL_2026_MONTHS, write_warehouse
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from config.settings import Settings
 from flows.ingest.parsers import parse_index_page
 from flows.ingest.pipeline import ingest
 from flows.ingest.sources import GaccSource, HttpFetcher, demo_releases_dir
-from flows.settings import Settings
 
 CAPTCHA_PAGE = (
     b"<html><head><title>Verification</title></head><body><div>Please enter the verification code"

@@ -67,18 +67,24 @@ def test_full_year_2025(con: duckdb.DuckDBPyConnection) -> None:
     assert abs(balance / BN - 1190) <= 5  # "almost $1.2 trillion"
 
 
-def test_full_year_2024_surplus(con: duckdb.DuckDBPyConnection) -> None:
-    (balance,) = _one(
-        con, "SELECT balance_usd FROM bi.annual_trade WHERE year = 2024 AND partner_code = 'WLD'"
-    )
-    assert abs(balance / BN - 992) <= 5
-
-
-def test_january_to_november_2025_surplus(con: duckdb.DuckDBPyConnection) -> None:
-    (balance,) = _one(
-        con, "SELECT balance_ytd_usd FROM bi.trade_surplus WHERE period = '2025-11' AND partner_code = 'WLD'"
-    )
-    assert abs(balance / BN - 1080) <= 5
+@pytest.mark.parametrize(
+    ("query", "balance_bn"),
+    [
+        pytest.param(
+            "SELECT balance_usd FROM bi.annual_trade WHERE year = 2024 AND partner_code = 'WLD'",
+            992,
+            id="full_year_2024",
+        ),
+        pytest.param(
+            "SELECT balance_ytd_usd FROM bi.trade_surplus WHERE period = '2025-11' AND partner_code = 'WLD'",
+            1080,
+            id="january_to_november_2025",
+        ),
+    ],
+)
+def test_surplus(con: duckdb.DuckDBPyConnection, query: str, balance_bn: float) -> None:
+    (balance,) = _one(con, query)
+    assert abs(balance / BN - balance_bn) <= 5
 
 
 @pytest.mark.parametrize(

@@ -13,13 +13,13 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from domain.periods import Period
 from flows.cli import app
-from flows.ingest.demo import releases
-from flows.ingest.demo.render import render_preliminary_page
 from flows.ingest.model import PreliminaryTable, TableRow
 from flows.monthly import monthly_release
 from flows.release import GateFailedError
-from transforms.periods import Period
+from tools.demo import releases
+from tools.demo.render import render_preliminary_page
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
 
@@ -63,7 +63,7 @@ def test_quarantine_then_validate_then_override(published_demo: Path, tmp_path: 
     warehouse = data / "warehouse.duckdb"
     before = _sha(warehouse)
 
-    with pytest.raises(GateFailedError) as failed:
+    with pytest.raises(GateFailedError, match="critical failure") as failed:
         monthly_release(source="landing", path=str(landing), data_dir=str(data))
     message = str(failed.value)
     assert "no_partner_above_world" in message or "members_not_above_group" in message
@@ -75,6 +75,7 @@ def test_quarantine_then_validate_then_override(published_demo: Path, tmp_path: 
     manifest = pl.read_parquet(data / "archive" / "manifest.parquet")
     bad = manifest.filter(pl.col("release_id") == BAD_RELEASE).row(0, named=True)
     assert bad["status"] == "quarantined"
+    assert bad["quarantine_reason"] == "gate"
     assert bad["error"].startswith("data-quality gate")
     assert list((data / "archive" / "raw").rglob(bad["source_sha256"] + "*"))  # raw file kept
 

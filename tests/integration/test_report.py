@@ -13,16 +13,10 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRun
 from prefect.runtime import flow_run
 from selectolax.lexbor import LexborHTMLParser
 
-from flows.report import (
-    HISTORY_PERIODS,
-    PARTNERS_ARTIFACT_KEY,
-    SUMMARY_ARTIFACT_KEY,
-    TOP_PARTNERS,
-    load_report_data,
-    publish_artifacts,
-    render_markdown_summary,
-    write_html_report,
-)
+from flows.release import PARTNERS_ARTIFACT_KEY, SUMMARY_ARTIFACT_KEY, publish_artifacts
+from report.command import write_html_report
+from report.data import HISTORY_PERIODS, TOP_PARTNERS, load_report_data
+from report.render import render_markdown_summary
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
 

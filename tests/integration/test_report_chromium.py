@@ -22,15 +22,9 @@ import pytest
 from PIL import Image
 from selectolax.lexbor import LexborHTMLParser
 
-from flows.report import (
-    EXPORTS_COLOUR,
-    HISTORY_PERIODS,
-    IMPORTS_COLOUR,
-    NEGATIVE_COLOUR,
-    SURPLUS_PARTNERS,
-    TOP_PARTNERS,
-    write_html_report,
-)
+from report.charts import EXPORTS_COLOUR, IMPORTS_COLOUR, NEGATIVE_COLOUR
+from report.command import write_html_report
+from report.data import HISTORY_PERIODS, SURPLUS_PARTNERS, TOP_PARTNERS
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -11,6 +11,10 @@ starts with ONE `# provenance: ...` line (where the list comes from, when it was
 | `hs_sections.csv`     | section                               | the 21 HS sections and their chapter ranges   |
 | `hs_chapters.csv`     | chapter                               | HS chapters 01-97 (77 reserved)               |
 | `commodities.csv`     | normalise_label(label), direction     | tables (5)/(6) labels -> our commodity codes  |
+| `commodity_aliases.csv` | alias, direction, validity          | tables (5)/(6) labels as printed, by years     |
+| `quantity_units.csv`  | normalise_label(unit_as_printed)      | printed quantity units -> base unit, factor   |
+| `trade_modes.csv`     | trade_mode_code                       | tables (2)/(3) trade modes, processing flag   |
+| `trade_mode_aliases.csv` | alias, validity                    | tables (2)/(3) labels as printed -> codes     |
 
 Reading is pure: package files through importlib.resources, no network. Loaders are cached; the validators
 take frames (defaulting to the package's) so a broken copy can be checked exactly like the real thing.
@@ -34,17 +38,25 @@ from typing import Any
 import polars as pl
 import pycountry
 
+from domain.partners import WORLD_CODE
+from warehouse.contracts import DType
+from warehouse.tables import DIM_PARTNER
+
 __all__ = [
     "REFERENCE_FILES",
     "UnknownCommodityError",
     "UnknownPartnerError",
     "group_members",
     "load_commodities",
+    "load_commodity_aliases",
     "load_hs_chapters",
     "load_hs_sections",
     "load_partner_aliases",
     "load_partner_groups",
     "load_partners",
+    "load_quantity_units",
+    "load_trade_mode_aliases",
+    "load_trade_modes",
     "normalise_label",
     "read_reference_csv",
     "resolve_commodity_labels",
@@ -56,7 +68,6 @@ __all__ = [
 _PROVENANCE_PREFIX = "# provenance:"
 _FIRST_DATA_LINE = 3  # line 1 = provenance, line 2 = header
 
-WORLD_CODE = "WLD"
 
 # A leading "of which:" marks a member row in GACC tables (table (4) countries, table (5) sub-items);
 # Chinese editions print "其中：". NFKC has already turned the full-width colon into ":".
@@ -99,10 +110,11 @@ class _Table:
 
 
 _TABLES: dict[str, _Table] = {
+    # The reviewed partners are the partner dimension's columns, in its order (WLD is added when built).
     "partners": _Table(
         "partners.csv",
-        ("partner_code", "gacc_code", "iso_alpha3", "name_en", "name_zh", "continent", "is_group"),
-        booleans=("is_group",),
+        tuple(DIM_PARTNER.column_names),
+        booleans=tuple(f.name for f in DIM_PARTNER.fields if f.dtype is DType.BOOL),
     ),
     "partner_aliases": _Table(
         "partner_aliases.csv",
@@ -122,6 +134,26 @@ _TABLES: dict[str, _Table] = {
         "commodities.csv",
         ("label", "commodity_code", "direction", "hs_heading", "note"),
         derived=(("label_key", "label", normalise_label),),
+    ),
+    "commodity_aliases": _Table(
+        "commodity_aliases.csv",
+        ("alias", "direction", "commodity_code", "valid_from", "valid_to", "source", "why"),
+        derived=(("alias_key", "alias", normalise_label),),
+    ),
+    "quantity_units": _Table(
+        "quantity_units.csv",
+        ("unit_as_printed", "base_unit", "factor", "source", "why"),
+        derived=(("unit_key", "unit_as_printed", normalise_label),),
+    ),
+    "trade_modes": _Table(
+        "trade_modes.csv",
+        ("trade_mode_code", "name_en", "name_zh", "is_processing_trade", "is_aggregate", "why"),
+        booleans=("is_processing_trade", "is_aggregate"),
+    ),
+    "trade_mode_aliases": _Table(
+        "trade_mode_aliases.csv",
+        ("alias", "trade_mode_code", "valid_from", "valid_to", "source", "why"),
+        derived=(("alias_key", "alias", normalise_label),),
     ),
 }
 
@@ -226,6 +258,30 @@ def load_hs_chapters() -> pl.DataFrame:
 def load_commodities() -> pl.DataFrame:
     """Tables (5)/(6) commodity labels -> commodity_code, with ``label_key`` = normalise_label(label)."""
     return _read_package_csv("commodities")
+
+
+@functools.cache
+def load_commodity_aliases() -> pl.DataFrame:
+    """Tables (5)/(6) labels as printed over the years -> commodity_code, valid_from/valid_to YYYY-MM."""
+    return _read_package_csv("commodity_aliases")
+
+
+@functools.cache
+def load_quantity_units() -> pl.DataFrame:
+    """Tables (5)/(6) quantity units as printed -> base unit and factor, with ``unit_key``."""
+    return _read_package_csv("quantity_units")
+
+
+@functools.cache
+def load_trade_modes() -> pl.DataFrame:
+    """The customs regimes (trade modes) of tables (2)/(3), with the processing-trade flag."""
+    return _read_package_csv("trade_modes")
+
+
+@functools.cache
+def load_trade_mode_aliases() -> pl.DataFrame:
+    """Tables (2)/(3) trade-mode labels as printed over the years -> trade_mode_code, with validity."""
+    return _read_package_csv("trade_mode_aliases")
 
 
 # ---------------------------------------------------------------------------------------------- resolving
@@ -616,6 +672,88 @@ def _check_commodities(commodities: pl.DataFrame, chapters: pl.DataFrame) -> lis
     return problems
 
 
+_LABEL_SOURCES = frozenset({"gacc_en_release", "gacc_en_bulletin", "variant"})
+_UNIT_SOURCES = frozenset({"gacc_en_release", "demo"})
+_BASE_UNITS = frozenset({"ton", "piece", "set", "vehicle", "pair", "ship", "aircraft", "cubic_metre", "unit"})
+_FACTOR = re.compile(r"[1-9]\d*")
+
+
+def _check_validity(
+    frame: pl.DataFrame, file: str, key: Callable[[dict[str, Any]], Any], sources: frozenset[str]
+) -> list[str]:
+    """valid_from/valid_to are YYYY-MM (valid_to may be empty), in order; one key's windows never overlap."""
+    problems: list[str] = []
+    windows: dict[Any, list[tuple[str, str, int]]] = {}
+    for line, row in _rows(frame):
+        at = f"{file} line {line} ({row['alias']!r})"
+        start, end = row["valid_from"], row["valid_to"]
+        if start is None or not _MONTH.fullmatch(start):
+            problems.append(f"{at}: valid_from must be YYYY-MM, got {start!r}")
+            continue
+        if end is not None and (not _MONTH.fullmatch(end) or end < start):
+            problems.append(f"{at}: valid_to must be empty or a YYYY-MM not before valid_from, got {end!r}")
+            continue
+        if row["source"] not in sources:
+            problems.append(f"{at}: source must be one of {sorted(sources)}, got {row['source']!r}")
+        for other_start, other_end, other_line in windows.setdefault(key(row), []):
+            if start <= other_end and other_start <= (end or "9999-12"):
+                problems.append(f"{at}: validity overlaps the same label on line {other_line}")
+        windows[key(row)].append((start, end or "9999-12", line))
+    return problems
+
+
+def _check_commodity_aliases(aliases: pl.DataFrame, commodities: pl.DataFrame) -> list[str]:
+    file = REFERENCE_FILES["commodity_aliases"]
+    codes = set(commodities["commodity_code"])
+    problems = _check_validity(
+        aliases, file, lambda r: (normalise_label(r["alias"]), r["direction"]), _LABEL_SOURCES
+    )
+    for line, row in _rows(aliases):
+        at = f"{file} line {line} ({row['alias']!r})"
+        code, direction = row["commodity_code"], row["direction"]
+        if direction not in _DIRECTIONS:
+            problems.append(f"{at}: direction must be one of {sorted(_DIRECTIONS)}, got {direction!r}")
+        elif code not in codes or not code.startswith(_DIRECTIONS[direction]):
+            problems.append(
+                f"{at}: {code!r} is not an {direction} commodity_code of {REFERENCE_FILES['commodities']}"
+            )
+        if row["why"] is not None and row["why"] != row["why"].strip():
+            problems.append(f"{at}: why has surrounding whitespace")
+    return problems
+
+
+def _check_quantity_units(units: pl.DataFrame) -> list[str]:
+    file = REFERENCE_FILES["quantity_units"]
+    problems = _duplicates(units, file, lambda r: normalise_label(r["unit_as_printed"] or ""), "unit")
+    for line, row in _rows(units):
+        at = f"{file} line {line} ({row['unit_as_printed']!r})"
+        if row["base_unit"] not in _BASE_UNITS:
+            problems.append(f"{at}: base_unit must be one of {sorted(_BASE_UNITS)}, got {row['base_unit']!r}")
+        if row["factor"] is None or not _FACTOR.fullmatch(row["factor"]):
+            problems.append(f"{at}: factor must be a positive whole number, got {row['factor']!r}")
+        if row["source"] not in _UNIT_SOURCES:
+            problems.append(f"{at}: source must be one of {sorted(_UNIT_SOURCES)}, got {row['source']!r}")
+    return problems
+
+
+def _check_trade_modes(modes: pl.DataFrame, aliases: pl.DataFrame) -> list[str]:
+    file, alias_file = REFERENCE_FILES["trade_modes"], REFERENCE_FILES["trade_mode_aliases"]
+    problems = _duplicates(modes, file, lambda r: r["trade_mode_code"], "trade_mode_code")
+    for line, row in _rows(modes):
+        if row["trade_mode_code"] is None or not re.fullmatch(r"[A-Z][A-Z_]*", row["trade_mode_code"]):
+            problems.append(
+                f"{file} line {line}: trade_mode_code must be UPPER_SNAKE, got {row['trade_mode_code']!r}"
+            )
+    codes = set(modes["trade_mode_code"])
+    problems += _check_validity(aliases, alias_file, lambda r: normalise_label(r["alias"]), _LABEL_SOURCES)
+    for line, row in _rows(aliases):
+        if row["trade_mode_code"] not in codes:
+            problems.append(
+                f"{alias_file} line {line} ({row['alias']!r}): {row['trade_mode_code']!r} is not in {file}"
+            )
+    return problems
+
+
 def validate_reference(
     *,
     partners: pl.DataFrame | None = None,
@@ -624,6 +762,10 @@ def validate_reference(
     hs_sections: pl.DataFrame | None = None,
     hs_chapters: pl.DataFrame | None = None,
     commodities: pl.DataFrame | None = None,
+    commodity_aliases: pl.DataFrame | None = None,
+    quantity_units: pl.DataFrame | None = None,
+    trade_modes: pl.DataFrame | None = None,
+    trade_mode_aliases: pl.DataFrame | None = None,
 ) -> None:
     """Check the reference tables together; raise one ValueError listing every problem by file and line.
 
@@ -642,4 +784,12 @@ def validate_reference(
     problems += _check_groups(partner_groups, partners)
     problems += _check_hs(hs_sections, hs_chapters)
     problems += _check_commodities(commodities, hs_chapters)
+    problems += _check_commodity_aliases(
+        load_commodity_aliases() if commodity_aliases is None else commodity_aliases, commodities
+    )
+    problems += _check_quantity_units(load_quantity_units() if quantity_units is None else quantity_units)
+    problems += _check_trade_modes(
+        load_trade_modes() if trade_modes is None else trade_modes,
+        load_trade_mode_aliases() if trade_mode_aliases is None else trade_mode_aliases,
+    )
     _raise_if(problems)

@@ -19,12 +19,19 @@ from flows.ingest.parsers.online_query import (
     parse_online_query,
     read_online_query,
 )
-from flows.ingest.parsers.preliminary import find_statistics_table, page_title, parse_preliminary_page
+from flows.ingest.parsers.preliminary import (
+    fill_quantity_units,
+    find_statistics_table,
+    page_title,
+    parse_preliminary_page,
+    table_is_an_image,
+)
 
 __all__ = [
     "FileKind",
     "ParseError",
     "direction_from_filename",
+    "fill_quantity_units",
     "parse_index_page",
     "parse_online_query",
     "parse_preliminary_page",
@@ -50,5 +57,8 @@ def sniff(content: bytes, name: str) -> FileKind:
     # A titled page with a `Unit:` table is a table page, even of a table the parser will not know: the
     # parser then names the unknown table, which says more than "unrecognised content".
     if find_statistics_table(tree) is not None and page_title(tree) is not None:
+        return "preliminary"
+    # A titled article with a picture of its table (2018): the parser says so, rather than "no table".
+    if table_is_an_image(tree):
         return "preliminary"
     raise not_a_page_error(tree, name, "a GACC table page, index page or online-query CSV")

@@ -13,8 +13,9 @@ from typing import Final, Literal
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from flows.ingest.model import Currency, Direction, ParseError, TableId
-from transforms.periods import Period
+from domain.periods import Period
+from flows.ingest.model import ParseError
+from warehouse.codes import Currency, Direction, TableId
 
 # Descriptions name five kinds of table; "by Trade Mode" is one description for two tables, told apart
 # by the page's columns (or, on the index page, by its number): see TRADE_MODE_BY_PRINTED_NUMBER.
@@ -26,6 +27,8 @@ TABLE_DESCRIPTIONS: Final[tuple[tuple[re.Pattern[str], TableKind], ...]] = (
     (re.compile(r"\bmajor exports? by quantity and value\b", re.I), "major_exports"),
     (re.compile(r"\bmajor imports? by quantity and value\b", re.I), "major_imports"),
     (re.compile(r"\bby country\s*/\s*region\b", re.I), "by_partner"),
+    # 2018: "China's Total Value of Imports and Exports by Major Country (Region), Jan. 2018"
+    (re.compile(r"\bby (?:major )?country\s*\(\s*region\s*\)", re.I), "by_partner"),
     (re.compile(r"\bby trade mode\b", re.I), "trade_mode"),
     (re.compile(r"^china[’']?s total exports? ?(?:&|and) ?imports? values$", re.I), "totals"),
 )
@@ -71,11 +74,12 @@ MONTH_NUMBERS: Final[dict[str, int]] = {
     "dec": 12, "december": 12,
 }  # fmt: skip
 
-# A table page title: "(4) DESCRIPTION, Mar 2026 (in CNY)"; 2018 titles have no "(N)" and may end
-# "(Only August, in CNY)" (the month-only trade-mode table) or "(in RMB)".
+# A table page title: "(4) DESCRIPTION, Mar 2026 (in CNY)"; 2018-2019 titles may have no "(N)", end
+# "(Only August, in CNY)" (the month-only trade-mode table) or "(in RMB)", name no currency at all, or
+# no period either (the index page then says which edition and month a link is).
 PAGE_TITLE: Final = re.compile(
-    r"^(?:\((?P<number>\d+)\)\s*)?(?P<description>.+?),\s*(?P<period>[a-z][a-z.\s-]*?\d{4})\s*"
-    r"\((?:only\s+(?P<only>[^,()]+?)\s*,\s*)?in\s+(?P<currency>cny|rmb|usd|us\$)\)$",
+    r"^(?:\((?P<number>\d+)\)\s*)?(?P<description>.+?)(?:,\s*(?P<period>[a-z][a-z.\s-]*?\d{4}))?\s*"
+    r"(?:\((?:only\s+(?P<only>[^,()]+?)\s*)?,?\s*(?:in\s+(?P<currency>cny|rmb|usd|us\$))?\))?$",
     re.I,
 )
 # Any title's description, even where the rest is malformed: up to the first comma followed by a year.
@@ -90,6 +94,10 @@ INDEX_TITLE: Final = re.compile(
 # The combined release: "January-February 2025" or "Jan-Feb 2025". There is no January-only release.
 JAN_FEB_PERIOD: Final = re.compile(r"^jan(?:uary)?\.?\s*-\s*feb(?:ruary)?\.?\s+(?P<year>\d{4})$", re.I)
 MONTH_PERIOD: Final = re.compile(r"^(?P<month>[a-z]+)\.?\s+(?P<year>\d{4})$", re.I)
+# The January-to-month title of a 2019 table (3): "January-August 2019" (the reference month is August).
+JAN_TO_MONTH_PERIOD: Final = re.compile(
+    r"^jan(?:uary)?\.?\s*-\s*(?P<month>[a-z]+)\.?\s+(?P<year>\d{4})$", re.I
+)
 
 # What servers and the anti-bot wall print instead of a page; named in the error so that an operator
 # re-fetches the file rather than suspecting the parser.
@@ -179,10 +187,15 @@ def month_number(text: str) -> int | None:
 
 
 def parse_title_period(text: str) -> Period | None:
-    """`Mar 2026`, `March 2025`, `January-February 2025`, `Jan-Feb 2025`; None if it is none of these."""
+    """`Mar 2026`, `March 2025`, `Jan. 2018`, `January-February 2025`, `Jan-Feb 2025`, and `January-August
+    2019` (a January-to-month title: its reference month, August); None if it is none of these."""
     text = normalise_whitespace(text)
     if jan_feb := JAN_FEB_PERIOD.match(text):
         return Period.jan_feb(int(jan_feb["year"]))
+    if cumulative := JAN_TO_MONTH_PERIOD.match(text):
+        month = month_number(cumulative["month"])
+        if month is not None and month > 2:
+            return Period.month(int(cumulative["year"]), month)
     if single := MONTH_PERIOD.match(text):
         month = month_number(single["month"])
         if month is not None:
@@ -210,9 +223,9 @@ def identify_table(description: str) -> TableKind | None:
 class PageTitle:
     printed_number: int | None
     description: str
-    period_text: str
+    period_text: str | None  # None for a 2018 title that names no period
     only_text: str | None  # "August" in "(Only August, in CNY)": the month-only trade-mode table
-    currency: Currency
+    currency: Currency | None  # None for a 2018-2019 title that names no currency
 
 
 def title_description(title: str) -> str:
@@ -227,9 +240,9 @@ def split_page_title(title: str) -> PageTitle | None:
     return PageTitle(
         printed_number=int(match["number"]) if match["number"] else None,
         description=match["description"].strip(),
-        period_text=match["period"].strip(),
+        period_text=match["period"].strip() if match["period"] else None,
         only_text=match["only"],
-        currency=title_currency(match["currency"]),
+        currency=title_currency(match["currency"]) if match["currency"] else None,
     )
 
 

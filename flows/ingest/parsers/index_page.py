@@ -11,7 +11,7 @@ from typing import Final
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from flows.ingest.model import IndexEntry, ParseError, TableId
+from flows.ingest.model import IndexEntry, ParseError
 from flows.ingest.parsers.common import (
     INDEX_TITLE,
     TRADE_MODE_BY_PRINTED_NUMBER,
@@ -23,6 +23,7 @@ from flows.ingest.parsers.common import (
     not_a_page_error,
     title_currency,
 )
+from warehouse.codes import TableId
 
 # The two column headings that make a table the index (the page chrome has no other table like it).
 INDEX_HEADINGS: Final = ("title", "month")

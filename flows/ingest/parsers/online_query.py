@@ -16,15 +16,14 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final
 
 import polars as pl
 
-from flows.ingest.model import Currency, OnlineQueryExport, OnlineQueryRecord, ParseError
-from flows.settings import DEFAULT_MAX_FIELD_CHARS
-from transforms.periods import Period
-
-FlowDirection = Literal["export", "import"]
+from config.settings import DEFAULT_MAX_FIELD_CHARS
+from domain.periods import Period
+from flows.ingest.model import OnlineQueryExport, OnlineQueryRecord, ParseError
+from warehouse.codes import Currency, TradeDirection
 
 PERIOD_COLUMN: Final = "数据年月"
 PARTNER_CODE_COLUMN: Final = "贸易伙伴编码"
@@ -53,7 +52,7 @@ NO_UNIT_MARKS: Final = frozenset({"", "?", "？", "-"})
 # A dash or nothing where a number stands: no figure, never zero.
 NO_FIGURE_MARKS: Final = frozenset({"", "-", "—", "–", "－"})
 # Words in a landing path that say which flow was queried, English or Chinese.
-FILENAME_DIRECTIONS: Final[tuple[tuple[str, FlowDirection], ...]] = (
+FILENAME_DIRECTIONS: Final[tuple[tuple[str, TradeDirection], ...]] = (
     ("export", "export"),
     ("出口", "export"),
     ("import", "import"),
@@ -88,7 +87,7 @@ RECORD_SCHEMA: Final = pl.Schema(
         "partner_code_gacc": pl.String,
         "partner_name_zh": pl.String,
         "hs_code": pl.String,
-        "commodity_name_zh": pl.String,
+        "commodity_name": pl.String,
         "quantity_1": pl.Float64,
         "quantity_1_unit": pl.String,
         "quantity_2": pl.Float64,
@@ -103,7 +102,7 @@ class OnlineQueryTable:
     """An export read as columns: `records` has RECORD_SCHEMA, one row per line, in file order."""
 
     currency: Currency
-    direction: FlowDirection
+    direction: TradeDirection
     records: pl.DataFrame
 
     @property
@@ -111,7 +110,7 @@ class OnlineQueryTable:
         return self.records["period"].max()  # type: ignore[return-value]
 
 
-def direction_from_filename(name: str) -> FlowDirection:
+def direction_from_filename(name: str) -> TradeDirection:
     """The flow named in a landing path (`.../exports/...`, `..._进口.csv`); neither or both is an error."""
     folded = name.casefold()
     found = {direction for word, direction in FILENAME_DIRECTIONS if word in folded}
@@ -126,7 +125,7 @@ def direction_from_filename(name: str) -> FlowDirection:
 def parse_online_query(
     content: bytes,
     source: str,
-    direction: FlowDirection,
+    direction: TradeDirection,
     *,
     max_field_chars: int = DEFAULT_MAX_FIELD_CHARS,
 ) -> OnlineQueryExport:
@@ -143,7 +142,7 @@ def parse_online_query(
             partner_code_gacc=row[1],
             partner_name_zh=row[2],
             hs_code=row[3],
-            commodity_name_zh=row[4],
+            commodity_name=row[4],
             quantity_1=row[5],
             quantity_1_unit=row[6],
             quantity_2=row[7],
@@ -158,7 +157,7 @@ def parse_online_query(
 def read_online_query(
     content: bytes,
     source: str,
-    direction: FlowDirection,
+    direction: TradeDirection,
     *,
     max_field_chars: int = DEFAULT_MAX_FIELD_CHARS,
 ) -> OnlineQueryTable:
@@ -384,7 +383,7 @@ _FIELD_NAMES: Final = (
     "partner_code_gacc",
     "partner_name_zh",
     "hs_code",
-    "commodity_name_zh",
+    "commodity_name",
     "quantity_1_text",
     "quantity_1_unit_text",
     "quantity_2_text",
@@ -569,7 +568,7 @@ def _record_columns() -> list[pl.Expr]:
         pl.col("partner_code_gacc"),
         pl.col("partner_name_zh"),
         pl.col("hs_code"),
-        pl.col("commodity_name_zh"),
+        pl.col("commodity_name"),
     ]
     for n in (1, 2):
         # A zero quantity without a unit (GACC's "?") is no quantity at all.

@@ -7,32 +7,26 @@ the warehouse-level check of the same figures belongs to the integration tests.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-from flows.ingest.demo import SERIES_DIR, design_series, generate, releases
-from flows.ingest.demo.render import (
+from domain.periods import Period
+from flows.ingest.model import Cell, OnlineQueryExport, OnlineQueryRecord, PreliminaryTable
+from flows.ingest.parsers import parse_index_page
+from tests.conftest import REPO_ROOT
+from tools.demo import SERIES_DIR, design_series, generate, releases
+from tools.demo.render import (
     INDEX_ROWS,
     format_figure,
     render_index_page,
     render_online_query_csv,
 )
-from flows.ingest.model import (
-    Cell,
-    Currency,
-    Direction,
-    Measure,
-    OnlineQueryExport,
-    OnlineQueryRecord,
-    PreliminaryTable,
-    Span,
-    TableId,
-)
-from flows.ingest.parsers import parse_index_page
-from transforms.periods import Period
+from warehouse.codes import Currency, Direction, Measure, Span, TableId
 
 BN = 1_000_000_000
 NBSP = "\xa0"
@@ -350,7 +344,7 @@ def test_online_query_csv_is_gbk_quoted_with_a_trailing_comma(files: dict[str, b
     assert {f[3] for f in records} == {"12019011", "12019020", "12011000"}
     assert {f[0] for f in records} == {f"2024{m:02d}" for m in range(1, 13)}
     assert any("," in f[9] for f in records)  # thousands commas in the value column
-    with pytest.raises(UnicodeDecodeError):
+    with pytest.raises(UnicodeDecodeError, match="can't decode byte"):
         content.decode("utf-8")
 
 
@@ -399,3 +393,16 @@ def test_render_online_query_csv() -> None:
         '"数据年月","贸易伙伴编码","贸易伙伴名称","商品编码","商品名称","第一数量","第一计量单位","第二数量","第二计量单位","人民币",',
         '"202403","502","美国","12019020","黑大豆\uff0c种用除外","4496","千克","0","?","50,033",',
     ]
+
+
+@pytest.mark.slow
+def test_the_generator_runs_as_a_module_and_checks_the_committed_pages() -> None:
+    # The generator is a tool outside the installed package: `python -m tools.demo.generate --check`.
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.demo.generate", "--check"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from transforms.periods import Period
+from domain.periods import Period
 from warehouse.contracts import TableContract
 from warehouse.tables import (
     DIM_PARTNER,
@@ -126,6 +126,10 @@ def _staging_file(period: Period, table_id: str, currency: str) -> list[dict[str
         "months_covered": period.months_covered,
         "published_on": published_on(period),
         "quantity_unit": None,
+        "figure_period": period.key,
+        "is_restatement": False,
+        "is_aggregate": False,
+        "quantity_unit_pending": False,
     }
     rows: list[dict[str, Any]] = []
     earlier = period.year_earlier()

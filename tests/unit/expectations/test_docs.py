@@ -8,7 +8,7 @@ import polars as pl
 
 from expectations.docs import build_data_docs
 from expectations.gate import validate_checks
-from expectations.rules import implied_rate_plausible, no_missing_periods_fact
+from expectations.rules import rule_named
 from expectations.suites import contract_check
 from tests.unit.expectations import frames
 from warehouse.tables import FACT_PARTNER_TRADE
@@ -24,8 +24,8 @@ def test_data_docs_index_is_written(tmp_path: Path) -> None:
     result = validate_checks(
         [
             contract_check(FACT_PARTNER_TRADE, broken, frames.PARTNER_CODES),
-            implied_rate_plausible(broken),
-            no_missing_periods_fact(broken),
+            rule_named("implied_rate_plausible", FACT_PARTNER_TRADE).check(broken),
+            rule_named("no_missing_periods", FACT_PARTNER_TRADE).check(broken),
         ],
         run_id="docs-run",
         validated_at=frames.VALIDATED_AT,

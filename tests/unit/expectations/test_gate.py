@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
-import time
+from datetime import date
+from typing import Any
 
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from expectations.gate import GateResult, run_gate
-from expectations.rules import RULES
+from domain.periods import Period
+from expectations.gate import GateResult, run_gate, validate_checks
+from expectations.rules import RULES, rule_named
 from tests.unit.expectations import frames
 from tests.unit.expectations.frames import cell, figure_of, set_figure
-from transforms.periods import Period
-from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_SURPLUS, META_VALIDATION_RESULTS
+from tests.unit.expectations.literals import partner_trade, release, staging, surplus
+from warehouse.contracts import TableContract
+from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_SURPLUS, META_VALIDATION_RESULTS, STG_PRELIMINARY
 
 
 @pytest.fixture(scope="module")
@@ -27,10 +30,12 @@ def good(inputs: frames.Inputs) -> GateResult:
     return run_gate(**inputs.gate_kwargs())
 
 
-def _with_staging(inputs: frames.Inputs, staging: pl.DataFrame) -> dict[str, object]:
-    kwargs = inputs.gate_kwargs()
-    kwargs["staging_preliminary"] = staging
-    return kwargs
+def _gate_over(
+    inputs: frames.Inputs, staging: pl.DataFrame, tables: dict[TableContract, pl.DataFrame]
+) -> dict[str, Any]:
+    """The gate's arguments over these frames only: a failure path needs no other table validated
+    (that every suite passes on the good frames is `test_good_frames_pass`)."""
+    return {**inputs.gate_kwargs(), "staging_preliminary": staging, "tables": tables}
 
 
 def test_good_frames_pass(good: GateResult) -> None:
@@ -61,11 +66,12 @@ def test_every_suite_and_rule_runs(good: GateResult) -> None:
         "contract.core.fact_trade_flows",
         "contract.core.dim_partner",
     } <= suites
-    assert set(RULES) <= set(results.get_column("rule"))
+    declared = {e.name: e.severity for rule in RULES for e in rule.expectations}
+    assert set(declared) <= set(results.get_column("rule"))
     severities = dict(
-        results.filter(pl.col("rule").is_in(list(RULES))).select("rule", "severity").unique().iter_rows()
+        results.filter(pl.col("rule").is_in(list(declared))).select("rule", "severity").unique().iter_rows()
     )
-    assert severities == {name: info.severity for name, info in RULES.items()}
+    assert severities == declared
     objects = results.filter(pl.col("rule") == "no_partner_above_world").get_column("object_name").to_list()
     assert sorted(objects) == ["core.fact_partner_trade", "staging.preliminary_cells"]
 
@@ -82,7 +88,7 @@ def test_a_critical_failure_stops_the_publish(inputs: frames.Inputs) -> None:
     staging = set_figure(
         inputs.staging_preliminary, where, figure_of(inputs.staging_preliminary, where) + 3.0
     )
-    result = run_gate(**_with_staging(inputs, staging))  # type: ignore[arg-type]
+    result = run_gate(**_gate_over(inputs, staging, tables={}))
     assert not result.passed
     rules = {f.rule for f in result.critical_failures}
     assert "ei_equals_export_plus_import" in rules
@@ -111,46 +117,147 @@ def test_warnings_alone_do_not_stop_the_publish(inputs: frames.Inputs) -> None:
         .then((pl.col("value_cny") * 0.2).cast(pl.Int64))
         .otherwise(pl.col("revision_residual_cny"))
     )
-    kwargs = inputs.gate_kwargs()
-    kwargs["tables"] = {**inputs.tables, FACT_PARTNER_TRADE: broken}
-    result = run_gate(**kwargs)
+    result = run_gate(**_gate_over(inputs, STG_PRELIMINARY.empty_frame(), {FACT_PARTNER_TRADE: broken}))
     assert result.passed, result.message()
     assert [f.rule for f in result.warnings] == ["derived_month_matches_published"]
     assert not result.failed_release_ids
     assert "warnings:" in result.message() and "partner_code=USA" in result.message()
 
 
-def test_a_unit_slip_on_one_partner(inputs: frames.Inputs) -> None:
-    """x1000 on Germany in one period: above the EU and the World (critical) and an outlier move."""
-    staging = frames.scale_figures(inputs.staging_preliminary, label="Germany", period="2024-10", factor=1000)
-    result = run_gate(**_with_staging(inputs, staging))  # type: ignore[arg-type]
-    assert not result.passed
-    critical = {f.rule for f in result.critical_failures}
-    assert {"no_partner_above_world", "members_not_above_group"} <= critical
-    assert "no_outlier_moves" in {f.rule for f in result.warnings}
-    assert frames.release_id(Period.parse("2024-10")) in result.failed_release_ids
-    assert "label=Germany" in result.message()
-
-
 def test_a_rule_whose_frame_breaks_its_contract_fails_without_crashing(inputs: frames.Inputs) -> None:
-    kwargs = inputs.gate_kwargs()
-    kwargs["tables"] = {
-        **inputs.tables,
-        FACT_TRADE_SURPLUS: inputs.tables[FACT_TRADE_SURPLUS].drop("balance_usd"),
-    }
-    result = run_gate(**kwargs)
+    broken = inputs.tables[FACT_TRADE_SURPLUS].drop("balance_usd")
+    result = run_gate(**_gate_over(inputs, STG_PRELIMINARY.empty_frame(), {FACT_TRADE_SURPLUS: broken}))
     assert not result.passed
     rules = {f.rule for f in result.critical_failures}
     assert {"columns_in_order", "balance_is_exports_minus_imports"} <= rules
     assert "balance_usd" in result.message()
+    (failed,) = result.results.filter(pl.col("rule") == "balance_is_exports_minus_imports").rows(named=True)
+    assert failed["suite_name"] == "rules.core.fact_trade_surplus.balance_is_exports_minus_imports"
+    assert failed["expectation_type"] == "expect_balance_to_equal_exports_minus_imports"
+    assert "ColumnNotFoundError" in failed["observed_value"] and not failed["success"]
 
 
-def test_gate_timing(inputs: frames.Inputs, good: GateResult) -> None:
-    """Not a benchmark: prints how long a gate over the test frames takes once GX is loaded."""
-    started = time.perf_counter()
-    result = run_gate(**inputs.gate_kwargs())
-    elapsed = time.perf_counter() - started
-    print(
-        f"run_gate: {result.results.height} results over {inputs.staging_preliminary.height} staging rows in {elapsed:.2f} s"
+def _bad_literal_frames() -> dict[tuple[str, str], pl.DataFrame]:
+    """A tiny frame per rule with offending and passing rows (the cases of test_rules.py, combined)."""
+    world = {"label": "Total", "indent_level": 0}
+    totals = {"table_id": "totals", "scale": 100_000_000, "label": "Export", "indent_level": 0}
+    may, june = release("2025-05", date(2025, 6, 9)), release("2025-06", date(2025, 7, 14))
+    a_year_earlier = release("2024-05", date(2024, 6, 7))
+    staging_rules = {
+        "ei_equals_export_plus_import": staging(
+            {"direction": "total", "figure_as_published": 10.5},
+            {"direction": "export", "figure_as_published": 6.0},
+            {"direction": "import", "figure_as_published": 4.0},
+            {"row_number": 2, "label": "France", "direction": "total", "figure_as_published": 10.0},
+            {"row_number": 2, "label": "France", "direction": "export", "figure_as_published": 6.0},
+            {"row_number": 2, "label": "France", "direction": "import", "figure_as_published": 4.0},
+        ),
+        "world_equals_table1_total": staging(
+            {**world, "figure_as_published": 3000.0},
+            {**totals, "source_sha256": "f-totals", "figure_as_published": 31.0},
+            {**world, "direction": "import", "figure_as_published": 2000.0},
+            {**totals, "source_sha256": "f-totals", "direction": "import", "figure_as_published": 20.0},
+        ),
+        "members_not_above_group": staging(
+            *(
+                {
+                    "direction": direction,
+                    "row_number": n,
+                    "label": label,
+                    "parent_label": parent,
+                    "figure_as_published": v,
+                }
+                for direction, germany in (("export", 80.0), ("import", 60.0))
+                for n, label, parent, v in (
+                    (1, "European Union", None, 100.0),
+                    (2, "Germany", "European Union", germany),
+                    (3, "France", "European Union", 30.0),
+                )
+            )
+        ),
+        "no_partner_above_world": staging(
+            {**world, "row_number": 1, "figure_as_published": 100.0},
+            {"row_number": 2, "label": "Japan", "figure_as_published": 150.0},
+            {"row_number": 3, "label": "France", "figure_as_published": 20.0},
+        ),
+        "yoy_agrees_with_levels": staging(
+            *(
+                row
+                for levels in (totals, {"label": "Japan"})
+                for row in (
+                    {**a_year_earlier, **levels, "figure_as_published": 100.0},
+                    {**levels, "figure_as_published": 110.0},
+                    {**levels, "measure": "yoy_pct", "figure_as_published": 12.0},
+                )
+            ),
+            {**totals, "direction": "import", "figure_as_published": 50.0},
+            {**a_year_earlier, **totals, "direction": "import", "figure_as_published": 50.0},
+            {**totals, "direction": "import", "measure": "yoy_pct", "figure_as_published": 0.0},
+        ),
+        "ytd_non_decreasing": staging(
+            {**release("2025-03", date(2025, 4, 14)), "span": "ytd", "figure_as_published": 300.0},
+            {**release("2025-04", date(2025, 5, 9)), "span": "ytd", "figure_as_published": 290.0},
+            {**may, "span": "ytd", "figure_as_published": 400.0},
+        ),
+        "no_missing_periods": staging(release("2025-03", date(2025, 4, 14)), may),
+        "no_outlier_moves": staging(
+            {**release("2025-03", date(2025, 4, 14)), "figure_as_published": 100.0},
+            {**release("2025-04", date(2025, 5, 9)), "figure_as_published": 100_000.0},
+            {**may, "figure_as_published": 101.0},
+            {**june, "figure_as_published": 102.0},
+        ),
+    }
+    fact_rules = {
+        "no_partner_above_world": partner_trade(
+            {"partner_code": "WLD", "value_usd": 1_000, "value_cny": 7_200},
+            {"partner_code": "USA", "value_usd": 1_020, "value_cny": 7_000},
+        ),
+        "derived_month_matches_published": partner_trade(
+            {"value_usd": 1_000_000_000, "revision_residual_usd": 20_000_000},
+            {"partner_code": "USA", "value_usd": 1_000_000_000, "revision_residual_usd": 1_000_000},
+        ),
+        "implied_rate_plausible": partner_trade(
+            {"implied_cny_per_usd": 72.0}, {"partner_code": "USA", "implied_cny_per_usd": 7.2}
+        ),
+        "no_missing_periods": partner_trade(
+            {"partner_code": "WLD", "period": "2025-03"}, {"partner_code": "WLD", "period": "2025-05"}
+        ),
+    }
+    return {
+        **{(name, STG_PRELIMINARY.qualified_name): frame for name, frame in staging_rules.items()},
+        **{(name, FACT_PARTNER_TRADE.qualified_name): frame for name, frame in fact_rules.items()},
+        ("balance_is_exports_minus_imports", FACT_TRADE_SURPLUS.qualified_name): surplus(
+            {"balance_ytd_cny": 8}, {"partner_code": "JPN"}
+        ),
+    }
+
+
+def test_gx_names_the_rows_each_rule_names_in_polars() -> None:
+    """Each rule's GX expectation finds exactly the rows its polars statement names (the unit tests
+    of the rules test the polars statement)."""
+    frames_by_rule = _bad_literal_frames()
+    assert set(frames_by_rule) == {(rule.name, rule.object_name) for rule in RULES}
+    result = validate_checks(
+        [],
+        rules=[(rule, frames_by_rule[(rule.name, rule.object_name)]) for rule in RULES],
+        run_id="agreement",
+        validated_at=frames.VALIDATED_AT,
     )
-    assert result.passed
+    found_by_gx = {
+        (rule, suite): count
+        for rule, suite, count in result.results.select("rule", "suite_name", "unexpected_count").iter_rows()
+    }
+    named_in_polars = {}
+    for rule in RULES:
+        prepared = rule.prepare(frames_by_rule[(rule.name, rule.object_name)])
+        assert (
+            prepared.height
+            > prepared.filter(pl.any_horizontal(e.offending() for e in rule.expectations)).height
+        ), f"{rule.suite_name}: every row offends, so a rule that flags everything would pass"
+        for expectation in rule.expectations:
+            named_in_polars[(expectation.name, rule.suite_name)] = prepared.filter(
+                expectation.offending()
+            ).height
+    assert found_by_gx == named_in_polars
+    assert all(named_in_polars.values()), named_in_polars  # each expectation has an offending row
+    assert rule_named("no_missing_periods", FACT_PARTNER_TRADE).object_name == "core.fact_partner_trade"

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[3]
 def test_importing_the_gate_does_not_import_great_expectations() -> None:
     code = (
         "import sys\n"
-        "import expectations, expectations.gate, expectations.suites, expectations.rules, expectations.docs\n"
+        "import expectations, expectations.checks, expectations.parameters, expectations.gate, expectations.suites, expectations.rules, expectations.docs\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'great_expectations')\n"
         "assert not loaded, loaded\n"
         "print('ok')\n"

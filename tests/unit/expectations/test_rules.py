@@ -1,467 +1,404 @@
-"""Every business rule: a good input passes, a small bad one trips it and the message says where."""
+"""Every business rule on tiny literal frames: the rows it names as offending (pure polars, no GX).
+
+Each rule is tested through `Rule.offending_rows`: its prepared frame filtered by the condition its
+GX expectation checks. A good input names no row, a bad one names exactly the row it breaks. That GX
+names the same rows is tested once for every rule in test_gate.py.
+"""
 
 from __future__ import annotations
 
-import json
+from datetime import date
+from typing import Any
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from expectations import rules
-from expectations.gate import GateResult, validate_checks
-from expectations.suites import Check
-from tests.unit.expectations import frames
-from tests.unit.expectations.frames import cell, figure_of, set_figure
-from transforms.periods import Period
-from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_SURPLUS
-
-STAGING = "staging.preliminary_cells"
-PARTNER_TRADE = "core.fact_partner_trade"
+from expectations.parameters import MAD_CAP, MAD_FLOOR, OUTLIER_K
+from expectations.rules import Rule, rule_named
+from tests.unit.expectations.literals import partner_trade, release, staging, surplus
+from warehouse.contracts import TableContract
+from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_SURPLUS, STG_PRELIMINARY
 
 
-@pytest.fixture(scope="module")
-def inputs() -> frames.Inputs:
-    return frames.good_inputs()
+def _rule(name: str, table: TableContract = STG_PRELIMINARY) -> Rule:
+    return rule_named(name, table)
 
 
-@pytest.fixture(scope="module")
-def staging(inputs: frames.Inputs) -> pl.DataFrame:
-    return inputs.staging_preliminary
+def _offending(rule: Rule, frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    return rule.offending_rows(frame).select(columns)
 
 
-@pytest.fixture(scope="module")
-def partner_trade(inputs: frames.Inputs) -> pl.DataFrame:
-    return inputs.tables[FACT_PARTNER_TRADE]
+def _expected(columns: list[str], rows: list[tuple[Any, ...]], like: pl.DataFrame) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema={c: like.schema[c] for c in columns}, orient="row")
 
 
-def _run(check: Check) -> GateResult:
-    assert check.frame.height, f"{check.suite_name} prepared no rows: the rule would check nothing"
-    return validate_checks([check], run_id="rule-test", validated_at=frames.VALIDATED_AT)
+def test_the_registry_declares_each_rule_once_with_its_gx_class() -> None:
+    keys = [(rule.name, rule.object_name) for rule in rules.RULES]
+    assert len(keys) == len(set(keys))
+    for rule in rules.RULES:
+        assert rule.suite_name == f"rules.{rule.object_name}.{rule.name}"
+        for expectation in rule.expectations:
+            assert expectation.name.split(".")[0] == rule.name
+            assert expectation.severity in ("critical", "warning")
+            cls = expectation.spec().expectation_class()
+            assert cls.__name__ == expectation.expectation
+    spec = _rule("ei_equals_export_plus_import").expectations[0].spec()
+    assert getattr(spec.expectation_class(), "expectation_type", None) == (
+        "expect_total_to_equal_export_plus_import"
+    )
 
 
-def _assert_trips(
-    result: GateResult, rule: str, table: str, *expected_in_message: str, severity: str = "critical"
-) -> None:
-    findings = result.findings(rule)
-    assert findings, result.message()
-    assert {f.severity for f in findings} == {severity}
-    assert result.passed is (severity != "critical")
-    message = result.message()
-    for text in (rule, table, *expected_in_message):
-        assert text in message, f"{text!r} not in:\n{message}"
-
-
-def _assert_passes(result: GateResult) -> None:
-    assert result.passed and not result.warnings, result.message()
-
-
-def test_every_rule_is_catalogued_with_a_gx_class() -> None:
-    classes = rules.expectation_classes()
-    for info in rules.RULES.values():
-        assert info.expectation in classes
-        assert info.severity in ("critical", "warning")
-    expectation_type = getattr(classes["ExpectTotalToEqualExportPlusImport"], "expectation_type", None)
-    assert expectation_type == "expect_total_to_equal_export_plus_import"
+def test_rule_named_rejects_an_unknown_rule() -> None:
+    with pytest.raises(KeyError, match=r"no business rule 'no_such_rule' on staging\.preliminary_cells"):
+        rule_named("no_such_rule", STG_PRELIMINARY)
 
 
 # --- ei_equals_export_plus_import ------------------------------------------------------------------------
 
-
-def test_ei_equals_export_plus_import(staging: pl.DataFrame) -> None:
-    _assert_passes(_run(rules.ei_equals_export_plus_import(staging)))
-    where = cell(
-        table_id="by_partner",
-        period="2025-03",
-        currency="USD",
-        label="Japan",
-        direction="total",
-        span="month",
-    )
-    broken = set_figure(staging, where, figure_of(staging, where) + 1.0)
-    result = _run(rules.ei_equals_export_plus_import(broken))
-    _assert_trips(result, "ei_equals_export_plus_import", STAGING, "label=Japan", "period=2025-03")
-    assert result.failed_release_ids == {frames.release_id(Period.parse("2025-03"))}
+EI_COLUMNS = ["table_id", "label", "e_and_i", "export", "import", "deviation"]
 
 
-def test_ei_in_table_1_is_checked_across_its_rows(staging: pl.DataFrame) -> None:
-    where = cell(
-        table_id="totals", period="2024-09", currency="CNY", label="Import", direction="import", span="ytd"
-    )
-    broken = set_figure(staging, where, figure_of(staging, where) - 0.3)
-    result = _run(rules.ei_equals_export_plus_import(broken))
-    _assert_trips(result, "ei_equals_export_plus_import", STAGING, "label=Export & Import", "period=2024-09")
-
-
-def test_ei_within_rounding_passes(staging: pl.DataFrame) -> None:
-    where = cell(
-        table_id="by_partner",
-        period="2025-03",
-        currency="USD",
-        label="Japan",
-        direction="export",
-        span="month",
-    )
-    _assert_passes(
-        _run(rules.ei_equals_export_plus_import(set_figure(staging, where, figure_of(staging, where) + 0.1)))
+def _partner_row(total: float, export: float | None, import_: float | None) -> pl.DataFrame:
+    return staging(
+        {"direction": "total", "figure_as_published": total},
+        {"direction": "export", "figure_as_published": export},
+        {"direction": "import", "figure_as_published": import_},
     )
 
 
-# --- balance_is_exports_minus_imports --------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("total", "export", "import_", "offends"),
+    [
+        (10.0, 6.0, 4.0, False),
+        (10.2, 6.0, 4.0, False),  # within the rounding of three figures
+        (10.5, 6.0, 4.0, True),
+        (6.0, 6.0, None, False),  # a flow printed '-' counts as 0
+        (10.0, None, None, False),  # no flow printed: nothing to compare
+    ],
+)
+def test_ei_equals_export_plus_import_on_table_4(
+    total: float, export: float | None, import_: float | None, offends: bool
+) -> None:
+    result = _offending(
+        _rule("ei_equals_export_plus_import"), _partner_row(total, export, import_), EI_COLUMNS
+    )
+    rows = [("by_partner", "Japan", total, export, import_, abs(total - 10.0))] if offends else []
+    assert_frame_equal(result, _expected(EI_COLUMNS, rows, result))
 
 
-def test_balance_is_exports_minus_imports(inputs: frames.Inputs) -> None:
-    surplus = inputs.tables[FACT_TRADE_SURPLUS]
-    _assert_passes(_run(rules.balance_is_exports_minus_imports(surplus)))
-    hit = (pl.col("partner_code") == "USA") & (pl.col("period") == "2025-03")
-    broken = surplus.with_columns(
-        balance_ytd_cny=pl.when(hit)
-        .then(pl.col("balance_ytd_cny") + 10**9)
-        .otherwise(pl.col("balance_ytd_cny"))
+def test_ei_in_table_1_is_checked_across_its_rows() -> None:
+    totals = {"table_id": "totals", "scale": 100_000_000}
+    frame = staging(
+        {
+            **totals,
+            "row_number": 1,
+            "label": "Export & Import",
+            "direction": "total",
+            "figure_as_published": 10.0,
+        },
+        {**totals, "row_number": 2, "label": "Export", "direction": "export", "figure_as_published": 6.0},
+        {**totals, "row_number": 3, "label": "Import", "direction": "import", "figure_as_published": 3.7},
     )
-    result = _run(rules.balance_is_exports_minus_imports(broken))
-    _assert_trips(
-        result,
-        "balance_is_exports_minus_imports",
-        "core.fact_trade_surplus",
-        "partner_code=USA",
-        "period=2025-03",
-        "currency=CNY",
-    )
+    result = _offending(_rule("ei_equals_export_plus_import"), frame, EI_COLUMNS)
+    expected = _expected(EI_COLUMNS, [("totals", "Export & Import", 10.0, 6.0, 3.7, 0.3)], result)
+    assert_frame_equal(result, expected)
 
 
 # --- world_equals_table1_total ------------------------------------------------------------------------------
 
 
-def test_world_equals_table1_total(staging: pl.DataFrame) -> None:
-    _assert_passes(_run(rules.world_equals_table1_total(staging)))
-    where = cell(
-        table_id="totals", period="2024-11", currency="USD", label="Export", direction="export", span="month"
+@pytest.mark.parametrize(
+    ("table1_figure", "offends"),
+    [
+        (30.0, False),
+        (30.4, False),  # US$ 40 million: within half of table (1)'s unit of US$ 100 million
+        (31.0, True),
+    ],
+)
+def test_world_equals_table1_total(table1_figure: float, offends: bool) -> None:
+    frame = staging(
+        {"label": "Total", "indent_level": 0, "figure_as_published": 3000.0},
+        {
+            "table_id": "totals",
+            "scale": 100_000_000,
+            "source_sha256": "f-totals",
+            "label": "Export",
+            "indent_level": 0,
+            "figure_as_published": table1_figure,
+        },
     )
-    broken = set_figure(staging, where, figure_of(staging, where) + 1.0)  # US$ 100 million
-    result = _run(rules.world_equals_table1_total(broken))
-    _assert_trips(
-        result, "world_equals_table1_total", STAGING, "period=2024-11", "direction=export", "currency=USD"
-    )
-
-
-def test_world_within_the_coarser_unit_passes(staging: pl.DataFrame) -> None:
-    where = cell(
-        table_id="totals", period="2024-11", currency="USD", label="Export", direction="export", span="month"
-    )
-    # US$ 40 million: less than half of table (1)'s unit of US$ 100 million.
-    broken = set_figure(staging, where, figure_of(staging, where) + 0.4)
-    _assert_passes(_run(rules.world_equals_table1_total(broken)))
+    columns = ["release_id", "totals_release_id", "period", "direction", "difference", "tolerance"]
+    result = _offending(_rule("world_equals_table1_total"), frame, columns)
+    rows = [("r-2025-05", "r-2025-05", "2025-05", "export", -1e8, 0.55e8)] if offends else []
+    assert_frame_equal(result, _expected(columns, rows, result))
 
 
 # --- members_not_above_group --------------------------------------------------------------------------------
 
 
-def test_members_not_above_group(staging: pl.DataFrame) -> None:
-    _assert_passes(_run(rules.members_not_above_group(staging)))
-    group = cell(
-        table_id="by_partner",
-        period="2025-04",
-        currency="CNY",
-        label="European Union",
-        direction="import",
-        span="ytd",
+@pytest.mark.parametrize(("germany", "offends"), [(60.0, False), (70.1, False), (80.0, True)])
+def test_members_not_above_group(germany: float, offends: bool) -> None:
+    frame = staging(
+        {"row_number": 1, "label": "European Union", "figure_as_published": 100.0},
+        {
+            "row_number": 2,
+            "label": "Germany",
+            "parent_label": "European Union",
+            "figure_as_published": germany,
+        },
+        {"row_number": 3, "label": "France", "parent_label": "European Union", "figure_as_published": 30.0},
     )
-    germany = cell(
-        table_id="by_partner",
-        period="2025-04",
-        currency="CNY",
-        label="Germany",
-        direction="import",
-        span="ytd",
-    )
-    broken = set_figure(staging, germany, figure_of(staging, group))  # Germany alone as big as the EU
-    result = _run(rules.members_not_above_group(broken))
-    _assert_trips(
-        result,
-        "members_not_above_group",
-        STAGING,
-        "group=European Union",
-        "period=2025-04",
-        "Germany, France",
-    )
+    columns = ["group", "group_value", "members_sum", "members", "deviation", "tolerance"]
+    result = _offending(_rule("members_not_above_group"), frame, columns)
+    # Tolerance: half a printed step per member and for the group, plus a margin.
+    rows = [("European Union", 100.0, 110.0, "Germany, France", 10.0, 0.16)] if offends else []
+    assert_frame_equal(result, _expected(columns, rows, result))
 
 
 # --- no_partner_above_world -----------------------------------------------------------------------------------
 
 
-def test_no_partner_above_world_in_staging(staging: pl.DataFrame) -> None:
-    _assert_passes(_run(rules.no_partner_above_world(staging)))
-    broken = frames.scale_figures(staging, label="Japan", period="2024-08", factor=1000, currency="USD")
-    result = _run(rules.no_partner_above_world(broken))
-    _assert_trips(result, "no_partner_above_world", STAGING, "label=Japan", "period=2024-08")
+@pytest.mark.parametrize(("japan", "offends"), [(20.0, False), (100.1, False), (150.0, True)])
+def test_no_partner_above_world_in_staging(japan: float, offends: bool) -> None:
+    frame = staging(
+        {"row_number": 1, "label": "Total", "indent_level": 0, "figure_as_published": 100.0},
+        {"row_number": 2, "label": "Japan", "figure_as_published": japan},
+    )
+    columns = ["label", "value", "world_value", "deviation"]
+    result = _offending(_rule("no_partner_above_world"), frame, columns)
+    rows = [("Japan", 150.0, 100.0, 50.0)] if offends else []
+    assert_frame_equal(result, _expected(columns, rows, result))
 
 
-def test_no_partner_above_world_in_the_fact(partner_trade: pl.DataFrame) -> None:
-    _assert_passes(_run(rules.no_partner_above_world_fact(partner_trade)))
-    hit = (pl.col("partner_code") == "USA") & (pl.col("period") == "2024-08")
-    broken = partner_trade.with_columns(
-        value_usd=pl.when(hit).then(pl.col("value_usd") * 1000).otherwise(pl.col("value_usd"))
+@pytest.mark.parametrize(("usa", "offends"), [(100, False), (1_010, False), (1_020, True)])
+def test_no_partner_above_world_in_the_fact(usa: int, offends: bool) -> None:
+    frame = partner_trade(
+        {"partner_code": "WLD", "value_usd": 1_000}, {"partner_code": "USA", "value_usd": usa}
     )
-    result = _run(rules.no_partner_above_world_fact(broken))
-    _assert_trips(
-        result,
-        "no_partner_above_world",
-        PARTNER_TRADE,
-        "partner_code=USA",
-        "period=2024-08",
-        "measure=value_usd",
-    )
+    columns = ["partner_code", "measure", "deviation", "tolerance"]
+    result = _offending(_rule("no_partner_above_world", FACT_PARTNER_TRADE), frame, columns)
+    # 1% of the World value: the fact's World and partners come from tables printed in other units.
+    rows = [("USA", "value_usd", 20.0, 10.0)] if offends else []
+    assert_frame_equal(result, _expected(columns, rows, result))
 
 
 # --- yoy_agrees_with_levels ----------------------------------------------------------------------------------
 
 
-def test_yoy_world_is_critical(staging: pl.DataFrame) -> None:
-    _assert_passes(_run(rules.yoy_agrees_with_levels(staging)))
-    where = cell(
-        table_id="totals",
-        period="2025-05",
-        currency="USD",
-        label="Export",
-        direction="export",
-        span="month",
-        measure="yoy_pct",
+def _yoy_frame(published_yoy_pct: float, **row: Any) -> pl.DataFrame:
+    earlier = release("2024-05", date(2024, 6, 7))
+    return staging(
+        {**earlier, **row, "figure_as_published": 100.0},
+        {**row, "figure_as_published": 110.0},
+        {**row, "measure": "yoy_pct", "figure_as_published": published_yoy_pct},
     )
-    broken = set_figure(staging, where, figure_of(staging, where) + 1.0)
-    result = _run(rules.yoy_agrees_with_levels(broken))
-    _assert_trips(
-        result,
+
+
+WORLD_ROW = {"table_id": "totals", "scale": 100_000_000, "label": "Export", "indent_level": 0}
+YOY_COLUMNS = ["label", "period", "year_earlier", "deviation_world", "deviation_partners"]
+
+
+@pytest.mark.parametrize(
+    ("row", "published", "expected_rows"),
+    [
+        (WORLD_ROW, 10.0, []),
+        (WORLD_ROW, 10.2, []),  # 0.15 pp for the rate's rounding, plus the levels' rounding
+        (WORLD_ROW, 12.0, [("Export", "2025-05", "2024-05", 2.0, None)]),  # the World: critical
+        ({}, 8.0, [("Japan", "2025-05", "2024-05", None, 2.0)]),  # a partner: a warning
+    ],
+)
+def test_yoy_agrees_with_levels(
+    row: dict[str, Any], published: float, expected_rows: list[tuple[Any, ...]]
+) -> None:
+    result = _offending(_rule("yoy_agrees_with_levels"), _yoy_frame(published, **row), YOY_COLUMNS)
+    assert_frame_equal(result, _expected(YOY_COLUMNS, expected_rows, result))
+
+
+def test_yoy_severity_follows_the_deviation_column() -> None:
+    world, partners = _rule("yoy_agrees_with_levels").expectations
+    assert (world.name, world.severity, world.kwargs["column_B"]) == (
         "yoy_agrees_with_levels.world",
-        STAGING,
-        "label=Export",
-        "period=2025-05",
-        "year_earlier=2024-05",
+        "critical",
+        "deviation_world",
     )
-
-
-def test_yoy_partner_is_a_warning(staging: pl.DataFrame) -> None:
-    where = cell(
-        table_id="by_partner",
-        period="2025-05",
-        currency="CNY",
-        label="Japan",
-        direction="import",
-        span="ytd",
-        measure="yoy_pct",
-    )
-    broken = set_figure(staging, where, figure_of(staging, where) - 2.0)
-    result = _run(rules.yoy_agrees_with_levels(broken))
-    _assert_trips(
-        result,
+    assert (partners.name, partners.severity, partners.kwargs["column_B"]) == (
         "yoy_agrees_with_levels.partners",
-        STAGING,
-        "label=Japan",
-        "period=2025-05",
-        severity="warning",
+        "warning",
+        "deviation_partners",
     )
-    assert not result.findings("yoy_agrees_with_levels.world")
 
 
-def test_yoy_without_the_year_earlier_is_not_checked(staging: pl.DataFrame) -> None:
-    # 2024 rates have no 2023 levels in staging: even a wild 2024 rate is not checked.
-    where = cell(
-        table_id="totals",
-        period="2024-05",
-        currency="USD",
-        label="Export",
-        direction="export",
-        span="month",
-        measure="yoy_pct",
-    )
-    check = rules.yoy_agrees_with_levels(set_figure(staging, where, 99.0))
-    assert check.frame.filter(pl.col("period") == "2024-05").is_empty()
-    _assert_passes(_run(check))
+def test_yoy_without_the_year_earlier_is_not_checked() -> None:
+    frame = staging({"figure_as_published": 110.0}, {"measure": "yoy_pct", "figure_as_published": 99.0})
+    assert _rule("yoy_agrees_with_levels").prepare(frame).is_empty()
 
 
 # --- ytd_non_decreasing -------------------------------------------------------------------------------------------
 
 
-def test_ytd_non_decreasing(staging: pl.DataFrame) -> None:
-    _assert_passes(_run(rules.ytd_non_decreasing(staging)))
-    october = cell(
-        table_id="by_partner",
-        period="2024-10",
-        currency="USD",
-        label="United States (US)",
-        direction="export",
-        span="ytd",
+@pytest.mark.parametrize(
+    ("april", "offends"),
+    [
+        (400.0, False),
+        (299.0, False),  # a revision: 0.3% below March, within 0.5% plus one printed step
+        (290.0, True),
+    ],
+)
+def test_ytd_non_decreasing(april: float, offends: bool) -> None:
+    ytd = {"span": "ytd", "label": "United States (US)"}
+    frame = staging(
+        {**release("2025-03", date(2025, 4, 14)), **ytd, "figure_as_published": 300.0},
+        {**release("2025-04", date(2025, 5, 9)), **ytd, "figure_as_published": april},
     )
-    november = cell(
-        table_id="by_partner",
-        period="2024-11",
-        currency="USD",
-        label="United States (US)",
-        direction="export",
-        span="ytd",
-    )
-    # October raised above November: November's January-to-month value falls.
-    broken = set_figure(staging, october, round(figure_of(staging, november) * 1.1, 1))
-    result = _run(rules.ytd_non_decreasing(broken))
-    _assert_trips(
-        result,
-        "ytd_non_decreasing",
-        STAGING,
-        "label=United States (US)",
-        "period=2024-11",
-        "previous_period=2024-10",
-    )
-    assert result.failed_release_ids == {frames.release_id(Period.parse(p)) for p in ("2024-10", "2024-11")}
+    columns = ["release_id", "previous_release_id", "period", "previous_period", "deviation", "tolerance"]
+    result = _offending(_rule("ytd_non_decreasing"), frame, columns)
+    rows = [("r-2025-04", "r-2025-03", "2025-04", "2025-03", 1e7, 1.6e6)] if offends else []
+    assert_frame_equal(result, _expected(columns, rows, result))
+    assert _rule("ytd_non_decreasing").blame_columns == ("release_id", "previous_release_id")
 
 
-def test_ytd_revision_within_tolerance_passes(staging: pl.DataFrame) -> None:
-    # A small downward revision: 2024-10's value above 2024-11's by 0.3% of it.
-    october = cell(
-        table_id="by_partner", period="2024-10", currency="USD", label="Japan", direction="import", span="ytd"
-    )
-    november = cell(
-        table_id="by_partner", period="2024-11", currency="USD", label="Japan", direction="import", span="ytd"
-    )
-    broken = set_figure(staging, october, round(figure_of(staging, november) * 1.003, 1))
-    _assert_passes(_run(rules.ytd_non_decreasing(broken)))
-
-
-def test_cross_period_rules_read_the_latest_vintage(staging: pl.DataFrame) -> None:
+def test_cross_period_rules_read_the_latest_vintage() -> None:
     """A re-posted page supersedes the first vintage: the first one's slip is not held against it."""
-    period = "2024-10"
-    first = staging.filter(pl.col("period") == period).with_columns(
-        release_id=pl.lit(f"preliminary:{period}:2024-11-13"), source_sha256=pl.lit("0" * 64)
+    ytd = {"span": "ytd"}
+    first = {**release("2025-04", date(2025, 5, 9)), "release_id": "r-2025-04"}
+    repost = {**first, "release_id": "r-2025-04+r2", "source_sha256": "f-2025-04+r2"}
+    frame = staging(
+        {**release("2025-03", date(2025, 4, 14)), **ytd, "figure_as_published": 300.0},
+        {**first, **ytd, "figure_as_published": 1.0},  # the first vintage's value collapses
+        {**repost, **ytd, "figure_as_published": 400.0},
     )
-    repost = staging.filter(pl.col("period") == period).with_columns(
-        release_id=pl.lit(f"preliminary:{period}:2024-11-13+r2")
+    assert rules.latest_vintage(frame).get_column("release_id").to_list() == ["r-2025-03", "r-2025-04+r2"]
+    assert _rule("ytd_non_decreasing").offending_rows(frame).is_empty()
+
+
+# --- no_missing_periods -----------------------------------------------------------------------------------------
+
+PUBLISHED = {
+    "2024-12": date(2025, 1, 13),
+    "2025-01..02": date(2025, 3, 7),
+    "2025-03": date(2025, 4, 14),
+    "2025-04": date(2025, 5, 9),
+    "2025-05": date(2025, 6, 9),
+}
+
+
+@pytest.mark.parametrize(
+    ("periods", "missing"),
+    [
+        (["2024-12", "2025-01..02", "2025-03"], []),  # Jan-Feb counts as one period
+        (["2025-03", "2025-05"], ["2025-04"]),
+        (["2024-12", "2025-03"], ["2025-01..02"]),
+    ],
+)
+def test_no_missing_periods_in_staging(periods: list[str], missing: list[str]) -> None:
+    frame = staging(*(release(p, PUBLISHED[p]) for p in periods))
+    columns = ["table_id", "currency", "period", "release_id"]
+    result = _offending(_rule("no_missing_periods"), frame, columns)
+    assert_frame_equal(result, _expected(columns, [("by_partner", "USD", p, None) for p in missing], result))
+
+
+def test_no_missing_periods_in_the_fact() -> None:
+    frame = partner_trade(
+        {"partner_code": "WLD", "period": "2025-03", "release_id": "r-2025-03"},
+        {"partner_code": "WLD", "period": "2025-05", "release_id": "r-2025-05"},
+        {"partner_code": "JPN", "period": "2025-04", "release_id": "r-2025-04"},  # not the World: not read
     )
-    where = cell(
-        table_id="by_partner", period=period, currency="USD", label="Japan", direction="export", span="ytd"
-    )
-    first = set_figure(first, where, 1.0)  # the first vintage's January-to-October value collapses
-    vintages = pl.concat([staging.filter(pl.col("period") != period), first, repost])
-    _assert_passes(_run(rules.ytd_non_decreasing(vintages)))
-    assert rules.latest_vintage(vintages).filter(pl.col("period") == period).get_column(
-        "release_id"
-    ).unique().to_list() == [f"preliminary:{period}:2024-11-13+r2"]
+    columns = ["partner_code", "period", "release_id"]
+    result = _offending(_rule("no_missing_periods", FACT_PARTNER_TRADE), frame, columns)
+    assert_frame_equal(result, _expected(columns, [("WLD", "2025-04", None)], result))
 
 
-# --- derived_month_matches_published ------------------------------------------------------------------------------
-
-
-def test_derived_month_matches_published_is_a_warning(partner_trade: pl.DataFrame) -> None:
-    _assert_passes(_run(rules.derived_month_matches_published(partner_trade)))
-    hit = (
-        (pl.col("partner_code") == "JPN")
-        & (pl.col("period") == "2025-04")
-        & (pl.col("direction") == "export")
-    )
-    broken = partner_trade.with_columns(
-        revision_residual_usd=pl.when(hit)
-        .then((pl.col("value_usd") * 0.05).cast(pl.Int64))
-        .otherwise(pl.col("revision_residual_usd"))
-    )
-    result = _run(rules.derived_month_matches_published(broken))
-    _assert_trips(
-        result,
-        "derived_month_matches_published",
-        PARTNER_TRADE,
-        "partner_code=JPN",
-        "period=2025-04",
-        severity="warning",
-    )
-    row = json.loads(result.results.get_column("unexpected_examples")[0])[0]
-    # The figures are in the result.
-    assert {"value", "value_derived", "revision_residual", "tolerance"} <= row.keys()
-
-
-# --- implied_rate_plausible -----------------------------------------------------------------------------------------
-
-
-def test_implied_rate_plausible(partner_trade: pl.DataFrame) -> None:
-    _assert_passes(_run(rules.implied_rate_plausible(partner_trade)))
-    hit = (
-        (pl.col("partner_code") == "FRA")
-        & (pl.col("period") == "2024-12")
-        & (pl.col("direction") == "import")
-    )
-    broken = partner_trade.with_columns(
-        implied_cny_per_usd=pl.when(hit).then(72.0).otherwise(pl.col("implied_cny_per_usd"))
-    )
-    result = _run(rules.implied_rate_plausible(broken))
-    _assert_trips(
-        result,
-        "implied_rate_plausible",
-        PARTNER_TRADE,
-        "partner_code=FRA",
-        "period=2024-12",
-        "implied_cny_per_usd=72.0",
-    )
-
-
-# --- no_missing_periods -----------------------------------------------------------------------------------------------
-
-
-def test_no_missing_periods_in_staging(staging: pl.DataFrame) -> None:
-    _assert_passes(_run(rules.no_missing_periods(staging)))
-    broken = staging.filter(
-        ~(
-            (pl.col("period") == "2024-07")
-            & (pl.col("table_id") == "by_partner")
-            & (pl.col("currency") == "CNY")
-        )
-    )
-    result = _run(rules.no_missing_periods(broken))
-    _assert_trips(
-        result, "no_missing_periods", STAGING, "table_id=by_partner", "currency=CNY", "period=2024-07"
-    )
-    assert result.findings()[0].unexpected_count == 1
-    assert result.failed_release_ids == set()  # nothing to quarantine for a gap
-
-
-def test_jan_feb_counts_as_one_period(staging: pl.DataFrame) -> None:
-    check = rules.no_missing_periods(staging)
-    periods = (
-        check.frame.filter((pl.col("table_id") == "totals") & (pl.col("currency") == "USD"))
-        .get_column("period")
-        .to_list()
-    )
-    assert periods[10:13] == ["2024-12", "2025-01..02", "2025-03"]
-
-
-def test_no_missing_periods_in_the_fact(partner_trade: pl.DataFrame) -> None:
-    _assert_passes(_run(rules.no_missing_periods_fact(partner_trade)))
-    broken = partner_trade.filter(~pl.col("period").is_in(["2025-01..02"]))
-    result = _run(rules.no_missing_periods_fact(broken))
-    _assert_trips(result, "no_missing_periods", PARTNER_TRADE, "partner_code=WLD", "period=2025-01..02")
+@pytest.mark.parametrize("table", [STG_PRELIMINARY, FACT_PARTNER_TRADE], ids=lambda t: t.qualified_name)
+def test_a_missing_period_blames_no_release(table: TableContract) -> None:
+    assert _rule("no_missing_periods", table).blame_columns == ()
 
 
 # --- no_outlier_moves ---------------------------------------------------------------------------------------------------
 
 
-def test_no_outlier_moves_flags_a_unit_slip(staging: pl.DataFrame) -> None:
-    _assert_passes(_run(rules.no_outlier_moves(staging)))
-    broken = frames.scale_figures(staging, label="France", period="2025-04", factor=1000, currency="CNY")
-    result = _run(rules.no_outlier_moves(broken))
-    _assert_trips(result, "no_outlier_moves", STAGING, "label=France", "period=2025-04", severity="warning")
-    flagged = rules.no_outlier_moves(broken).frame.filter(pl.col("deviation") > pl.col("tolerance"))
-    # The jump into 2025-04, the fall out of it, and its y/y change; for each flow of France in CNY.
-    assert set(flagged.get_column("label")) == {"France"}
-    assert set(zip(flagged["period"], flagged["kind"], strict=True)) == {
-        ("2025-04", "mom"),
-        ("2025-05", "mom"),
-        ("2025-04", "yoy"),
-    }
+def _monthly(values: dict[str, float]) -> pl.DataFrame:
+    return staging(*({**release(p, PUBLISHED[p]), "figure_as_published": v} for p, v in values.items()))
 
 
-def test_outlier_threshold_on_a_short_series() -> None:
-    """Two changes, one up x1000 and one back down: the MAD cap still flags both."""
-    points = pl.DataFrame(
-        {
-            "s": ["a"] * 3,
-            "release_id": ["r1", "r2", "r3"],
-            "period": ["2025-03", "2025-04", "2025-05"],
-            "value": [100.0, 100_000.0, 101.0],
-        }
+@pytest.mark.parametrize(
+    ("values", "flagged"),
+    [
+        ({"2025-03": 100.0, "2025-04": 101.0, "2025-05": 102.0}, []),
+        # x1000 in April: the jump into it and the fall out of it.
+        (
+            {"2025-03": 100.0, "2025-04": 100_000.0, "2025-05": 101.0},
+            [("2025-04", "mom"), ("2025-05", "mom")],
+        ),
+    ],
+)
+def test_no_outlier_moves(values: dict[str, float], flagged: list[tuple[str, str]]) -> None:
+    result = _offending(_rule("no_outlier_moves"), _monthly(values), ["period", "kind"])
+    assert_frame_equal(result, _expected(["period", "kind"], flagged, result))
+
+
+def test_outlier_threshold_is_clamped() -> None:
+    """A smooth series gets the floor, one whose few points are outliers the cap."""
+    smooth = _rule("no_outlier_moves").prepare(
+        _monthly({"2025-03": 100.0, "2025-04": 101.0, "2025-05": 102.0})
     )
-    frame = rules._log_changes(points, ["s"])
-    assert frame.filter(pl.col("deviation") > pl.col("tolerance")).height == 2
+    slip = _rule("no_outlier_moves").prepare(_monthly({"2025-03": 100.0, "2025-04": 1e5, "2025-05": 101.0}))
+    assert set(smooth.get_column("tolerance")) == {OUTLIER_K.value * MAD_FLOOR.value}
+    assert set(slip.get_column("tolerance")) == {OUTLIER_K.value * MAD_CAP.value}
+
+
+# --- rules on core facts -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("balance_ytd_cny", "offends"), [(6, False), (7, False), (8, True)])
+def test_balance_is_exports_minus_imports(balance_ytd_cny: int, offends: bool) -> None:
+    frame = surplus({"balance_ytd_cny": balance_ytd_cny})
+    columns = ["partner_code", "currency", "span", "difference"]
+    result = _offending(_rule("balance_is_exports_minus_imports", FACT_TRADE_SURPLUS), frame, columns)
+    assert_frame_equal(result, _expected(columns, [("USA", "CNY", "ytd", 2.0)] if offends else [], result))
+
+
+@pytest.mark.parametrize(
+    ("partner_code", "residual", "offends"),
+    [
+        ("JPN", 10_000_000, False),  # 1% of the value
+        ("JPN", 20_000_000, True),
+        ("JPN", -20_000_000, True),
+        ("WLD", 90_000_000, False),  # the World is printed in 100 million: one printed unit is allowed
+        ("WLD", 110_000_000, True),
+    ],
+)
+def test_derived_month_matches_published(partner_code: str, residual: int, offends: bool) -> None:
+    frame = partner_trade(
+        {"partner_code": partner_code, "value_usd": 1_000_000_000, "revision_residual_usd": residual}
+    )
+    columns = ["partner_code", "currency", "revision_residual", "tolerance"]
+    result = _offending(_rule("derived_month_matches_published", FACT_PARTNER_TRADE), frame, columns)
+    tolerance = 1e8 if partner_code == "WLD" else 1e7
+    rows = [(partner_code, "USD", residual, tolerance)] if offends else []
+    assert_frame_equal(result, _expected(columns, rows, result))
+
+
+@pytest.mark.parametrize(
+    ("rate", "offends"), [(7.2, False), (5.0, False), (9.0, False), (4.9, True), (72.0, True), (None, False)]
+)
+def test_implied_rate_plausible(rate: float | None, offends: bool) -> None:
+    frame = partner_trade({"partner_code": "FRA", "implied_cny_per_usd": rate})
+    columns = ["partner_code", "implied_cny_per_usd"]
+    result = _offending(_rule("implied_rate_plausible", FACT_PARTNER_TRADE), frame, columns)
+    assert_frame_equal(result, _expected(columns, [("FRA", rate)] if offends else [], result))
+
+
+# --- malformed input -------------------------------------------------------------------------------------
+
+
+def test_a_malformed_period_is_left_to_the_contract_suite() -> None:
+    frame = _partner_row(10.5, 6.0, 4.0).with_columns(period=pl.lit("2025-5"))
+    assert _rule("ei_equals_export_plus_import").offending_rows(frame).is_empty()
+
+
+def test_a_frame_without_a_column_the_rule_reads_cannot_be_prepared() -> None:
+    frame = surplus({}).drop("balance_usd")
+    with pytest.raises(pl.exceptions.ColumnNotFoundError, match="balance_usd"):
+        _rule("balance_is_exports_minus_imports", FACT_TRADE_SURPLUS).offending_rows(frame)

@@ -7,6 +7,7 @@ import re
 import polars as pl
 import pytest
 
+from domain.periods import Period
 from expectations.gate import GateResult, validate_checks
 from expectations.suites import (
     PANDAS_TYPES,
@@ -16,7 +17,6 @@ from expectations.suites import (
     full_match_regex,
 )
 from tests.unit.expectations import frames
-from transforms.periods import Period
 from warehouse.contracts import TableContract
 from warehouse.tables import (
     ALL_CONTRACTS,
@@ -106,17 +106,6 @@ def test_build_contract_suite_is_a_gx_suite() -> None:
 
 
 # --- what the suites catch -------------------------------------------------------------------------------
-
-
-def test_valid_frames_pass(inputs: frames.Inputs) -> None:
-    result = validate_checks(
-        [
-            contract_check(STG_PRELIMINARY, inputs.staging_preliminary, frames.PARTNER_CODES),
-            *(contract_check(c, f, frames.PARTNER_CODES) for c, f in inputs.tables.items()),
-        ],
-        run_id="suite-test",
-    )
-    assert result.passed, result.message()
 
 
 def test_missing_column(inputs: frames.Inputs) -> None:

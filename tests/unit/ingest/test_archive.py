@@ -6,13 +6,14 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
-from flows.ingest.archive import RawArchive, atomic_write_bytes, sha256_hex
+from domain.periods import Period
+from flows.ingest.archive import RawArchive, sha256_hex
 from flows.ingest.model import Cell, PreliminaryTable, TableRow
 from flows.ingest.staging import preliminary_frame, scan_staging, write_partitions
-from transforms.periods import Period
 from warehouse.contracts import ContractError
-from warehouse.tables import STG_PRELIMINARY
+from warehouse.tables import ARCHIVE_MANIFEST, STG_PRELIMINARY
 
 RETRIEVED = datetime(2025, 12, 9, 8, 0, tzinfo=UTC)
 
@@ -31,6 +32,7 @@ def _row(sha: str, **overrides: object) -> dict[str, object]:
         "published_on": date(2025, 12, 8),
         "parser_version": "1.0.0",
         "status": "staged",
+        "quarantine_reason": None,
         "error": None,
         "release_id": "preliminary:2025-11:2025-12-08",
     }
@@ -79,26 +81,36 @@ def test_quarantine_marks_the_file_and_keeps_the_bytes(tmp_path: Path) -> None:
     archive = RawArchive(tmp_path)
     stored = archive.store(b"page", ".html")
     archive.record([_row(stored.sha256)])
-    archive.update_status([stored.sha256], "quarantined", "rule x failed")
+    archive.update_status([stored.sha256], "quarantined", "rule x failed", quarantine_reason="gate")
     reloaded = RawArchive(tmp_path).manifest.row(0, named=True)
-    assert (reloaded["status"], reloaded["error"]) == ("quarantined", "rule x failed")
+    assert (reloaded["status"], reloaded["quarantine_reason"], reloaded["error"]) == (
+        "quarantined",
+        "gate",
+        "rule x failed",
+    )
     assert archive.read(stored.sha256) == b"page"
 
+    archive.update_status([stored.sha256], "staged", "released by override")
+    released = RawArchive(tmp_path).manifest.row(0, named=True)
+    assert (released["status"], released["quarantine_reason"]) == ("staged", None)
 
-def test_atomic_write_leaves_the_old_file_when_writing_fails(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    target = tmp_path / "f.bin"
-    target.write_bytes(b"old")
 
-    def disk_full(fd: int) -> None:
-        raise OSError(28, "No space left on device")
+def test_a_manifest_written_before_quarantine_reason_gets_it_from_the_old_wording(tmp_path: Path) -> None:
+    legacy = pl.DataFrame(
+        [
+            _row("a" * 64),
+            _row("b" * 64, status="quarantined", error="file b.html: unknown unit 'EUR 1 Million'"),
+            _row("c" * 64, status="quarantined", error="data-quality gate run-1: FAILED: 1 critical"),
+        ],
+        schema=ARCHIVE_MANIFEST.polars_schema(),
+    ).drop("quarantine_reason")
+    legacy.write_parquet(tmp_path / "manifest.parquet")
 
-    monkeypatch.setattr("flows.ingest.archive.os.fsync", disk_full)  # failure injection, not a stand-in
-    with pytest.raises(OSError, match="No space left"):
-        atomic_write_bytes(target, b"new")
-    assert target.read_bytes() == b"old"
-    assert [p.name for p in tmp_path.iterdir()] == ["f.bin"]
+    result = RawArchive(tmp_path).manifest.select("source_sha256", "quarantine_reason")
+    expected = pl.DataFrame(
+        {"source_sha256": ["a" * 64, "b" * 64, "c" * 64], "quarantine_reason": [None, "parse", "gate"]}
+    )
+    assert_frame_equal(result, expected)
 
 
 def _table(period: Period, figure: float) -> PreliminaryTable:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from config.settings import Settings
+from domain.periods import Period
 from flows.ingest.model import OnlineQueryExport, ParseError
 from flows.ingest.parsers import direction_from_filename, parse_online_query, read_online_query, sniff
-from flows.settings import Settings
-from transforms.periods import Period
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "online_query"
-REPO_ROOT = Path(__file__).parents[3]
 CNY_EXPORTS = "hs8_partner_2024_exports_cny_gbk.csv"
 USD_IMPORTS = "hs8_partner_2025_imports_usd_gbk_crlf.csv"
 HEADER = '"数据年月","贸易伙伴编码","贸易伙伴名称","商品编码","商品名称","第一数量","第一计量单位","第二数量","第二计量单位","人民币",'
@@ -28,10 +26,6 @@ def _gbk(*lines: str) -> bytes:
     return ("\n".join(lines) + "\n").encode("gbk")
 
 
-def _samples_dir() -> Path:
-    return Path(os.environ.get("CUSTOMS_GACC_SAMPLES", REPO_ROOT.parent / "shared" / "gacc-samples"))
-
-
 # --- records --------------------------------------------------------------------------------------------
 def test_first_record_of_a_gbk_export() -> None:
     record = _parse(CNY_EXPORTS).records[0]
@@ -40,7 +34,7 @@ def test_first_record_of_a_gbk_export() -> None:
         record.partner_code_gacc,
         record.partner_name_zh,
         record.hs_code,
-        record.commodity_name_zh,
+        record.commodity_name,
         record.amount_whole_units,
     ) == (Period.month(2024, 1), "502", "美国", "12019011", "非转基因黄大豆", 171_204)
 
@@ -68,24 +62,23 @@ def test_thousands_commas_in_quantities_and_values() -> None:
     assert (record.quantity_2, record.amount_whole_units) == (16080.0, 1_480_562)
 
 
-def test_question_mark_second_unit_means_no_second_quantity() -> None:
-    record = _parse(CNY_EXPORTS).records[0]
-    assert (record.quantity_1, record.quantity_1_unit, record.quantity_2, record.quantity_2_unit) == (
-        18350.0,
-        "千克",
-        None,
-        None,
-    )
-
-
-def test_second_quantity_with_its_unit_is_kept() -> None:
-    record = _parse(CNY_EXPORTS).records[2]
-    assert (record.quantity_1, record.quantity_1_unit, record.quantity_2, record.quantity_2_unit) == (
-        12.0,
-        "辆",
-        16080.0,
-        "千克",
-    )
+@pytest.mark.parametrize(
+    ("index", "quantities"),
+    [
+        pytest.param(
+            0, (18350.0, "千克", None, None), id="question_mark_second_unit_means_no_second_quantity"
+        ),
+        pytest.param(2, (12.0, "辆", 16080.0, "千克"), id="second_quantity_with_its_unit_is_kept"),
+    ],
+)
+def test_quantities_and_their_units(index: int, quantities: tuple[object, ...]) -> None:
+    record = _parse(CNY_EXPORTS).records[index]
+    assert (
+        record.quantity_1,
+        record.quantity_1_unit,
+        record.quantity_2,
+        record.quantity_2_unit,
+    ) == quantities
 
 
 def test_crlf_line_ends() -> None:
@@ -151,51 +144,73 @@ def test_file_without_records_is_rejected() -> None:
 
 
 # --- bad lines: each names the line and the column ------------------------------------------------------
-def test_value_that_does_not_parse_names_line_and_column() -> None:
-    bad = GOOD_LINE.replace('"171,204"', '"17l,204"')
-    with pytest.raises(ParseError, match=r"q\.csv, row 3, column '人民币': not a number: '17l,204'"):
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        pytest.param(
+            '"17l,204"',
+            r"q\.csv, row 3, column '人民币': not a number: '17l,204'",
+            id="value_that_does_not_parse",
+        ),
+        pytest.param(
+            '"5"',
+            r"row 3: repeats line 2 \(same month, partner and HS code\)",
+            id="repeated_month_partner_and_hs",
+        ),
+    ],
+)
+def test_a_bad_line_after_a_good_one_is_rejected_naming_its_line(broken: str, message: str) -> None:
+    bad = GOOD_LINE.replace('"171,204"', broken)
+    with pytest.raises(ParseError, match=message):
         parse_online_query(_gbk(HEADER, GOOD_LINE, bad), "q.csv", "export")
 
 
-def test_quantity_that_does_not_parse_names_line_and_column() -> None:
-    bad = GOOD_LINE.replace('"18,350"', '"18.350.1"')
-    with pytest.raises(ParseError, match=r"row 2, column '第一数量': not a number"):
-        parse_online_query(_gbk(HEADER, bad), "q.csv", "export")
-
-
-def test_missing_value_is_rejected() -> None:
-    bad = GOOD_LINE.replace('"171,204"', '""')
-    with pytest.raises(ParseError, match=r"row 2, column '人民币': no value"):
-        parse_online_query(_gbk(HEADER, bad), "q.csv", "export")
-
-
-def test_fractional_value_is_rejected() -> None:
-    bad = GOOD_LINE.replace('"171,204"', '"171,204.5"')
-    with pytest.raises(ParseError, match=r"row 2, column '人民币': value '171,204\.5' is not a whole amount"):
-        parse_online_query(_gbk(HEADER, bad), "q.csv", "export")
-
-
-def test_partner_code_not_three_digits_is_rejected() -> None:
-    bad = GOOD_LINE.replace('"502"', '"US"')
-    with pytest.raises(ParseError, match=r"row 2, column '贸易伙伴编码': partner code 'US' is not 3 digits"):
-        parse_online_query(_gbk(HEADER, bad), "q.csv", "export")
-
-
-def test_year_month_that_is_not_a_month_is_rejected() -> None:
-    bad = GOOD_LINE.replace('"202401"', '"202413"')
-    with pytest.raises(ParseError, match=r"row 2, column '数据年月': '202413' is not a month \(YYYYMM\)"):
-        parse_online_query(_gbk(HEADER, bad), "q.csv", "export")
-
-
-def test_hs_code_not_eight_digits_is_rejected() -> None:
-    bad = GOOD_LINE.replace('"12019011"', '"120190"')
-    with pytest.raises(ParseError, match=r"row 2, column '商品编码': HS code '120190' is not 8 digits"):
-        parse_online_query(_gbk(HEADER, bad), "q.csv", "export")
-
-
-def test_quantity_without_unit_is_rejected() -> None:
-    bad = GOOD_LINE.replace('"0","?"', '"25","?"')
-    with pytest.raises(ParseError, match=r"row 2, column '第二数量': quantity '25' has no unit"):
+@pytest.mark.parametrize(
+    ("published", "broken", "message"),
+    [
+        pytest.param(
+            '"18,350"',
+            '"18.350.1"',
+            r"row 2, column '第一数量': not a number",
+            id="quantity_that_does_not_parse",
+        ),
+        pytest.param('"171,204"', '""', r"row 2, column '人民币': no value", id="missing_value"),
+        pytest.param(
+            '"171,204"',
+            '"171,204.5"',
+            r"row 2, column '人民币': value '171,204\.5' is not a whole amount",
+            id="fractional_value",
+        ),
+        pytest.param(
+            '"502"',
+            '"US"',
+            r"row 2, column '贸易伙伴编码': partner code 'US' is not 3 digits",
+            id="partner_code_not_three_digits",
+        ),
+        pytest.param(
+            '"202401"',
+            '"202413"',
+            r"row 2, column '数据年月': '202413' is not a month \(YYYYMM\)",
+            id="year_month_that_is_not_a_month",
+        ),
+        pytest.param(
+            '"12019011"',
+            '"120190"',
+            r"row 2, column '商品编码': HS code '120190' is not 8 digits",
+            id="hs_code_not_eight_digits",
+        ),
+        pytest.param(
+            '"0","?"',
+            '"25","?"',
+            r"row 2, column '第二数量': quantity '25' has no unit",
+            id="quantity_without_unit",
+        ),
+    ],
+)
+def test_a_bad_field_is_rejected_naming_line_and_column(published: str, broken: str, message: str) -> None:
+    bad = GOOD_LINE.replace(published, broken)
+    assert bad != GOOD_LINE
+    with pytest.raises(ParseError, match=message):
         parse_online_query(_gbk(HEADER, bad), "q.csv", "export")
 
 
@@ -203,12 +218,6 @@ def test_line_with_missing_fields_is_rejected() -> None:
     short = '"202401","502","美国","12019011","非转基因黄大豆","18,350","千克","0",'
     with pytest.raises(ParseError, match=r"row 2: 8 fields where the header has 10"):
         parse_online_query(_gbk(HEADER, short), "q.csv", "export")
-
-
-def test_repeated_month_partner_and_commodity_is_rejected() -> None:
-    repeat = GOOD_LINE.replace('"171,204"', '"5"')
-    with pytest.raises(ParseError, match=r"row 3: repeats line 2 \(same month, partner and HS code\)"):
-        parse_online_query(_gbk(HEADER, GOOD_LINE, repeat), "q.csv", "export")
 
 
 # --- limits: numbers that do not fit, fields too long ----------------------------------------------------
@@ -279,7 +288,7 @@ def test_unquoted_values_read_as_quoted_ones() -> None:
 def test_quote_and_line_break_inside_a_value() -> None:
     name = GOOD_LINE.replace('"非转基因黄大豆"', '"非转基因""黄""\n大豆"')
     export = parse_online_query(_gbk(HEADER, name), "q.csv", "export")
-    assert export.records[0].commodity_name_zh == '非转基因"黄"\n大豆'
+    assert export.records[0].commodity_name == '非转基因"黄"\n大豆'
 
 
 def test_line_numbers_count_the_lines_of_a_value_with_a_line_break() -> None:
@@ -342,7 +351,7 @@ def test_columnar_records_match_the_record_objects() -> None:
             r.partner_code_gacc,
             r.partner_name_zh,
             r.hs_code,
-            r.commodity_name_zh,
+            r.commodity_name,
             r.quantity_1,
             r.quantity_1_unit,
             r.quantity_2,
@@ -367,14 +376,18 @@ def test_direction_from_filename(name: str, direction: str) -> None:
     assert direction_from_filename(name) == direction
 
 
-def test_filename_naming_neither_flow_is_rejected() -> None:
-    with pytest.raises(ParseError, match=r"file hs8_2024\.csv: the name says neither export nor import"):
-        direction_from_filename("hs8_2024.csv")
-
-
-def test_filename_naming_both_flows_is_rejected() -> None:
-    with pytest.raises(ParseError, match=r"the name says both export and import"):
-        direction_from_filename("imports/hs8_exports.csv")
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        pytest.param(
+            "hs8_2024.csv", r"file hs8_2024\.csv: the name says neither export nor import", id="neither"
+        ),
+        pytest.param("imports/hs8_exports.csv", r"the name says both export and import", id="both"),
+    ],
+)
+def test_a_filename_naming_neither_or_both_flows_is_rejected(name: str, message: str) -> None:
+    with pytest.raises(ParseError, match=message):
+        direction_from_filename(name)
 
 
 # --- sniff ----------------------------------------------------------------------------------------------
@@ -387,10 +400,8 @@ def test_sniff_recognises_a_utf8_export_for_the_parser_to_reject() -> None:
 
 
 # --- the real sample ------------------------------------------------------------------------------------
-def test_sample_online_query_export() -> None:
-    path = _samples_dir() / "online_query_hs8_partner_2024_exports_gbk.csv"
-    if not path.is_file():
-        pytest.skip(f"GACC sample export absent: {path} (set CUSTOMS_GACC_SAMPLES to the samples folder)")
+def test_sample_online_query_export(gacc_samples: Path) -> None:
+    path = gacc_samples / "online_query_hs8_partner_2024_exports_gbk.csv"
     export = parse_online_query(path.read_bytes(), path.name, direction_from_filename(path.name))
     first = export.records[0]
     assert (export.currency, export.direction, len(export.records)) == ("CNY", "export", 29)

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from domain.periods import Period
 from flows.ingest.model import ParseError, PreliminaryTable, TableRow
 from flows.ingest.parsers import parse_preliminary_page, sniff
-from transforms.periods import Period
 
 PAGES = Path(__file__).parents[2] / "fixtures" / "pages"
-REPO_ROOT = Path(__file__).parents[3]
 
 
 def _parse(name: str) -> PreliminaryTable:
@@ -26,22 +24,23 @@ def _row(table: PreliminaryTable, label: str) -> TableRow:
     return row
 
 
-def _samples_dir() -> Path:
-    return Path(os.environ.get("CUSTOMS_GACC_SAMPLES", REPO_ROOT.parent / "shared" / "gacc-samples"))
-
-
 FULL_CHROME = "t4_by_partner_2026-03_cny_full_chrome.html"
 
 
 # --- what the table is ----------------------------------------------------------------------------------
-def test_table_is_identified_by_its_description() -> None:
-    table = _parse(FULL_CHROME)
-    assert (table.table_id, table.printed_number) == ("by_partner", 4)
-
-
-def test_by_country_table_misnumbered_3_is_still_by_partner() -> None:
-    table = _parse("t4_by_partner_2020-01-02_usd_numbered_3.html")
-    assert (table.table_id, table.printed_number) == ("by_partner", 3)
+@pytest.mark.parametrize(
+    ("page", "table_id", "printed_number"),
+    [
+        pytest.param(FULL_CHROME, "by_partner", 4, id="numbered"),
+        pytest.param("t4_by_partner_2020-01-02_usd_numbered_3.html", "by_partner", 3, id="misnumbered_3"),
+        pytest.param("totals_2018-08_rmb_unnumbered.html", "totals", None, id="2018_title_without_number"),
+    ],
+)
+def test_table_is_identified_by_its_description_not_its_printed_number(
+    page: str, table_id: str, printed_number: int | None
+) -> None:
+    table = _parse(page)
+    assert (table.table_id, table.printed_number) == (table_id, printed_number)
 
 
 def test_title_is_kept_as_published() -> None:
@@ -50,59 +49,59 @@ def test_title_is_kept_as_published() -> None:
     )
 
 
-def test_2018_title_without_number_has_no_printed_number() -> None:
-    table = _parse("totals_2018-08_rmb_unnumbered.html")
-    assert (table.table_id, table.printed_number) == ("totals", None)
-
-
-def test_only_month_trade_mode_table_is_trade_mode_month() -> None:
-    assert _parse("t2_trade_mode_2019-08_cny_only_august.html").table_id == "trade_mode_month"
-
-
-def test_january_to_month_trade_mode_table_is_trade_mode_ytd() -> None:
-    assert _parse("t3_trade_mode_2019-08_cny.html").table_id == "trade_mode_ytd"
-
-
-def test_major_exports_and_imports_are_identified() -> None:
-    assert _parse("t5_major_exports_2025-11_usd.html").table_id == "major_exports"
-    assert _parse("t6_major_imports_2025-03_cny_full_month_name.html").table_id == "major_imports"
+@pytest.mark.parametrize(
+    ("page", "table_id"),
+    [
+        pytest.param("t2_trade_mode_2019-08_cny_only_august.html", "trade_mode_month", id="only_month"),
+        pytest.param(
+            "t3_trade_mode_2019-08_cny_january_to_august.html", "trade_mode_ytd", id="january_to_month"
+        ),
+        pytest.param("t5_major_exports_2025-11_usd.html", "major_exports", id="major_exports"),
+        pytest.param(
+            "t6_major_imports_2026-03_cny_qty_unit_prior_year_misprinted.html",
+            "major_imports",
+            id="major_imports",
+        ),
+    ],
+)
+def test_trade_mode_and_major_commodity_tables_are_identified(page: str, table_id: str) -> None:
+    assert _parse(page).table_id == table_id
 
 
 # --- currency and unit ----------------------------------------------------------------------------------
-def test_cny_100_million_unit_scales_by_100_million() -> None:
-    table = _parse(FULL_CHROME)
-    assert (table.currency, table.unit_label, table.scale) == ("CNY", "CNY 100 Million", 100_000_000)
-
-
-def test_usd_1_million_unit_scales_by_a_million() -> None:
-    table = _parse("t4_by_partner_2020-01-02_usd_numbered_3.html")
-    assert (table.currency, table.unit_label, table.scale) == ("USD", "USD 1 Million", 1_000_000)
-
-
-def test_rmb_title_and_unit_mean_cny() -> None:
-    table = _parse("totals_2018-08_rmb_unnumbered.html")
-    assert (table.currency, table.unit_label, table.scale) == ("CNY", "RMB 100 Million", 100_000_000)
+@pytest.mark.parametrize(
+    ("page", "currency", "unit_label", "scale"),
+    [
+        pytest.param(FULL_CHROME, "CNY", "CNY 100 Million", 100_000_000, id="cny_100_million"),
+        pytest.param(
+            "t4_by_partner_2020-01-02_usd_numbered_3.html",
+            "USD",
+            "USD 1 Million",
+            1_000_000,
+            id="usd_1_million",
+        ),
+        pytest.param(
+            "totals_2018-08_rmb_unnumbered.html", "CNY", "RMB 100 Million", 100_000_000, id="rmb_means_cny"
+        ),
+    ],
+)
+def test_unit_row_gives_currency_and_scale(page: str, currency: str, unit_label: str, scale: int) -> None:
+    table = _parse(page)
+    assert (table.currency, table.unit_label, table.scale) == (currency, unit_label, scale)
 
 
 # --- period and publication date ------------------------------------------------------------------------
-def test_abbreviated_month_in_title() -> None:
-    assert _parse(FULL_CHROME).period == Period.month(2026, 3)
-
-
-def test_month_spelt_out_in_title() -> None:
-    assert _parse("t6_major_imports_2025-03_cny_full_month_name.html").period == Period.month(2025, 3)
-
-
-def test_only_august_title_period() -> None:
-    assert _parse("t2_trade_mode_2019-08_cny_only_august.html").period == Period.month(2019, 8)
-
-
-def test_january_february_title_is_the_combined_period() -> None:
-    assert _parse("t1_totals_2025-01-02_cny_jan_feb.html").period == Period.jan_feb(2025)
-
-
-def test_jan_feb_title_is_the_combined_period() -> None:
-    assert _parse("t4_by_partner_2020-01-02_usd_numbered_3.html").period == Period.jan_feb(2020)
+@pytest.mark.parametrize(
+    ("page", "period"),
+    [
+        pytest.param(FULL_CHROME, Period.month(2026, 3), id="abbreviated_month"),
+        pytest.param("t2_trade_mode_2019-08_cny_only_august.html", Period.month(2019, 8), id="only_august"),
+        pytest.param("t1_totals_2025-01-02_cny_jan_feb.html", Period.jan_feb(2025), id="january_february"),
+        pytest.param("t4_by_partner_2020-01-02_usd_numbered_3.html", Period.jan_feb(2020), id="jan_feb"),
+    ],
+)
+def test_period_is_read_from_the_title(page: str, period: Period) -> None:
+    assert _parse(page).period == period
 
 
 def test_jan_feb_release_cells_are_all_january_to_month() -> None:
@@ -110,12 +109,15 @@ def test_jan_feb_release_cells_are_all_january_to_month() -> None:
     assert {cell.span for row in table.rows for cell in row.cells} == {"ytd"}
 
 
-def test_publication_date_from_atcl_date() -> None:
-    assert _parse(FULL_CHROME).published_on == date(2026, 4, 8)
-
-
-def test_publication_date_is_none_without_atcl_date() -> None:
-    assert _parse("t2_trade_mode_2019-08_cny_only_august.html").published_on is None
+@pytest.mark.parametrize(
+    ("page", "published_on"),
+    [
+        pytest.param(FULL_CHROME, date(2026, 4, 8), id="from_atcl_date"),
+        pytest.param("t2_trade_mode_2019-08_cny_only_august.html", None, id="none_without_atcl_date"),
+    ],
+)
+def test_publication_date(page: str, published_on: date | None) -> None:
+    assert _parse(page).published_on == published_on
 
 
 # --- rows: labels and hierarchy -------------------------------------------------------------------------
@@ -140,14 +142,16 @@ def test_least_indented_rows_are_level_0() -> None:
     ]
 
 
-def test_indented_country_is_level_1_without_parent() -> None:
-    row = _row(_parse(FULL_CHROME), "United States (US)")
-    assert (row.indent_level, row.parent_label) == (1, None)
-
-
-def test_of_which_row_is_level_2_under_the_row_above() -> None:
-    row = _row(_parse(FULL_CHROME), "Germany")
-    assert (row.indent_level, row.parent_label) == (2, "European Union")
+@pytest.mark.parametrize(
+    ("label", "indent_level", "parent_label"),
+    [
+        pytest.param("United States (US)", 1, None, id="indented_country_without_parent"),
+        pytest.param("Germany", 2, "European Union", id="of_which_row_under_the_row_above"),
+    ],
+)
+def test_indentation_gives_level_and_parent(label: str, indent_level: int, parent_label: str | None) -> None:
+    row = _row(_parse(FULL_CHROME), label)
+    assert (row.indent_level, row.parent_label) == (indent_level, parent_label)
 
 
 def test_rows_indented_past_of_which_belong_to_the_same_group() -> None:
@@ -162,24 +166,6 @@ def test_rows_indented_past_of_which_belong_to_the_same_group() -> None:
 def test_group_ends_at_the_next_less_indented_row() -> None:
     table = _parse(FULL_CHROME)
     assert _row(table, "Hong Kong, China").parent_label is None
-
-
-def test_of_which_under_an_unindented_row_is_one_level_down() -> None:
-    row = _row(_parse("t5_major_exports_2025-11_usd.html"), "Mobile phones")
-    assert (row.indent_level, row.parent_label) == (1, "Automatic data processing machines and components")
-
-
-def test_consecutive_of_which_rows_share_the_parent() -> None:
-    table = _parse("t2_trade_mode_2019-08_cny_only_august.html")
-    assert [(row.label, row.indent_level, row.parent_label) for row in table.rows] == [
-        ("Total Value", 0, None),
-        ("Ordinary Trade", 1, None),
-        ("Processing Trade", 1, None),
-        ("Processing Trade with Imported Materials", 2, "Processing Trade"),
-        ("Processing and Assembling Trade", 2, "Processing Trade"),
-        ("Equipment Imported by Foreign-invested Enterprises as Investment", 1, None),
-        ("Other", 1, None),
-    ]
 
 
 def test_label_as_published_keeps_non_breaking_spaces_and_of_which() -> None:
@@ -250,20 +236,6 @@ def test_negative_percentage() -> None:
     assert _row(_parse(FULL_CHROME), "Netherlands").cells[-1].figure_as_published == -2.3
 
 
-def test_dash_is_no_figure_and_no_amount() -> None:
-    row = _row(
-        _parse("t2_trade_mode_2019-08_cny_only_august.html"),
-        "Equipment Imported by Foreign-invested Enterprises as Investment",
-    )
-    export_value, export_yoy = row.cells[1], row.cells[4]
-    assert (export_value.direction, export_value.figure_as_published, export_value.amount_whole_units) == (
-        "export",
-        None,
-        None,
-    )
-    assert (export_yoy.direction, export_yoy.figure_as_published) == ("export", None)
-
-
 def test_totals_rows_name_the_flow() -> None:
     table = _parse("t1_totals_2025-11_usd.html")
     assert [(row.label, {cell.direction for cell in row.cells}) for row in table.rows] == [
@@ -298,54 +270,6 @@ def test_jan_feb_totals_have_value_and_year_on_year_to_february() -> None:
     ]
 
 
-def test_bare_year_on_year_in_a_month_table_is_for_the_month() -> None:
-    total = _parse("t2_trade_mode_2019-08_cny_only_august.html").rows[0]
-    assert [(cell.measure, cell.span, cell.direction) for cell in total.cells[3:]] == [
-        ("yoy_pct", "month", "total"),
-        ("yoy_pct", "month", "export"),
-        ("yoy_pct", "month", "import"),
-    ]
-
-
-def test_january_to_month_spelt_three_ways() -> None:
-    total = _parse("t3_trade_mode_2019-08_cny.html").rows[0]
-    assert {cell.span for cell in total.cells} == {"ytd"}
-
-
-def test_major_exports_columns_quantity_value_and_their_year_on_year() -> None:
-    steel = _row(_parse("t5_major_exports_2025-11_usd.html"), "Steel products")
-    assert [(cell.column, cell.measure, cell.span, cell.direction) for cell in steel.cells] == [
-        (3, "quantity", "month", "export"),
-        (4, "value", "month", "export"),
-        (5, "quantity", "ytd", "export"),
-        (6, "value", "ytd", "export"),
-        (7, "yoy_pct", "ytd", "export"),
-        (8, "yoy_pct", "ytd", "export"),
-    ]
-
-
-def test_major_exports_quantity_unit_as_printed() -> None:
-    table = _parse("t5_major_exports_2025-11_usd.html")
-    assert [row.quantity_unit for row in table.rows[:3]] == ["T", "10000T", "10000 units"]
-
-
-def test_commodity_without_quantity_has_no_unit_and_no_quantities() -> None:
-    textiles = _row(_parse("t5_major_exports_2025-11_usd.html"), "Textile yarns, fabrics and articles")
-    assert textiles.quantity_unit is None
-    assert [cell.figure_as_published for cell in textiles.cells if cell.measure == "quantity"] == [None, None]
-
-
-def test_quantities_are_not_scaled() -> None:
-    steel = _row(_parse("t5_major_exports_2025-11_usd.html"), "Steel products")
-    assert (steel.cells[0].figure_as_published, steel.cells[0].amount_whole_units) == (998.6, None)
-
-
-def test_major_imports_cells_are_imports() -> None:
-    soya = _row(_parse("t6_major_imports_2025-03_cny_full_month_name.html"), "Soya beans")
-    assert {cell.direction for cell in soya.cells} == {"import"}
-    assert soya.cells[1].amount_whole_units == 13_810_000_000
-
-
 def test_quantity_unit_is_none_outside_major_tables() -> None:
     assert {row.quantity_unit for row in _parse(FULL_CHROME).rows} == {None}
 
@@ -354,13 +278,6 @@ def test_quantity_unit_is_none_outside_major_tables() -> None:
 def test_page_declaring_gbk_is_decoded() -> None:
     table = _parse("t1_totals_2025-11_usd_gbk_declared.html")
     assert (table.table_id, table.rows[0].cells[0].figure_as_published) == ("totals", 5241.3)
-
-
-def test_gbk_bytes_without_declared_charset_are_rejected() -> None:
-    with pytest.raises(
-        ParseError, match=r"error_gbk_bytes_no_charset_declared\.html: not UTF-8 .*no charset"
-    ):
-        _parse("error_gbk_bytes_no_charset_declared.html")
 
 
 def test_bytes_undecodable_in_their_declared_charset_are_rejected() -> None:
@@ -372,18 +289,76 @@ def test_bytes_undecodable_in_their_declared_charset_are_rejected() -> None:
 
 
 # --- rejected pages -------------------------------------------------------------------------------------
-def test_title_currency_disagreeing_with_unit_row_is_rejected() -> None:
-    with pytest.raises(
-        ParseError,
-        match=r"error_currency_cny_title_usd_unit\.html: the title says CNY .* unit row says 'USD 1 Million' "
-        r"\(USD\): currency disagrees",
-    ):
-        _parse("error_currency_cny_title_usd_unit.html")
-
-
-def test_shell_page_without_data_rows_is_rejected() -> None:
-    with pytest.raises(ParseError, match=r"error_shell_no_data_rows\.html: no data rows"):
-        _parse("error_shell_no_data_rows.html")
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        pytest.param(
+            "error_gbk_bytes_no_charset_declared.html",
+            r"error_gbk_bytes_no_charset_declared\.html: not UTF-8 .*no charset",
+            id="gbk_bytes_without_declared_charset",
+        ),
+        pytest.param(
+            "error_currency_cny_title_usd_unit.html",
+            r"error_currency_cny_title_usd_unit\.html: the title says CNY .* unit row says 'USD 1 Million' "
+            r"\(USD\): currency disagrees",
+            id="title_currency_disagreeing_with_unit_row",
+        ),
+        pytest.param(
+            "error_shell_no_data_rows.html",
+            r"error_shell_no_data_rows\.html: no data rows",
+            id="shell_page_without_data_rows",
+        ),
+        pytest.param(
+            "error_no_gacc_table.html",
+            r"error_no_gacc_table\.html: not a GACC statistics table page",
+            id="page_without_a_statistics_table",
+        ),
+        pytest.param(
+            "error_unknown_table_freight_supervision.html",
+            r"unknown table 'Statistics Bulletin on Freight Supervision'",
+            id="unknown_table",
+        ),
+        pytest.param(
+            "error_unknown_unit.html",
+            r"error_unknown_unit\.html: unknown unit 'EUR 1 Million'",
+            id="unknown_unit",
+        ),
+        pytest.param(
+            "error_bad_number_germany_export.html",
+            r"row 'Germany', column 'Export 3': not a number: '7O3\.9'",
+            id="number_that_does_not_parse_names_row_and_column",
+        ),
+        pytest.param(
+            "error_header_month_4_title_march.html",
+            r"column 'Export & Import 4': header month 4 disagrees with .* 2026-03",
+            id="header_month_disagreeing_with_title_month",
+        ),
+        pytest.param(
+            "error_jan_feb_title_with_month_column.html",
+            r"title says 2025-01\.\.02 \(January-February\) but this column is the",
+            id="january_february_title_with_a_month_column",
+        ),
+        pytest.param(
+            "error_only_july_in_an_august_title.html",
+            r"'Only July' in the title disagrees with the period 2019-08",
+            id="only_month_disagreeing_with_title_month",
+        ),
+        pytest.param(
+            "error_page_and_table_titles_disagree.html",
+            r"the page title .*Apr 2026.* and the table title .*Mar 2026.* disagree",
+            id="page_title_and_table_title_disagreeing",
+        ),
+        pytest.param(
+            "error_publication_date_not_yyyy_mm_dd.html",
+            r"publication date '08\.04\.2026' is not YYYY/MM/DD",
+            id="publication_date_not_yyyy_mm_dd",
+        ),
+    ],
+)
+def test_a_page_that_cannot_be_read_with_certainty_is_rejected_naming_why(name: str, message: str) -> None:
+    """Each fixture page breaks one thing; the error names the file and, where there is one, the cell."""
+    with pytest.raises(ParseError, match=message):
+        _parse(name)
 
 
 @pytest.mark.parametrize(
@@ -402,62 +377,11 @@ def test_error_or_captcha_page_is_rejected_naming_what_it_says(name: str, marker
         _parse(name)
 
 
-def test_page_without_a_statistics_table_is_rejected() -> None:
-    with pytest.raises(ParseError, match=r"error_no_gacc_table\.html: not a GACC statistics table page"):
-        _parse("error_no_gacc_table.html")
-
-
-def test_unknown_table_is_rejected() -> None:
-    with pytest.raises(ParseError, match=r"unknown table 'Statistics Bulletin on Freight Supervision'"):
-        _parse("error_unknown_table_freight_supervision.html")
-
-
-def test_unknown_unit_is_rejected() -> None:
-    with pytest.raises(ParseError, match=r"error_unknown_unit\.html: unknown unit 'EUR 1 Million'"):
-        _parse("error_unknown_unit.html")
-
-
-def test_number_that_does_not_parse_names_row_and_column() -> None:
-    with pytest.raises(ParseError, match=r"row 'Germany', column 'Export 3': not a number: '7O3\.9'"):
-        _parse("error_bad_number_germany_export.html")
-
-
-def test_header_month_disagreeing_with_title_month_is_rejected() -> None:
-    with pytest.raises(
-        ParseError, match=r"column 'Export & Import 4': header month 4 disagrees with .* 2026-03"
-    ):
-        _parse("error_header_month_4_title_march.html")
-
-
-def test_january_february_title_with_a_month_column_is_rejected() -> None:
-    with pytest.raises(
-        ParseError, match=r"title says 2025-01\.\.02 \(January-February\) but this column is the"
-    ):
-        _parse("error_jan_feb_title_with_month_column.html")
-
-
-def test_only_month_disagreeing_with_title_month_is_rejected() -> None:
-    with pytest.raises(ParseError, match=r"'Only July' in the title disagrees with the period 2019-08"):
-        _parse("error_only_july_in_an_august_title.html")
-
-
-def test_page_title_and_table_title_disagreeing_is_rejected() -> None:
-    with pytest.raises(
-        ParseError, match=r"the page title .*Apr 2026.* and the table title .*Mar 2026.* disagree"
-    ):
-        _parse("error_page_and_table_titles_disagree.html")
-
-
-def test_publication_date_not_yyyy_mm_dd_is_rejected() -> None:
-    with pytest.raises(ParseError, match=r"publication date '08\.04\.2026' is not YYYY/MM/DD"):
-        _parse("error_publication_date_not_yyyy_mm_dd.html")
-
-
 @pytest.mark.parametrize(
     "name", sorted(path.name for path in PAGES.glob("error_*.html") if "index" not in path.name)
 )
 def test_every_rejection_names_the_file(name: str) -> None:
-    with pytest.raises(ParseError) as caught:
+    with pytest.raises(ParseError, match=rf"^file {re.escape(name)}\b") as caught:
         _parse(name)
     assert caught.value.source == name
     assert str(caught.value).startswith(f"file {name}")
@@ -487,10 +411,8 @@ def test_sniff_rejects_unknown_content() -> None:
 
 # --- the real sample ------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def sample_t4() -> PreliminaryTable:
-    path = _samples_dir() / "preliminary_t4_by_country_2026-03_cny.html"
-    if not path.is_file():
-        pytest.skip(f"GACC sample page absent: {path} (set CUSTOMS_GACC_SAMPLES to the samples folder)")
+def sample_t4(gacc_samples: Path) -> PreliminaryTable:
+    path = gacc_samples / "preliminary_t4_by_country_2026-03_cny.html"
     return parse_preliminary_page(path.read_bytes(), path.name)
 
 
@@ -545,8 +467,8 @@ def test_page_cut_after_a_complete_row_is_rejected_as_truncated() -> None:
 
 
 def test_a_repeated_row_is_rejected_naming_it() -> None:
-    from flows.ingest.demo import releases
-    from flows.ingest.demo.render import render_preliminary_page
+    from tools.demo import releases
+    from tools.demo.render import render_preliminary_page
 
     table = releases.build_table(releases.load_series(), "by_partner", "USD", Period.month(2025, 12))
     content = render_preliminary_page(table).decode("utf-8")

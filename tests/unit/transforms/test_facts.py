@@ -58,6 +58,11 @@ def _page(table_id: str, period: str, currency: str, published_on: date, scale: 
         "period": period,
         "months_covered": 2 if ".." in period else 1,
         "published_on": published_on,
+        # Columns of the real layouts (issue 9): these builders make no restated or aggregate rows.
+        "figure_period": period,
+        "is_restatement": False,
+        "is_aggregate": False,
+        "quantity_unit_pending": False,
     }
 
 
@@ -640,3 +645,23 @@ def test_of_two_overlapping_online_query_exports_the_later_retrieved_is_the_late
         ("online_query:0000", 105, True),
         ("online_query:ffff", 100, False),
     ]
+
+
+def test_restated_prior_year_cells_of_tables_5_6_are_not_this_periods_figures() -> None:
+    """The prior-year January-to-month column (staged as restatements of 2024-11) is not 2025-11's."""
+    day = date(2025, 12, 8)
+    current = major_page(
+        "major_imports",
+        "2025-11",
+        "USD",
+        day,
+        {"Soya beans": ("10000T", (810.0, 3500.0, 9800.0, 42000.0, 4.1, -6.2))},
+    )
+    restated = [
+        {**cell, "column_number": cell["column_number"] + 10, "figure_period": "2024-11", "is_restatement": True,
+         "figure_as_published": 1.0, "amount_whole_units": 1 * M if cell["measure"] == "value" else None}
+        for cell in current
+        if cell["span"] == "ytd" and cell["measure"] in ("quantity", "value")
+    ]  # fmt: skip
+    result = build_fact_trade_flows(stg(restated + current), NO_ONLINE_QUERY, COMMODITIES, PARTNERS).collect()
+    assert result.select("quantity_ytd", "value_ytd_usd").rows() == [(9800.0, 42000 * M)]

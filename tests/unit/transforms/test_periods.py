@@ -94,5 +94,5 @@ def test_build_dim_period_one_row_per_period_and_passes_its_contract() -> None:
 
 
 def test_a_malformed_key_fails_rather_than_giving_a_wrong_period() -> None:
-    with pytest.raises(pl.exceptions.InvalidOperationError):
+    with pytest.raises(pl.exceptions.InvalidOperationError, match=r"column 'period'"):
         with_period_columns(pl.LazyFrame({"period": ["2025-Mar"]})).collect()

@@ -57,20 +57,28 @@ def test_conform_selects_orders_and_casts_the_columns() -> None:
     assert_frame_equal(result, expected)
 
 
-def test_conform_names_the_missing_columns() -> None:
-    with pytest.raises(ContractError, match=r"core\.toy: missing columns \['value_usd', 'seen_at'\]"):
-        TOY.conform(pl.DataFrame({"code": ["A"]}))
-
-
-def test_conform_refuses_a_value_that_does_not_fit_rather_than_nulling_it() -> None:
-    frame = pl.DataFrame({"code": ["A"], "value_usd": ["twelve"], "seen_at": [None]})
-    with pytest.raises(ContractError, match=r"core\.toy: a value does not fit its column type"):
-        TOY.conform(frame)
-
-
-def test_conform_refuses_nulls_in_non_nullable_columns() -> None:
-    frame = pl.DataFrame({"code": [None, "B"], "value_usd": [1, None], "seen_at": [None, None]})
-    with pytest.raises(ContractError, match=r"core\.toy: nulls in non-nullable columns \{'code': 1\}"):
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        pytest.param(
+            pl.DataFrame({"code": ["A"]}),
+            r"core\.toy: missing columns \['value_usd', 'seen_at'\]",
+            id="names_the_missing_columns",
+        ),
+        pytest.param(
+            pl.DataFrame({"code": ["A"], "value_usd": ["twelve"], "seen_at": [None]}),
+            r"core\.toy: a value does not fit its column type",
+            id="refuses_a_value_that_does_not_fit_rather_than_nulling_it",
+        ),
+        pytest.param(
+            pl.DataFrame({"code": [None, "B"], "value_usd": [1, None], "seen_at": [None, None]}),
+            r"core\.toy: nulls in non-nullable columns \{'code': 1\}",
+            id="refuses_nulls_in_non_nullable_columns",
+        ),
+    ],
+)
+def test_conform_refuses_a_frame_that_does_not_fit(frame: pl.DataFrame, message: str) -> None:
+    with pytest.raises(ContractError, match=message):
         TOY.conform(frame)
 
 

@@ -7,6 +7,7 @@ A change to a declaration shows up here as a diff to review. To accept it, regen
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -42,12 +43,15 @@ def _check_golden(path: Path, result: str) -> None:
     assert same, f"{path.name} differs from what the contracts render; {HOW_TO_UPDATE}"
 
 
-def test_ddl_matches_the_golden_file() -> None:
-    _check_golden(GOLDEN / "warehouse_ddl.sql", render_ddl())
-
-
-def test_markdown_dictionary_matches_the_golden_file() -> None:
-    _check_golden(GOLDEN / "data_dictionary.md", render_markdown())
+@pytest.mark.parametrize(
+    ("golden", "render"),
+    [
+        pytest.param("warehouse_ddl.sql", render_ddl, id="ddl"),
+        pytest.param("data_dictionary.md", render_markdown, id="markdown_dictionary"),
+    ],
+)
+def test_rendering_matches_the_golden_file(golden: str, render: Callable[[], str]) -> None:
+    _check_golden(GOLDEN / golden, render())
 
 
 def test_committed_data_dictionary_is_up_to_date() -> None:

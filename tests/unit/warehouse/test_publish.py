@@ -541,7 +541,7 @@ def test_a_stale_wal_is_removed_so_the_new_file_opens(
     # The control: the stale WAL beside a new file makes it unopenable, as the stack notes say.
     probe = publish_warehouse(tmp_path / "probe" / "probe.duckdb", sample_tables(1)).path
     shutil.copy2(wal, f"{probe}.wal")
-    with pytest.raises(duckdb.Error):
+    with pytest.raises(duckdb.Error, match="replaying WAL file"):
         _query(probe, "SELECT 1")
 
     publish_warehouse(target, sample_tables(1))

@@ -329,6 +329,30 @@ BROKEN: dict[str, _Case] = {
         "\nSoya beans,X-SOYBEAN,import,",
         "import commodity_code must look like M-NAME",
     ),
+    "commodity alias to an unknown code": (
+        "commodity_aliases",
+        "\nRice,export,X-RICE,",
+        "\nRice,export,X-RICEX,",
+        "'X-RICEX' is not an export commodity_code of commodities.csv",
+    ),
+    "commodity alias validity overlapping": (
+        "commodity_aliases",
+        "\nFootwear,export,X-FOOTWEAR,2018-01,2019-12,",
+        "\nFootwear,export,X-FOOTWEAR,2018-01,2025-06,",
+        "validity overlaps the same label on line",
+    ),
+    "quantity unit factor not whole": (
+        "quantity_units",
+        "\nTon,ton,1,",
+        "\nTon,ton,0.5,",
+        "factor must be a positive whole number, got '0.5'",
+    ),
+    "trade-mode alias to an unknown code": (
+        "trade_mode_aliases",
+        "\nLeasing Trade,LEASING,",
+        "\nLeasing Trade,LEASE,",
+        "'LEASE' is not in trade_modes.csv",
+    ),
 }
 
 

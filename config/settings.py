@@ -1,0 +1,111 @@
+"""One settings model for the whole job: every path derives from one data root.
+
+Values come from arguments, then `CUSTOMS_*` environment variables, then the defaults below.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Final, Literal, get_args
+
+from pydantic import Field, HttpUrl
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Where files come from: the bundled demo releases, a landing folder, or GACC's English site.
+SourceName = Literal["demo", "landing", "gacc"]
+SOURCES: Final[tuple[SourceName, ...]] = get_args(SourceName)
+SOURCES_TEXT: Final = ", ".join(SOURCES[:-1]) + " or " + SOURCES[-1]  # "demo, landing or gacc"
+
+# GACC's longest field is a commodity name of a few hundred characters; a field this long is hostile or broken.
+DEFAULT_MAX_FIELD_CHARS: Final = 10_000
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CUSTOMS_", frozen=True, extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Root of everything the job writes")
+    gacc_base_url: HttpUrl = Field(HttpUrl("http://english.customs.gov.cn"), description="GACC English site")
+    # GACC's index page picks the year with a form; the query string form is what the site answers to.
+    gacc_index_path: str = Field(
+        "/Statistics/Statistics?ColumnId=1&year={year}",
+        description="Path of the yearly preliminary-release index page, with a {year} placeholder",
+    )
+    http_timeout_seconds: float = Field(30.0, gt=0)
+    http_retries: int = Field(4, ge=0, description="Retries after the first attempt, on 5xx and timeouts")
+    http_backoff_seconds: float = Field(2.0, ge=0, description="First retry delay; doubles each retry")
+    http_polite_delay_seconds: float = Field(1.0, ge=0, description="Pause between two page requests")
+    max_field_chars: int = Field(
+        DEFAULT_MAX_FIELD_CHARS, gt=0, description="Longest field accepted in a CSV export, in characters"
+    )
+    user_agent: str = Field(
+        "customs-warehouse/0.1 (open-source GACC statistics pipeline; +https://pypi.org/project/customs-warehouse)",
+    )
+
+    @cached_property
+    def root(self) -> Path:
+        return self.data_dir.expanduser().resolve()
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.root / "archive"
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.archive_dir / "raw"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.archive_dir / "manifest.parquet"
+
+    @property
+    def staging_dir(self) -> Path:
+        return self.root / "staging"
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.root / "warehouse.duckdb"
+
+    @property
+    def bi_parquet_dir(self) -> Path:
+        return self.root / "bi"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def quarantine_path(self) -> Path:
+        return self.root / "quarantine.parquet"
+
+    @property
+    def overrides_path(self) -> Path:
+        """The append-only log of reviewed overrides (JSON lines)."""
+        return self.root / "overrides.jsonl"
+
+    @property
+    def validation_dir(self) -> Path:
+        """The gate's results, a Parquet file per run."""
+        return self.root / "validation"
+
+    @property
+    def data_docs_dir(self) -> Path:
+        return self.root / "data_docs"
+
+    @property
+    def prefect_results_dir(self) -> Path:
+        """The backfill's per-period results: what lets a re-run skip finished periods."""
+        return self.root / "prefect-results"
+
+    def index_url(self, year: int) -> str:
+        return str(self.gacc_base_url).rstrip("/") + self.gacc_index_path.format(year=year)
+
+
+def settings_for(data_dir: str | Path | None = None, base_url: str | None = None) -> Settings:
+    """Settings from the environment, with the data root and the GACC base URL overridden when given."""
+    overrides: dict[str, object] = {}
+    if data_dir is not None:
+        overrides["data_dir"] = Path(data_dir)
+    if base_url is not None:
+        overrides["gacc_base_url"] = base_url
+    return Settings(**overrides)  # type: ignore[arg-type]

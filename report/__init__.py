@@ -1,0 +1,14 @@
+"""The release report: one period's headline figures, partners and validation, from the warehouse.
+
+One `ReportData`, read from the published warehouse (read-only), feeds three outputs: a Markdown
+summary and a top-partners table for Prefect artifacts, and a static HTML page with charts. The page
+is self-contained (inline CSS, charts as inline SVG drawn by matplotlib, no scripts, no URLs) so it
+opens the same from a file share, a mail attachment or an air-gapped machine. Rendering is
+deterministic: the same warehouse and period give the same bytes, so a re-run that changes nothing
+rewrites an identical file and a diff of two reports shows only what the data changed.
+
+`report.data` reads one `ReportData` from the published warehouse, `report.render` formats it (Markdown,
+table rows, the HTML page; `report.labels` words the figures, `report.charts` draws the charts),
+`report.command` writes the page and is `customs report`. The monthly flow's release-report task
+(flows/release.py) makes the Prefect artifacts from the same data.
+"""

@@ -1,0 +1,233 @@
+"""What the release report shows, read from the published warehouse (read-only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from domain.partners import WORLD_CODE
+from domain.periods import Period
+from report.labels import period_label
+from warehouse.read import PublishedWarehouse, open_read_only
+
+HISTORY_PERIODS = 24  # periods in the monthly chart, ending at the report's period
+TOP_PARTNERS = 10  # partners in the partner table and the y/y chart
+PARTNER_MOVES = 5  # partners with the largest change in exports on a year earlier
+SURPLUS_PARTNERS = 15  # partners in the surplus chart, by size of surplus or deficit
+VALIDATION_FAILURES_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class Totals:
+    """World totals of one period, from bi.monthly_trade (whole currency units, as published).
+
+    The fields are the view's columns, in its contract's order (a test holds them to it)."""
+
+    period: str
+    period_start: date
+    months_covered: int
+    exports_usd: int | None
+    imports_usd: int | None
+    balance_usd: int | None
+    exports_cny: int | None
+    imports_cny: int | None
+    balance_cny: int | None
+    exports_yoy_pct: float | None
+    imports_yoy_pct: float | None
+
+
+@dataclass(frozen=True)
+class PartnerRow:
+    partner_code: str
+    partner_name: str
+    exports_usd: int | None
+    imports_usd: int | None
+    balance_usd: int | None
+    exports_yoy_pct: float | None
+    imports_yoy_pct: float | None
+
+
+@dataclass(frozen=True)
+class PartnerMove:
+    """A partner's exports against the same period a year earlier."""
+
+    partner_code: str
+    partner_name: str
+    exports_usd: int
+    exports_year_earlier_usd: float
+    change_usd: float
+    change_pct: float | None
+    # True when the year-earlier period is not in the warehouse and its value comes from the y/y rate.
+    year_earlier_derived: bool
+
+
+@dataclass(frozen=True)
+class SurplusRow:
+    partner_code: str
+    partner_name: str
+    is_group: bool
+    balance_usd: int
+    balance_ytd_usd: int | None
+    balance_rolling_12m_usd: int | None
+    share_of_total_balance_pct: float | None
+
+
+@dataclass(frozen=True)
+class SeverityCount:
+    severity: str
+    passed: int
+    failed: int
+
+
+@dataclass(frozen=True)
+class ValidationFailure:
+    suite_name: str
+    object_name: str
+    rule: str
+    severity: str
+    unexpected_count: int | None
+
+
+@dataclass(frozen=True)
+class ValidationOutcome:
+    """The latest gate run recorded in meta.validation_results; `run_id` None when none is."""
+
+    run_id: str | None
+    validated_at: datetime | None  # UTC
+    counts: tuple[SeverityCount, ...]
+    failures: tuple[ValidationFailure, ...]  # the first VALIDATION_FAILURES_SHOWN, critical first
+
+    @property
+    def recorded(self) -> bool:
+        return self.run_id is not None
+
+    @property
+    def failed(self) -> int:
+        return sum(c.failed for c in self.counts)
+
+    @property
+    def critical_failed(self) -> int:
+        return sum(c.failed for c in self.counts if c.severity == "critical")
+
+    @property
+    def status(self) -> str:
+        if not self.recorded:
+            return "not recorded"
+        if self.critical_failed:
+            return "failed"
+        return "passed with warnings" if self.failed else "passed"
+
+
+@dataclass(frozen=True)
+class Release:
+    release_id: str
+    product: str
+    published_on: date | None
+    status: str
+    is_latest_vintage: bool
+    file_count: int | None
+
+
+@dataclass(frozen=True)
+class ReportData:
+    warehouse_path: Path
+    period: str
+    totals: Totals
+    year_earlier: Totals | None  # the same months a year earlier, when in the warehouse
+    history: tuple[Totals, ...]  # up to HISTORY_PERIODS periods ending at `period`, oldest first
+    top_partners: tuple[PartnerRow, ...]  # countries by exports, largest first
+    partner_moves: tuple[PartnerMove, ...]  # largest absolute change in exports first
+    surplus: tuple[SurplusRow, ...]  # every partner but the World, largest surplus first
+    validation: ValidationOutcome
+    releases: tuple[Release, ...]
+    publication_date: date | None
+    latest_period: str  # the warehouse's latest period (the report may be about an earlier one)
+    ingested_from: str | None  # source of the run that published the warehouse (meta.runs)
+
+    @property
+    def period_label(self) -> str:
+        return period_label(self.period)
+
+    @property
+    def world_balance_change_usd(self) -> int | None:
+        before = self.year_earlier
+        if before is None or before.balance_usd is None or self.totals.balance_usd is None:
+            return None
+        return self.totals.balance_usd - before.balance_usd
+
+
+def load_report_data(warehouse_path: Path, period: str) -> ReportData:
+    """Read everything the report shows for `period` (YYYY-MM or YYYY-01..02) from the warehouse.
+
+    Raises FileNotFoundError without a warehouse, and ValueError for a period the warehouse does not
+    hold, naming the latest one it does.
+    """
+    key = Period.parse(period).key
+    if not warehouse_path.is_file():
+        raise FileNotFoundError(f"no warehouse at {warehouse_path}: run `customs run` first")
+    with open_read_only(warehouse_path) as warehouse:
+        totals = [Totals(**row) for row in warehouse.monthly_trade(period=key)]
+        latest = warehouse.latest_period()
+        if not totals:
+            where = f"the latest available period is {latest}" if latest else "it holds no periods"
+            raise ValueError(f"period {key} is not in the warehouse {warehouse_path}: {where}")
+        assert latest is not None  # the period itself is there
+        current = totals[0]
+        year_earlier = warehouse.monthly_trade(period=Period.parse(key).year_earlier().key)
+        history = [Totals(**row) for row in warehouse.monthly_trade(up_to=current.period_start)]
+        return ReportData(
+            warehouse_path=warehouse_path,
+            period=key,
+            totals=current,
+            year_earlier=Totals(**year_earlier[0]) if year_earlier else None,
+            history=tuple(history[-HISTORY_PERIODS:]),
+            top_partners=tuple(
+                PartnerRow(*row)
+                for row in warehouse.top_partners_by_exports(key, world_code=WORLD_CODE, limit=TOP_PARTNERS)
+            ),
+            partner_moves=_partner_moves(warehouse, key),
+            surplus=tuple(
+                SurplusRow(*row) for row in warehouse.surplus_by_partner(key, world_code=WORLD_CODE)
+            ),
+            validation=_validation(warehouse),
+            releases=tuple(Release(*row) for row in warehouse.releases_of_period(key)),
+            publication_date=warehouse.publication_date(key),
+            latest_period=latest,
+            ingested_from=warehouse.published_from(),
+        )
+
+
+def _partner_moves(warehouse: PublishedWarehouse, key: str) -> tuple[PartnerMove, ...]:
+    rows = warehouse.partner_exports_with_year_earlier(
+        key, Period.parse(key).year_earlier().key, world_code=WORLD_CODE
+    )
+    moves: list[PartnerMove] = []
+    for code, name, exports, before, yoy in rows:
+        derived = before is None
+        if derived:
+            # The first year in the warehouse has no year-earlier rows, but GACC publishes a y/y rate
+            # for some partners: the year-earlier value it implies is the best figure there is.
+            if yoy is None or yoy <= -100:
+                continue
+            before = exports / (1 + yoy / 100)
+        pct = yoy if yoy is not None else (100 * (exports - before) / before if before else None)
+        moves.append(PartnerMove(code, name, exports, float(before), float(exports - before), pct, derived))
+    moves.sort(key=lambda m: (-abs(m.change_usd), m.partner_code))
+    return tuple(moves[:PARTNER_MOVES])
+
+
+def _validation(warehouse: PublishedWarehouse) -> ValidationOutcome:
+    latest = warehouse.latest_validation_run()
+    if latest is None:
+        return ValidationOutcome(None, None, (), ())
+    run_id, validated_at = latest
+    return ValidationOutcome(
+        run_id,
+        validated_at,
+        tuple(SeverityCount(*row) for row in warehouse.validation_counts(run_id)),
+        tuple(
+            ValidationFailure(*row)
+            for row in warehouse.validation_failures(run_id, limit=VALIDATION_FAILURES_SHOWN)
+        ),
+    )

@@ -1,0 +1,69 @@
+"""`customs status`: the command-line glue (options, errors, exit codes)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import duckdb
+import polars as pl
+import typer
+from rich.console import Console, Group
+from rich.text import Text
+
+from config.options import DataDirOpt
+from config.settings import settings_for
+from release_calendar import PRODUCTS, ReleaseState
+from status.data import WAREHOUSE_PRODUCTS, parse_today, status_report
+from status.render import renderables
+
+TodayOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--today", help="Report as of this day, YYYY-MM-DD (default: today in Beijing)", show_default=False
+    ),
+]
+ProductOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--product",
+        help=f"Only this product: {', '.join(PRODUCTS)} (default: {', '.join(WAREHOUSE_PRODUCTS)})",
+        show_default=False,
+    ),
+]
+FailOnOverdueOpt = Annotated[
+    bool, typer.Option("--fail-on-overdue", help="Exit with code 1 when a release is overdue")
+]
+
+
+def status_command(
+    data_dir: DataDirOpt = None,
+    today: TodayOpt = None,
+    product: ProductOpt = None,
+    fail_on_overdue: FailOnOverdueOpt = False,
+) -> None:
+    """Show what the warehouse holds against GACC's release calendar: published, due and overdue releases."""
+    try:
+        day = parse_today(today)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--today") from exc
+    if product is not None and product not in PRODUCTS:
+        raise typer.BadParameter(
+            f"unknown product {product!r}: choose one of {', '.join(PRODUCTS)}", param_hint="--product"
+        )
+    settings = settings_for(data_dir)
+    console = Console(highlight=False)
+    try:
+        frame = status_report(settings, day, products=WAREHOUSE_PRODUCTS if product is None else (product,))
+    except (ValueError, duckdb.Error) as exc:
+        # A file that is not a readable warehouse: say so, without a traceback.
+        console.print(Text.assemble(("error", "red"), f": {exc}"))
+        raise typer.Exit(code=2) from exc
+    where = settings.warehouse_path
+    # soft_wrap: a long path stays on one line, whole, to be copied.
+    absent = "" if where.is_file() else " (absent: nothing published yet)"
+    console.print(f"warehouse: {where}{absent}", soft_wrap=True, markup=False)
+    console.print(f"as of {day}", markup=False)
+    console.print(Group(*renderables(frame)))
+    overdue = frame.filter(pl.col("state") == ReleaseState.OVERDUE.value).height
+    if fail_on_overdue and overdue:
+        raise typer.Exit(code=1)

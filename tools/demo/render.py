@@ -1,0 +1,359 @@
+"""Render model objects into GACC's published formats: preliminary pages, the yearly index, query CSVs.
+
+Pure functions, bytes out, following docs/gacc-page-layouts.md: a parser of those layouts reading a
+rendered page gets back the `PreliminaryTable` it was rendered from (labels as printed, with `\\xa0`
+for every `&nbsp;`; figure cells numbered 1, 2, ... in page order after the label and, in tables
+(5)/(6), the unit cell). The page chrome is a trimmed copy of GACC's English site template.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from decimal import Decimal
+
+from flows.ingest.model import Cell, OnlineQueryExport, OnlineQueryRecord, PreliminaryTable, TableRow
+from warehouse.codes import Currency
+
+NBSP = "\xa0"
+DEMO_NOTE = "Synthetic demo release bundled with customs-warehouse: the figures are not GACC's."
+PARTNER_NOTE = (
+    "1. ASEAN: Brunei, Myanmar, Cambodia, Indonesia, Laos, Malaysia, Philippines, Singapore, "
+    "Thailand, Vietnam; 2. European Union: the 27 member states (without the United Kingdom from "
+    "February 2020); 3. RCEP: ASEAN, Japan, R. O. Korea, Australia and New Zealand; 4. Belt and Road: "
+    "the countries and regions listed by the China Belt and Road Network. "
+)
+
+# The yearly index lists every table of the preliminary release, in both editions where it has two,
+# whether or not the year has pages for it. Titles as GACC prints them (sic "(8)Statistics").
+INDEX_ROWS: tuple[tuple[str, Currency | None], ...] = (
+    ("(1) China's Total Export & Import Values", "CNY"),
+    ("(1) China's Total Export & Import Values", "USD"),
+    ("(2) China's Total Export & Import Values by Trade Mode", "CNY"),
+    ("(2) China's Total Export & Import Values by Trade Mode", "USD"),
+    ("(3) China's Total Export & Import Values by Trade Mode", "CNY"),
+    ("(3) China's Total Export & Import Values by Trade Mode", "USD"),
+    ("(4) China's Total Export & Import Values by Country/Region", "CNY"),
+    ("(4) China's Total Export & Import Values by Country/Region", "USD"),
+    ("(5) China's Major Exports by Quantity and Value", "CNY"),
+    ("(5) China's Major Exports by Quantity and Value", "USD"),
+    ("(6) China's Major Imports by Quantity and Value", "CNY"),
+    ("(6) China's Major Imports by Quantity and Value", "USD"),
+    ("(7) Statistics Bulletin on Freight Supervision", None),
+    ("(8)Statistics Bulletin on Goods Inspection & Quarantine", None),
+)
+INDEX_MONTHS = (
+    "Jan.",
+    "Feb.",
+    "Mar.",
+    "Apr.",
+    "May.",
+    "Jun.",
+    "Jul.",
+    "Aug.",
+    "Sep.",
+    "Oct.",
+    "Nov.",
+    "Dec.",
+)
+
+_PAGE_HEAD = """<!DOCTYPE html>
+<html>
+<head>
+    <meta charset="UTF-8">
+    <title>{title}</title>
+    <meta name="viewport" content="width=device-width" />
+    <link rel="stylesheet" type="text/css" href="/Content/CSS/Site.css" />
+</head>
+<!-- Synthetic demo page in the layout of GACC's English preliminary release (customs-warehouse). -->
+<body>
+    <div class="g-top">
+        <div class="g-top-lks"><a href="/">Home</a><span>|</span><a href="#">中文站</a></div>
+    </div>
+    <div class="g-m">
+        <div class="g-pth"><a href="/">Home</a> &gt; <a href="/statics/report/preliminary.html">Statistics</a>
+            &gt; <a class="g-pth-cur">Preliminary Release</a></div>
+"""
+_PAGE_FOOT = """        <div class="g-ftr">
+            <div class="g-ftr-cnt">
+                <div class="g-ftr-l">
+                    <p class="g-ftr-title">About GACC</p>
+                    <p><a href="/about/mission">Mission</a></p>
+                </div>
+                <div class="clr"></div>
+            </div>
+        </div>
+    </div>
+    <div class="g-btm">
+        <p>General Administration of Customs of the People's Republic of China
+    </div>
+</body>
+</html>
+"""
+
+
+# --- preliminary pages -----------------------------------------------------------------------------
+
+
+def format_figure(cell: Cell) -> str:
+    """A figure as GACC prints it: thousands commas and a trailing `&nbsp;` for values and quantities,
+    one decimal and no trailing space for percentages, `-` where there is no figure."""
+    figure = cell.figure_as_published
+    if figure is None:
+        return "-"
+    if cell.measure in ("yoy_pct", "mom_pct"):
+        return f"{Decimal(repr(figure)):.1f}"
+    return f"{Decimal(repr(figure)):,.1f}&nbsp;"
+
+
+def format_label(label_as_published: str) -> str:
+    return html.escape(label_as_published, quote=False).replace(NBSP, "&nbsp;")
+
+
+def _td(
+    text: str, *, cls: str, align: str | None = None, colspan: int | None = None, shade: bool = False
+) -> str:
+    attributes = "" if colspan is None else f' colspan="{colspan}"'
+    attributes += "" if align is None else f' align="{align}"'
+    attributes += f' class="{cls}"'
+    attributes += ' bgcolor="#C0C0C0"' if shade else ""
+    return f"\t\t\t<td{attributes}>{text}</td>\n"
+
+
+def _tr(cells: list[str]) -> str:
+    return "\t\t<tr>\n" + "".join(cells) + "\t\t</tr>\n"
+
+
+HeaderCell = tuple[str, int]  # (text, colspan)
+
+
+def _header_cell(text: str, colspan: int = 1) -> HeaderCell:
+    return (text, colspan)
+
+
+def _render_header_cell(cell: HeaderCell) -> str:
+    text, colspan = cell
+    return _td(
+        f"<span><b>{html.escape(text, quote=False)}</b></span>",
+        cls="style3" if colspan == 1 else "style4",
+        align="center",
+        colspan=None if colspan == 1 else colspan,
+        shade=True,
+    )
+
+
+def _header_rows(table: PreliminaryTable) -> list[list[HeaderCell]]:
+    """The one or two header rows of the page, from the table and its period (docs/gacc-page-layouts.md)."""
+    m = table.period.last_month
+    month, ytd, ytd_yoy = f"{m}", f"1- to-{m}", f"1-to-{m}"
+    combined = table.period.is_combined
+    yoy = "Year-on-Year (\u00b1%)"
+    h = _header_cell
+    if table.table_id == "totals":
+        if combined:
+            return [[h("Item"), h(ytd, 2)], [h(""), h("Value"), h(yoy)]]
+        return [
+            [h("Item"), h(month, 3), h(ytd, 2)],
+            [h(""), h("Value"), h("Month-on-Month (\u00b1%)"), h(yoy), h("Value"), h(yoy)],
+        ]
+    if table.table_id == "by_partner":
+        flows = ["Export & Import", "Export", "Import"]
+        total_yoy = h(f"{ytd_yoy} Total Year-on-Year (\u00b1%)", 3)
+        if combined:
+            return [
+                [h("Import Source"), *(h(f) for f in flows), total_yoy],
+                [h("Export Destination"), *(h(ytd) for _ in flows), *(h(f) for f in flows)],
+            ]
+        return [
+            [h("Import Source"), *(h(f) for f in flows for _ in (month, ytd)), total_yoy],
+            [h("Export Destination"), *(h(c) for _ in flows for c in (month, ytd)), *(h(f) for f in flows)],
+        ]
+    if table.table_id in ("major_exports", "major_imports"):
+        pair = [h("Quantity"), h("Value")]
+        spans = [ytd] if combined else [month, ytd]
+        return [
+            [h("Commodity"), h("Unit"), *(h(s, 2) for s in spans), h(f"{ytd_yoy} {yoy}", 2)],
+            [h(""), h(""), *(pair * (len(spans) + 1))],
+        ]
+    raise ValueError(f"the demo renders no {table.table_id!r} pages")
+
+
+def _data_row(row: TableRow, last: bool, table_has_unit_column: bool) -> list[str]:
+    shade = row.row_number % 2 == 0
+    cells = [
+        _td(
+            f"<span>{format_label(row.label_as_published)}</span>",
+            cls="style9" if shade else "style10",
+            shade=shade,
+        )
+    ]
+    if table_has_unit_column:
+        # A commodity without a quantity still has its Unit cell, printed "-" as GACC does.
+        unit = "-" if row.quantity_unit is None else html.escape(row.quantity_unit, quote=False)
+        cells.append(_td(f"<span>{unit}</span>", cls="style6", align="center"))
+    for cell in row.cells:
+        is_pct = cell.measure in ("yoy_pct", "mom_pct")
+        cls = ("style13" if is_pct else "style11") if last else ("style7" if is_pct else "style6")
+        cells.append(_td(f"<span><b>{format_figure(cell)}</b></span>", cls=cls, align="right"))
+    return cells
+
+
+def render_preliminary_page(table: PreliminaryTable) -> bytes:
+    """One preliminary-release page (UTF-8 HTML) in GACC's template."""
+    headers = _header_rows(table)
+    width = sum(colspan for _, colspan in headers[0])
+    title_text = html.escape(table.title, quote=False)
+    date_text = "" if table.published_on is None else table.published_on.strftime("%Y/%m/%d")
+    rows = [
+        _tr(
+            [_td(f"<span><b>{title_text}</b></span>", cls="style1", align="left", colspan=width, shade=True)]
+        ),
+        _tr(
+            [
+                _td(
+                    f"<span><b>Unit: {html.escape(table.unit_label)}</b></span>",
+                    cls="style2",
+                    align="right",
+                    colspan=width,
+                )
+            ]
+        ),
+        *(_tr([_render_header_cell(c) for c in header]) for header in headers),
+        *(
+            _tr(
+                _data_row(row, i == len(table.rows) - 1, table.table_id in ("major_exports", "major_imports"))
+            )
+            for i, row in enumerate(table.rows)
+        ),
+    ]
+    # A last row starting "Note:" is ignored by parsers, as on GACC's pages.
+    note = "Note: " + (PARTNER_NOTE if table.table_id == "by_partner" else "") + DEMO_NOTE
+    rows.append(
+        _tr(
+            [
+                _td(
+                    f'<span><span class="font3">{html.escape(note, quote=False)}</span></span>',
+                    cls="style14",
+                    align="left",
+                    colspan=width,
+                )
+            ]
+        )
+    )
+    article = (
+        '        <div class="atcl">\n'
+        '            <div class="atcl-main">\n'
+        f'                <div class="atcl-ttl">{table.title}</div>\n'
+        "            </div>\n"
+        '            <div class="atcl-layout">\n'
+        '                <div class="atcl-main">\n'
+        f'                    <div class="atcl-date">{date_text}</div>\n'
+        '                    <div class="atcl-cnt" style="overflow-x:auto">'
+        '<table style="border-collapse:collapse;" border="0" cellspacing="0" class="ke-zeroborder">\n'
+        "\t<tbody>\n" + "".join(rows) + "\t</tbody>\n"
+        "</table></div>\n"
+        "                </div>\n"
+        '                <div class="atcl-sbr"></div>\n'
+        "            </div>\n"
+        "        </div>\n"
+    )
+    return (_PAGE_HEAD.format(title=table.title) + article + _PAGE_FOOT).encode("utf-8")
+
+
+# --- yearly index ----------------------------------------------------------------------------------
+
+
+def render_index_page(year: int, links: Mapping[tuple[str, Currency | None, int], str]) -> bytes:
+    """The yearly index of the preliminary release (UTF-8 HTML).
+
+    `links` maps (title without edition, as in INDEX_ROWS, e.g. "(4) China's Total Export & Import
+    Values by Country/Region"; currency or None; month column 1-12) to the page URL. The Jan-Feb
+    release stands in the February column; a month without a page is plain text. Links are unquoted,
+    as on GACC's page.
+    """
+    known = set(INDEX_ROWS)
+    unknown = sorted({(t, c) for t, c, _ in links} - known, key=str)
+    if unknown:
+        raise ValueError(f"no index row for {unknown}")
+    bad_months = sorted({m for _, _, m in links if not 1 <= m <= 12})
+    if bad_months:
+        raise ValueError(f"month columns must be 1-12, got {bad_months}")
+    table_rows = []
+    for title, currency in INDEX_ROWS:
+        text = title if currency is None else f"{title} (in {currency})"
+        items = []
+        for month, name in enumerate(INDEX_MONTHS, start=1):
+            url = links.get((title, currency, month))
+            items.append(f"<span>{name}</span>" if url is None else f"<a href={url}> {name}</a>")
+            if month == 6:
+                items.append("</br>")  # GACC's own (invalid) line break between June and July
+        table_rows.append(f"<tr><td>{text}</td><td>{''.join(items)}</td></tr>")
+    body = (
+        '        <div class="nr-n-container">\n'
+        '            <div class="nr-n-right nr-n-content Statistics">\n'
+        '                <div class="nr-n-content-title">Statistics</div>\n'
+        '                <div class="nr-n-content-detail ">\n'
+        "                    <div>Due to data verification after the preliminary release, "
+        "the monthly bulletin is of more accuracy.</div>\n"
+        '                    <div class="m-report-title"><span>Year</span><select id="preliminarysel">'
+        f'<option value="{year}">{year}</option></select></div>\n'
+        "                    <table><thead><tr><th>Title</th><th>Month</th></tr></thead><tbody>\n"
+        + "".join(f"{row}\n" for row in table_rows)
+        + "</tbody></table>\n"
+        "                </div>\n"
+        "            </div>\n"
+        '            <div class="clr"></div>\n'
+        "        </div>\n"
+    )
+    return (_PAGE_HEAD.format(title="News - Newsroom - GACC") + body + _PAGE_FOOT).encode("utf-8")
+
+
+# --- online-query export ---------------------------------------------------------------------------
+
+ONLINE_QUERY_HEADER = (
+    "数据年月",
+    "贸易伙伴编码",
+    "贸易伙伴名称",
+    "商品编码",
+    "商品名称",
+    "第一数量",
+    "第一计量单位",
+    "第二数量",
+    "第二计量单位",
+)
+ONLINE_QUERY_VALUE_HEADER: dict[Currency, str] = {"CNY": "人民币", "USD": "美元"}
+
+
+def _quantity(value: float | None) -> str:
+    # The query database prints a missing quantity as 0 and its unit as "?".
+    if value is None:
+        return "0"
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+def _record_fields(record: OnlineQueryRecord) -> list[str]:
+    return [
+        f"{record.period.year}{record.period.last_month:02d}",
+        record.partner_code_gacc,
+        record.partner_name_zh,
+        record.hs_code,
+        record.commodity_name,
+        _quantity(record.quantity_1),
+        record.quantity_1_unit or "?",
+        _quantity(record.quantity_2),
+        record.quantity_2_unit or "?",
+        f"{record.amount_whole_units:,}",
+    ]
+
+
+def render_online_query_csv(export: OnlineQueryExport) -> bytes:
+    """An online-query CSV export: GBK, every field quoted, a trailing comma on every line, LF endings.
+
+    The direction is not in the file (as in a real export): it is in the file name."""
+    lines = [[*ONLINE_QUERY_HEADER, ONLINE_QUERY_VALUE_HEADER[export.currency]]]
+    lines += [_record_fields(record) for record in export.records]
+    for fields in lines:
+        if any('"' in f for f in fields):
+            raise ValueError(f"a field holds a double quote: {fields}")
+    text = "".join(",".join(f'"{f}"' for f in fields) + ",\n" for fields in lines)
+    return text.encode("gbk")

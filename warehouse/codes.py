@@ -1,0 +1,55 @@
+"""The code lists of the contract: every value a coded column may take, declared once.
+
+Each list is a `Literal` type (what the parsers and flows are checked against by mypy) and the tuple of
+its values (what `warehouse.fields` declares as a column's allowed values, so that the expectation
+suites, the data dictionary and any enum come from the same list).
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal, get_args
+
+# Which preliminary table, identified by its description (never by its printed number).
+TableId = Literal[
+    "totals",  # (1) China's Total Export & Import Values
+    "trade_mode_month",  # (2) ... by Trade Mode, the month ("Only August")
+    "trade_mode_ytd",  # (3) ... by Trade Mode, January to month
+    "by_partner",  # (4) ... by Country/Region
+    "major_exports",  # (5) Major Exports by Quantity and Value
+    "major_imports",  # (6) Major Imports by Quantity and Value
+]
+TABLE_IDS: Final[tuple[TableId, ...]] = get_args(TableId)
+
+Currency = Literal["CNY", "USD"]
+CURRENCIES: Final[tuple[Currency, ...]] = get_args(Currency)
+
+Measure = Literal["value", "quantity", "yoy_pct", "mom_pct"]
+MEASURES: Final[tuple[Measure, ...]] = get_args(Measure)
+
+Span = Literal["month", "ytd"]
+SPANS: Final[tuple[Span, ...]] = get_args(Span)
+
+Direction = Literal["total", "export", "import", "balance"]
+DIRECTIONS: Final[tuple[Direction, ...]] = get_args(Direction)
+# The flows a trade record or a commodity has: exports by destination, imports by origin.
+TradeDirection = Literal["export", "import"]
+TRADE_DIRECTIONS: Final[tuple[TradeDirection, ...]] = get_args(TradeDirection)
+# The flows a partner's trade is published in (table (1) prints the balance too; it is derived later).
+PARTNER_DIRECTIONS: Final[tuple[Direction, ...]] = ("total", *TRADE_DIRECTIONS)
+
+# The GACC products whose figures are staged and published.
+Product = Literal["preliminary", "online_query"]
+PRODUCTS: Final[tuple[Product, ...]] = get_args(Product)
+# What the archive holds besides them: the yearly index pages of the preliminary release.
+ArchivedProduct = Literal[Product, "index"]
+ARCHIVED_PRODUCTS: Final[tuple[ArchivedProduct, ...]] = (*PRODUCTS, "index")
+
+# What became of a file in the archive manifest.
+FileStatus = Literal["staged", "quarantined", "index"]
+FILE_STATUSES: Final[tuple[FileStatus, ...]] = get_args(FileStatus)
+# Why a file is quarantined: its parser could not read it, or the data-quality gate failed its release.
+QuarantineReason = Literal["parse", "gate"]
+QUARANTINE_REASONS: Final[tuple[QuarantineReason, ...]] = get_args(QuarantineReason)
+
+ReleaseStatus = Literal["published", "quarantined", "released_by_override"]
+RELEASE_STATUSES: Final[tuple[ReleaseStatus, ...]] = get_args(ReleaseStatus)

@@ -1,0 +1,270 @@
+"""Every read of the published warehouse: the flows, the release report and `customs status` go through here.
+
+Connections are read-only and closed on return: the publish step swaps the file with a rename, and a
+connection left open would keep serving the old file to later connections in this process. A path with
+no file is never connected to (connect() would create an empty database rather than fail).
+
+Queries return plain rows and frames; what they mean to a reader (a report's totals, a status table) is
+the reader's business.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from warehouse.tables import (
+    BI_MONTHLY_TRADE,
+    BI_PARTNER_TRADE,
+    BI_TRADE_SURPLUS,
+    FACT_TRADE_FLOWS,
+    META_RELEASES,
+    META_RUNS,
+    META_VALIDATION_RESULTS,
+)
+
+# A quarantined release is recorded but its figures are not served: it does not count as published.
+_NOT_PUBLISHED_STATUS = "quarantined"
+_RELEASES_SCHEMA = pl.Schema({"product": pl.String, "period": pl.String, "published_on": pl.Date})
+
+Row = tuple[Any, ...]
+
+
+@contextmanager
+def open_read_only(warehouse_path: Path) -> Iterator[PublishedWarehouse]:
+    """The published warehouse, read-only, closed when the block ends."""
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        yield PublishedWarehouse(con)
+
+
+class PublishedWarehouse:
+    """The queries readers of the published warehouse need, on one read-only connection."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def has_table(self, schema: str, name: str) -> bool:
+        row = self.con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
+            " AND schema_name = ? AND table_name = ?",
+            [schema, name],
+        ).fetchone()
+        return row is not None and row[0] > 0
+
+    # --- bi.monthly_trade ------------------------------------------------------------------------------
+    def monthly_trade(self, *, period: str | None = None, up_to: date | None = None) -> list[dict[str, Any]]:
+        """Rows of bi.monthly_trade (every column of its contract), of one period or up to a start date."""
+        where, value = ("period = ?", period) if period is not None else ("period_start <= ?", up_to)
+        columns = BI_MONTHLY_TRADE.column_names
+        rows = self.con.execute(
+            f"SELECT {', '.join(columns)} FROM {BI_MONTHLY_TRADE.qualified_name}"
+            f" WHERE {where} ORDER BY period_start",
+            [value],
+        ).fetchall()
+        return [dict(zip(columns, row, strict=True)) for row in rows]
+
+    def latest_period(self) -> str | None:
+        row = self.con.execute(
+            f"SELECT period FROM {BI_MONTHLY_TRADE.qualified_name} ORDER BY period_start DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    # --- partners --------------------------------------------------------------------------------------
+    def top_partners_by_exports(self, period: str, *, world_code: str, limit: int) -> list[Row]:
+        """(code, name, exports, imports, balance, exports y/y, imports y/y) of the countries, largest first."""
+        return self.con.execute(
+            f"""
+            SELECT partner_code, partner_name, exports_usd, imports_usd, balance_usd,
+                   exports_yoy_pct, imports_yoy_pct
+            FROM {BI_PARTNER_TRADE.qualified_name}
+            WHERE period = ? AND NOT is_group AND partner_code <> ? AND exports_usd IS NOT NULL
+            ORDER BY exports_usd DESC, partner_code
+            LIMIT ?
+            """,
+            [period, world_code, limit],
+        ).fetchall()
+
+    def partner_exports_with_year_earlier(
+        self, period: str, year_earlier: str, *, world_code: str
+    ) -> list[Row]:
+        """(code, name, exports, exports a year earlier or None, exports y/y) of the countries."""
+        return self.con.execute(
+            f"""
+            SELECT c.partner_code, c.partner_name, c.exports_usd, p.exports_usd, c.exports_yoy_pct
+            FROM {BI_PARTNER_TRADE.qualified_name} AS c
+            LEFT JOIN {BI_PARTNER_TRADE.qualified_name} AS p
+                ON p.partner_code = c.partner_code AND p.period = ?
+            WHERE c.period = ? AND NOT c.is_group AND c.partner_code <> ? AND c.exports_usd IS NOT NULL
+            """,
+            [year_earlier, period, world_code],
+        ).fetchall()
+
+    def surplus_by_partner(self, period: str, *, world_code: str) -> list[Row]:
+        """(code, name, is_group, balance, ytd, rolling 12 months, share of total) per partner, largest first."""
+        return self.con.execute(
+            f"""
+            SELECT s.partner_code, coalesce(p.partner_name, s.partner_code), coalesce(p.is_group, false),
+                   s.balance_usd, s.balance_ytd_usd, s.balance_rolling_12m_usd, s.share_of_total_balance_pct
+            FROM {BI_TRADE_SURPLUS.qualified_name} AS s
+            LEFT JOIN {BI_PARTNER_TRADE.qualified_name} AS p
+                ON p.period = s.period AND p.partner_code = s.partner_code
+            WHERE s.period = ? AND s.partner_code <> ? AND s.balance_usd IS NOT NULL
+            ORDER BY s.balance_usd DESC, s.partner_code
+            """,
+            [period, world_code],
+        ).fetchall()
+
+    # --- meta.validation_results -----------------------------------------------------------------------
+    def latest_validation_run(self) -> Row | None:
+        """(run_id, when it last validated, UTC) of the latest gate run recorded."""
+        return self.con.execute(
+            f"""
+            SELECT run_id, max(timezone('UTC', validated_at)) AS last_validated_at
+            FROM {META_VALIDATION_RESULTS.qualified_name} GROUP BY run_id
+            ORDER BY last_validated_at DESC, run_id DESC LIMIT 1
+            """
+        ).fetchone()
+
+    def validation_counts(self, run_id: str) -> list[Row]:
+        """(severity, passed, failed) of a gate run; critical first, the others alphabetically."""
+        return self.con.execute(
+            f"""
+            SELECT severity, count(*) FILTER (WHERE success), count(*) FILTER (WHERE NOT success)
+            FROM {META_VALIDATION_RESULTS.qualified_name} WHERE run_id = ?
+            GROUP BY severity ORDER BY severity <> 'critical', severity
+            """,
+            [run_id],
+        ).fetchall()
+
+    def validation_failures(self, run_id: str, *, limit: int) -> list[Row]:
+        """(suite, object, rule, severity, unexpected rows) of a gate run's failures, critical first."""
+        return self.con.execute(
+            f"""
+            SELECT suite_name, object_name, rule, severity, unexpected_count
+            FROM {META_VALIDATION_RESULTS.qualified_name} WHERE run_id = ? AND NOT success
+            ORDER BY severity <> 'critical', severity, suite_name, rule, batch_id
+            LIMIT ?
+            """,
+            [run_id, limit],
+        ).fetchall()
+
+    # --- meta.releases and meta.runs -------------------------------------------------------------------
+    def releases_of_period(self, period: str) -> list[Row]:
+        """(release_id, product, published_on, status, is_latest_vintage, file_count), oldest first."""
+        return self.con.execute(
+            f"""
+            SELECT release_id, product, published_on, status, is_latest_vintage, file_count
+            FROM {META_RELEASES.qualified_name} WHERE period = ? ORDER BY published_on NULLS LAST, release_id
+            """,
+            [period],
+        ).fetchall()
+
+    def publication_date(self, period: str) -> date | None:
+        """The latest preliminary vintage's publication date; without one, the period's newest release's."""
+        row = self.con.execute(
+            f"""
+            SELECT coalesce(
+                max(published_on) FILTER (WHERE product = 'preliminary' AND is_latest_vintage),
+                max(published_on))
+            FROM {META_RELEASES.qualified_name} WHERE period = ?
+            """,
+            [period],
+        ).fetchone()
+        return row[0] if row else None
+
+    def release_ids(self) -> set[str]:
+        return {
+            r
+            for (r,) in self.con.execute(f"SELECT release_id FROM {META_RELEASES.qualified_name}").fetchall()
+        }
+
+    def published_from(self) -> str | None:
+        """The source of the run that published the warehouse; None without meta.runs (provenance only)."""
+        try:
+            row = self.con.execute(
+                f"SELECT source FROM {META_RUNS.qualified_name} WHERE status = 'published'"
+                " ORDER BY started_at DESC LIMIT 1"
+            ).fetchone()
+        except duckdb.CatalogException:
+            return None
+        return row[0] if row else None
+
+    def runs(self) -> pl.DataFrame:
+        return pl.from_arrow(self.con.sql(f"SELECT * FROM {META_RUNS.qualified_name}").to_arrow_table())  # type: ignore[return-value]
+
+    def release_periods(self) -> pl.DataFrame:
+        """(product, period, latest published_on) of every release served; see `warehouse_release_frame`."""
+        sources = [
+            f"SELECT product, period, published_on FROM {META_RELEASES.qualified_name}"
+            f" WHERE status <> '{_NOT_PUBLISHED_STATUS}'"
+        ]
+        if self.has_table(FACT_TRADE_FLOWS.schema, FACT_TRADE_FLOWS.name):
+            sources.append(
+                "SELECT DISTINCT f.product, f.period, r.published_on"
+                f" FROM {FACT_TRADE_FLOWS.qualified_name} AS f"
+                f" JOIN {META_RELEASES.qualified_name} AS r USING (release_id)"
+                f" WHERE f.product = 'online_query' AND r.status <> '{_NOT_PUBLISHED_STATUS}'"
+            )
+        rows = self.con.execute(
+            "SELECT product, period, max(published_on) FROM ("
+            + " UNION ALL ".join(sources)
+            + ") GROUP BY product, period ORDER BY product, period"
+        ).fetchall()
+        return pl.DataFrame(rows, schema=_RELEASES_SCHEMA, orient="row")
+
+
+# --- whole reads: a path in, an answer out (an absent warehouse answers "nothing") --------------------------
+
+
+def read_runs(warehouse_path: Path) -> pl.DataFrame:
+    """The run history of the current warehouse (meta.runs), carried into the next file."""
+    if not warehouse_path.exists():
+        return META_RUNS.empty_frame()
+    with open_read_only(warehouse_path) as warehouse:
+        return warehouse.runs()
+
+
+def last_published_fingerprint(warehouse_path: Path) -> str | None:
+    """The input fingerprint of the last run that published the warehouse."""
+    runs = read_runs(warehouse_path)
+    published = runs.filter(pl.col("status") == "published").sort("started_at")
+    if published.is_empty():
+        return None
+    value = published.get_column("input_fingerprint")[-1]
+    return str(value) if value is not None else None
+
+
+def published_release_ids(warehouse_path: Path) -> set[str]:
+    """Releases the published warehouse holds: what readers already rely on."""
+    if not warehouse_path.exists():
+        return set()
+    with open_read_only(warehouse_path) as warehouse:
+        return warehouse.release_ids()
+
+
+def warehouse_release_frame(warehouse_path: Path) -> pl.DataFrame:
+    """(product, period, latest published_on) of every release in the published warehouse.
+
+    An absent file gives an empty frame. An online-query release is recorded under its export's last
+    month, yet the export may hold every month up to it: the months come from `core.fact_trade_flows` when
+    that table is there, so the earlier months count too.
+    """
+    path = Path(warehouse_path)
+    if not path.is_file():
+        return pl.DataFrame(schema=_RELEASES_SCHEMA)
+    with open_read_only(path) as warehouse:
+        if not warehouse.has_table(META_RELEASES.schema, META_RELEASES.name):
+            raise ValueError(f"{path}: no {META_RELEASES.qualified_name} table: not a customs warehouse")
+        return warehouse.release_periods()
+
+
+def warehouse_releases(warehouse_path: Path) -> set[tuple[str, str]]:
+    """The (product, period) pairs the published warehouse holds; empty when there is no warehouse."""
+    frame = warehouse_release_frame(warehouse_path)
+    return set(zip(frame["product"].to_list(), frame["period"].to_list(), strict=True))
