@@ -90,6 +90,7 @@ def measure(kind: str, path: Path, tree: Path) -> dict[str, float]:
         capture_output=True,
         text=True,
         env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"},
+        cwd=tree,  # `python -c` puts the working folder first on the path
     )
     figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
     return figures

@@ -201,6 +201,7 @@ def measure(stage: Stage, landing: Path, work: Path, env: dict[str, str]) -> dic
         capture_output=True,
         text=True,
         env=env,
+        cwd=REPO,  # `python -c` puts the working folder first on the path: this checkout's packages
     )
     figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     if figures["returncode"] != 0:
