@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from typing import Final
 
@@ -201,8 +202,13 @@ def _utf8_with_chinese_header(content: bytes) -> bool:
     return any(name in first_line for name in REQUIRED_COLUMNS)
 
 
+# A line as io.StringIO(newline="") yields it: ended by \r\n, \r or \n, the ending kept.
+_LINE: Final = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
 def _first_record(text: str, source: str) -> list[str]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+    """The header: lines are read lazily, as far as its record goes (a StringIO would copy the file)."""
+    reader = csv.reader(match.group() for match in _LINE.finditer(text))
     try:
         return next(reader, [])
     except csv.Error as error:
