@@ -185,7 +185,8 @@ def _decode(content: bytes, source: str) -> str:
         text = content.decode("gbk")
     except UnicodeDecodeError as error:
         raise ParseError(source, f"not GBK: undecodable byte at offset {error.start}") from None
-    first_line = text.split("\n", 1)[0]
+    end = text.find("\n")  # not split(): that would copy the rest of a large file
+    first_line = text if end < 0 else text[:end]
     if not any(name in first_line for name in REQUIRED_COLUMNS):
         raise ParseError(
             source,
@@ -196,7 +197,8 @@ def _decode(content: bytes, source: str) -> str:
 
 def _utf8_with_chinese_header(content: bytes) -> bool:
     try:
-        first_line = content.split(b"\n", 1)[0].decode("utf-8")
+        end = content.find(b"\n")
+        first_line = (content if end < 0 else content[:end]).decode("utf-8")
     except UnicodeDecodeError:
         return False
     return any(name in first_line for name in REQUIRED_COLUMNS)
