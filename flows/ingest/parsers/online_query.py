@@ -291,12 +291,14 @@ def _split_by_polars(utf8: bytes, lines: int, width: int) -> _Split | None:
         pl.int_range(2, frame.height + 1, dtype=pl.Int64).alias("line"),
         pl.sum_horizontal(pl.col(name).is_not_null() for name in names).alias("field_count"),
     )
-    fitting = frame.filter(pl.col("field_count") == width).select(
-        "line", *(pl.col(names[i]).alias(f"f{i}") for i in range(width))
-    )
-    misfits = frame.filter(pl.col("field_count") != width).select(
-        "line", pl.concat_list(names).list.drop_nulls().alias("fields")
-    )
+    fits = pl.col("field_count") == width
+    fitting = frame.select("line", *(pl.col(names[i]).alias(f"f{i}") for i in range(width)))
+    if frame.select(fits.all()).item():
+        # Filtering copies every string: a file whose lines all fit (the usual) is taken as it is.
+        misfits = frame.clear().select("line", pl.concat_list(names).list.drop_nulls().alias("fields"))
+        return _Split(fitting, misfits, separators=False)
+    misfits = frame.filter(~fits).select("line", pl.concat_list(names).list.drop_nulls().alias("fields"))
+    fitting = fitting.filter(frame["field_count"] == width)
     return _Split(fitting, misfits, separators=False)
 
 
@@ -359,7 +361,11 @@ def _checked_records(split: _Split, layout: _Layout) -> pl.DataFrame:
     fields = split.fitting.with_columns(
         pl.col(f"f{i}").str.strip_chars(WHITESPACE if split.separators else None).alias(f"s{i}")
         for i in range(width)
-    ).filter(pl.any_horizontal(pl.col(f"s{i}") != "" for i in range(width)))
+    )
+    # Blank lines are no records; filtering copies every string, so only a file that has one pays.
+    filled = pl.any_horizontal(pl.col(f"s{i}") != "" for i in range(width))
+    if not fields.select(filled.all()).item():
+        fields = fields.filter(filled)
     too_long = (
         fields.filter(
             pl.max_horizontal(pl.col(f"f{i}").str.len_chars() for i in range(width)) > layout.max_field_chars
