@@ -21,7 +21,7 @@ from typing import Final
 
 import polars as pl
 
-from config.settings import DEFAULT_MAX_FIELD_CHARS
+from config.settings import Settings
 from domain.periods import Period
 from flows.ingest.model import OnlineQueryExport, OnlineQueryRecord, ParseError
 from warehouse.codes import Currency, TradeDirection
@@ -60,6 +60,8 @@ FILENAME_DIRECTIONS: Final[tuple[tuple[str, TradeDirection], ...]] = (
     ("进口", "import"),
 )
 UTF8_BOM: Final = b"\xef\xbb\xbf"
+# The project's field limit (CUSTOMS_MAX_FIELD_BYTES): a field of more characters has more bytes too.
+DEFAULT_MAX_FIELD_CHARS: Final[int] = Settings.model_fields["max_field_bytes"].default
 # Numbers are range-checked as text before they become integers: int64 holds every 18-digit number.
 MAX_INTEGER_DIGITS: Final = 18
 
@@ -249,7 +251,7 @@ def _column_name(header: list[str], position: int) -> str:
 def _too_long(source: str, line: int, column: str, length: int, limit: int) -> ParseError:
     return ParseError(
         source,
-        f"a field of {length:,} characters, longer than the limit of {limit:,} (max_field_chars)",
+        f"a field of {length:,} characters, over the field limit of {limit:,} (CUSTOMS_MAX_FIELD_BYTES)",
         row=line,
         column=column,
     )

@@ -247,17 +247,17 @@ def test_field_longer_than_the_setting_names_line_and_column() -> None:
     bad = GOOD_LINE.replace('"非转基因黄大豆"', f'"{long_name}"')
     with pytest.raises(
         ParseError,
-        match=r"q\.csv, row 3, column '商品名称': a field of 60 characters, longer than the limit of 40 "
-        r"\(max_field_chars\)",
+        match=r"q\.csv, row 3, column '商品名称': a field of 60 characters, over the field limit of 40 "
+        r"\(CUSTOMS_MAX_FIELD_BYTES\)",
     ):
         parse_online_query(_gbk(HEADER, GOOD_LINE, bad), "q.csv", "export", max_field_chars=40)
 
 
-def test_default_field_limit_is_the_setting_and_a_megabyte_field_is_refused() -> None:
-    bad = GOOD_LINE.replace('"非转基因黄大豆"', '"' + "豆" * 1_000_000 + '"')
-    limit = Settings.model_fields["max_field_chars"].default
+def test_default_field_limit_is_the_setting_and_a_longer_field_is_refused() -> None:
+    limit = Settings.model_fields["max_field_bytes"].default
+    bad = GOOD_LINE.replace('"非转基因黄大豆"', '"' + "豆" * (limit + 1) + '"')
     with pytest.raises(
-        ParseError, match=rf"row 2, column '商品名称': a field of 1,000,000 characters, .*{limit:,}"
+        ParseError, match=rf"row 2, column '商品名称': a field of {limit + 1:,} characters, .*{limit:,}"
     ):
         parse_online_query(_gbk(HEADER, bad), "q.csv", "export")
 
