@@ -22,8 +22,8 @@ from flows.ingest.model import PARSER_VERSION, ParseError
 from flows.ingest.parsers import (
     direction_from_filename,
     parse_index_page,
-    parse_online_query,
     parse_preliminary_page,
+    read_online_query,
     sniff,
 )
 from flows.ingest.sources import FetchedFile, RefusedFile, Source, SourceError
@@ -170,17 +170,18 @@ def _parse_and_stage(
         )
     check_csv_limits(file.content, file.source_uri, settings)
     direction = direction_from_filename(file.original_name)
-    export = parse_online_query(file.content, file.source_uri, direction)
+    export = read_online_query(
+        file.content, file.source_uri, direction, max_field_chars=settings.max_field_bytes
+    )
     release_id = f"online_query:{sha256[:12]}"
     frame = online_query_frame(export, release_id=release_id, sha256=sha256)
     write_partitions(frame, STG_ONLINE_QUERY, settings.staging_dir, f"{release_id}-{export.currency}")
-    last_period = max((r.period for r in export.records), default=None)
     return _manifest_row(
         file,
         sha256,
         product="online_query",
         currency=export.currency,
-        period=last_period.key if last_period else None,
+        period=export.last_period,
         release_id=release_id,
     )
 
