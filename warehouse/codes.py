@@ -53,3 +53,17 @@ QUARANTINE_REASONS: Final[tuple[QuarantineReason, ...]] = get_args(QuarantineRea
 
 ReleaseStatus = Literal["published", "quarantined", "released_by_override"]
 RELEASE_STATUSES: Final[tuple[ReleaseStatus, ...]] = get_args(ReleaseStatus)
+
+# --- the BI layer's markers (issue 13) ---------------------------------------------------------------
+# Where a y/y % comes from: GACC's printed figure (one decimal) or derived by this project from two values.
+YoySource = Literal["published", "derived"]
+YOY_SOURCES: Final[tuple[YoySource, ...]] = get_args(YoySource)
+# What kind of code a commodity row has: an HS8 code, an HS chapter, or our code for a GACC commodity label
+# of tables (5)/(6) ('M-CRUDE'), which is no HS code at all.
+CommodityCodeKind = Literal["hs8", "hs2", "gacc_label"]
+COMMODITY_CODE_KINDS: Final[tuple[CommodityCodeKind, ...]] = get_args(CommodityCodeKind)
+# What a period key covers: one calendar month, or GACC's combined January-February period. A year's
+# months and its Jan-Feb period never both hold January and February for the same figure, but a view
+# mixing products (commodity detail) can hold both kinds: sum one kind only.
+PeriodKind = Literal["month", "jan_feb_combined"]
+PERIOD_KINDS: Final[tuple[PeriodKind, ...]] = get_args(PeriodKind)

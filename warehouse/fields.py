@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from warehouse.codes import CURRENCIES, DIRECTIONS, MEASURES, PRODUCTS, QUARANTINE_REASONS, SPANS, TABLE_IDS
+from warehouse.codes import (
+    COMMODITY_CODE_KINDS,
+    CURRENCIES,
+    DIRECTIONS,
+    MEASURES,
+    PERIOD_KINDS,
+    PRODUCTS,
+    QUARANTINE_REASONS,
+    SPANS,
+    TABLE_IDS,
+    YOY_SOURCES,
+)
 from warehouse.contracts import DType, Field, FieldRegistry
 
 PERIOD_PATTERN = r"\d{4}-(0[1-9]|1[0-2])(\.\.(0[2-9]|1[0-2]))?"
@@ -28,6 +39,16 @@ def _balance(name: str, currency: str, what: str) -> Field:
 
 def _pct(name: str, what: str) -> Field:
     return Field(name, FLT, what, unit="percent")
+
+
+def _yoy_source(pct: str) -> Field:
+    return Field(
+        pct.removesuffix("_pct") + "_source",
+        STR,
+        f"Where {pct} comes from: 'published' (GACC's printed figure, one decimal) or 'derived' (computed "
+        "here from this value and the same value a year earlier); null where there is no y/y",
+        allowed_values=YOY_SOURCES,
+    )
 
 
 FIELDS = FieldRegistry(
@@ -225,8 +246,6 @@ FIELDS = FieldRegistry(
         Field("is_group", BOOL, "True for the world and for groups of countries", nullable=False),
         Field("gacc_code", STR, "GACC's 3-digit country/region code (countries only)"),
         Field("iso_alpha3", STR, "ISO 3166-1 alpha-3 code (countries only)"),
-        Field("name_en", STR, "English name", nullable=False),
-        Field("name_zh", STR, "Chinese name"),
         Field("continent", STR, "Continent in GACC's code list"),
         Field("group_code", STR, "Code of the group", nullable=False),
         Field("member_code", STR, "Partner code of the member", nullable=False),
@@ -400,5 +419,34 @@ FIELDS = FieldRegistry(
         Field("column_description", STR, "What the column holds", nullable=False),
         Field("is_primary_key", BOOL, "True if the column is part of the primary key", nullable=False),
         Field("is_nullable", BOOL, "True if the column may hold nulls", nullable=False),
+        # --- the BI layer without traps (issue 13) ---------------------------------------------------
+        Field(
+            "period_kind",
+            STR,
+            "What the period covers: 'month', or 'jan_feb_combined' (GACC's January-February period, "
+            "published as one). Never add a jan_feb_combined row to January or February rows of the same "
+            "figure",
+            nullable=False,
+            allowed_values=PERIOD_KINDS,
+        ),
+        _yoy_source("exports_yoy_pct"),
+        _yoy_source("imports_yoy_pct"),
+        _yoy_source("exports_ytd_yoy_pct"),
+        _yoy_source("imports_ytd_yoy_pct"),
+        Field(
+            "commodity_code_kind",
+            STR,
+            "What kind of code commodity_code is: 'hs8' (an HS 8-digit code), 'hs2' (an HS chapter), "
+            "'gacc_label' (our code for a GACC commodity label of tables (5)/(6), e.g. M-CRUDE: no HS code)",
+            nullable=False,
+            allowed_values=COMMODITY_CODE_KINDS,
+        ),
+        Field(
+            "commodity_name_en",
+            STR,
+            "English name: GACC's English label for a gacc_label code; for an HS code, the name of its HS "
+            "heading, else of its chapter, from the reviewed reference data",
+        ),
+        Field("commodity_name_zh", STR, "Chinese name as GACC published it (online-query exports)"),
     ]
 )

@@ -407,8 +407,8 @@ def dim_partner() -> pl.DataFrame:
             "partner_code": code,
             "gacc_code": None,
             "iso_alpha3": None if code in ("WLD", "EU") else code,
-            "name_en": label,
-            "name_zh": None,
+            "partner_name": label,
+            "partner_name_zh": None,
             "continent": None,
             "is_group": code in ("WLD", "EU"),
         }

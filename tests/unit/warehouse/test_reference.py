@@ -148,7 +148,7 @@ def test_uk_leaves_the_eu_after_january_2020() -> None:
 
 def test_every_partner_name_resolves() -> None:
     partners = load_partners()
-    names = partners["name_en"].to_list() + partners["name_zh"].to_list()
+    names = partners["partner_name"].to_list() + partners["partner_name_zh"].to_list()
     result = resolve_partner_labels(names, source="partners.csv")
     expected_codes = partners["partner_code"].to_list() * 2
     assert [result[name] for name in names] == expected_codes
