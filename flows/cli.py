@@ -82,12 +82,17 @@ def _problem(style: str, what: str, message: str) -> None:
     console.print(f"[{style}]{what}[/] {escape(message)}", soft_wrap=True, highlight=False)
 
 
-def _bn(value: float | None) -> str:
-    return "n/a" if value is None else f"{value / 1e9:,.1f} bn"
+def _usd(value: float | None) -> str:
+    # The report's money format, currency included, so the two never disagree.
+    from report.labels import format_amount
+
+    return format_amount(value, "US$")
 
 
 def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:+.1f}%"
+    from report.labels import format_pct
+
+    return format_pct(value)
 
 
 @app.command()
@@ -134,9 +139,9 @@ def run(
     if summary.latest_period:
         t = summary.latest_totals
         console.print(
-            f"{summary.latest_period}: exports {_bn(t.get('exports_usd'))} ({_pct(t.get('exports_yoy_pct'))} y/y), "
-            f"imports {_bn(t.get('imports_usd'))} ({_pct(t.get('imports_yoy_pct'))} y/y), "
-            f"balance {_bn(t.get('balance_usd'))}"
+            f"{summary.latest_period}: exports {_usd(t.get('exports_usd'))} ({_pct(t.get('exports_yoy_pct'))} y/y), "
+            f"imports {_usd(t.get('imports_usd'))} ({_pct(t.get('imports_yoy_pct'))} y/y), "
+            f"balance {_usd(t.get('balance_usd'))}"
         )
     console.print(f"BI views as Parquet: {settings_for(data_dir).bi_parquet_dir}")
     if summary.report_path:
