@@ -58,6 +58,8 @@ __all__ = [
     "attach_commodity_codes",
     "build_fact_partner_trade",
     "build_fact_trade_flows",
+    "pair_sides",
+    "vintage_is_latest",
 ]
 
 _PARTNER_KEYS = ("period", "partner_code", "direction")
@@ -150,7 +152,8 @@ def pair_sides(
     return paired.filter(~superseded).drop(*(f"_vintage_{suffix}" for suffix in sides.values()))
 
 
-def _latest_vintage(keys: Sequence[str]) -> pl.Expr:
+def vintage_is_latest(keys: Sequence[str]) -> pl.Expr:
+    """True on the row of the newest release of its grain (`keys`), after `pair_sides`."""
     return pl.col("_vintage") == pl.col("_vintage").max().over(list(keys))
 
 
@@ -275,7 +278,7 @@ def build_fact_partner_trade(
             partner_label=pl.coalesce("partner_label_usd", "partner_label_cny"),
             # A check on the two editions, never a conversion rate.
             implied_cny_per_usd=pl.when(ytd_usd > 0).then(ytd_cny / ytd_usd),
-            is_latest_vintage=_latest_vintage(_PARTNER_KEYS),
+            is_latest_vintage=vintage_is_latest(_PARTNER_KEYS),
         )
     )
     return out.select(FACT_PARTNER_TRADE.column_names).sort(
