@@ -17,6 +17,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from config.options import DataDirOpt
 from config.settings import SOURCES, SOURCES_TEXT, SourceName, settings_for
@@ -108,10 +109,18 @@ def run(
     )
     if summary.ingest is not None:
         console.print(summary.ingest.summary())
+        for uri, error in summary.ingest.quarantined:
+            console.print(f"[yellow]quarantined[/] {escape(f'{uri}: {error}')}", highlight=False)
     if not summary.published:
+        if summary.failed:
+            console.print(f"[bold red]error:[/] {summary.message}", highlight=False)
+            console.print(f"warehouse (unchanged): {summary.warehouse_path}")
+            raise typer.Exit(1)
         console.print(summary.message)
         console.print(f"warehouse: {summary.warehouse_path}")
         return
+    for warning in summary.warnings:
+        console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
     console.print(f"[bold green]published[/] {summary.warehouse_path}")
     console.print(
         f"periods: {len(summary.periods)} ({summary.periods[0]} to {summary.periods[-1]}); "
