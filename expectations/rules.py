@@ -93,8 +93,11 @@ def _is_world_row() -> pl.Expr:
 
 
 def _values(staging: pl.DataFrame, tables: tuple[str, ...] | None = None) -> pl.DataFrame:
-    """Value figures (not quantities or percentages) that were printed (not '-')."""
+    """Value figures (not quantities or percentages) that were printed (not '-'), of the table's own
+    period: a restated prior-year cell of tables (5)/(6) is another period's figure."""
     condition = (pl.col("measure") == "value") & pl.col("figure_as_published").is_not_null()
+    if "is_restatement" in staging.columns:
+        condition &= ~pl.col("is_restatement")
     if tables is not None:
         condition &= pl.col("table_id").is_in(list(tables))
     return staging.filter(condition)
