@@ -256,7 +256,8 @@ def trade_modes_sum_to_total(staging: pl.DataFrame) -> pl.DataFrame:
             "difference",
             deviation=pl.col("difference").abs(),
             # One printed rounding per regime and for the total, plus a margin.
-            tolerance=HALF_STEP.value * (pl.col("n_regimes") + 1).cast(pl.Float64) + TRADE_MODE_SUM_MARGIN.value,
+            tolerance=HALF_STEP.value * (pl.col("n_regimes") + 1).cast(pl.Float64)
+            + TRADE_MODE_SUM_MARGIN.value,
         )
         .sort("period", "table_id", "currency", "direction", "span")
     )

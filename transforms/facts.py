@@ -29,7 +29,7 @@ Semantics chosen here (the design leaves them open):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 import polars as pl
@@ -116,7 +116,7 @@ def pair_sides(
     measures: Sequence[str],
     *,
     side_column: str,
-    sides: dict[str, str],
+    sides: Mapping[str, str],
 ) -> pl.LazyFrame:
     """One row per release at which a grain's figures changed, each side as of that release.
 
@@ -144,7 +144,9 @@ def pair_sides(
             .sort("_vintage")
         )
         # Both sides are sorted on the as-of key; polars cannot check that within `by` groups.
-        paired = paired.join_asof(one_side, on="_vintage", by=keys, strategy="backward", check_sortedness=False)
+        paired = paired.join_asof(
+            one_side, on="_vintage", by=keys, strategy="backward", check_sortedness=False
+        )
     superseded = pl.lit(False)
     for suffix in sides.values():
         matched = pl.col(f"_vintage_{suffix}")
@@ -511,9 +513,9 @@ def build_fact_trade_flows(
             _value_vintage=pl.when(gives_period_value).then(pl.col("_vintage")),
         )
         .with_columns(
-            is_latest_vintage=(pl.col("_vintage") == pl.col("_value_vintage").max().over(_FLOW_KEYS)).fill_null(
-                False
-            )
+            is_latest_vintage=(
+                pl.col("_vintage") == pl.col("_value_vintage").max().over(_FLOW_KEYS)
+            ).fill_null(False)
         )
     )
     return out.select(FACT_TRADE_FLOWS.column_names).sort(

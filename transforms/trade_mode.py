@@ -86,9 +86,7 @@ def build_fact_trade_mode(stg: pl.LazyFrame, trade_modes: pl.LazyFrame) -> pl.La
         for span in _TABLES.values()
         for currency in CURRENCIES
     }
-    paired = pair_sides(
-        _editions(stg), _KEYS, ["label", "value", "yoy"], side_column="_side", sides=sides
-    )
+    paired = pair_sides(_editions(stg), _KEYS, ["label", "value", "yoy"], side_column="_side", sides=sides)
     starts_january = period_first_month("period") == 1
     columns: list[pl.Expr] = []
     for currency in CURRENCIES:
@@ -127,7 +125,9 @@ def build_fact_trade_mode(stg: pl.LazyFrame, trade_modes: pl.LazyFrame) -> pl.La
     )
     rows = rows.with_columns(
         yoy_pct=pl.coalesce("yoy_pct_published_usd", _pct_change("value_usd", "_ye_value_usd")),
-        yoy_ytd_pct=pl.coalesce("yoy_ytd_pct_published_usd", _pct_change("value_ytd_usd", "_ye_value_ytd_usd")),
+        yoy_ytd_pct=pl.coalesce(
+            "yoy_ytd_pct_published_usd", _pct_change("value_ytd_usd", "_ye_value_ytd_usd")
+        ),
     )
 
     # Shares of the Total Value of the same release, period and direction: in USD, or in CNY where the

@@ -167,7 +167,9 @@ DIM_TRADE_MODE = TableContract(
         FIELDS["trade_mode"].but(nullable=False),
         FIELDS["name_zh"],
         "is_processing_trade",
-        FIELDS["is_aggregate"].but(description="True for a row that sums other rows (Total, Processing trade)"),
+        FIELDS["is_aggregate"].but(
+            description="True for a row that sums other rows (Total, Processing trade)"
+        ),
     ),
     primary_key=("trade_mode_code",),
 )

@@ -98,7 +98,9 @@ def process_file(file: FetchedFile, sha256: str, archive: RawArchive, settings: 
         if kind == "preliminary":
             table = parse_preliminary_page(file.content, file.source_uri)
             for warning in table.warnings:
-                log.warning("%s (table %r, %s): %s", file.source_uri, table.table_id, table.period.key, warning)
+                log.warning(
+                    "%s (table %r, %s): %s", file.source_uri, table.table_id, table.period.key, warning
+                )
             base = release_id_for(
                 "preliminary", table.period.key, table.published_on, file.retrieved_at.date()
             )

@@ -419,7 +419,9 @@ TRADE_MODE_SUM_COLUMNS = ["table_id", "direction", "total", "regimes_sum"]
         (None, False),  # a regime printed '-' counts as 0 where the others add up
     ],
 )
-def test_trade_modes_sum_to_the_total_value_leaving_aggregates_out(other: float | None, offends: bool) -> None:
+def test_trade_modes_sum_to_the_total_value_leaving_aggregates_out(
+    other: float | None, offends: bool
+) -> None:
     """Total 100 = Ordinary 60 + Processing-with-imported-materials 30 + Other 10; the printed
     'Processing trade' aggregate (30) is not added again."""
     ordinary = 60.0 if other is not None else 70.0
@@ -427,8 +429,13 @@ def test_trade_modes_sum_to_the_total_value_leaving_aggregates_out(other: float 
         *(
             {**TRADE_MODE, "row_number": row, "trade_mode_code": code, "figure_as_published": figure}
             for row, (code, figure) in enumerate(
-                [("TOTAL", 100.0), ("ORDINARY", ordinary), ("PROCESSING", 30.0), ("PROC_IMPORTED", 30.0),
-                 ("OTHER", None if other is None else other - 30.0)],  # fmt: skip
+                [
+                    ("TOTAL", 100.0),
+                    ("ORDINARY", ordinary),
+                    ("PROCESSING", 30.0),
+                    ("PROC_IMPORTED", 30.0),
+                    ("OTHER", None if other is None else other - 30.0),
+                ],
                 start=1,
             )
         )
@@ -451,7 +458,13 @@ def test_trade_mode_total_equals_table_1_per_span_and_direction() -> None:
         {**TRADE_MODE, **total, "direction": "import", "figure_as_published": 90.0},
         {**TRADE_MODE, "table_id": "totals", "label": "Export", "figure_as_published": 100.0},
         {**TRADE_MODE, "table_id": "totals", "label": "Export", "span": "ytd", "figure_as_published": 500.04},
-        {**TRADE_MODE, "table_id": "totals", "label": "Import", "direction": "import", "figure_as_published": 80.0},
+        {
+            **TRADE_MODE,
+            "table_id": "totals",
+            "label": "Import",
+            "direction": "import",
+            "figure_as_published": 80.0,
+        },
     )
     rule = _rule("trade_mode_total_equals_table1")
 

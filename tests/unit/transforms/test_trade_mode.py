@@ -60,7 +60,9 @@ def trade_mode_page(table_id: str, period: str, currency: str, published_on: dat
                     "span": span,
                     "direction": direction,
                     "figure_as_published": figure,
-                    "amount_whole_units": round(figure * B) if measure == "value" and figure is not None else None,
+                    "amount_whole_units": round(figure * B)
+                    if measure == "value" and figure is not None
+                    else None,
                     "commodity_code": None,
                     "trade_mode_code": code,
                     "quantity_base_unit": None,
@@ -146,7 +148,9 @@ def test_editions_and_tables_published_on_different_days_give_one_row_under_the_
         (pl.col("trade_mode_code") == "ORDINARY") & (pl.col("direction") == "export")
     )
 
-    assert result.select("release_id", "value_usd", "value_cny", "value_ytd_usd", "is_latest_vintage").rows() == [
+    assert result.select(
+        "release_id", "value_usd", "value_cny", "value_ytd_usd", "is_latest_vintage"
+    ).rows() == [
         ("preliminary:2025-11:2025-12-09", 1150 * B, 8170 * B, 12600 * B, True),
     ]
 
