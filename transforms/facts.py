@@ -106,7 +106,7 @@ def _pair_editions(editions: pl.LazyFrame, keys: Sequence[str], measures: Sequen
     In: keys, release_id, published_on, currency, measures (one row per edition and release).
     Out: keys, release_id, published_on, `{measure}_usd` and `{measure}_cny`, `_vintage`.
     """
-    sides = {currency: currency.lower() for currency in CURRENCIES}
+    sides: dict[str, str] = {currency: currency.lower() for currency in CURRENCIES}
     return pair_sides(editions, keys, measures, side_column="currency", sides=sides)
 
 
