@@ -25,6 +25,15 @@ Semantics chosen here (the design leaves them open):
   subtract: its derived value is its cumulative value, and its residual is therefore 0 (Jan-Feb) or the
   difference between the month and cumulative columns (a January page). With the previous period not
   loaded, derived and residual are null.
+- Restatements (tables (5)/(6)). The prior-year January-to-month column is a later vintage of last year's
+  cumulative: it becomes a row of that earlier period under the printing release, `is_restatement`. It
+  gives the period's own value only where the period starts in January (the cumulative is the value);
+  for a later month it gives the cumulative alone, so it never becomes the vintage the BI view shows
+  (`is_latest_vintage` is the newest release that gives the period value): nothing is counted twice,
+  and a month's value is never blanked by a reprint of its cumulative.
+- Quantities: as printed (`quantity`, `quantity_unit`) and in the unit's base unit (`quantity_base`,
+  `quantity_base_unit`, from the parser's reference/quantity_units.csv factor). A row whose unit is
+  still pending (a shifted page whose other edition never confirmed it) is left out.
 """
 
 from __future__ import annotations
