@@ -125,10 +125,20 @@ def run(
     )
     if summary.ingest is not None:
         console.print(summary.ingest.summary())
+        for uri, error in summary.ingest.quarantined:
+            console.print(
+                f"[yellow]quarantined[/] {escape(f'{uri}: {error}')}", highlight=False, soft_wrap=True
+            )
     if not summary.published:
+        if summary.failed:
+            console.print(f"[bold red]error:[/] {escape(summary.message)}", highlight=False, soft_wrap=True)
+            console.print(f"warehouse (unchanged): {summary.warehouse_path}")
+            raise typer.Exit(1)
         console.print(summary.message)
         console.print(f"warehouse: {summary.warehouse_path}")
         return
+    for warning in summary.warnings:
+        console.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
     console.print(f"[bold green]published[/] {summary.warehouse_path}")
     console.print(
         f"periods: {len(summary.periods)} ({summary.periods[0]} to {summary.periods[-1]}); "

@@ -182,6 +182,22 @@ DIM_COMMODITY = TableContract(
     primary_key=("commodity_code",),
 )
 
+DIM_TRADE_MODE = TableContract(
+    "core",
+    "dim_trade_mode",
+    "Trade modes (customs regimes) of tables (2)/(3), from the reviewed reference data",
+    FIELDS.pick(
+        FIELDS["trade_mode_code"].but(nullable=False),
+        FIELDS["trade_mode"].but(nullable=False),
+        "trade_mode_zh",  # one name per concept, as partner_name/partner_name_zh (issue 13)
+        "is_processing_trade",
+        FIELDS["is_aggregate"].but(
+            description="True for a row that sums other rows (Total, Processing trade)"
+        ),
+    ),
+    primary_key=("trade_mode_code",),
+)
+
 # --- core facts -------------------------------------------------------------------------------------
 FACT_PARTNER_TRADE = TableContract(
     "core",
@@ -232,18 +248,64 @@ FACT_TRADE_FLOWS = TableContract(
         "commodity_code",
         "commodity_name",
         "partner_code",
+        FIELDS["is_aggregate"].but(
+            description="Tables (5)/(6): a row marked '*' that sums listed and other items (never add it "
+            "to its members)"
+        ),
         "quantity_unit",
         "quantity",
         "quantity_ytd",
+        "quantity_base_unit",
+        "quantity_base",
+        "quantity_ytd_base",
         "value_usd",
         "value_cny",
         "value_ytd_usd",
         "value_ytd_cny",
         "yoy_ytd_pct_published_usd",
         "yoy_ytd_pct_published_cny",
-        "is_latest_vintage",
+        FIELDS["is_restatement"].but(
+            description="True for a row reprinted by a later release (the prior-year January-to-month "
+            "column of tables (5)/(6)): a later vintage of the period's cumulative figures only"
+        ),
+        FIELDS["is_latest_vintage"].but(
+            description="True for the row of the newest release that gives the period's own value; BI "
+            "views show only these (a restatement of a cumulative figure alone never is)"
+        ),
     ),
     primary_key=("release_id", "period", "direction", "commodity_code", "partner_code"),
+)
+
+FACT_TRADE_MODE = TableContract(
+    "core",
+    "fact_trade_mode",
+    "Trade by trade mode (customs regime) from tables (2) (the month) and (3) (January to month), every "
+    "release kept: both currencies as published",
+    FIELDS.pick(
+        "release_id",
+        "product",
+        "published_on",
+        "period",
+        "period_start",
+        "months_covered",
+        FIELDS["trade_mode_code"].but(nullable=False),
+        FIELDS["label"].but(nullable=True, description="Trade-mode label as published"),
+        _TRADE_DIRECTION,
+        "value_usd",
+        "value_cny",
+        "value_ytd_usd",
+        "value_ytd_cny",
+        "yoy_pct_published_usd",
+        "yoy_pct_published_cny",
+        "yoy_ytd_pct_published_usd",
+        "yoy_ytd_pct_published_cny",
+        "yoy_pct",
+        "yoy_ytd_pct",
+        "share_of_total_pct",
+        "processing_trade_share_pct",
+        "is_latest_vintage",
+    ),
+    primary_key=("release_id", "period", "trade_mode_code", "direction"),
 )
 
 FACT_TRADE_SURPLUS = TableContract(
@@ -386,21 +448,21 @@ META_DATA_DICTIONARY = TableContract(
 _GACC_DECIMALS = 1  # GACC prints percentages with one decimal
 
 
-def _bi_pct(name: str, rounded: str) -> Field:
+def _bi_pct(name: str, rounded: str, core: str = "trade_surplus") -> Field:
     """A % column as the BI views show it: core's full-precision value, rounded where it is derived."""
     f = FIELDS[name]
-    return f.but(description=f"{f.description}; {rounded} (full precision in core.fact_trade_surplus)")
+    return f.but(description=f"{f.description}; {rounded} (full precision in core.fact_{core})")
 
 
 def _bi_yoy(name: str) -> Field:
     return _bi_pct(name, f"a derived value is rounded to {_GACC_DECIMALS} decimal, as GACC publishes")
 
 
-def _yoy_sql(pct: str, source: str, alias: str | None = None) -> str:
+def _yoy_sql(pct: str, source: str, alias: str | None = None, table: str = "s") -> str:
     """A y/y column as the BI views show it: published figures as printed, derived ones rounded."""
     return (
-        f"CASE WHEN s.{source} = 'derived' THEN round(s.{pct}, {_GACC_DECIMALS}) ELSE s.{pct} END"
-        f" AS {alias or pct}"
+        f"CASE WHEN {table}.{source} = 'derived' THEN round({table}.{pct}, {_GACC_DECIMALS})"
+        f" ELSE {table}.{pct} END AS {alias or pct}"
     )
 
 
@@ -520,6 +582,9 @@ BI_COMMODITY_TRADE = TableContract(
         "value_cny",
         "quantity",
         "quantity_unit",
+        "quantity_base",
+        "quantity_base_unit",
+        "is_aggregate",
         # --- issue 13: the code's name as in core, its kind, names in both languages, the period's kind
         "commodity_code",
         "commodity_code_kind",
@@ -533,7 +598,8 @@ BI_COMMODITY_TRADE = TableContract(
     kind="view",
     sql="""
 SELECT f.period, f.commodity_code AS hs_code, f.commodity_name, f.partner_code, f.direction,
-       f.value_usd, f.value_cny, f.quantity, f.quantity_unit,
+       f.value_usd, f.value_cny, f.quantity, f.quantity_unit, f.quantity_base, f.quantity_base_unit,
+       f.is_aggregate,
        f.commodity_code, c.commodity_code_kind, c.commodity_name_en, c.commodity_name_zh,
        c.hs_heading, c.hs_chapter, d.period_kind
 FROM core.fact_trade_flows AS f
@@ -541,6 +607,62 @@ JOIN core.dim_commodity AS c USING (commodity_code)
 JOIN core.dim_period AS d USING (period)
 WHERE f.is_latest_vintage
 ORDER BY f.period_start, hs_code, f.partner_code, f.direction
+""",
+)
+BI_TRADE_MODE = TableContract(
+    "bi",
+    "trade_mode",
+    "Trade per period, trade mode (customs regime) and direction (tables (2)/(3)), latest vintage",
+    FIELDS.pick(
+        "period",
+        FIELDS["trade_mode_code"].but(nullable=False),
+        "trade_mode",
+        _TRADE_DIRECTION,
+        "value_usd",
+        "value_cny",
+        "value_ytd_usd",
+        "value_ytd_cny",
+        _bi_pct(
+            "yoy_pct",
+            f"a derived value is rounded to {_GACC_DECIMALS} decimal, as GACC publishes",
+            "trade_mode",
+        ),
+        _bi_pct(
+            "yoy_ytd_pct",
+            f"a derived value is rounded to {_GACC_DECIMALS} decimal, as GACC publishes",
+            "trade_mode",
+        ),
+        "is_processing_trade",
+        _bi_pct("share_of_total_pct", f"rounded to {_GACC_DECIMALS} decimal", "trade_mode"),
+        _bi_pct("processing_trade_share_pct", f"rounded to {_GACC_DECIMALS} decimal", "trade_mode"),
+        # --- issue 13
+        "period_kind",
+        "yoy_source",
+        "yoy_ytd_source",
+    ),
+    primary_key=("period", "trade_mode_code", "direction"),
+    kind="view",
+    sql=f"""
+SELECT f.period, f.trade_mode_code, m.trade_mode, f.direction,
+       f.value_usd, f.value_cny, f.value_ytd_usd, f.value_ytd_cny,
+       {_yoy_sql("yoy_pct", "yoy_source", table="f")},
+       {_yoy_sql("yoy_ytd_pct", "yoy_ytd_source", table="f")},
+       m.is_processing_trade,
+       round(f.share_of_total_pct, {_GACC_DECIMALS}) AS share_of_total_pct,
+       round(f.processing_trade_share_pct, {_GACC_DECIMALS}) AS processing_trade_share_pct,
+       d.period_kind, f.yoy_source, f.yoy_ytd_source
+FROM (
+    SELECT *,
+           CASE WHEN yoy_pct_published_usd IS NOT NULL THEN 'published'
+                WHEN yoy_pct IS NOT NULL THEN 'derived' END AS yoy_source,
+           CASE WHEN yoy_ytd_pct_published_usd IS NOT NULL THEN 'published'
+                WHEN yoy_ytd_pct IS NOT NULL THEN 'derived' END AS yoy_ytd_source
+    FROM core.fact_trade_mode
+    WHERE is_latest_vintage
+) AS f
+JOIN core.dim_trade_mode AS m USING (trade_mode_code)
+JOIN core.dim_period AS d USING (period)
+ORDER BY f.period_start, f.trade_mode_code, f.direction
 """,
 )
 BI_ANNUAL_TRADE = TableContract(
@@ -582,8 +704,10 @@ WAREHOUSE_TABLES: tuple[TableContract, ...] = (
     BRIDGE_PARTNER_GROUP,
     DIM_PERIOD,
     DIM_COMMODITY,
+    DIM_TRADE_MODE,
     FACT_PARTNER_TRADE,
     FACT_TRADE_FLOWS,
+    FACT_TRADE_MODE,
     FACT_TRADE_SURPLUS,
     META_RELEASES,
     META_RELEASE_FILES,
@@ -596,6 +720,7 @@ BI_VIEWS: tuple[TableContract, ...] = (
     BI_PARTNER_TRADE,
     BI_TRADE_SURPLUS,
     BI_COMMODITY_TRADE,
+    BI_TRADE_MODE,
     BI_ANNUAL_TRADE,
 )
 STAGING_TABLES: tuple[TableContract, ...] = (STG_PRELIMINARY, STG_ONLINE_QUERY)

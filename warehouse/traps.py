@@ -75,6 +75,7 @@ ORDER BY a.year
             "bi.partner_trade.period_kind",
             "bi.trade_surplus.period_kind",
             "bi.commodity_trade.period_kind",
+            "bi.trade_mode.period_kind",
         ),
         """
 -- A year per commodity series: months_summed is 12 for a full year, whichever kind of period it has.
@@ -115,12 +116,14 @@ LIMIT 10
         "GACC's own rounding and revisions.",
         "GACC prints y/y rates for its headline totals and for some partners only.",
         f"`*_yoy_source` ({_codes(YOY_SOURCES)}) says which one a row holds. In the BI views a derived "
-        "value is rounded to one decimal, as GACC prints; `core.fact_trade_surplus` keeps full precision. "
-        "`share_of_total_balance_pct` is rounded the same way.",
+        "value is rounded to one decimal, as GACC prints; core (`fact_trade_surplus`, `fact_trade_mode`) keeps "
+        "full precision. The shares (`share_of_total_balance_pct`, `share_of_total_pct`, "
+        "`processing_trade_share_pct`) are rounded the same way.",
         (
             "bi.monthly_trade.exports_yoy_source",
             "bi.partner_trade.exports_yoy_source",
             "bi.annual_trade.exports_yoy_source",
+            "bi.trade_mode.yoy_source",
         ),
         """
 SELECT period, partner_code, partner_name, exports_yoy_pct, exports_yoy_source
