@@ -184,6 +184,29 @@ def test_the_facts_y_y_figures_keep_their_source(con: duckdb.DuckDBPyConnection)
     assert usa_source == "derived" and usa == round(usa_full, 1) != usa_full  # core keeps full precision
 
 
+@pytest.mark.parametrize(
+    ("pct", "published"), [("yoy_pct", "yoy_pct_published_usd"), ("yoy_ytd_pct", "yoy_ytd_pct_published_usd")]
+)
+def test_trade_mode_yoy_says_where_it_comes_from(
+    con: duckdb.DuckDBPyConnection, pct: str, published: str
+) -> None:
+    source = pct.removesuffix("_pct") + "_source"
+    rows = _rows(
+        con,
+        f"SELECT v.{pct}, v.{source}, f.{pct}, f.{published} FROM bi.trade_mode AS v"
+        " JOIN core.fact_trade_mode AS f USING (period, trade_mode_code, direction) WHERE f.is_latest_vintage",
+    )
+    (count,) = _one(con, "SELECT count(*) FROM bi.trade_mode")
+    assert len(rows) == count > 0
+    for shown, kind, full, printed in rows:
+        if printed is not None:
+            assert kind == "published" and shown == full == printed
+        elif full is not None:
+            assert kind == "derived" and shown == round(full, 1)
+        else:
+            assert kind is None and shown is None
+
+
 def test_share_of_total_balance_is_rounded_in_bi_and_full_in_core(con: duckdb.DuckDBPyConnection) -> None:
     rows = _rows(
         con,
@@ -226,7 +249,8 @@ def test_commodity_names_in_english_from_the_reference_and_chinese_as_published(
 
 
 @pytest.mark.parametrize(
-    "view", ["bi.monthly_trade", "bi.partner_trade", "bi.trade_surplus", "bi.commodity_trade"]
+    "view",
+    ["bi.monthly_trade", "bi.partner_trade", "bi.trade_surplus", "bi.commodity_trade", "bi.trade_mode"],
 )
 def test_every_view_with_a_period_says_what_it_covers(con: duckdb.DuckDBPyConnection, view: str) -> None:
     kinds = dict(_rows(con, f"SELECT DISTINCT period, period_kind FROM {view}"))
