@@ -323,6 +323,14 @@ BROKEN: dict[str, _Case] = {
     "bad month": ("partner_groups", "\nEU,HRV,2013-07,", "\nEU,HRV,2013-7,", "valid_from must be YYYY-MM"),
     "wrong roman numeral": ("hs_sections", "\n4,IV,", "\n4,VI,", "roman 'VI' should be 'IV'"),
     "chapter in wrong section": ("hs_chapters", "\n72,15,", "\n72,16,", "outside section 16"),
+    "heading not 4 digits": ("hs_headings", "\n1201,", "\n120,", "heading must be 4 digits"),
+    "heading in the reserved chapter": (
+        "hs_headings",
+        "\n8542,",
+        "\n7742,",
+        "chapter 77 is not an HS chapter",
+    ),
+    "duplicate heading": ("hs_headings", "\n2603,", "\n2601,", "duplicate heading '2601'"),
     "commodity code of the other direction": (
         "commodities",
         "\nSoya beans,M-SOYBEAN,import,",
