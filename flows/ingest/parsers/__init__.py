@@ -11,6 +11,7 @@ from typing import Final, Literal
 from selectolax.lexbor import LexborHTMLParser
 
 from flows.ingest.model import ParseError
+from flows.ingest.parsers.bulletin import is_bulletin_page, parse_bulletin_page
 from flows.ingest.parsers.common import decode_html, not_a_page_error
 from flows.ingest.parsers.index_page import find_index_table, parse_index_page
 from flows.ingest.parsers.online_query import REQUIRED_COLUMNS, direction_from_filename, parse_online_query
@@ -27,13 +28,14 @@ __all__ = [
     "ParseError",
     "direction_from_filename",
     "fill_quantity_units",
+    "parse_bulletin_page",
     "parse_index_page",
     "parse_online_query",
     "parse_preliminary_page",
     "sniff",
 ]
 
-FileKind = Literal["preliminary", "index", "online_query"]
+FileKind = Literal["preliminary", "bulletin", "index", "online_query"]
 
 # An online-query export is told by its header, in the encoding it should have (GBK) or a wrong one
 # (UTF-8): either way it is a CSV for `parse_online_query`, which then names the encoding problem.
@@ -48,6 +50,9 @@ def sniff(content: bytes, name: str) -> FileKind:
     tree = LexborHTMLParser(decode_html(content, name))
     if find_index_table(tree) is not None:
         return "index"
+    # A Bulletin title (`..., 10.2019`) is never a preliminary one (`Oct 2019`): told apart by it.
+    if is_bulletin_page(tree):
+        return "bulletin"
     # A titled page with a `Unit:` table is a table page, even of a table the parser will not know: the
     # parser then names the unknown table, which says more than "unrecognised content".
     if find_statistics_table(tree) is not None and page_title(tree) is not None:

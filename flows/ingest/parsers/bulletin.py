@@ -41,7 +41,7 @@ from flows.ingest.parsers.common import (
 )
 from flows.ingest.parsers.gacc_labels import UnknownLabelError, trade_mode_code
 from flows.ingest.parsers.preliminary import NOTE_ROW, UNIT_ROW
-from warehouse.codes import Currency, Direction, Span, TableId
+from warehouse.codes import Currency, Direction, Measure, Span, TableId
 from warehouse.reference import UnknownPartnerError, resolve_partner_labels
 
 # Matched in order against the title's description. The Bulletin says "customs regime" where the
@@ -118,36 +118,33 @@ def identify_bulletin_table(description: str) -> TableId | None:
 
 
 def bulletin_title(text: str) -> re.Match[str] | None:
-    """The title's parts if `text` is a Bulletin title of a table this project reads."""
-    match = BULLETIN_TITLE.match(normalise_whitespace(text))
-    if match is None or identify_bulletin_table(match["description"]) is None:
-        return None
-    return match
+    """The title's parts if `text` is titled in the Bulletin's template (`..., 10.2019`), whatever table."""
+    return BULLETIN_TITLE.match(normalise_whitespace(text))
 
 
 def is_bulletin_page(tree: LexborHTMLParser) -> bool:
-    """True for a page titled in the Bulletin's template (`..., 10.2019`) naming a Bulletin table."""
-    heading = tree.css_first("div.atcl-ttl")
-    if heading is not None and bulletin_title(node_text(heading)):
-        return True
+    """True for a page titled in the Bulletin's template: its parser then names a table it does not know."""
     return find_bulletin_table(tree) is not None
 
 
 def find_bulletin_table(tree: LexborHTMLParser) -> LexborNode | None:
-    """The table whose first row is a Bulletin title, else (title only in the heading) one with a Unit row."""
-    with_unit: LexborNode | None = None
+    """The table whose first row is a Bulletin title, else (title only in the heading) one with a Unit row
+    or, for a page without a Unit row, the first with a header row naming the flows."""
+    candidates: list[LexborNode] = []
     for table in tree.css("table"):
         rows = [tr.css("td, th") for tr in table.css("tr")]
         rows = [cells for cells in rows if any(normalise_whitespace(node_text(c)) for c in cells)]
         if rows and len(rows[0]) == 1 and bulletin_title(node_text(rows[0][0])):
             return table
-        if with_unit is None and any(
-            len(cells) == 1 and UNIT_ROW.match(normalise_whitespace(node_text(cells[0]))) for cells in rows
+        if any(
+            (len(cells) == 1 and UNIT_ROW.match(normalise_whitespace(node_text(cells[0]))))
+            or any(normalise_whitespace(node_text(c)).casefold() in BULLETIN_DIRECTIONS for c in cells[1:])
+            for cells in rows
         ):
-            with_unit = table
+            candidates.append(table)
     heading = tree.css_first("div.atcl-ttl")
-    if with_unit is not None and heading is not None and bulletin_title(node_text(heading)):
-        return with_unit
+    if candidates and heading is not None and bulletin_title(node_text(heading)):
+        return candidates[0]
     return None
 
 
@@ -557,11 +554,12 @@ def _label(printed: str) -> str:
     return OF_WHICH.sub("", normalise_whitespace(printed))
 
 
-def _codes(label: str, title: _Title, source: str) -> dict[str, str]:
+def _codes(label: str, title: _Title, source: str) -> tuple[str | None, str | None]:
+    """(trade-mode code, partner code) of a row label."""
     try:
         if title.table_id == "bulletin_trade_mode":
-            return {"trade_mode_code": trade_mode_code(label, title.period)}
-        return {"partner_code": resolve_partner_labels([label], source)[label]}
+            return trade_mode_code(label, title.period), None
+        return None, resolve_partner_labels([label], source)[label]
     except UnknownLabelError as error:
         raise ParseError(source, str(error), table=title.table_id, row=label) from None
     except UnknownPartnerError:
@@ -587,9 +585,10 @@ def _table_row(
 ) -> TableRow:
     printed = collapse_markup_whitespace(label_cell.text)
     label = _label(printed)
+    trade_mode, partner = _codes(label, title, source)
     cells: list[Cell] = []
     for offset, raws in ((0, values), (len(columns), yoys)):
-        measure = "value" if offset == 0 else "yoy_pct"
+        measure: Measure = "value" if offset == 0 else "yoy_pct"
         for column, raw in zip(columns, raws, strict=True):
             where = f"{column.header}{'' if offset == 0 else ' y/y %'}"
             try:
@@ -623,7 +622,8 @@ def _table_row(
         parent_label=parent,
         quantity_unit=None,
         cells=tuple(cells),
-        **_codes(label, title, source),
+        trade_mode_code=trade_mode,
+        partner_code=partner,
     )
 
 
