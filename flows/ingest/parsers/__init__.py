@@ -12,6 +12,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from flows.ingest.model import ParseError
 from flows.ingest.parsers.bulletin import is_bulletin_page, parse_bulletin_page
+from flows.ingest.parsers.bulletin_index import is_bulletin_index, parse_bulletin_index
 from flows.ingest.parsers.common import decode_html, not_a_page_error
 from flows.ingest.parsers.index_page import find_index_table, parse_index_page
 from flows.ingest.parsers.online_query import REQUIRED_COLUMNS, direction_from_filename, parse_online_query
@@ -26,6 +27,7 @@ from flows.ingest.parsers.preliminary import (
 __all__ = [
     "FileKind",
     "ParseError",
+    "check_index_page",
     "direction_from_filename",
     "fill_quantity_units",
     "parse_bulletin_page",
@@ -42,6 +44,15 @@ FileKind = Literal["preliminary", "bulletin", "index", "online_query"]
 CSV_ENCODINGS: Final = ("gbk", "utf-8-sig")
 
 
+def check_index_page(content: bytes, source: str) -> None:
+    """Read an index page (the preliminary release's, or the Bulletin's) to be sure it is one."""
+    tree = LexborHTMLParser(decode_html(content, source))
+    if find_index_table(tree) is not None:
+        parse_index_page(content, source)
+    else:
+        parse_bulletin_index(content, source)
+
+
 def sniff(content: bytes, name: str) -> FileKind:
     """Which parser `content` needs, judged by content alone; `name` only labels the error."""
     first_line = content.lstrip()[:1024].split(b"\n", 1)[0]
@@ -53,6 +64,8 @@ def sniff(content: bytes, name: str) -> FileKind:
     # A Bulletin title (`..., 10.2019`) is never a preliminary one (`Oct 2019`): told apart by it.
     if is_bulletin_page(tree):
         return "bulletin"
+    if is_bulletin_index(tree):
+        return "index"
     # A titled page with a `Unit:` table is a table page, even of a table the parser will not know: the
     # parser then names the unknown table, which says more than "unrecognised content".
     if find_statistics_table(tree) is not None and page_title(tree) is not None:

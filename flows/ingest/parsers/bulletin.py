@@ -222,7 +222,7 @@ def bulletin_totals(table: BulletinTable) -> dict[tuple[Direction, Span], int]:
 def confirm_assumed_unit(
     table: BulletinTable,
     source: str,
-    other_totals: Mapping[tuple[Direction, Span], int],
+    other_totals: Mapping[tuple[str, str], int],  # (direction, span) -> whole dollars
     other_vintage: str,
     *,
     other_currency: Currency = "USD",
@@ -240,7 +240,7 @@ def confirm_assumed_unit(
         raise ParseError(
             source, f"no Unit row, and {other_vintage} is in {other_currency}: nothing to confirm US$1,000 by"
         )
-    ours = bulletin_totals(table)
+    ours: dict[tuple[str, str], int] = {key: amount for key, amount in bulletin_totals(table).items()}
     shared = sorted(set(ours) & set(other_totals))
     if not shared:
         raise ParseError(

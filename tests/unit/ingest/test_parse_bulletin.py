@@ -16,6 +16,7 @@ from flows.ingest.parsers.bulletin import (
     derive_january,
     parse_bulletin_page,
 )
+from flows.ingest.parsers.bulletin_index import bulletin_year_pages, index_page_year, parse_bulletin_index
 
 PAGES = Path(__file__).parents[2] / "fixtures" / "bulletin"
 REAL_SAMPLE = "real_bulletin_t5_customs_regime_2019-10_usd.html"
@@ -430,3 +431,62 @@ def test_real_sample_customs_regime_2019_10(gacc_samples: Path) -> None:
         gaps[(direction, span)] = bulletin_totals(table)[(direction, span)] - summed
     assert gaps[("export", "month")] == 2_000
     assert all(abs(gap) <= len(regimes) * 500 for gap in gaps.values())
+
+
+# --- the index -----------------------------------------------------------------------------------------
+def test_index_in_the_title_by_month_layout_lists_the_bulletin_tables_read_here() -> None:
+    content = (PAGES / "index_monthly_2020.html").read_bytes()
+    entries = parse_bulletin_index(content, "monthly.html", year=2020)
+    assert [(e.table_id, e.currency, e.year, e.month, e.url) for e in entries] == [
+        ("bulletin_trade_mode", "USD", 2020, 2, "/Statics/b5000002-0000-4000-8000-000000000002.html"),
+        ("bulletin_trade_mode", "USD", 2020, 3, "/Statics/b5000003-0000-4000-8000-000000000003.html"),
+        (
+            "bulletin_by_partner",
+            "USD",
+            2020,
+            2,
+            "http://english.customs.gov.cn/Statics/b6000002-0000-4000-8000-000000000002.html",
+        ),
+    ]
+    assert entries[0].title == "(5) Imports and Exports by Customs Regime (in USD)"
+    assert index_page_year(content, "monthly.html") == 2020
+    assert bulletin_year_pages(content, "monthly.html") == {2019: "/statics/report/monthly2019.html"}
+
+
+def test_index_of_titled_links_keeps_each_links_period() -> None:
+    content = (PAGES / "index_monthly_2019.html").read_bytes()
+    assert sniff(content, "monthly2019.html") == "index"
+    entries = parse_bulletin_index(content, "monthly2019.html")  # the year from the selected option
+    assert [(e.table_id, e.currency, e.year, e.month, e.url.rsplit("/", 1)[-1]) for e in entries] == [
+        ("bulletin_trade_mode", None, 2019, 10, "a5000010-0000-4000-8000-000000000010.html"),
+        ("bulletin_trade_mode", None, 2019, 12, "a5000012-0000-4000-8000-000000000012.html"),
+        ("bulletin_by_partner", None, 2019, 10, "a6000010-0000-4000-8000-000000000010.html"),
+        ("bulletin_trade_mode", None, 2019, 2, "a5000002-0000-4000-8000-000000000002.html"),
+    ]
+    assert index_page_year(content, "monthly2019.html") == 2019
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        pytest.param(
+            b"<html><body><a href='/x'>Home</a><a href='/y'>Jan.</a></body></html>",
+            r"file moved\.html: not the Monthly Bulletin index: no link names a Bulletin table and a month",
+            id="no_bulletin_link",
+        ),
+        pytest.param(
+            b"<html><body>Please enter the verification code</body></html>",
+            r"file moved\.html: an error or captcha page \(it says 'verification code'\), not the Bulletin index",
+            id="captcha",
+        ),
+        pytest.param(
+            b"<html><body><table><tr><td>(5) Imports and Exports by Customs Regime</td>"
+            b"<td><a href='/p.html'>Oct.</a></td></tr></table></body></html>",
+            r"file moved\.html: no year for the link '\(5\) Imports and Exports by Customs Regime' 10",
+            id="month_link_without_a_year",
+        ),
+    ],
+)
+def test_not_an_index_page_is_an_error(content: bytes, match: str) -> None:
+    with pytest.raises(ParseError, match=match):
+        parse_bulletin_index(content, "moved.html")
