@@ -321,9 +321,16 @@ def _major_commodity_editions(stg: pl.LazyFrame, commodities: pl.LazyFrame) -> p
         # The table says the direction; the cells' own direction column is not relied on.
         direction=pl.col("table_id").replace_strict(_MAJOR_TABLE_DIRECTIONS, return_dtype=pl.String)
     )
-    # Staging now carries the parser's commodity_code (issue 9); until facts consume it, codes still come
-    # from the label join below, so the staged column must not shadow the joined one.
-    cells = attach_commodity_codes(cells.drop("commodity_code", strict=False), commodities)
+    # Staging carries the parser's commodity_code (issue 9: from the reviewed aliases, with their validity);
+    # rows staged without one (older staging) still get theirs from the label.
+    if "commodity_code" in cells.collect_schema().names():
+        coded = cells.filter(pl.col("commodity_code").is_not_null())
+        uncoded = attach_commodity_codes(
+            cells.filter(pl.col("commodity_code").is_null()).drop("commodity_code"), commodities
+        )
+        cells = pl.concat([coded, uncoded.select(coded.collect_schema().names())])
+    else:
+        cells = attach_commodity_codes(cells, commodities)
     # Quantity and value y/y are both `yoy_pct` cells; the value's stands to the right of the quantity's.
     is_yoy = pl.col("measure") == "yoy_pct"
     value_yoy = (
