@@ -457,7 +457,7 @@ def _trade_mode_shares(rng: random.Random) -> list[tuple[str, int, int, str, Dec
 
     Every leaf (OTHER with the rest of the planned shares) gets its own noise, then the month is
     normalised to 1; OTHER takes the last millionths of rounding, so a month's shares sum to 1 exactly."""
-    rows = []
+    rows: list[tuple[str, int, int, str, Decimal]] = []
     for direction in TRADE_DIRECTIONS:
         for year, month in _month_keys():
             planned = {
@@ -474,7 +474,7 @@ def _trade_mode_shares(rng: random.Random) -> list[tuple[str, int, int, str, Dec
                 for code, pct in noisy.items()
                 if code != TRADE_MODE_OTHER
             }
-            shares[TRADE_MODE_OTHER] = 1 - sum(shares.values())
+            shares[TRADE_MODE_OTHER] = Decimal(1) - sum(shares.values(), Decimal(0))
             rows += [(direction, year, month, code, share) for code, share in shares.items()]
     return rows
 

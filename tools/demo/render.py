@@ -183,8 +183,8 @@ def _header_rows(table: PreliminaryTable) -> list[list[HeaderCell]]:
     if table.table_id in ("trade_mode_month", "trade_mode_ytd"):
         # As GACC's table (2)/(3): the label spans both rows; the y/y % takes the table's only period.
         span = month if table.table_id == "trade_mode_month" and not combined else ytd_yoy
-        flows = [h("Export & Import"), h("Export"), h("Import")]
-        return [[h("Trade Mode", 1, 2), h(span, 3), h(yoy, 3)], [*flows, *flows]]
+        flow_cells = [h("Export & Import"), h("Export"), h("Import")]
+        return [[h("Trade Mode", 1, 2), h(span, 3), h(yoy, 3)], [*flow_cells, *flow_cells]]
     if table.table_id in ("major_exports", "major_imports"):
         # As GACC's 2025-2026 tables (5)/(6): the month, January-to-month, last year's January-to-month
         # (as revised since) and the y/y %, each as quantity and value.
