@@ -115,7 +115,7 @@ def process_file(file: FetchedFile, sha256: str, archive: RawArchive, settings: 
                 published_on=table.published_on,
                 release_id=release_id,
             )
-        direction = direction_from_filename(file.original_name)
+        direction = direction_from_filename(file.original_name, file.direction)
         export = parse_online_query(file.content, file.source_uri, direction)
         release_id = f"online_query:{sha256[:12]}"
         frame = online_query_frame(export, release_id=release_id, sha256=sha256)

@@ -28,6 +28,7 @@ from config.settings import Settings
 from flows.ingest.archive import utc_now
 from flows.ingest.model import ParseError
 from flows.ingest.parsers import parse_index_page
+from warehouse.codes import TradeDirection
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ class FetchedFile:
     source_uri: str
     original_name: str
     retrieved_at: datetime
+    # The flow an online-query export was requested as (`--direction`), for names that do not say it.
+    direction: TradeDirection | None = None
 
 
 class SourceError(RuntimeError):
@@ -61,9 +64,12 @@ class LandingSource:
 
     name = "landing"
 
-    def __init__(self, path: Path, uri_prefix: str | None = None) -> None:
+    def __init__(
+        self, path: Path, uri_prefix: str | None = None, direction: TradeDirection | None = None
+    ) -> None:
         self.path = path
         self.uri_prefix = uri_prefix
+        self.direction = direction
 
     def _uri(self, file: Path) -> str:
         if self.uri_prefix is None:
@@ -80,7 +86,9 @@ class LandingSource:
                 continue
             # Always read: a dropped file may replace an older one of the same name (a new vintage);
             # the archive recognises unchanged bytes by their hash.
-            yield FetchedFile(file.read_bytes(), self._uri(file), relative.as_posix(), utc_now())
+            yield FetchedFile(
+                file.read_bytes(), self._uri(file), relative.as_posix(), utc_now(), self.direction
+            )
 
 
 def demo_releases_dir() -> Path:
