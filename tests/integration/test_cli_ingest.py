@@ -123,7 +123,7 @@ def test_landing_exports_named_as_gacc_users_save_them(tmp_path: Path) -> None:
         app, ["ingest", "--source", "landing", "--path", str(landing), "--data-dir", str(data)]
     )
     assert result.exit_code == 0, result.output
-    assert "quarantined" not in result.output
+    assert "0 quarantined" in result.output
     assert _staged_directions(data) == {
         "2024in.csv": "import",
         "2024out.csv": "export",
