@@ -32,8 +32,10 @@ from warehouse.codes import TradeDirection
 
 log = logging.getLogger(__name__)
 
-# Tables this project turns into facts; (2)/(3) parse fine but nothing downstream uses them yet.
-WANTED_TABLES = frozenset({"totals", "by_partner", "major_exports", "major_imports"})
+# Tables this project stages: every table of the preliminary release but the bulletins (7)/(8).
+WANTED_TABLES = frozenset(
+    {"totals", "trade_mode_month", "trade_mode_ytd", "by_partner", "major_exports", "major_imports"}
+)
 
 
 @dataclass(frozen=True)
