@@ -20,6 +20,7 @@ from flows.build import StagedInputs, load_staged
 from flows.ingest.flow import ingest_source, make_source
 from flows.ingest.pipeline import IngestReport
 from flows.release import build_validate_publish, check_published, release_report
+from warehouse.codes import TradeDirection
 from warehouse.contracts import TableContract
 from warehouse.read import last_published_fingerprint
 from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_SURPLUS
@@ -80,11 +81,13 @@ def monthly_release(
     years: list[int] | None = None,
     data_dir: str | None = None,
     force: bool = False,
+    direction: TradeDirection | None = None,
 ) -> RunSummary:
     """Ingest what is new from a source, rebuild the facts, validate, and publish the warehouse.
 
     `period=None` takes whatever is new; a period (`2025-11`, `2025-01..02`) must then be present.
-    Nothing new and not `force`: nothing is published, and the summary says so.
+    Nothing new and not `force`: nothing is published, and the summary says so. `direction` (landing only)
+    is the flow of online-query exports whose names do not say it.
     """
     logger = get_run_logger()
     settings = settings_for(data_dir, base_url)
@@ -93,7 +96,8 @@ def monthly_release(
     check_published(settings)  # a BI tool holding the warehouse fails the run now, not after the gate
 
     report = ingest_source(
-        make_source(source, settings, path=Path(path) if path else None, years=years), settings
+        make_source(source, settings, path=Path(path) if path else None, years=years, direction=direction),
+        settings,
     )
     if report.source_errors:
         raise RuntimeError("source failed: " + "; ".join(report.source_errors))

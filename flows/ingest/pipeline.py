@@ -171,7 +171,7 @@ def _parse_and_stage(
             release_id=release_id,
         )
     check_csv_limits(file.content, file.source_uri, settings)
-    direction = direction_from_filename(file.original_name)
+    direction = direction_from_filename(file.original_name, file.direction)
     export = read_online_query(
         file.content, file.source_uri, direction, max_field_chars=settings.max_field_bytes
     )
