@@ -34,6 +34,7 @@ from flows.ingest.model import PARSER_VERSION
 from flows.ingest.pipeline import process_file
 from flows.ingest.sources import FetchedFile
 from flows.release import build_validate_publish, release_report
+from flows.writer import writes_data_root
 from warehouse.codes import PRODUCTS
 from warehouse.read import last_published_fingerprint
 
@@ -166,6 +167,7 @@ def _task_runner(dask: bool, dask_address: str | None) -> Any:
 
 
 @flow(name="backfill", log_prints=True)
+@writes_data_root
 def backfill(
     start: str,
     end: str,
@@ -176,6 +178,7 @@ def backfill(
     force: bool = False,
     dask: bool = False,
     dask_address: str | None = None,
+    allow_shrink: bool = False,
 ) -> BackfillSummary:
     """Ingest what is missing for `start`..`end`, re-stage every period, validate, publish once."""
     logger = get_run_logger()
@@ -267,6 +270,7 @@ def backfill(
         started_at=started_at,
         source=f"backfill:{source}",
         message=f"backfill {start}..{end}: {len(computed)} periods computed, {len(reused)} reused",
+        allow_shrink=allow_shrink,
     )
     summary.published = True
     summary.message = f"published {settings.warehouse_path}"

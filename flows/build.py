@@ -24,6 +24,7 @@ from transforms.periods import build_dim_period
 from transforms.surplus import build_fact_trade_surplus
 from warehouse import reference
 from warehouse.contracts import TableContract
+from warehouse.read import published_release_ids
 from warehouse.tables import (
     BRIDGE_PARTNER_GROUP,
     DIM_COMMODITY,
@@ -165,3 +166,43 @@ def build_meta_tables(
         META_RELEASE_FILES: META_RELEASE_FILES.conform(files),
         META_RUNS: runs,
     }
+
+
+class ShrinkRefusedError(RuntimeError):
+    """The build would publish less than the warehouse holds, and nobody said it may."""
+
+
+def _listed(items: list[str], shown: int = 3) -> str:
+    more = f" and {len(items) - shown} more" if len(items) > shown else ""
+    return ", ".join(items[:shown]) + more
+
+
+def missing_inputs(settings: Settings, inputs: StagedInputs) -> list[str]:
+    """What the published warehouse holds that this build would lose, in words; empty when nothing.
+
+    Two ways to lose data without anyone asking: a release the warehouse serves is no longer staged (the
+    manifest was deleted or rolled back), or a file the manifest says is staged has no staging rows (its
+    Parquet files were deleted). A preliminary page is staged as one file, an online-query export as one
+    file per month: for an export, at least one must be there."""
+    staged_releases = set(inputs.manifest["release_id"].drop_nulls().to_list())
+    lost_releases = sorted(published_release_ids(settings.warehouse_path) - staged_releases)
+    staged_hashes = set(
+        inputs.manifest.filter(pl.col("product").is_in(["preliminary", "online_query"]))[
+            "source_sha256"
+        ].to_list()
+    )
+    present: set[str] = set()
+    for scan in (inputs.preliminary, inputs.online_query):
+        present |= set(scan.select("source_sha256").unique().collect()["source_sha256"].to_list())
+    lost_files = sorted(staged_hashes - present)
+    problems = []
+    if lost_releases:
+        problems.append(
+            f"{len(lost_releases)} published release(s) no longer staged ({_listed(lost_releases)})"
+        )
+    if lost_files:
+        problems.append(
+            f"{len(lost_files)} staged file(s) missing from {settings.staging_dir} "
+            f"({_listed([h[:12] for h in lost_files])})"
+        )
+    return problems

@@ -20,6 +20,7 @@ from flows.build import load_staged
 from flows.ingest.flow import ingest_source, make_source
 from flows.ingest.pipeline import IngestReport
 from flows.release import build_validate_publish, release_report
+from flows.writer import writes_data_root
 from warehouse.contracts import TableContract
 from warehouse.read import last_published_fingerprint
 from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_SURPLUS
@@ -57,6 +58,7 @@ def _summarise(run_id: str, settings: Settings, tables: dict[TableContract, pl.D
 
 
 @flow(name="monthly-release", log_prints=True)
+@writes_data_root
 def monthly_release(
     period: str | None = None,
     source: SourceName = "demo",
@@ -65,11 +67,13 @@ def monthly_release(
     years: list[int] | None = None,
     data_dir: str | None = None,
     force: bool = False,
+    allow_shrink: bool = False,
 ) -> RunSummary:
     """Ingest what is new from a source, rebuild the facts, validate, and publish the warehouse.
 
     `period=None` takes whatever is new; a period (`2025-11`, `2025-01..02`) must then be present.
-    Nothing new and not `force`: nothing is published, and the summary says so.
+    Nothing new and not `force`: nothing is published, and the summary says so. A build that would hold
+    less than the published warehouse (a lost manifest, deleted staging) fails unless `allow_shrink`.
     """
     logger = get_run_logger()
     settings = settings_for(data_dir, base_url)
@@ -96,7 +100,13 @@ def monthly_release(
         return RunSummary(run_id, False, settings.warehouse_path, message, ingest=report)
 
     tables = build_validate_publish(
-        settings, inputs, run_id=run_id, started_at=started_at, source=source, message=report.summary()
+        settings,
+        inputs,
+        run_id=run_id,
+        started_at=started_at,
+        source=source,
+        message=report.summary(),
+        allow_shrink=allow_shrink,
     )
     summary = _summarise(run_id, settings, tables)
     summary.ingest = report

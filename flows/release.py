@@ -24,7 +24,14 @@ from prefect.runtime import flow_run
 
 from config.settings import Settings
 from fileio.atomic import atomic_write_bytes, atomic_write_parquet
-from flows.build import StagedInputs, build_core_tables, build_meta_tables, code_version
+from flows.build import (
+    ShrinkRefusedError,
+    StagedInputs,
+    build_core_tables,
+    build_meta_tables,
+    code_version,
+    missing_inputs,
+)
 from flows.ingest.archive import RawArchive
 from report.command import write_html_report
 from report.data import TOP_PARTNERS, ReportData, load_report_data
@@ -226,8 +233,21 @@ def build_validate_publish(
     started_at: datetime,
     source: str,
     message: str,
+    allow_shrink: bool = False,
 ) -> dict[TableContract, pl.DataFrame]:
-    """Build every table, pass the gate, publish once. Returns the published tables."""
+    """Build every table, pass the gate, publish once. Returns the published tables.
+
+    Refuses (ShrinkRefusedError) to publish less than the warehouse holds unless `allow_shrink`; when
+    allowed, what is dropped is said in the run's `meta.runs` message."""
+    problems = missing_inputs(settings, inputs)
+    if problems and not allow_shrink:
+        raise ShrinkRefusedError(
+            f"refusing to publish less than the warehouse holds: {'; '.join(problems)}; run `customs repair` "
+            "to rebuild the manifest and staging from the raw archive, or pass --allow-shrink to publish without them"
+        )
+    if problems:
+        message = f"{message}; published smaller by --allow-shrink: {'; '.join(problems)}"
+        log.warning("publishing less than the warehouse held (--allow-shrink): %s", "; ".join(problems))
     tables = build_tables(inputs)
     overrides = load_overrides(settings)
     gate = validate(settings, inputs, tables, run_id, overrides)

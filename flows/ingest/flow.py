@@ -11,6 +11,7 @@ from prefect.cache_policies import NO_CACHE
 from config.settings import SOURCES_TEXT, Settings, SourceName, settings_for
 from flows.ingest.pipeline import IngestReport, ingest
 from flows.ingest.sources import DemoSource, GaccSource, LandingSource, Source
+from flows.writer import writes_data_root
 
 
 def default_years(today: date | None = None) -> list[int]:
@@ -48,6 +49,7 @@ def ingest_source(source: Source, settings: Settings) -> IngestReport:
 
 
 @flow(name="ingest", log_prints=True)
+@writes_data_root
 def ingest_flow(
     source: SourceName = "demo",
     path: str | None = None,
