@@ -20,7 +20,7 @@ from flows.build import load_staged
 from flows.ingest.flow import ingest_source, make_source
 from flows.ingest.pipeline import IngestReport
 from flows.release import build_validate_publish, release_report
-from flows.writer import writes_data_root
+from flows.writer import holding_data_root
 from warehouse.contracts import TableContract
 from warehouse.read import last_published_fingerprint
 from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_SURPLUS
@@ -58,7 +58,6 @@ def _summarise(run_id: str, settings: Settings, tables: dict[TableContract, pl.D
 
 
 @flow(name="monthly-release", log_prints=True)
-@writes_data_root
 def monthly_release(
     period: str | None = None,
     source: SourceName = "demo",
@@ -77,45 +76,48 @@ def monthly_release(
     """
     logger = get_run_logger()
     settings = settings_for(data_dir, base_url)
-    started_at = datetime.now(UTC)
-    run_id = new_run_id(started_at)
+    with holding_data_root(settings):
+        started_at = datetime.now(UTC)
+        run_id = new_run_id(started_at)
 
-    report = ingest_source(
-        make_source(source, settings, path=Path(path) if path else None, years=years), settings
-    )
-    if report.source_errors:
-        raise RuntimeError("source failed: " + "; ".join(report.source_errors))
+        report = ingest_source(
+            make_source(source, settings, path=Path(path) if path else None, years=years), settings
+        )
+        if report.source_errors:
+            raise RuntimeError("source failed: " + "; ".join(report.source_errors))
 
-    inputs = load_staged(settings)
-    if period is not None:
-        wanted = Period.parse(period).key
-        if inputs.manifest.filter(pl.col("period") == wanted).is_empty():
-            raise RuntimeError(
-                f"period {wanted} is not in staging: no release of it was ingested from {source}"
+        inputs = load_staged(settings)
+        if period is not None:
+            wanted = Period.parse(period).key
+            if inputs.manifest.filter(pl.col("period") == wanted).is_empty():
+                raise RuntimeError(
+                    f"period {wanted} is not in staging: no release of it was ingested from {source}"
+                )
+
+        if not force and last_published_fingerprint(settings.warehouse_path) == inputs.fingerprint:
+            message = (
+                f"nothing new from {source}: the warehouse already holds these releases; nothing published"
             )
+            logger.info(message)
+            return RunSummary(run_id, False, settings.warehouse_path, message, ingest=report)
 
-    if not force and last_published_fingerprint(settings.warehouse_path) == inputs.fingerprint:
-        message = f"nothing new from {source}: the warehouse already holds these releases; nothing published"
-        logger.info(message)
-        return RunSummary(run_id, False, settings.warehouse_path, message, ingest=report)
-
-    tables = build_validate_publish(
-        settings,
-        inputs,
-        run_id=run_id,
-        started_at=started_at,
-        source=source,
-        message=report.summary(),
-        allow_shrink=allow_shrink,
-    )
-    summary = _summarise(run_id, settings, tables)
-    summary.ingest = report
-    if summary.latest_period:
-        summary.report_path = release_report(settings, summary.latest_period)
-    logger.info(
-        "published %s: %d periods, latest %s",
-        settings.warehouse_path,
-        len(summary.periods),
-        summary.latest_period,
-    )
-    return summary
+        tables = build_validate_publish(
+            settings,
+            inputs,
+            run_id=run_id,
+            started_at=started_at,
+            source=source,
+            message=report.summary(),
+            allow_shrink=allow_shrink,
+        )
+        summary = _summarise(run_id, settings, tables)
+        summary.ingest = report
+        if summary.latest_period:
+            summary.report_path = release_report(settings, summary.latest_period)
+        logger.info(
+            "published %s: %d periods, latest %s",
+            settings.warehouse_path,
+            len(summary.periods),
+            summary.latest_period,
+        )
+        return summary

@@ -4,7 +4,8 @@ Raw files are content-addressed and never modified, so every fact the manifest a
 file's content can be derived again by parsing it: its kind, table, period, release, staging rows. What
 the bytes do not say (where a file came from, when it was retrieved, its original name) is taken from the
 old manifest when it can be read; otherwise the source is recorded as unknown, the name as the archive's
-and the time as when the archive stored the file. A gate quarantine is a decision, not a fact of the
+and the time as when the archive stored the file, until an ingest meets the same bytes again and
+records them (an online-query export, whose flow is only in its name, is quarantined until then). A gate quarantine is a decision, not a fact of the
 file: it is carried over from the old manifest.
 
 The new manifest is built beside the old one and swapped in at the end; the old one is kept, renamed,
@@ -22,14 +23,18 @@ from typing import Any
 
 from config.settings import Settings
 from fileio.atomic import atomic_write_parquet
-from flows.ingest.archive import ManifestUnreadableError, RawArchive, read_manifest_file, sha256_hex
+from flows.ingest.archive import (
+    UNKNOWN_SOURCE,
+    ManifestUnreadableError,
+    RawArchive,
+    read_manifest_file,
+    sha256_hex,
+)
 from flows.ingest.pipeline import process_file
 from flows.ingest.sources import FetchedFile
 from warehouse.tables import ARCHIVE_MANIFEST
 
 log = logging.getLogger(__name__)
-
-UNKNOWN_SOURCE = "unknown (manifest lost; recovered by customs repair)"
 
 
 @dataclass

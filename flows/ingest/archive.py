@@ -32,6 +32,11 @@ class StoredFile:
     is_new: bool
 
 
+# What `customs repair` records as a file's source when the old manifest could not say; an ingest that
+# meets the same bytes again records where they really came from.
+UNKNOWN_SOURCE = "unknown (manifest lost; recovered by customs repair)"
+
+
 class ManifestUnreadableError(RuntimeError):
     """The manifest file is there but cannot be read (truncated, not Parquet): repair rebuilds it."""
 

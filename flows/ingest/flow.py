@@ -11,7 +11,7 @@ from prefect.cache_policies import NO_CACHE
 from config.settings import SOURCES_TEXT, Settings, SourceName, settings_for
 from flows.ingest.pipeline import IngestReport, ingest
 from flows.ingest.sources import DemoSource, GaccSource, LandingSource, Source
-from flows.writer import writes_data_root
+from flows.writer import holding_data_root
 
 
 def default_years(today: date | None = None) -> list[int]:
@@ -49,7 +49,6 @@ def ingest_source(source: Source, settings: Settings) -> IngestReport:
 
 
 @flow(name="ingest", log_prints=True)
-@writes_data_root
 def ingest_flow(
     source: SourceName = "demo",
     path: str | None = None,
@@ -59,9 +58,10 @@ def ingest_flow(
 ) -> IngestReport:
     """Fetch a source's files into the raw archive and staging Parquet."""
     settings = settings_for(data_dir, base_url)
-    report = ingest_source(
-        make_source(source, settings, path=Path(path) if path else None, years=years), settings
-    )
-    if report.source_errors:
-        raise RuntimeError("; ".join(report.source_errors))
-    return report
+    with holding_data_root(settings):
+        report = ingest_source(
+            make_source(source, settings, path=Path(path) if path else None, years=years), settings
+        )
+        if report.source_errors:
+            raise RuntimeError("; ".join(report.source_errors))
+        return report
