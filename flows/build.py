@@ -11,6 +11,7 @@ import importlib.metadata
 import logging
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 import polars as pl
 
@@ -177,8 +178,43 @@ def _listed(items: list[str], shown: int = 3) -> str:
     return ", ".join(items[:shown]) + more
 
 
-def missing_inputs(settings: Settings, inputs: StagedInputs) -> list[str]:
-    """What the published warehouse holds that this build would lose, in words; empty when nothing.
+@dataclass(frozen=True)
+class MissingInputs:
+    """What the published warehouse holds that a build from staging would lose."""
+
+    lost_releases: list[str]  # release ids the warehouse serves that are no longer staged
+    lost_files: list[str]  # sha256 of files the manifest says are staged, with no staging rows
+    staging_dir: Path
+
+    def __bool__(self) -> bool:
+        return bool(self.lost_releases or self.lost_files)
+
+    def describe(self) -> str:
+        problems = []
+        if self.lost_releases:
+            problems.append(
+                f"{len(self.lost_releases)} published release(s) no longer staged ({_listed(self.lost_releases)})"
+            )
+        if self.lost_files:
+            problems.append(
+                f"{len(self.lost_files)} staged file(s) missing from {self.staging_dir} "
+                f"({_listed([h[:12] for h in self.lost_files])})"
+            )
+        return "; ".join(problems)
+
+    def fingerprint_of_build(self, fingerprint: str) -> str:
+        """The inputs' fingerprint, told apart from a complete build's when files were missing: once
+        `customs repair` restores them, the next run sees new input and publishes them again."""
+        if not self.lost_files:
+            return fingerprint
+        digest = hashlib.sha256(fingerprint.encode())
+        for sha256 in self.lost_files:
+            digest.update(f"\nwithout {sha256}".encode())
+        return digest.hexdigest()
+
+
+def missing_inputs(settings: Settings, inputs: StagedInputs) -> MissingInputs:
+    """What the published warehouse holds that building from `inputs` would lose.
 
     Two ways to lose data without anyone asking: a release the warehouse serves is no longer staged (the
     manifest was deleted or rolled back), or a file the manifest says is staged has no staging rows (its
@@ -194,15 +230,4 @@ def missing_inputs(settings: Settings, inputs: StagedInputs) -> list[str]:
     present: set[str] = set()
     for scan in (inputs.preliminary, inputs.online_query):
         present |= set(scan.select("source_sha256").unique().collect()["source_sha256"].to_list())
-    lost_files = sorted(staged_hashes - present)
-    problems = []
-    if lost_releases:
-        problems.append(
-            f"{len(lost_releases)} published release(s) no longer staged ({_listed(lost_releases)})"
-        )
-    if lost_files:
-        problems.append(
-            f"{len(lost_files)} staged file(s) missing from {settings.staging_dir} "
-            f"({_listed([h[:12] for h in lost_files])})"
-        )
-    return problems
+    return MissingInputs(lost_releases, sorted(staged_hashes - present), settings.staging_dir)

@@ -309,11 +309,13 @@ def repair(data_dir: DataDirOpt = None) -> None:
         errors.print(f"error: no raw archive at {settings.raw_dir}: nothing to repair from")
         raise typer.Exit(1)
     report = repair_archive(settings)
-    console.print(report.summary(), markup=False, highlight=False)
+    console.print(report.summary(), markup=False, highlight=False, soft_wrap=True)
     for uri, error in report.quarantined:
-        console.print(f"[yellow]quarantined[/] {uri}: {error}")
+        console.print(f"[yellow]quarantined[/] {uri}: {error}", soft_wrap=True)
     for path in report.corrupt:
-        console.print(f"[red]corrupt[/] {path}: its bytes do not match its checksum name; left out")
+        console.print(
+            f"[red]corrupt[/] {path}: its bytes do not match its checksum name; left out", soft_wrap=True
+        )
     console.print("the next `customs run` rebuilds and publishes the warehouse from the repaired staging")
 
 

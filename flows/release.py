@@ -239,15 +239,15 @@ def build_validate_publish(
 
     Refuses (ShrinkRefusedError) to publish less than the warehouse holds unless `allow_shrink`; when
     allowed, what is dropped is said in the run's `meta.runs` message."""
-    problems = missing_inputs(settings, inputs)
-    if problems and not allow_shrink:
+    missing = missing_inputs(settings, inputs)
+    if missing and not allow_shrink:
         raise ShrinkRefusedError(
-            f"refusing to publish less than the warehouse holds: {'; '.join(problems)}; run `customs repair` "
+            f"refusing to publish less than the warehouse holds: {missing.describe()}; run `customs repair` "
             "to rebuild the manifest and staging from the raw archive, or pass --allow-shrink to publish without them"
         )
-    if problems:
-        message = f"{message}; published smaller by --allow-shrink: {'; '.join(problems)}"
-        log.warning("publishing less than the warehouse held (--allow-shrink): %s", "; ".join(problems))
+    if missing:
+        message = f"{message}; published smaller by --allow-shrink: {missing.describe()}"
+        log.warning("publishing less than the warehouse held (--allow-shrink): %s", missing.describe())
     tables = build_tables(inputs)
     overrides = load_overrides(settings)
     gate = validate(settings, inputs, tables, run_id, overrides)
@@ -259,7 +259,7 @@ def build_validate_publish(
         "status": "published",
         "source": source,
         "code_version": code_version(),
-        "input_fingerprint": inputs.fingerprint,
+        "input_fingerprint": missing.fingerprint_of_build(inputs.fingerprint),
         "message": f"{message}; {gate.message().splitlines()[0]}",
     }
     tables |= build_meta_tables(

@@ -54,9 +54,9 @@ def _file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _periods(data: Path) -> int:
+def _partner_trade_rows(data: Path) -> int:
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
-        row = con.execute("SELECT count(DISTINCT period) FROM core.fact_partner_trade").fetchone()
+        row = con.execute("SELECT count(*) FROM core.fact_partner_trade").fetchone()
     assert row is not None
     return int(row[0])
 
@@ -105,7 +105,7 @@ def test_deleted_staging_files_stop_a_forced_run_unless_it_may_shrink_and_repair
 ) -> None:
     data = _published_demo(tmp_path)
     warehouse = data / "warehouse.duckdb"
-    before_bytes, before, periods = _file_hash(warehouse), fingerprint(warehouse), _periods(data)
+    before_bytes, before, rows = _file_hash(warehouse), fingerprint(warehouse), _partner_trade_rows(data)
     by_partner = data / "staging" / "preliminary_cells" / "table_id=by_partner"
     deleted = sorted(by_partner.rglob("*.parquet"))[:4]
     for path in deleted:
@@ -120,7 +120,7 @@ def test_deleted_staging_files_stop_a_forced_run_unless_it_may_shrink_and_repair
     code, output = _customs("run", "--source", "demo", "--force", "--allow-shrink", "--data-dir", str(data))
     assert code == 0, output
     assert "published" in output
-    assert _periods(data) < periods
+    assert _partner_trade_rows(data) < rows
     assert f"published smaller by --allow-shrink: {len(deleted)} staged file(s) missing" in _last_run_message(
         data
     )
@@ -161,7 +161,7 @@ def test_a_truncated_manifest_is_one_line_for_every_command_and_repair_brings_ev
     assert code == 0, output
     [kept] = manifest.parent.glob("manifest.parquet.unreadable-*")
     assert kept.read_bytes() == truncated
-    assert str(kept) in output.replace("\n", "")
+    assert str(kept) in output
     code, output = _customs("run", "--source", "demo", "--data-dir", str(data))
     assert code == 0, output
     assert fingerprint(warehouse, ignore_columns=PROVENANCE) == before
