@@ -19,6 +19,7 @@ from typing import Annotated, Any, ParamSpec
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from config.options import DataDirOpt
 from config.settings import SOURCES, SOURCES_TEXT, SourceName, settings_for
@@ -111,10 +112,21 @@ def ingest(
         data_dir=str(data_dir) if data_dir else None,
     )
     console.print(report.summary())
-    for uri, error in report.quarantined:
-        console.print(f"[yellow]quarantined[/] {uri}: {error}")
+    # Each problem on one line (never wrapped), naming its file; the errors already name it.
+    for _uri, error in report.quarantined:
+        _problem("yellow", "quarantined", error)
+    for _uri, why in report.refused:
+        _problem("yellow", "refused", why)
+    for error in report.source_errors:
+        _problem("red", "source failed", error)
+    if report.source_errors:
+        raise typer.Exit(1)
     if report.new_files == 0:
         console.print("0 new files: archive and staging unchanged")
+
+
+def _problem(style: str, what: str, message: str) -> None:
+    console.print(f"[{style}]{what}[/] {escape(message)}", soft_wrap=True, highlight=False)
 
 
 def _bn(value: float | None) -> str:

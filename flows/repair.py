@@ -23,6 +23,7 @@ from typing import Any
 
 from config.settings import Settings
 from fileio.atomic import atomic_write_parquet
+from fileio.modes import use_modes
 from flows.ingest.archive import (
     UNKNOWN_SOURCE,
     ManifestUnreadableError,
@@ -87,6 +88,7 @@ def _old_manifest(settings: Settings, report: RepairReport) -> dict[str, dict[st
 
 def repair_archive(settings: Settings) -> RepairReport:
     """Re-parse every raw file, re-stage it and write a new manifest; see the module's docstring."""
+    use_modes(settings.file_mode, settings.dir_mode)
     report = RepairReport()
     old = _old_manifest(settings, report)
     scratch_dir = settings.archive_dir / ".repair"

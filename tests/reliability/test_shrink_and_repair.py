@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -27,14 +26,9 @@ runner = CliRunner()
 PROVENANCE = ("retrieved_at", "source_uri")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def prefect_harness() -> Iterator[None]:
-    from prefect.logging.configuration import setup_logging
-    from prefect.testing.utilities import prefect_test_harness
-
-    setup_logging(incremental=False)  # on the real stderr, not on a CliRunner's closed stream
-    with prefect_test_harness(server_startup_timeout=300):
-        yield
+@pytest.fixture(autouse=True)
+def _in_process_flows_use_the_session_api(prefect_api_url: str) -> None:
+    """The flows run in this process (CliRunner), against the session's Prefect test harness."""
 
 
 def _customs(*args: str) -> tuple[int, str]:

@@ -1,8 +1,9 @@
 """Two writers on one data root at once, as two real `customs` processes: one works, one is turned away.
 
-Each process starts its own temporary Prefect server, which may take a minute on a loaded machine: the
-first is started, the second only once the first holds the lock (its holder note is on disk), and
-every wait is generous and ends as soon as its condition holds.
+The first is started and, once it holds the lock (its holder note is on disk), stopped with SIGSTOP, so
+that it is surely still holding it, however fast or slow the machine, when the second starts; the
+first is continued once the second has been turned away. Every wait is generous and ends as soon as its
+condition holds.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -29,33 +31,31 @@ CUSTOMS = Path(sys.executable).parent / "customs"
 PROCESS_TIMEOUT = 900  # seconds; a bound for a hung process, not a measurement
 
 
-def _env(tmp_path: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "PYTHONPATH": str(REPO_ROOT),
-        "PREFECT_HOME": str(tmp_path / "prefect-home"),  # each test's own Prefect database
-        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "600",
-        "PREFECT_API_URL": "",
-    }
-
-
-def _start(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
+def _start(api_url: str, cwd: Path, *args: str) -> subprocess.Popen[str]:
+    """`customs ARGS` as a child, on the session's Prefect API (no temporary server of its own)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "PREFECT_API_URL": api_url, "COLUMNS": "200"}
     return subprocess.Popen(
-        [str(CUSTOMS), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_env(tmp_path),
-        cwd=tmp_path,
+        [str(CUSTOMS), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd
     )
 
 
-def _wait_for_holder(data: Path, process: subprocess.Popen[str]) -> None:
+def _stop_once_it_holds_the_lock(data: Path, process: subprocess.Popen[str]) -> None:
     deadline = time.monotonic() + PROCESS_TIMEOUT
     while not (data / HOLDER_NAME).exists():
         assert process.poll() is None, "the first writer ended before taking the lock"
         assert time.monotonic() < deadline, "the first writer never took the lock"
-        time.sleep(0.2)
+        time.sleep(0.05)
+    process.send_signal(signal.SIGSTOP)
+
+
+def _turned_away(api_url: str, cwd: Path, first: subprocess.Popen[str], *args: str) -> str:
+    """Run the second writer while the first is stopped holding the lock; continue the first."""
+    try:
+        code, out, err = _finish(_start(api_url, cwd, *args))
+    finally:
+        first.send_signal(signal.SIGCONT)
+    assert code == 75, out + err  # EX_TEMPFAIL: try again later
+    return out + err
 
 
 def _finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:
@@ -82,18 +82,18 @@ def _manifest_hashes(data: Path) -> set[str]:
     return set(pl.read_parquet(data / "archive" / "manifest.parquet")["source_sha256"].to_list())
 
 
-def test_two_ingests_at_once_one_is_turned_away_naming_the_holder_and_nothing_is_lost(tmp_path: Path) -> None:
+def test_two_ingests_at_once_one_is_turned_away_naming_the_holder_and_nothing_is_lost(
+    tmp_path: Path, prefect_api_url: str
+) -> None:
     data = tmp_path / "data"
     first_folder, second_folder = _landing_folders(tmp_path)
     ingest = ["ingest", "--source", "landing", "--data-dir", str(data), "--path"]
 
-    first = _start(tmp_path, *ingest, str(first_folder))
-    _wait_for_holder(data, first)
-    second = _start(tmp_path, *ingest, str(second_folder))
-    code, out, err = _finish(second)
-    assert code != 0, out + err
-    lines = [line for line in (out + err).splitlines() if "in use by" in line]
-    assert len(lines) == 1, out + err
+    first = _start(prefect_api_url, tmp_path, *ingest, str(first_folder))
+    _stop_once_it_holds_the_lock(data, first)
+    output = _turned_away(prefect_api_url, tmp_path, first, *ingest, str(second_folder))
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert len(lines) == 1, output
     assert f"`customs {' '.join(ingest)} {first_folder}` (pid {first.pid} on " in lines[0]
     assert "only one command may write to it at a time" in lines[0]
 
@@ -102,26 +102,25 @@ def test_two_ingests_at_once_one_is_turned_away_naming_the_holder_and_nothing_is
     assert _manifest_hashes(data) == _hashes(first_folder)
     assert not (data / HOLDER_NAME).exists()
 
-    code, out, err = _finish(_start(tmp_path, *ingest, str(second_folder)))
+    code, out, err = _finish(_start(prefect_api_url, tmp_path, *ingest, str(second_folder)))
     assert code == 0, out + err
     assert _manifest_hashes(data) == _hashes(first_folder) | _hashes(second_folder)
 
 
-def test_two_runs_at_once_publish_once_and_keep_every_run_row(tmp_path: Path) -> None:
+def test_two_runs_at_once_publish_once_and_keep_every_run_row(tmp_path: Path, prefect_api_url: str) -> None:
     data = tmp_path / "data"
     run = ["run", "--source", "demo", "--data-dir", str(data)]
 
-    first = _start(tmp_path, *run)
-    _wait_for_holder(data, first)
-    code, out, err = _finish(_start(tmp_path, *run, "--force"))
-    assert code != 0, out + err
-    assert f"in use by `customs {' '.join(run)}` (pid {first.pid} on " in out + err
+    first = _start(prefect_api_url, tmp_path, *run)
+    _stop_once_it_holds_the_lock(data, first)
+    output = _turned_away(prefect_api_url, tmp_path, first, *run, "--force")
+    assert f"in use by `customs {' '.join(run)}` (pid {first.pid} on " in output
 
     code, out, err = _finish(first)
     assert code == 0, out + err
     assert "published" in out
 
-    code, out, err = _finish(_start(tmp_path, *run, "--force"))
+    code, out, err = _finish(_start(prefect_api_url, tmp_path, *run, "--force"))
     assert code == 0, out + err
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
         statuses = [s for (s,) in con.execute("SELECT status FROM meta.runs ORDER BY started_at").fetchall()]
