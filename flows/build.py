@@ -11,6 +11,7 @@ import importlib.metadata
 import logging
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 import polars as pl
 
@@ -26,6 +27,7 @@ from transforms.surplus import build_fact_trade_surplus
 from transforms.trade_mode import build_dim_trade_mode, build_fact_trade_mode
 from warehouse import reference
 from warehouse.contracts import TableContract
+from warehouse.read import published_release_ids
 from warehouse.tables import (
     BRIDGE_PARTNER_GROUP,
     DIM_COMMODITY,
@@ -198,3 +200,67 @@ def build_meta_tables(
         META_RELEASE_FILES: META_RELEASE_FILES.conform(files),
         META_RUNS: runs,
     }
+
+
+class ShrinkRefusedError(RuntimeError):
+    """The build would publish less than the warehouse holds, and nobody said it may."""
+
+
+def _listed(items: list[str], shown: int = 3) -> str:
+    more = f" and {len(items) - shown} more" if len(items) > shown else ""
+    return ", ".join(items[:shown]) + more
+
+
+@dataclass(frozen=True)
+class MissingInputs:
+    """What the published warehouse holds that a build from staging would lose."""
+
+    lost_releases: list[str]  # release ids the warehouse serves that are no longer staged
+    lost_files: list[str]  # sha256 of files the manifest says are staged, with no staging rows
+    staging_dir: Path
+
+    def __bool__(self) -> bool:
+        return bool(self.lost_releases or self.lost_files)
+
+    def describe(self) -> str:
+        problems = []
+        if self.lost_releases:
+            problems.append(
+                f"{len(self.lost_releases)} published release(s) no longer staged ({_listed(self.lost_releases)})"
+            )
+        if self.lost_files:
+            problems.append(
+                f"{len(self.lost_files)} staged file(s) missing from {self.staging_dir} "
+                f"({_listed([h[:12] for h in self.lost_files])})"
+            )
+        return "; ".join(problems)
+
+    def fingerprint_of_build(self, fingerprint: str) -> str:
+        """The inputs' fingerprint, told apart from a complete build's when files were missing: once
+        `customs repair` restores them, the next run sees new input and publishes them again."""
+        if not self.lost_files:
+            return fingerprint
+        digest = hashlib.sha256(fingerprint.encode())
+        for sha256 in self.lost_files:
+            digest.update(f"\nwithout {sha256}".encode())
+        return digest.hexdigest()
+
+
+def missing_inputs(settings: Settings, inputs: StagedInputs) -> MissingInputs:
+    """What the published warehouse holds that building from `inputs` would lose.
+
+    Two ways to lose data without anyone asking: a release the warehouse serves is no longer staged (the
+    manifest was deleted or rolled back), or a file the manifest says is staged has no staging rows (its
+    Parquet files were deleted). A preliminary page is staged as one file, an online-query export as one
+    file per month: for an export, at least one must be there."""
+    staged_releases = set(inputs.manifest["release_id"].drop_nulls().to_list())
+    lost_releases = sorted(published_release_ids(settings.warehouse_path) - staged_releases)
+    staged_hashes = set(
+        inputs.manifest.filter(pl.col("product").is_in(["preliminary", "online_query"]))[
+            "source_sha256"
+        ].to_list()
+    )
+    present: set[str] = set()
+    for scan in (inputs.preliminary, inputs.online_query):
+        present |= set(scan.select("source_sha256").unique().collect()["source_sha256"].to_list())
+    return MissingInputs(lost_releases, sorted(staged_hashes - present), settings.staging_dir)

@@ -11,9 +11,11 @@ os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "flows,transforms,warehou
 # The project's loggers also run outside flow runs (tests, the library used directly): no API there.
 os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 
+import functools
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, ParamSpec
 
 import typer
 from rich.console import Console
@@ -22,6 +24,9 @@ from rich.markup import escape
 from config.options import DataDirOpt
 from config.settings import SOURCES, SOURCES_TEXT, SourceName, settings_for
 from domain.runs import validation_run_id
+from fileio.lock import DataRootBusyError, command_line, exclusive_writer
+from flows.build import ShrinkRefusedError
+from flows.ingest.archive import ManifestUnreadableError
 from report.command import report_command
 from status.command import status_command
 from warehouse.codes import TRADE_DIRECTIONS, TradeDirection
@@ -33,6 +38,40 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console(stderr=False)
+errors = Console(stderr=True, soft_wrap=True, markup=False, highlight=False)
+
+P = ParamSpec("P")
+EXIT_BUSY = 75  # EX_TEMPFAIL: another command is writing to the data root; try again later
+
+
+def writer(*, creates_root: bool) -> Callable[[Callable[P, None]], Callable[P, None]]:
+    """A command that writes to the data root: it holds the root's writer lock (failing at once, naming
+    the holder, when another process writes there) and reports the data root's expected troubles in one
+    line. A command that only adds to an existing root does not create it (nor lock what is not there)."""
+
+    def decorate(command: Callable[P, None]) -> Callable[P, None]:
+        @functools.wraps(command)
+        def holding_the_lock(*args: P.args, **kwargs: P.kwargs) -> None:
+            data_dir: Any = kwargs.get("data_dir")
+            root = settings_for(data_dir).root
+            try:
+                if not creates_root and not root.is_dir():
+                    command(*args, **kwargs)
+                    return
+                root.mkdir(parents=True, exist_ok=True)
+                with exclusive_writer(root, command_line()):
+                    command(*args, **kwargs)
+            except DataRootBusyError as exc:
+                errors.print(f"error: {exc}")
+                raise typer.Exit(EXIT_BUSY) from None
+            except (ManifestUnreadableError, ShrinkRefusedError) as exc:
+                errors.print(f"error: {exc}")
+                raise typer.Exit(1) from None
+
+        return holding_the_lock
+
+    return decorate
+
 
 SourceOpt = Annotated[str, typer.Option("--source", help=SOURCES_TEXT)]
 PathOpt = Annotated[Path | None, typer.Option("--path", help="Landing folder (with --source landing)")]
@@ -43,6 +82,13 @@ DirectionOpt = Annotated[
     typer.Option(
         "--direction",
         help="import|export: the flow of online-query exports whose file names do not say it (with --source landing)",
+    ),
+]
+AllowShrinkOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-shrink",
+        help="Publish even if the warehouse would lose releases it holds (a lost manifest, deleted staging); logged",
     ),
 ]
 
@@ -66,6 +112,7 @@ def _check_direction(direction: str | None, source: SourceName) -> TradeDirectio
 
 
 @app.command()
+@writer(creates_root=True)
 def ingest(
     source: SourceOpt = "demo",
     path: PathOpt = None,
@@ -114,6 +161,7 @@ def _pct(value: float | None) -> str:
 
 
 @app.command()
+@writer(creates_root=True)
 def run(
     source: SourceOpt = "demo",
     path: PathOpt = None,
@@ -127,6 +175,7 @@ def run(
         bool, typer.Option("--force", help="Rebuild and publish even if nothing is new")
     ] = False,
     direction: DirectionOpt = None,
+    allow_shrink: AllowShrinkOpt = False,
     data_dir: DataDirOpt = None,
 ) -> None:
     """Run the monthly-release flow: ingest, transform, validate and publish the warehouse."""
@@ -143,6 +192,7 @@ def run(
         data_dir=str(data_dir) if data_dir else None,
         force=force,
         direction=trade_direction,
+        allow_shrink=allow_shrink,
     )
     if summary.ingest is not None:
         console.print(summary.ingest.summary())
@@ -180,6 +230,7 @@ def run(
 
 
 @app.command()
+@writer(creates_root=False)
 def validate(
     release: Annotated[
         list[str] | None,
@@ -209,6 +260,7 @@ def validate(
 
 
 @app.command()
+@writer(creates_root=False)
 def override(
     release: Annotated[str, typer.Option("--release", help="The quarantined release to release again")],
     by: Annotated[str, typer.Option("--by", help="Who reviewed it")],
@@ -228,6 +280,7 @@ def override(
 
 
 @app.command()
+@writer(creates_root=True)
 def backfill(
     start: Annotated[str, typer.Option("--from", help="First period, YYYY-MM")],
     end: Annotated[str, typer.Option("--to", help="Last period, YYYY-MM")],
@@ -241,6 +294,7 @@ def backfill(
     dask_address: Annotated[
         str | None, typer.Option("--dask-address", help="Scheduler address of an existing Dask cluster")
     ] = None,
+    allow_shrink: AllowShrinkOpt = False,
     data_dir: DataDirOpt = None,
 ) -> None:
     """Process every period in a range: ingest what is missing, re-stage, validate, publish once."""
@@ -269,6 +323,7 @@ def backfill(
                 force=force,
                 dask=dask,
                 dask_address=dask_address,
+                allow_shrink=allow_shrink,
             )
         finally:
             backfill_module.PROGRESS_LISTENERS.remove(advance)
@@ -286,7 +341,32 @@ def backfill(
     console.print(summary.message)
 
 
-app.command("report", help="Write the static HTML release report (with charts) for a period.")(report_command)
+app.command("report", help="Write the static HTML release report (with charts) for a period.")(
+    writer(creates_root=False)(report_command)
+)
+
+
+@app.command()
+@writer(creates_root=False)
+def repair(data_dir: DataDirOpt = None) -> None:
+    """Rebuild the archive manifest and staging from the raw archive (after a lost or damaged manifest)."""
+    from flows.repair import repair_archive
+
+    settings = settings_for(data_dir)
+    if not settings.raw_dir.is_dir():
+        errors.print(f"error: no raw archive at {settings.raw_dir}: nothing to repair from")
+        raise typer.Exit(1)
+    report = repair_archive(settings)
+    console.print(report.summary(), markup=False, highlight=False, soft_wrap=True)
+    for uri, error in report.quarantined:
+        console.print(f"[yellow]quarantined[/] {uri}: {error}", soft_wrap=True)
+    for path in report.corrupt:
+        console.print(
+            f"[red]corrupt[/] {path}: its bytes do not match its checksum name; left out", soft_wrap=True
+        )
+    console.print("the next `customs run` rebuilds and publishes the warehouse from the repaired staging")
+
+
 app.command(
     "status", help="What is in the warehouse, what is due and what is overdue, per product and period."
 )(status_command)

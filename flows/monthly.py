@@ -20,6 +20,7 @@ from flows.build import StagedInputs, load_staged
 from flows.ingest.flow import ingest_source, make_source
 from flows.ingest.pipeline import IngestReport
 from flows.release import build_validate_publish, check_published, release_report
+from flows.writer import holding_data_root
 from warehouse.codes import TradeDirection
 from warehouse.contracts import TableContract
 from warehouse.read import last_published_fingerprint
@@ -82,15 +83,31 @@ def monthly_release(
     data_dir: str | None = None,
     force: bool = False,
     direction: TradeDirection | None = None,
+    allow_shrink: bool = False,
 ) -> RunSummary:
     """Ingest what is new from a source, rebuild the facts, validate, and publish the warehouse.
 
     `period=None` takes whatever is new; a period (`2025-11`, `2025-01..02`) must then be present.
     Nothing new and not `force`: nothing is published, and the summary says so. `direction` (landing only)
-    is the flow of online-query exports whose names do not say it.
+    is the flow of online-query exports whose names do not say it. A build that would hold less than the
+    published warehouse (a lost manifest, deleted staging) fails unless `allow_shrink`.
     """
-    logger = get_run_logger()
     settings = settings_for(data_dir, base_url)
+    with holding_data_root(settings):  # one writer per data root: a second run fails fast, naming this one
+        return _release(settings, period, source, path, years, force, direction, allow_shrink)
+
+
+def _release(
+    settings: Settings,
+    period: str | None,
+    source: SourceName,
+    path: str | None,
+    years: list[int] | None,
+    force: bool,
+    direction: TradeDirection | None,
+    allow_shrink: bool,
+) -> RunSummary:
+    logger = get_run_logger()
     started_at = datetime.now(UTC)
     run_id = new_run_id(started_at)
     check_published(settings)  # a BI tool holding the warehouse fails the run now, not after the gate
@@ -128,7 +145,13 @@ def monthly_release(
         return RunSummary(run_id, False, settings.warehouse_path, message, ingest=report)
 
     tables = build_validate_publish(
-        settings, inputs, run_id=run_id, started_at=started_at, source=source, message=report.summary()
+        settings,
+        inputs,
+        run_id=run_id,
+        started_at=started_at,
+        source=source,
+        message=report.summary(),
+        allow_shrink=allow_shrink,
     )
     summary = _summarise(run_id, settings, tables)
     summary.ingest = report

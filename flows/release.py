@@ -24,7 +24,14 @@ from prefect.runtime import flow_run
 
 from config.settings import Settings
 from fileio.atomic import atomic_write_bytes, atomic_write_parquet
-from flows.build import StagedInputs, build_core_tables, build_meta_tables, code_version
+from flows.build import (
+    ShrinkRefusedError,
+    StagedInputs,
+    build_core_tables,
+    build_meta_tables,
+    code_version,
+    missing_inputs,
+)
 from flows.ingest.archive import RawArchive
 from report.command import write_html_report
 from report.data import TOP_PARTNERS, ReportData, load_report_data
@@ -245,8 +252,21 @@ def build_validate_publish(
     started_at: datetime,
     source: str,
     message: str,
+    allow_shrink: bool = False,
 ) -> dict[TableContract, pl.DataFrame]:
-    """Build every table, pass the gate, publish once. Returns the published tables."""
+    """Build every table, pass the gate, publish once. Returns the published tables.
+
+    Refuses (ShrinkRefusedError) to publish less than the warehouse holds unless `allow_shrink`; when
+    allowed, what is dropped is said in the run's `meta.runs` message."""
+    missing = missing_inputs(settings, inputs)
+    if missing and not allow_shrink:
+        raise ShrinkRefusedError(
+            f"refusing to publish less than the warehouse holds: {missing.describe()}; run `customs repair` "
+            "to rebuild the manifest and staging from the raw archive, or pass --allow-shrink to publish without them"
+        )
+    if missing:
+        message = f"{message}; published smaller by --allow-shrink: {missing.describe()}"
+        log.warning("publishing less than the warehouse held (--allow-shrink): %s", missing.describe())
     tables = build_tables(inputs)
     overrides = load_overrides(settings)
     gate = validate(settings, inputs, tables, run_id, overrides)
@@ -258,7 +278,7 @@ def build_validate_publish(
         "status": "published",
         "source": source,
         "code_version": code_version(),
-        "input_fingerprint": inputs.fingerprint,
+        "input_fingerprint": missing.fingerprint_of_build(inputs.fingerprint),
         "message": f"{message}; {gate.message().splitlines()[0]}",
     }
     tables |= build_meta_tables(

@@ -11,6 +11,7 @@ from prefect.cache_policies import NO_CACHE
 from config.settings import SOURCES_TEXT, Settings, SourceName, settings_for
 from flows.ingest.pipeline import IngestReport, ingest
 from flows.ingest.sources import DemoSource, GaccSource, LandingSource, Source
+from flows.writer import holding_data_root
 from warehouse.codes import TradeDirection
 
 
@@ -62,10 +63,13 @@ def ingest_flow(
 ) -> IngestReport:
     """Fetch a source's files into the raw archive and staging Parquet."""
     settings = settings_for(data_dir, base_url)
-    report = ingest_source(
-        make_source(source, settings, path=Path(path) if path else None, years=years, direction=direction),
-        settings,
-    )
+    with holding_data_root(settings):
+        report = ingest_source(
+            make_source(
+                source, settings, path=Path(path) if path else None, years=years, direction=direction
+            ),
+            settings,
+        )
     # A source error (an index page that fails) is reported in one line by the caller, who exits
     # non-zero: raised here it would reach the user as Prefect's traceback.
     for error in report.source_errors:

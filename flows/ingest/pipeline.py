@@ -14,9 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import polars as pl
+
 from config.settings import Settings
 from fileio.modes import use_modes
-from flows.ingest.archive import RawArchive, sha256_hex
+from flows.ingest.archive import UNKNOWN_SOURCE, RawArchive, sha256_hex
 from flows.ingest.limits import ParseTimeout, html_depth_exceeds, longest_line, one_line, time_limit
 from flows.ingest.model import PARSER_VERSION, ParseError
 from flows.ingest.parsers import (
@@ -198,6 +200,9 @@ def ingest(
     report = IngestReport(source=source.name)
     manifest = archive.manifest
     staged_uris = set(manifest.filter(manifest["status"] == "staged")["source_uri"].to_list())
+    # Files `customs repair` found with no record of where they came from: met again, they are recorded
+    # (and parsed) with their real source, name and time.
+    unknown = set(manifest.filter(pl.col("source_uri") == UNKNOWN_SOURCE)["source_sha256"].to_list())
     try:
         for file in source.files(skip_uris=staged_uris):
             report.files_seen += 1
@@ -208,6 +213,13 @@ def ingest(
             if progress:
                 progress(file)
             sha256 = sha256_hex(file.content)
+            if sha256 in unknown:
+                unknown.discard(sha256)
+                row = process_file(file, sha256, archive, settings)
+                archive.replace_rows([row])
+                report.unchanged_files += 1
+                log.info("%s: source recorded again for %s", file.source_uri, sha256[:12])
+                continue
             if sha256 in archive.known_hashes():
                 report.unchanged_files += 1
                 continue

@@ -98,6 +98,7 @@ def test_scheduled_deployment_runs_to_completion(prefect_server: dict[str, str],
     env = prefect_server
     data = tmp_path / "data"
     _prefect(env, "work-pool", "create", "customs", "--type", "process")
+    _prefect(env, "work-queue", "create", "writers", "--pool", "customs", "--limit", "1")
     deployed = _prefect(env, "--no-prompt", "deploy", "--all")
     for name in (
         "monthly-release/monthly-release",
@@ -109,6 +110,11 @@ def test_scheduled_deployment_runs_to_completion(prefect_server: dict[str, str],
     # The monthly deployment carries its cron schedule in Beijing time.
     listed = _prefect(env, "deployment", "inspect", "monthly-release/monthly-release").stdout
     assert "30 10,16 6-16 * *" in listed and "Asia/Shanghai" in listed
+    # The two deployments that write to the data root run one at a time, each and together.
+    for name in ("monthly-release/monthly-release", "backfill/backfill"):
+        inspected = _prefect(env, "deployment", "inspect", name).stdout
+        assert "'work_queue_name': 'writers'" in inspected, inspected
+        assert "'collision_strategy': 'ENQUEUE'" in inspected, inspected
 
     worker_log = (tmp_path / "worker.log").open("wb")
     worker = subprocess.Popen(
