@@ -14,6 +14,7 @@ import polars as pl
 from prefect import flow, get_run_logger
 
 from config.settings import Settings, SourceName, settings_for
+from domain.errors import ExpectedError
 from domain.periods import Period
 from domain.runs import new_run_id
 from flows.build import load_staged
@@ -23,6 +24,14 @@ from flows.release import build_validate_publish, release_report
 from warehouse.contracts import TableContract
 from warehouse.read import last_published_fingerprint
 from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_SURPLUS
+
+
+class SourceFailedError(ExpectedError, RuntimeError):
+    """The source could not be read at all (not one bad file: those are quarantined)."""
+
+
+class PeriodNotStagedError(ExpectedError, RuntimeError):
+    """The run was asked for a period that no staged release holds."""
 
 
 @dataclass
@@ -72,6 +81,7 @@ def monthly_release(
     Nothing new and not `force`: nothing is published, and the summary says so.
     """
     logger = get_run_logger()
+    wanted = Period.parse(period).key if period is not None else None  # a bad period fails before any work
     settings = settings_for(data_dir, base_url)
     started_at = datetime.now(UTC)
     run_id = new_run_id(started_at)
@@ -80,15 +90,13 @@ def monthly_release(
         make_source(source, settings, path=Path(path) if path else None, years=years), settings
     )
     if report.source_errors:
-        raise RuntimeError("source failed: " + "; ".join(report.source_errors))
+        raise SourceFailedError("source failed: " + "; ".join(report.source_errors))
 
     inputs = load_staged(settings)
-    if period is not None:
-        wanted = Period.parse(period).key
-        if inputs.manifest.filter(pl.col("period") == wanted).is_empty():
-            raise RuntimeError(
-                f"period {wanted} is not in staging: no release of it was ingested from {source}"
-            )
+    if wanted is not None and inputs.manifest.filter(pl.col("period") == wanted).is_empty():
+        raise PeriodNotStagedError(
+            f"period {wanted} is not in staging: no release of it was ingested from {source}"
+        )
 
     if not force and last_published_fingerprint(settings.warehouse_path) == inputs.fingerprint:
         message = f"nothing new from {source}: the warehouse already holds these releases; nothing published"
