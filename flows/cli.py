@@ -170,8 +170,8 @@ def _fail_if_every_file_quarantined(report: IngestReport | None) -> None:
     """A command that took in files and staged none of them did not do what it said: exit 1."""
     if report is not None and report.quarantined and not report.staged:
         raise ExpectedError(
-            f"every new file was quarantined ({len(report.quarantined)}; the reasons are logged above): "
-            "nothing staged, nothing published"
+            f"every new file was quarantined ({len(report.quarantined)}, the reasons are logged above): "
+            "none was staged"
         )
 
 
@@ -257,8 +257,8 @@ def run(
     )
     if summary.ingest is not None:
         console.print(summary.ingest.summary(), markup=False)
+    _fail_if_every_file_quarantined(summary.ingest)
     if not summary.published:
-        _fail_if_every_file_quarantined(summary.ingest)
         console.print(summary.message, markup=False)
         console.print(f"warehouse: {summary.warehouse_path}", markup=False)
         return

@@ -152,7 +152,7 @@ def test_a_run_in_which_every_file_is_quarantined_fails_and_says_each_reason_onc
     done = customs(
         "run", "--source", "landing", "--path", str(landing), "--data-dir", str(tmp_path / "d"), env=env
     )
-    _assert_one_line_error(done, 1, "every new file was quarantined (2", "nothing published")
+    _assert_one_line_error(done, 1, "every new file was quarantined (2", "none was staged")
     for name in ("page-empty-file-", "page-unknown-unit-"):
         mentions = [line for line in done.output.splitlines() if "quarantined" in line and name in line]
         assert len(mentions) == 1, "\n".join(mentions) or done.output
