@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Final, Literal, get_args
 
-from pydantic import Field, HttpUrl
+from pydantic import Field, HttpUrl, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Where files come from: the bundled demo releases, a landing folder, or GACC's English site.
@@ -41,6 +41,37 @@ class Settings(BaseSettings):
     user_agent: str = Field(
         "customs-warehouse/0.1 (open-source GACC statistics pipeline; +https://pypi.org/project/customs-warehouse)",
     )
+
+    # --- limits on hostile input: defaults far above any real GACC file (pages are under 100 KB, with
+    # tags nested under 20 deep), low enough that one bad file cannot exhaust the machine.
+    max_file_bytes: int = Field(
+        64 * 1024 * 1024,
+        gt=0,
+        description="Largest file read from any source; larger ones are refused unread",
+    )
+    max_field_bytes: int = Field(
+        1024 * 1024, gt=0, description="Longest CSV field (and CSV line) a parser accepts"
+    )
+    max_html_depth: int = Field(256, gt=0, description="Deepest nesting of HTML elements a parser accepts")
+    max_parse_seconds: float = Field(60.0, gt=0, description="Longest time one file may take to parse")
+    http_max_response_bytes: int = Field(
+        32 * 1024 * 1024, gt=0, description="Largest response body, counted after decompression"
+    )
+    http_request_deadline_seconds: float = Field(
+        120.0, gt=0, description="Longest time one request may take in all, however the bytes trickle in"
+    )
+    http_max_redirects: int = Field(5, ge=0, description="Redirects followed per request (same host only)")
+    # Who may read what the job writes: the data root's owner and group (BI readers), nobody else.
+    file_mode: int = Field(0o640, ge=0, le=0o777, description="Mode of every file the job writes")
+    dir_mode: int = Field(0o750, ge=0, le=0o777, description="Mode of every folder the job creates")
+
+    @field_validator("file_mode", "dir_mode", mode="before")
+    @classmethod
+    def _octal(cls, value: object) -> object:
+        # Modes are written the way chmod takes them: CUSTOMS_FILE_MODE=0640 means 0o640, not 640.
+        if isinstance(value, str):
+            return int(value, 8)
+        return value
 
     @cached_property
     def root(self) -> Path:

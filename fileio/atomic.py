@@ -12,12 +12,15 @@ from pathlib import Path
 
 import polars as pl
 
+from fileio.modes import make_dirs, restrict_file
+
 
 def atomic_write_bytes(path: Path, content: bytes) -> None:
     """Write to a temporary file in the same folder, fsync, then rename: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_dirs(path.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        restrict_file(fd)  # mkstemp's 0600 would hide the file from the data root's group
         with os.fdopen(fd, "wb") as handle:
             handle.write(content)
             handle.flush()
@@ -29,13 +32,14 @@ def atomic_write_bytes(path: Path, content: bytes) -> None:
 
 
 def atomic_write_parquet(path: Path, frame: pl.DataFrame) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_dirs(path.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         # Statistics off and a fixed compression keep the bytes a function of the rows alone, so that
         # re-running the same input gives byte-identical files (checked by the idempotency tests).
         frame.write_parquet(tmp_name, compression="zstd", statistics=False)
+        restrict_file(Path(tmp_name))
         Path(tmp_name).replace(path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)

@@ -33,7 +33,8 @@ from flows.ingest.flow import ingest_source, make_source
 from flows.ingest.model import PARSER_VERSION
 from flows.ingest.pipeline import process_file
 from flows.ingest.sources import FetchedFile
-from flows.release import build_validate_publish, release_report
+from flows.monthly import SourceFailedError
+from flows.release import build_validate_publish, check_published, release_report
 from warehouse.codes import PRODUCTS
 from warehouse.read import last_published_fingerprint
 
@@ -184,12 +185,13 @@ def backfill(
     run_id = new_run_id(started_at)
     periods = periods_between(start, end)
     years = sorted({p.year for p in periods})
+    check_published(settings)  # a BI tool holding the warehouse fails the run now, not after the gate
 
     report = ingest_source(
         make_source(source, settings, path=Path(path) if path else None, years=years), settings
     )
     if report.source_errors:
-        raise RuntimeError("source failed: " + "; ".join(report.source_errors))
+        raise SourceFailedError("source failed: " + "; ".join(report.source_errors))
 
     files = _files_by_period(settings, periods)
     missing = [p for p, shas in files.items() if not shas and p != UNPARSED]

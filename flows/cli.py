@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from config.options import DataDirOpt
@@ -210,11 +211,22 @@ def ingest(
         years=year,
         data_dir=str(data_dir) if data_dir else None,
     )
-    # Each quarantined file was logged once, with its reason, as it was quarantined.
     console.print(report.summary(), markup=False)
+    # Each quarantined file was logged once, naming it, as it was quarantined: not repeated here. Refused
+    # files and a failed source, on one line each (never wrapped), naming the file.
+    for _uri, why in report.refused:
+        _problem("yellow", "refused", why)
+    for error in report.source_errors:
+        _problem("red", "source failed", error)
+    if report.source_errors:
+        raise typer.Exit(1)
     if report.new_files == 0:
         console.print("0 new files: archive and staging unchanged")
     _fail_if_every_file_quarantined(report)
+
+
+def _problem(style: str, what: str, message: str) -> None:
+    console.print(f"[{style}]{what}[/] {escape(message)}", soft_wrap=True, highlight=False)
 
 
 def _bn(value: float | None) -> str:

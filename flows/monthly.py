@@ -20,7 +20,7 @@ from domain.runs import new_run_id
 from flows.build import load_staged
 from flows.ingest.flow import ingest_source, make_source
 from flows.ingest.pipeline import IngestReport
-from flows.release import build_validate_publish, release_report
+from flows.release import build_validate_publish, check_published, release_report
 from warehouse.contracts import TableContract
 from warehouse.read import last_published_fingerprint
 from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_SURPLUS
@@ -85,6 +85,7 @@ def monthly_release(
     settings = settings_for(data_dir, base_url)
     started_at = datetime.now(UTC)
     run_id = new_run_id(started_at)
+    check_published(settings)  # a BI tool holding the warehouse fails the run now, not after the gate
 
     report = ingest_source(
         make_source(source, settings, path=Path(path) if path else None, years=years), settings

@@ -38,7 +38,7 @@ from report.command import write_html_report
 from report.data import TOP_PARTNERS, ReportData, load_report_data
 from report.render import render_markdown_summary, top_partners_table
 from warehouse.contracts import TableContract
-from warehouse.publish import publish_warehouse
+from warehouse.publish import heal_published, publish_warehouse
 from warehouse.read import published_release_ids, read_runs
 from warehouse.tables import DIM_PARTNER, FACT_PARTNER_TRADE, META_RELEASES, META_VALIDATION_RESULTS
 
@@ -197,11 +197,30 @@ def validate(
     return gate
 
 
+@task(name="check-published", cache_policy=NO_CACHE)
+def check_published(settings: Settings) -> None:
+    """At a run's start, before any work: fail fast when a BI tool holds the warehouse read-write
+    (`WarehouseInUseError`), and repair what a dead publish or a crashed client left (see
+    `heal_published`): leftovers swept, a stray WAL or an unreadable file moved aside, `bi/` exported
+    again when it disagrees with the warehouse."""
+    logger = get_run_logger()
+    for line in heal_published(settings.warehouse_path, settings.bi_parquet_dir).messages():
+        logger.warning("%s", line)
+
+
 @task(name="publish-warehouse", cache_policy=NO_CACHE)
 def publish(settings: Settings, tables: dict[TableContract, pl.DataFrame]) -> None:
     logger = get_run_logger()
     result = publish_warehouse(settings.warehouse_path, tables, parquet_dir=settings.bi_parquet_dir)
-    logger.info("published %s in %.2f s", settings.warehouse_path, result.elapsed_seconds)
+    for kept in result.moved_aside:
+        logger.warning("moved a stray WAL aside to %s: no process held the warehouse", kept)
+    logger.info(
+        "published %s in %.2f s (sha256 %s, recorded in %d BI Parquet files)",
+        settings.warehouse_path,
+        result.elapsed_seconds,
+        result.warehouse_sha256[:12],
+        len(result.parquet_files),
+    )
 
 
 def publish_artifacts(data: ReportData) -> None:

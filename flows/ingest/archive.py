@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from fileio.atomic import atomic_write_bytes, atomic_write_parquet
+from fileio.modes import restrict_file
 from warehouse.codes import FileStatus, QuarantineReason
 from warehouse.tables import ARCHIVE_MANIFEST
 
@@ -52,7 +53,7 @@ class RawArchive:
         if path.exists():
             return StoredFile(digest, path, is_new=False)
         atomic_write_bytes(path, content)
-        path.chmod(0o444)  # immutable by convention and by mode
+        restrict_file(path, read_only=True)  # immutable by convention and by mode; never world-readable
         return StoredFile(digest, path, is_new=True)
 
     def read(self, sha256: str) -> bytes:

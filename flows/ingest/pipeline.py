@@ -1,7 +1,10 @@
 """Ingest: each file from a source goes into the raw archive, is recognised, parsed and staged.
 
-A file that fails to parse is archived all the same and marked quarantined in the manifest with the
-parser's error; nothing else in the archive or in staging changes because of it.
+A file that fails to parse, for whatever reason (a parse error, a number out of range, a limit, an
+unexpected exception), is archived all the same and marked quarantined in the manifest with a one-line
+error naming it; nothing else in the archive or in staging changes because of it, and the other files
+go on. A file a source refuses to read (too large, a symlink, a hostile response) is neither archived
+nor recorded: it is reported in one line, every run, until someone removes it.
 """
 
 from __future__ import annotations
@@ -12,16 +15,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from config.settings import Settings
+from fileio.modes import use_modes
 from flows.ingest.archive import RawArchive, sha256_hex
+from flows.ingest.limits import ParseTimeout, html_depth_exceeds, longest_line, one_line, time_limit
 from flows.ingest.model import PARSER_VERSION, ParseError
 from flows.ingest.parsers import (
     direction_from_filename,
     parse_index_page,
-    parse_online_query,
     parse_preliminary_page,
+    read_online_query,
     sniff,
 )
-from flows.ingest.sources import FetchedFile, Source, SourceError
+from flows.ingest.sources import FetchedFile, RefusedFile, Source, SourceError
 from flows.ingest.staging import online_query_frame, preliminary_frame, release_id_for, write_partitions
 from warehouse.contracts import ContractError
 from warehouse.tables import ARCHIVE_MANIFEST, STG_ONLINE_QUERY, STG_PRELIMINARY
@@ -39,13 +44,16 @@ class IngestReport:
     staged: list[str] = field(default_factory=list)  # sha256 of files staged by this run
     new_release_ids: set[str] = field(default_factory=set)
     quarantined: list[tuple[str, str]] = field(default_factory=list)  # (source_uri, error)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (source_uri, why): not read, not archived
     source_errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
+        refused = f", {len(self.refused)} refused" if self.refused else ""
         return (
             f"{self.source}: {self.files_seen} files seen, {self.new_files} new "
             f"({len(self.staged)} staged, {self.index_pages} index pages, {len(self.quarantined)} quarantined), "
-            f"{self.unchanged_files} already archived; {len(self.new_release_ids)} releases with new files"
+            f"{self.unchanged_files} already archived{refused}; "
+            f"{len(self.new_release_ids)} releases with new files"
         )
 
 
@@ -88,50 +96,94 @@ def _release_id(archive: RawArchive, base: str, table_id: str, currency: str, sh
     return base if same.is_empty() else f"{base}+r{same.height + 1}"
 
 
+def check_limits(content: bytes, source: str, settings: Settings) -> None:
+    """Refuse, before any parser runs, what no real GACC file is: too large, too deeply nested."""
+    if len(content) > settings.max_file_bytes:
+        raise ParseError(
+            source,
+            f"{len(content):,} bytes, over the limit of {settings.max_file_bytes:,} (CUSTOMS_MAX_FILE_BYTES)",
+        )
+    if html_depth_exceeds(content, settings.max_html_depth):
+        raise ParseError(
+            source,
+            f"elements nested deeper than {settings.max_html_depth} (CUSTOMS_MAX_HTML_DEPTH): not a GACC page",
+        )
+
+
+def check_csv_limits(content: bytes, source: str, settings: Settings) -> None:
+    # A field cannot be longer than its line (GACC's exports quote no line breaks), so the longest line
+    # bounds the longest field in one pass, before the CSV reader holds a field in memory.
+    line, length = longest_line(content)
+    if length > settings.max_field_bytes:
+        raise ParseError(
+            source,
+            f"a line of {length:,} bytes, over the field limit of {settings.max_field_bytes:,}"
+            " (CUSTOMS_MAX_FIELD_BYTES)",
+            row=line,
+        )
+
+
 def process_file(file: FetchedFile, sha256: str, archive: RawArchive, settings: Settings) -> dict[str, Any]:
-    """Parse and stage one new file; returns its manifest row (quarantined on a parse error)."""
+    """Parse and stage one new file; returns its manifest row, quarantined on any error in the file."""
     try:
-        kind = sniff(file.content, file.original_name)
-        if kind == "index":
-            parse_index_page(file.content, file.source_uri)
-            return _manifest_row(file, sha256, product="index", status="index")
-        if kind == "preliminary":
-            table = parse_preliminary_page(file.content, file.source_uri)
-            base = release_id_for(
-                "preliminary", table.period.key, table.published_on, file.retrieved_at.date()
-            )
-            release_id = _release_id(archive, base, table.table_id, table.currency, sha256)
-            frame = preliminary_frame(table, release_id=release_id, sha256=sha256)
-            write_partitions(
-                frame, STG_PRELIMINARY, settings.staging_dir, f"{release_id}-{table.currency}-{sha256[:12]}"
-            )
-            return _manifest_row(
-                file,
-                sha256,
-                product="preliminary",
-                table_id=table.table_id,
-                currency=table.currency,
-                period=table.period.key,
-                published_on=table.published_on,
-                release_id=release_id,
-            )
-        direction = direction_from_filename(file.original_name)
-        export = parse_online_query(file.content, file.source_uri, direction)
-        release_id = f"online_query:{sha256[:12]}"
-        frame = online_query_frame(export, release_id=release_id, sha256=sha256)
-        write_partitions(frame, STG_ONLINE_QUERY, settings.staging_dir, f"{release_id}-{export.currency}")
-        last_period = max((r.period for r in export.records), default=None)
+        with time_limit(settings.max_parse_seconds, file.source_uri):
+            return _parse_and_stage(file, sha256, archive, settings)
+    except OSError:
+        # The machine's fault (a full disk, a permission), not the file's: quarantined, a good file
+        # would never be retried, since its bytes are then known to the archive.
+        raise
+    except (Exception, ParseTimeout) as exc:
+        # Whatever one file does (a parse error, OverflowError, a polars ComputeError, RecursionError,
+        # MemoryError, a limit), it is that file's fault: it is quarantined and the others go on.
+        error = one_line(exc, file.source_uri)
+        if not isinstance(exc, ParseError):
+            log.debug("unexpected error in %s", file.source_uri, exc_info=exc)
+        log.error("quarantined %s", error)
+        return _manifest_row(file, sha256, status="quarantined", quarantine_reason="parse", error=error)
+
+
+def _parse_and_stage(
+    file: FetchedFile, sha256: str, archive: RawArchive, settings: Settings
+) -> dict[str, Any]:
+    check_limits(file.content, file.source_uri, settings)
+    kind = sniff(file.content, file.original_name)
+    if kind == "index":
+        parse_index_page(file.content, file.source_uri)
+        return _manifest_row(file, sha256, product="index", status="index")
+    if kind == "preliminary":
+        table = parse_preliminary_page(file.content, file.source_uri)
+        base = release_id_for("preliminary", table.period.key, table.published_on, file.retrieved_at.date())
+        release_id = _release_id(archive, base, table.table_id, table.currency, sha256)
+        frame = preliminary_frame(table, release_id=release_id, sha256=sha256)
+        write_partitions(
+            frame, STG_PRELIMINARY, settings.staging_dir, f"{release_id}-{table.currency}-{sha256[:12]}"
+        )
         return _manifest_row(
             file,
             sha256,
-            product="online_query",
-            currency=export.currency,
-            period=last_period.key if last_period else None,
+            product="preliminary",
+            table_id=table.table_id,
+            currency=table.currency,
+            period=table.period.key,
+            published_on=table.published_on,
             release_id=release_id,
         )
-    except ParseError as exc:
-        log.error("quarantined %s: %s", file.source_uri, exc)
-        return _manifest_row(file, sha256, status="quarantined", quarantine_reason="parse", error=str(exc))
+    check_csv_limits(file.content, file.source_uri, settings)
+    direction = direction_from_filename(file.original_name)
+    export = read_online_query(
+        file.content, file.source_uri, direction, max_field_chars=settings.max_field_bytes
+    )
+    release_id = f"online_query:{sha256[:12]}"
+    frame = online_query_frame(export, release_id=release_id, sha256=sha256)
+    write_partitions(frame, STG_ONLINE_QUERY, settings.staging_dir, f"{release_id}-{export.currency}")
+    return _manifest_row(
+        file,
+        sha256,
+        product="online_query",
+        currency=export.currency,
+        period=export.last_period,
+        release_id=release_id,
+    )
 
 
 def ingest(
@@ -139,6 +191,7 @@ def ingest(
     settings: Settings,
     progress: Callable[[FetchedFile], None] | None = None,
 ) -> IngestReport:
+    use_modes(settings.file_mode, settings.dir_mode)
     archive = RawArchive(settings.archive_dir)
     report = IngestReport(source=source.name)
     manifest = archive.manifest
@@ -146,6 +199,10 @@ def ingest(
     try:
         for file in source.files(skip_uris=staged_uris):
             report.files_seen += 1
+            if isinstance(file, RefusedFile):
+                log.warning("refused %s", file.reason)
+                report.refused.append((file.source_uri, file.reason))
+                continue
             if progress:
                 progress(file)
             sha256 = sha256_hex(file.content)

@@ -6,6 +6,8 @@ Every source yields `FetchedFile`s; the ingest step does not care which source i
 from __future__ import annotations
 
 import logging
+import os
+import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -13,7 +15,7 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 from tenacity import (
@@ -43,14 +45,26 @@ class FetchedFile:
     retrieved_at: datetime
 
 
+@dataclass(frozen=True)
+class RefusedFile:
+    """A file a source would not read (too large, a symlink, a hostile response): never archived."""
+
+    source_uri: str
+    reason: str  # one line naming the file
+
+
 class SourceError(RuntimeError):
     """A source could not deliver what it must (an index page that is not one, a server that stays down)."""
+
+
+class FetchError(SourceError):
+    """One request failed for good (a 4xx, retries used up, a response over a limit); one line."""
 
 
 class Source(Protocol):
     name: str
 
-    def files(self, skip_uris: set[str]) -> Iterator[FetchedFile]:
+    def files(self, skip_uris: set[str]) -> Iterator[FetchedFile | RefusedFile]:
         """Files to ingest; URIs in `skip_uris` are already archived and parsed, so need no fetch."""
         ...
 
@@ -61,26 +75,77 @@ class LandingSource:
 
     name = "landing"
 
-    def __init__(self, path: Path, uri_prefix: str | None = None) -> None:
+    def __init__(self, path: Path, uri_prefix: str | None = None, max_file_bytes: int | None = None) -> None:
         self.path = path
         self.uri_prefix = uri_prefix
+        self.max_file_bytes = max_file_bytes
 
-    def _uri(self, file: Path) -> str:
+    def _uri(self, root: Path, relative: Path) -> str:
         if self.uri_prefix is None:
-            return str(file.resolve())
-        return self.uri_prefix + file.relative_to(self.path).as_posix()
+            return str(root / relative)
+        return self.uri_prefix + relative.as_posix()
 
-    def files(self, skip_uris: set[str]) -> Iterator[FetchedFile]:
+    def _walk(self, root: Path) -> Iterator[Path]:
+        """Every entry under `root`, symlinks included but never followed (they are refused later)."""
+        for folder, dirs, names in os.walk(root, followlinks=False):
+            base = Path(folder)
+            dirs.sort()
+            for name in sorted(dirs):
+                if (base / name).is_symlink():
+                    yield base / name  # os.walk lists a symlinked folder but does not enter it
+            for name in sorted(names):
+                yield base / name
+
+    def files(self, skip_uris: set[str]) -> Iterator[FetchedFile | RefusedFile]:
         if not self.path.is_dir():
             raise SourceError(f"landing folder {self.path} does not exist or is not a folder")
-        for file in sorted(p for p in self.path.rglob("*") if p.is_file()):
-            relative = file.relative_to(self.path)
+        root = self.path.resolve()
+        for file in sorted(self._walk(root)):
+            relative = file.relative_to(root)
             # Partial uploads and editor files are not releases.
             if any(part.startswith(".") for part in relative.parts) or file.suffix in {".tmp", ".part"}:
                 continue
+            uri = self._uri(root, relative)
+            refused = self._refusal(file, root)
+            content = None if refused else self._read_regular(file)
+            if content is None:
+                # Refused, or swapped for a link or a device between the check and the read.
+                refused = refused or "changed into something other than a regular file, not read"
+                yield RefusedFile(uri, f"{uri}: {refused}")
+                continue
             # Always read: a dropped file may replace an older one of the same name (a new vintage);
             # the archive recognises unchanged bytes by their hash.
-            yield FetchedFile(file.read_bytes(), self._uri(file), relative.as_posix(), utc_now())
+            yield FetchedFile(content, uri, relative.as_posix(), utc_now())
+
+    def _read_regular(self, file: Path) -> bytes | None:
+        """The bytes of `file` if it is still a regular file of a sane size when opened (no link followed)."""
+        try:
+            fd = os.open(file, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            return None
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return None
+            if self.max_file_bytes is not None and info.st_size > self.max_file_bytes:
+                return None
+            return handle.read()
+
+    def _refusal(self, file: Path, root: Path) -> str | None:
+        """Why `file` is not read, or None: only regular files inside the folder, of a sane size."""
+        info = file.lstat()
+        if stat.S_ISLNK(info.st_mode):
+            return "a symbolic link, not read (only regular files inside the landing folder are)"
+        if not stat.S_ISREG(info.st_mode):
+            return "not a regular file, not read"
+        if not file.resolve().is_relative_to(root):
+            return "outside the landing folder, not read"
+        if self.max_file_bytes is not None and info.st_size > self.max_file_bytes:
+            return (
+                f"{info.st_size:,} bytes, over the limit of {self.max_file_bytes:,} (CUSTOMS_MAX_FILE_BYTES),"
+                " not read"
+            )
+        return None
 
 
 def demo_releases_dir() -> Path:
@@ -99,13 +164,20 @@ class DemoSource(LandingSource):
 
 # --- GACC's English site ------------------------------------------------------------------------------
 def _is_retryable(exc: BaseException) -> bool:
+    """Server trouble is retried (5xx, 429, timeouts, dropped connections); a 4xx or a refusal is final."""
     if isinstance(exc, httpx.HTTPStatusError):
         return exc.response.status_code >= 500 or exc.response.status_code == 429
     return isinstance(exc, httpx.TimeoutException | httpx.TransportError)
 
 
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").casefold()
+
+
 class HttpFetcher:
-    """httpx with a timeout, retries with exponential backoff on 5xx and timeouts, and a polite delay."""
+    """httpx with limits: retries with backoff on 5xx and timeouts only, a polite delay between requests,
+    redirects followed only on the base URL's host, a cap on the (decompressed) body and an overall
+    deadline per request, however slowly the bytes come."""
 
     def __init__(
         self,
@@ -115,13 +187,17 @@ class HttpFetcher:
     ):
         self.settings = settings
         self.sleep = sleep
+        self.allowed_host = _host(str(settings.gacc_base_url))
         self.client = client or httpx.Client(
             timeout=settings.http_timeout_seconds,
             headers={"User-Agent": settings.user_agent},
-            follow_redirects=True,
+            follow_redirects=False,  # followed here, after the host is checked
         )
         self._last_request = 0.0
         self.requests_made = 0
+
+    def same_origin(self, url: str) -> bool:
+        return _host(url) == self.allowed_host
 
     def _log_retry(self, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
@@ -129,13 +205,15 @@ class HttpFetcher:
             "retrying %s after attempt %d: %s",
             state.args[1] if len(state.args) > 1 else "?",
             state.attempt_number,
-            exc,
+            _describe(exc) if exc else "?",
         )
 
     def get(self, url: str) -> bytes:
+        """The body of `url`, or a FetchError with a one-line message naming it."""
+        attempts = self.settings.http_retries + 1
         fetch = retry(
             retry=retry_if_exception(_is_retryable),
-            stop=stop_after_attempt(self.settings.http_retries + 1),
+            stop=stop_after_attempt(attempts),
             wait=wait_exponential(multiplier=self.settings.http_backoff_seconds, max=60),
             sleep=self.sleep,
             before_sleep=self._log_retry,
@@ -143,27 +221,73 @@ class HttpFetcher:
         )(self._get_once)
         try:
             return fetch(url)
+        except httpx.HTTPStatusError as exc:
+            tried = f" (after {attempts} attempts)" if _is_retryable(exc) and attempts > 1 else ""
+            raise FetchError(f"{_describe(exc)} for {url}{tried}") from None
         except httpx.HTTPError as exc:
-            raise SourceError(
-                f"GET {url} failed after {self.settings.http_retries + 1} attempts: {exc!r}"
-            ) from exc
+            raise FetchError(f"GET {url} failed after {attempts} attempts: {_describe(exc)}") from None
 
     def _get_once(self, url: str) -> bytes:
         wait = self.settings.http_polite_delay_seconds - (time.monotonic() - self._last_request)
         if self._last_request and wait > 0:
             self.sleep(wait)
         self._last_request = time.monotonic()
-        self.requests_made += 1
-        response = self.client.get(url)
-        response.raise_for_status()
-        return response.content
+        deadline = time.monotonic() + self.settings.http_request_deadline_seconds
+        current = url
+        for _ in range(self.settings.http_max_redirects + 1):
+            if not self.same_origin(current):
+                raise FetchError(f"{url} leads to another host ({current}): not followed")
+            self.requests_made += 1
+            with self.client.stream("GET", current) as response:
+                if response.is_redirect:
+                    current = urljoin(current, response.headers.get("Location", ""))
+                    continue
+                response.raise_for_status()
+                return self._body(response, url, deadline)
+        raise FetchError(f"{url}: more than {self.settings.http_max_redirects} redirects, not followed")
+
+    def _body(self, response: httpx.Response, url: str, deadline: float) -> bytes:
+        """The decompressed body, counted as it streams in: cut at the size cap or the deadline."""
+        cap = self.settings.http_max_response_bytes
+        too_large = f"{url}: response larger than {cap:,} bytes (CUSTOMS_HTTP_MAX_RESPONSE_BYTES), cut off"
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > cap:
+            raise FetchError(too_large)
+        chunks: list[bytes] = []
+        size = 0
+        # Chunks as they arrive (no re-chunking, which would wait for a whole chunk of a drip); one
+        # network read decompresses to a bounded size, so the count stops a bomb early.
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise FetchError(too_large)
+            if time.monotonic() > deadline:
+                raise FetchError(
+                    f"{url}: response not complete after {self.settings.http_request_deadline_seconds:g} s"
+                    " (CUSTOMS_HTTP_REQUEST_DEADLINE_SECONDS), cut off"
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     def close(self) -> None:
         self.client.close()
 
 
+def _describe(exc: BaseException) -> str:
+    """One line for an HTTP failure: `404 Not Found`, or the exception's type and first line."""
+    if isinstance(exc, httpx.HTTPStatusError):
+        return f"{exc.response.status_code} {exc.response.reason_phrase}"
+    first = next((line for line in str(exc).splitlines() if line.strip()), "")
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
 class GaccSource:
-    """Crawls the yearly index pages, then every wanted table page not yet archived."""
+    """Crawls the yearly index pages, then every wanted table page not yet archived.
+
+    Only pages on the base URL's host are fetched, each URL at most once per crawl; a page that fails
+    (a 404, a response over a limit) is refused in one line and the crawl goes on. An index page that
+    fails stops the crawl: without it nothing is known to fetch.
+    """
 
     name = "gacc"
 
@@ -172,7 +296,8 @@ class GaccSource:
         self.years = sorted(set(years))
         self.fetcher = fetcher or HttpFetcher(settings)
 
-    def files(self, skip_uris: set[str]) -> Iterator[FetchedFile]:
+    def files(self, skip_uris: set[str]) -> Iterator[FetchedFile | RefusedFile]:
+        requested: set[str] = set()
         try:
             for year in self.years:
                 index_url = self.settings.index_url(year)
@@ -184,14 +309,23 @@ class GaccSource:
                 except ParseError as exc:
                     raise SourceError(
                         f"index page for {year} at {index_url} is not an index page: {exc}"
-                    ) from exc
+                    ) from None
                 wanted = [e for e in entries if e.table_id in WANTED_TABLES]
                 log.info("index %s: %d pages listed, %d wanted", index_url, len(entries), len(wanted))
                 for entry in wanted:
                     url = urljoin(index_url, entry.url)
-                    if url in skip_uris:
+                    # Archived, quarantined or refused once in this crawl: never asked for again.
+                    if url in skip_uris or url in requested:
                         continue
-                    page = self.fetcher.get(url)
+                    requested.add(url)
+                    if not self.fetcher.same_origin(url):
+                        yield RefusedFile(url, f"{url}: on another host than {index_url}, not fetched")
+                        continue
+                    try:
+                        page = self.fetcher.get(url)
+                    except FetchError as exc:
+                        yield RefusedFile(url, str(exc))
+                        continue
                     yield FetchedFile(page, url, url.rsplit("/", 1)[-1], utc_now())
         finally:
             self.fetcher.close()

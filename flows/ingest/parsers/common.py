@@ -137,17 +137,46 @@ _MARKUP_WHITESPACE: Final = re.compile(r"[ \t\r\n\f\v]+")
 _LINE_BREAK_TAGS: Final = frozenset({"br", "p", "div"})
 
 
+# Range checks before a figure becomes an integer: whole amounts are stored as int64, and no published
+# figure comes near 18 integer digits (China's yearly trade is 15 digits in yuan) or 12 decimals.
+MAX_INTEGER_DIGITS: Final = 18
+MAX_DECIMAL_DIGITS: Final = 12
+INT64_MIN: Final = -(2**63)
+INT64_MAX: Final = 2**63 - 1
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """A cell's text for an error message, shortened so that a 400-digit number stays one short line."""
+    text = text.strip()
+    return repr(text) if len(text) <= limit else f"{text[: limit - 10]!r}...({len(text)} characters)"
+
+
 def parse_figure(text: str) -> Decimal | None:
     """A published number: thousands commas and (non-breaking) spaces ignored; a dash or nothing is None.
 
-    Raises ValueError for anything else, so that callers can say where the bad number stands.
+    Raises ValueError for anything else (a number too long for any real figure included), so that
+    callers can say where the bad number stands.
     """
     cleaned = _NUMBER_NOISE.sub("", text)
     if cleaned in NO_FIGURE_MARKS:
         return None
     if not _PLAIN_NUMBER.fullmatch(cleaned):
-        raise ValueError(f"not a number: {text.strip()!r}")
+        raise ValueError(f"not a number: {_shown(text)}")
+    integer, _, decimals = cleaned.lstrip("+-").partition(".")
+    if len(integer.lstrip("0")) > MAX_INTEGER_DIGITS or len(decimals) > MAX_DECIMAL_DIGITS:
+        raise ValueError(
+            f"number out of range: {_shown(text)} has {len(integer)} digits before the point and "
+            f"{len(decimals)} after (at most {MAX_INTEGER_DIGITS} and {MAX_DECIMAL_DIGITS})"
+        )
     return Decimal(cleaned)
+
+
+def whole_amount(amount: Decimal | int, what: str) -> int:
+    """An amount as an int64, or a ValueError naming it: polars and DuckDB store amounts as int64."""
+    value = round(amount)
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise ValueError(f"{what} = {value:.3e} is out of the int64 range of whole amounts")
+    return value
 
 
 def looks_like_figure(text: str) -> bool:
@@ -157,8 +186,11 @@ def looks_like_figure(text: str) -> bool:
 
 
 def scale_amount(figure: Decimal, scale: int) -> int:
-    """Whole currency units; Decimal so that 22,297.0 x 100 million is exact, not a float approximation."""
-    return round(figure * scale)
+    """Whole currency units; Decimal so that 22,297.0 x 100 million is exact, not a float approximation.
+
+    Raises ValueError when the result does not fit the int64 the amount is stored as.
+    """
+    return whole_amount(figure * scale, f"{figure} x {scale:,}")
 
 
 def normalise_whitespace(text: str) -> str:

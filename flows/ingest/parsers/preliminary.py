@@ -820,6 +820,7 @@ def _table_row(
             continue
         try:
             figure = parse_figure(raw.text)
+            amount = _amount(figure, column.measure, scale)  # range-checked: names this cell if too big
         except ValueError as error:
             raise ParseError(
                 source, str(error), table=table_id, row=row.label, column=column.header
@@ -849,7 +850,7 @@ def _table_row(
                 span=column.span,
                 direction=direction,
                 figure_as_published=None if figure is None else float(figure),
-                amount_whole_units=_amount(figure, column.measure, scale),
+                amount_whole_units=amount,
                 restates=column.restates,
                 quantity_in_base_unit=_in_base_unit(figure, factor) if is_quantity else None,
             )
