@@ -103,10 +103,14 @@ def start_temporary_server(timeout_seconds: int) -> str | None:
         server.start(timeout=timeout_seconds)
     except RuntimeError as exc:
         server.stop()
+        what = (
+            f"did not answer within {timeout_seconds} s: raise CUSTOMS_PREFECT_STARTUP_TIMEOUT_SECONDS"
+            if str(exc).startswith("Timed out")
+            else f"did not start ({str(exc).splitlines()[0]})"
+        )
         raise PrefectServerError(
-            f"the temporary Prefect server did not answer within {timeout_seconds} s: raise "
-            "CUSTOMS_PREFECT_STARTUP_TIMEOUT_SECONDS, or start a Prefect server once and set PREFECT_API_URL "
-            "to it (README: 'Skipping the temporary Prefect server')"
+            f"the temporary Prefect server {what}, or start a Prefect server once and set PREFECT_API_URL to it "
+            "(README: 'Skipping the temporary Prefect server')"
         ) from exc
     return server.api_url
 
