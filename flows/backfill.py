@@ -33,6 +33,7 @@ from flows.ingest.flow import ingest_source, make_source
 from flows.ingest.model import PARSER_VERSION
 from flows.ingest.pipeline import process_file
 from flows.ingest.sources import FetchedFile
+from flows.monthly import SourceFailedError
 from flows.release import build_validate_publish, check_published, release_report
 from flows.writer import holding_data_root
 from warehouse.codes import PRODUCTS
@@ -193,7 +194,7 @@ def backfill(
             make_source(source, settings, path=Path(path) if path else None, years=years), settings
         )
         if report.source_errors:
-            raise RuntimeError("source failed: " + "; ".join(report.source_errors))
+            raise SourceFailedError("source failed: " + "; ".join(report.source_errors))
 
         files = _files_by_period(settings, periods)
         missing = [p for p, shas in files.items() if not shas and p != UNPARSED]

@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from config.settings import Settings
+from domain.errors import ExpectedError
 from flows.ingest.archive import RawArchive
 from flows.ingest.model import PARSER_VERSION
 from flows.ingest.staging import scan_staging
@@ -28,6 +29,7 @@ from transforms.trade_mode import build_dim_trade_mode, build_fact_trade_mode
 from warehouse import reference
 from warehouse.contracts import TableContract
 from warehouse.read import published_release_ids
+from warehouse.reference import UnknownPartnerError
 from warehouse.tables import (
     BRIDGE_PARTNER_GROUP,
     DIM_COMMODITY,
@@ -122,8 +124,93 @@ def with_quantity_units_filled(inputs: StagedInputs) -> pl.LazyFrame:
     return filled
 
 
+class BuildRejectedError(ExpectedError):
+    """Staged rows the reference data cannot resolve (an unknown partner label or code): no table is built.
+
+    `rows` are the offending staged rows (release_id, source_sha256, source_uri, table, row_number, value):
+    their releases are charged with the failure, as the gate charges a critical failure.
+    """
+
+    def __init__(self, message: str, rows: pl.DataFrame) -> None:
+        super().__init__(message)
+        self.rows = rows
+
+
+def _unknown_partner_rows(inputs: StagedInputs, error: UnknownPartnerError) -> pl.DataFrame:
+    """The staged rows that carry the unknown labels (table (4)) or GACC codes (online-query exports)."""
+    unknown = list(error.unknown)
+    if error.what == "label":
+        rows = inputs.preliminary.filter(
+            (pl.col("table_id") == "by_partner") & pl.col("label").is_in(unknown)
+        ).select(
+            "release_id",
+            "source_sha256",
+            table=pl.lit("(4) by_partner"),
+            row_number="row_number",
+            value="label",
+        )
+    else:
+        rows = inputs.online_query.filter(pl.col("partner_code_gacc").cast(pl.String).is_in(unknown)).select(
+            "release_id",
+            "source_sha256",
+            table=pl.lit("online query export"),
+            row_number=pl.lit(None, dtype=pl.Int64),
+            value=pl.col("partner_code_gacc").cast(pl.String),
+        )
+    return (
+        rows.unique(["source_sha256", "row_number", "value"])
+        .collect()
+        .join(inputs.manifest.select("source_sha256", "source_uri"), on="source_sha256", how="left")
+        .sort("release_id", "source_uri", "row_number", "value", nulls_last=True)
+    )
+
+
+def _rejected(inputs: StagedInputs, error: UnknownPartnerError) -> BuildRejectedError:
+    rows = _unknown_partner_rows(inputs, error)
+    where = "partner_aliases.csv" if error.what == "label" else "partners.csv"
+    if rows.is_empty():  # not from a staged file (the reference data itself): nothing to charge
+        return BuildRejectedError(str(error), rows)
+    first = rows.row(0, named=True)
+    row = f", row {first['row_number']}" if first["row_number"] is not None else ""
+    more = f" (and {rows.height - 1} more rows)" if rows.height > 1 else ""
+    return BuildRejectedError(
+        f"file {first['source_uri']}, table {first['table']}{row}: unknown partner {error.what} "
+        f"{first['value']!r}{more}; review it and add it to warehouse/reference/{where}",
+        rows,
+    )
+
+
+def quarantine_rejected(settings: Settings, error: BuildRejectedError) -> list[str]:
+    """Quarantine the new releases whose rows the build rejected; returns them (a published one stays).
+
+    Like a gate failure: their raw files stay archived, the next builds leave them out, and they come
+    back as a new vintage of their pages or through a reviewed override once the reference knows them.
+    """
+    new = sorted(
+        set(error.rows["release_id"].drop_nulls().to_list()) - published_release_ids(settings.warehouse_path)
+    )
+    files = RawArchive(settings.archive_dir).manifest.filter(pl.col("release_id").is_in(new))
+    RawArchive(settings.archive_dir).update_status(
+        files["source_sha256"].to_list(),
+        "quarantined",
+        f"rejected by the build: {error}",
+        quarantine_reason="build",
+    )
+    return new
+
+
 def build_core_tables(inputs: StagedInputs) -> dict[TableContract, pl.DataFrame]:
-    """Every core table, conformed to its contract."""
+    """Every core table, conformed to its contract.
+
+    Raises BuildRejectedError, naming the file, table, row and value, for a partner the reference lacks.
+    """
+    try:
+        return _build_core_tables(inputs)
+    except UnknownPartnerError as exc:
+        raise _rejected(inputs, exc) from exc
+
+
+def _build_core_tables(inputs: StagedInputs) -> dict[TableContract, pl.DataFrame]:
     partners = reference.load_partners().lazy()
     aliases = reference.load_partner_aliases().lazy()
     groups = reference.load_partner_groups().lazy()
@@ -202,7 +289,7 @@ def build_meta_tables(
     }
 
 
-class ShrinkRefusedError(RuntimeError):
+class ShrinkRefusedError(ExpectedError, RuntimeError):
     """The build would publish less than the warehouse holds, and nobody said it may."""
 
 

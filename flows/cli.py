@@ -1,4 +1,11 @@
-"""`customs`: the command-line entry point (ingest, run, validate, backfill, status, report)."""
+"""`customs`: the command-line entry point (ingest, run, validate, backfill, status, report).
+
+Every argument is checked here, before any flow or Prefect server starts; a mistake is one line saying
+what is wrong and how to fix it (exit 2). An expected failure (`domain.errors.ExpectedError`: a release
+rejected, a server not reached) is one line too (exit 1); `customs --debug` shows its traceback. Heavy
+libraries (Prefect, polars, Great Expectations, matplotlib) are imported by the commands that use them,
+so `customs --help` answers at once.
+"""
 
 from __future__ import annotations
 
@@ -12,32 +19,57 @@ os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "flows,transforms,warehou
 os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 
 import functools
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperGroup
 
 from config.options import DataDirOpt
-from config.settings import SOURCES, SOURCES_TEXT, SourceName, settings_for
+from config.settings import SOURCES, SOURCES_TEXT, Settings, SourceName, settings_for
+from domain.errors import ExpectedError, UsageError
+from domain.periods import Period
 from domain.runs import validation_run_id
 from fileio.lock import DataRootBusyError, command_line, exclusive_writer
-from flows.build import ShrinkRefusedError
-from flows.ingest.archive import ManifestUnreadableError
 from report.command import report_command
 from status.command import status_command
 from warehouse.codes import TRADE_DIRECTIONS, TradeDirection
 
+if TYPE_CHECKING:
+    from flows.ingest.pipeline import IngestReport
+
+
+class _Customs(TyperGroup):
+    """The command group, with expected errors shown as their message (one line, no traceback) and an exit
+    code. In the group rather than around the app, so that Typer's test runner sees what a user sees."""
+
+    debug = False
+
+    def invoke(self, ctx: Any) -> Any:  # a click Context (Typer 0.29 vendors click privately)
+        try:
+            return super().invoke(ctx)
+        except ExpectedError as exc:
+            if _Customs.debug:
+                raise
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(exc.exit_code) from exc
+
+
 app = typer.Typer(
+    cls=_Customs,
     name="customs",
     help="China Customs (GACC) trade statistics: ingest releases and publish a DuckDB warehouse.",
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console(stderr=False)
+# soft_wrap: a summary or a path stays on one line, whole, whatever the terminal's width.
+console = Console(stderr=False, soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True, markup=False, highlight=False)
 
 P = ParamSpec("P")
@@ -64,13 +96,17 @@ def writer(*, creates_root: bool) -> Callable[[Callable[P, None]], Callable[P, N
             except DataRootBusyError as exc:
                 errors.print(f"error: {exc}")
                 raise typer.Exit(EXIT_BUSY) from None
-            except (ManifestUnreadableError, ShrinkRefusedError) as exc:
-                errors.print(f"error: {exc}")
-                raise typer.Exit(1) from None
 
         return holding_the_lock
 
     return decorate
+
+
+@app.callback()
+def _options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an error too")] = False,
+) -> None:
+    _Customs.debug = debug
 
 
 SourceOpt = Annotated[str, typer.Option("--source", help=SOURCES_TEXT)]
@@ -93,9 +129,23 @@ AllowShrinkOpt = Annotated[
 ]
 
 
-def _check_source(source: str) -> SourceName:
+# --- the checks of the arguments, before anything starts ------------------------------------------------
+def _check_source(
+    source: str, path: Path | None = None, base_url: str | None = None, years: list[int] | None = None
+) -> SourceName:
     if source not in SOURCES:
-        raise typer.BadParameter(f"unknown source {source!r}: choose {SOURCES_TEXT}", param_hint="--source")
+        raise UsageError(f"--source {source}: unknown source; choose {SOURCES_TEXT}")
+    if source == "landing":
+        if path is None:
+            raise UsageError("--source landing needs --path FOLDER: the folder the files are dropped into")
+        if not path.is_dir():
+            what = "not a folder" if path.exists() else "no such folder"
+            raise UsageError(f"--path {path}: {what}; give the landing folder the files are dropped into")
+    elif path is not None:
+        raise UsageError(f"--path is read with --source landing only, not with --source {source}")
+    if source != "gacc" and (base_url is not None or years):
+        option = "--base-url" if base_url is not None else "--year"
+        raise UsageError(f"{option} is read with --source gacc only, not with --source {source}")
     return source
 
 
@@ -111,6 +161,96 @@ def _check_direction(direction: str | None, source: SourceName) -> TradeDirectio
     return direction
 
 
+def _settings(data_dir: Path | None, base_url: str | None = None) -> Settings:
+    try:
+        return settings_for(data_dir, base_url)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in exc.errors()
+        )
+        raise UsageError(
+            f"invalid setting: {problems} (arguments, or CUSTOMS_* environment variables)"
+        ) from exc
+
+
+def _existing_data_root(data_dir: Path | None) -> Settings:
+    """The settings of a data root a command only reads: it must exist, and is never created."""
+    settings = _settings(data_dir)
+    if not settings.root.is_dir():
+        raise ExpectedError(
+            f"no data root at {settings.root}: nothing was ingested there; give --data-dir (or set "
+            "CUSTOMS_DATA_DIR) to a data root, or run `customs run` first"
+        )
+    return settings
+
+
+_PERIOD_SHAPE = re.compile(r"^(?P<year>\d{4})-?(?P<first>\d{1,2})(?:\.\.(?P<last>\d{1,2}))?$")
+
+
+def _period_argument(option: str, text: str, *, range_bound: bool = False) -> Period:
+    """`text` as a period, or a UsageError saying what is wrong and what was probably meant.
+
+    GACC's preliminary release has no separate January or February: a run's period is `YYYY-01..02`. A
+    range bound (`range_bound`) may name either month: the range then covers the two-month period.
+    """
+    text = text.strip()
+    shape = _PERIOD_SHAPE.match(text)
+    if shape is None:
+        raise UsageError(f"{option} {text}: not a period; give YYYY-MM (e.g. 2025-11) or YYYY-01..02")
+    year, first = int(shape["year"]), int(shape["first"])
+    last = int(shape["last"]) if shape["last"] else first
+    for month in (first, last):
+        if not 1 <= month <= 12:
+            raise UsageError(f"{option} {text}: there is no month {month}; give YYYY-MM (e.g. {year}-11)")
+    if not 1900 <= year <= 2100:
+        raise UsageError(f"{option} {text}: implausible year {year}; give YYYY-MM (e.g. 2025-11)")
+    if first != last and (first, last) != (1, 2):
+        raise UsageError(
+            f"{option} {text}: a period is one month (YYYY-MM) or January-February (YYYY-01..02)"
+        )
+    key = f"{year}-{first:02d}" + (f"..{last:02d}" if first != last else "")
+    period = Period.parse(key) if range_bound or last > 2 else Period.jan_feb(year)
+    if text != key:
+        raise UsageError(f"{option} {text}: not a period key; did you mean {option} {period.key}?")
+    if period.key != key:
+        raise UsageError(
+            f"{option} {text}: GACC's preliminary release has no separate January or February, they come "
+            f"out together; did you mean {option} {period.key}?"
+        )
+    return period
+
+
+def _check_range(start: str, end: str) -> None:
+    first = _period_argument("--from", start, range_bound=True)
+    last = _period_argument("--to", end, range_bound=True)
+    if first.start > last.start:
+        raise UsageError(
+            f"--from {first.key} is after --to {last.key}: did you mean --from {last.key} --to {first.key}?"
+        )
+
+
+def _fail_if_every_file_quarantined(report: IngestReport | None) -> None:
+    """A command that took in files and staged none of them did not do what it said: exit 1."""
+    if report is not None and report.quarantined and not report.staged:
+        raise ExpectedError(
+            f"every new file was quarantined ({len(report.quarantined)}, the reasons are logged above): "
+            "none was staged"
+        )
+
+
+def _prefect_server(settings: Settings) -> None:
+    """The temporary Prefect server of a flow command (unless PREFECT_API_URL names one), tied to it."""
+    # Also for any server Prefect starts on its own: the same patience.
+    os.environ.setdefault(
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(settings.prefect_startup_timeout_seconds)
+    )
+    from flows.prefect_server import hide_expected_tracebacks, start_temporary_server
+
+    if not _Customs.debug:
+        hide_expected_tracebacks()
+    start_temporary_server(settings.prefect_startup_timeout_seconds)
+
+
 @app.command()
 @writer(creates_root=True)
 def ingest(
@@ -122,8 +262,9 @@ def ingest(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Fetch a source's files into the raw archive and staging Parquet (no warehouse change)."""
-    source_name = _check_source(source)
+    source_name = _check_source(source, path, base_url, year)
     trade_direction = _check_direction(direction, source_name)
+    _prefect_server(_settings(data_dir, base_url))
     from flows.ingest.flow import ingest_flow
 
     report = ingest_flow(
@@ -134,10 +275,9 @@ def ingest(
         data_dir=str(data_dir) if data_dir else None,
         direction=trade_direction,
     )
-    console.print(report.summary())
-    # Each problem on one line (never wrapped), naming its file; the errors already name it.
-    for _uri, error in report.quarantined:
-        _problem("yellow", "quarantined", error)
+    console.print(report.summary(), markup=False)
+    # Each quarantined file was logged once, naming it, as it was quarantined: not repeated here. Refused
+    # files and a failed source, on one line each (never wrapped), naming the file.
     for _uri, why in report.refused:
         _problem("yellow", "refused", why)
     for error in report.source_errors:
@@ -146,6 +286,7 @@ def ingest(
         raise typer.Exit(1)
     if report.new_files == 0:
         console.print("0 new files: archive and staging unchanged")
+    _fail_if_every_file_quarantined(report)
 
 
 def _problem(style: str, what: str, message: str) -> None:
@@ -179,8 +320,12 @@ def run(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Run the monthly-release flow: ingest, transform, validate and publish the warehouse."""
-    source_name = _check_source(source)
+    source_name = _check_source(source, path, base_url, year)
     trade_direction = _check_direction(direction, source_name)
+    if period is not None:
+        period = _period_argument("--period", period).key
+    settings = _settings(data_dir, base_url)
+    _prefect_server(settings)
     from flows.monthly import monthly_release
 
     summary = monthly_release(
@@ -195,18 +340,13 @@ def run(
         allow_shrink=allow_shrink,
     )
     if summary.ingest is not None:
-        console.print(summary.ingest.summary())
-        for uri, error in summary.ingest.quarantined:
-            console.print(
-                f"[yellow]quarantined[/] {escape(f'{uri}: {error}')}", highlight=False, soft_wrap=True
-            )
+        console.print(summary.ingest.summary(), markup=False)
+    _fail_if_every_file_quarantined(summary.ingest)
     if not summary.published:
         if summary.failed:
-            console.print(f"[bold red]error:[/] {escape(summary.message)}", highlight=False, soft_wrap=True)
-            console.print(f"warehouse (unchanged): {summary.warehouse_path}")
-            raise typer.Exit(1)
-        console.print(summary.message)
-        console.print(f"warehouse: {summary.warehouse_path}")
+            raise ExpectedError(f"{summary.message}; the warehouse is unchanged: {summary.warehouse_path}")
+        console.print(summary.message, markup=False)
+        console.print(f"warehouse: {summary.warehouse_path}", markup=False)
         return
     for warning in summary.warnings:
         console.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
@@ -224,7 +364,7 @@ def run(
             f"imports {_bn(t.get('imports_usd'))} ({_pct(t.get('imports_yoy_pct'))} y/y), "
             f"balance {_bn(t.get('balance_usd'))}"
         )
-    console.print(f"BI views as Parquet: {settings_for(data_dir).bi_parquet_dir}")
+    console.print(f"BI views as Parquet: {settings.bi_parquet_dir}")
     if summary.report_path:
         console.print(f"release report: {summary.report_path}")
 
@@ -239,18 +379,20 @@ def validate(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Run the data-quality gate on what is staged (no publish); exit 1 on a blocking failure."""
+    settings = _existing_data_root(data_dir)
+    if not settings.manifest_path.is_file():
+        raise ExpectedError(
+            f"nothing staged in {settings.root}: no archive manifest; run `customs ingest` first"
+        )
     from flows.build import build_core_tables, load_staged
     from flows.release import blocking_failures, load_overrides, run_quality_gate
 
-    settings = settings_for(data_dir)
     wanted = frozenset(release or [])
     inputs = load_staged(settings, include_release_ids=wanted)
     known = set(inputs.manifest["release_id"].to_list())
     unknown = sorted(wanted - known)
     if unknown:
-        raise typer.BadParameter(
-            f"no such release in the archive: {', '.join(unknown)}", param_hint="--release"
-        )
+        raise UsageError(f"--release {', '.join(unknown)}: no such release in {settings.manifest_path}")
     run_id = validation_run_id(datetime.now(UTC))
     gate = run_quality_gate(settings, inputs, build_core_tables(inputs), run_id)
     console.print(gate.message(), markup=False, highlight=False)
@@ -268,13 +410,13 @@ def override(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Release a quarantined release after review; recorded with who and why, data unchanged."""
+    settings = _existing_data_root(data_dir)
     from flows.release import record_override
 
-    settings = settings_for(data_dir)
     try:
         done = record_override(settings, release, by, why)
     except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--release") from exc
+        raise UsageError(f"--release {release}: {exc}") from exc
     console.print(f"release {done.release_id} released by {done.by} ({done.at}): {done.why}")
     console.print("the next `customs run` validates and publishes it")
 
@@ -298,7 +440,11 @@ def backfill(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Process every period in a range: ingest what is missing, re-stage, validate, publish once."""
-    source_name = _check_source(source)
+    source_name = _check_source(source, path, base_url)
+    _check_range(start, end)
+    if dask_address is not None and not dask_address.strip():
+        raise UsageError("--dask-address is empty: give the scheduler's address, e.g. tcp://127.0.0.1:8786")
+    _prefect_server(_settings(data_dir, base_url))
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from flows import backfill as backfill_module

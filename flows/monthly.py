@@ -14,6 +14,7 @@ import polars as pl
 from prefect import flow, get_run_logger
 
 from config.settings import Settings, SourceName, settings_for
+from domain.errors import ExpectedError
 from domain.periods import Period
 from domain.runs import new_run_id
 from flows.build import StagedInputs, load_staged
@@ -25,6 +26,14 @@ from warehouse.codes import TradeDirection
 from warehouse.contracts import TableContract
 from warehouse.read import last_published_fingerprint
 from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_SURPLUS
+
+
+class SourceFailedError(ExpectedError, RuntimeError):
+    """The source could not be read at all (not one bad file: those are quarantined)."""
+
+
+class PeriodNotStagedError(ExpectedError, RuntimeError):
+    """The run was asked for a period that no staged release holds."""
 
 
 @dataclass
@@ -92,6 +101,8 @@ def monthly_release(
     is the flow of online-query exports whose names do not say it. A build that would hold less than the
     published warehouse (a lost manifest, deleted staging) fails unless `allow_shrink`.
     """
+    if period is not None:
+        Period.parse(period)  # a bad period fails before any work
     settings = settings_for(data_dir, base_url)
     with holding_data_root(settings):  # one writer per data root: a second run fails fast, naming this one
         return _release(settings, period, source, path, years, force, direction, allow_shrink)
@@ -117,7 +128,7 @@ def _release(
         settings,
     )
     if report.source_errors:
-        raise RuntimeError("source failed: " + "; ".join(report.source_errors))
+        raise SourceFailedError("source failed: " + "; ".join(report.source_errors))
 
     inputs = load_staged(settings)
     if _all_rejected(report):
@@ -132,12 +143,11 @@ def _release(
         message = f"nothing to publish: no file from {source} was staged, now or before"
         logger.error(message)
         return RunSummary(run_id, False, settings.warehouse_path, message, ingest=report, failed=True)
-    if period is not None:
-        wanted = Period.parse(period).key
-        if inputs.manifest.filter(pl.col("period") == wanted).is_empty():
-            raise RuntimeError(
-                f"period {wanted} is not in staging: no release of it was ingested from {source}"
-            )
+    wanted = Period.parse(period).key if period is not None else None
+    if wanted is not None and inputs.manifest.filter(pl.col("period") == wanted).is_empty():
+        raise PeriodNotStagedError(
+            f"period {wanted} is not in staging: no release of it was ingested from {source}"
+        )
 
     if not force and last_published_fingerprint(settings.warehouse_path) == inputs.fingerprint:
         message = f"nothing new from {source}: the warehouse already holds these releases; nothing published"

@@ -23,14 +23,17 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from config.settings import Settings
+from domain.errors import ExpectedError
 from fileio.atomic import atomic_write_bytes, atomic_write_parquet
 from flows.build import (
+    BuildRejectedError,
     ShrinkRefusedError,
     StagedInputs,
     build_core_tables,
     build_meta_tables,
     code_version,
     missing_inputs,
+    quarantine_rejected,
 )
 from flows.ingest.archive import RawArchive
 from report.command import write_html_report
@@ -51,7 +54,7 @@ SUMMARY_ARTIFACT_KEY = "release-summary"
 PARTNERS_ARTIFACT_KEY = "top-partners"
 
 
-class GateFailedError(RuntimeError):
+class GateFailedError(ExpectedError, RuntimeError):
     """The data-quality gate found a critical failure: nothing was published."""
 
 
@@ -157,9 +160,15 @@ def all_validation_results(settings: Settings) -> pl.DataFrame:
 
 # --- tasks --------------------------------------------------------------------------------------------
 @task(name="build-tables", cache_policy=NO_CACHE)
-def build_tables(inputs: StagedInputs) -> dict[TableContract, pl.DataFrame]:
+def build_tables(settings: Settings, inputs: StagedInputs) -> dict[TableContract, pl.DataFrame]:
     logger = get_run_logger()
-    tables = build_core_tables(inputs)
+    try:
+        tables = build_core_tables(inputs)
+    except BuildRejectedError as exc:
+        # Charged to its releases like a gate failure: quarantined, so the next runs build without them.
+        quarantined = quarantine_rejected(settings, exc)
+        done = f"; quarantined: {', '.join(quarantined)}" if quarantined else ""
+        raise BuildRejectedError(f"{exc}{done}; the published warehouse was not touched", exc.rows) from exc
     for contract, frame in tables.items():
         logger.info("built %s: %d rows", contract.qualified_name, frame.height)
     return tables
@@ -267,7 +276,7 @@ def build_validate_publish(
     if missing:
         message = f"{message}; published smaller by --allow-shrink: {missing.describe()}"
         log.warning("publishing less than the warehouse held (--allow-shrink): %s", missing.describe())
-    tables = build_tables(inputs)
+    tables = build_tables(settings, inputs)
     overrides = load_overrides(settings)
     gate = validate(settings, inputs, tables, run_id, overrides)
     this_run: dict[str, object] = {

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import duckdb
-import polars as pl
 import typer
-from rich.console import Console, Group
-from rich.text import Text
 
 from config.options import DataDirOpt
 from config.settings import settings_for
-from release_calendar import PRODUCTS, ReleaseState
-from status.data import WAREHOUSE_PRODUCTS, parse_today, status_report
-from status.render import renderables
+from release_calendar import PRODUCTS
+from warehouse.codes import PRODUCTS as WAREHOUSE_CODES
+
+# Products the warehouse can hold, in calendar order (status.data.WAREHOUSE_PRODUCTS, without polars).
+_DEFAULT_PRODUCTS = tuple(p for p in PRODUCTS if p in WAREHOUSE_CODES)
 
 TodayOpt = Annotated[
     str | None,
@@ -26,7 +24,7 @@ ProductOpt = Annotated[
     str | None,
     typer.Option(
         "--product",
-        help=f"Only this product: {', '.join(PRODUCTS)} (default: {', '.join(WAREHOUSE_PRODUCTS)})",
+        help=f"Only this product: {', '.join(PRODUCTS)} (default: {', '.join(_DEFAULT_PRODUCTS)})",
         show_default=False,
     ),
 ]
@@ -42,6 +40,16 @@ def status_command(
     fail_on_overdue: FailOnOverdueOpt = False,
 ) -> None:
     """Show what the warehouse holds against GACC's release calendar: published, due and overdue releases."""
+    # Imported here: `customs --help` and every other command start without polars and DuckDB.
+    import duckdb
+    import polars as pl
+    from rich.console import Console, Group
+    from rich.text import Text
+
+    from release_calendar import ReleaseState
+    from status.data import WAREHOUSE_PRODUCTS, parse_today, status_report
+    from status.render import renderables
+
     try:
         day = parse_today(today)
     except ValueError as exc:

@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from domain.errors import ExpectedError
 from fileio.atomic import atomic_write_bytes, atomic_write_parquet
 from fileio.modes import restrict_file
 from warehouse.codes import FileStatus, QuarantineReason
@@ -38,7 +39,7 @@ class StoredFile:
 UNKNOWN_SOURCE = "unknown (manifest lost; recovered by customs repair)"
 
 
-class ManifestUnreadableError(RuntimeError):
+class ManifestUnreadableError(ExpectedError, RuntimeError):
     """The manifest file is there but cannot be read (truncated, not Parquet): repair rebuilds it."""
 
 

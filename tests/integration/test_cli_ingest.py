@@ -81,8 +81,9 @@ def test_landing_csv_without_direction_in_its_name_is_quarantined(tmp_path: Path
     result = runner.invoke(
         app, ["ingest", "--source", "landing", "--path", str(landing), "--data-dir", str(tmp_path / "data")]
     )
-    assert result.exit_code == 0, result.output
-    assert "quarantined" in result.output
+    # Nothing it took in was staged: the command did not do what it said.
+    assert result.exit_code == 1, result.output
+    assert "error: every new file was quarantined (1" in result.output
     manifest = pl.read_parquet(tmp_path / "data" / "archive" / "manifest.parquet")
     row = manifest.row(0, named=True)
     assert row["status"] == "quarantined"
@@ -206,4 +207,4 @@ def test_gacc_source_through_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_unknown_source_is_a_usage_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["ingest", "--source", "ftp", "--data-dir", str(tmp_path)])
     assert result.exit_code == 2
-    assert "unknown source 'ftp'" in result.output
+    assert "error: --source ftp: unknown source; choose demo, landing or gacc" in result.output

@@ -293,6 +293,7 @@ class UnknownPartnerError(ValueError):
     def __init__(self, unknown: Sequence[str], source: str, what: str = "label") -> None:
         self.unknown = tuple(unknown)
         self.source = source
+        self.what = what  # "label" (table (4)) or "GACC code" (online-query exports)
         where = "partner_aliases.csv" if what == "label" else "partners.csv"
         listed = ", ".join(repr(u) for u in self.unknown)
         super().__init__(
