@@ -21,6 +21,7 @@ from rich.console import Console
 from config.options import DataDirOpt
 from config.settings import SOURCES, SOURCES_TEXT, SourceName, settings_for
 from domain.runs import validation_run_id
+from flows.export import export_command
 from report.command import report_command
 from status.command import status_command
 
@@ -242,6 +243,11 @@ app.command("report", help="Write the static HTML release report (with charts) f
 app.command(
     "status", help="What is in the warehouse, what is due and what is overdue, per product and period."
 )(status_command)
+
+# --- customs export (issue 13: outputs people open) ------------------------------------------------------
+app.command(
+    "export", help="Export the BI views of the published warehouse as csv, parquet or an xlsx workbook."
+)(export_command)
 
 
 def main() -> None:

@@ -85,8 +85,10 @@ def _count_near(colours: list[tuple[int, tuple[int, int, int]]], target: str, to
 # chart id → (minimum <path> elements: its bars; the series colours its bars must show)
 CHARTS = {
     "chart-monthly-trade": (2 * HISTORY_PERIODS, (EXPORTS_COLOUR, IMPORTS_COLOUR)),
-    # December 2025 in the demo: surpluses with most partners, deficits with Taiwan and Australia.
-    "chart-surplus-by-partner": (SURPLUS_PARTNERS, (EXPORTS_COLOUR, NEGATIVE_COLOUR)),
+    # December 2025 in the demo: surpluses with most countries, deficits with Taiwan and Australia.
+    "chart-surplus-by-country": (SURPLUS_PARTNERS, (EXPORTS_COLOUR, NEGATIVE_COLOUR)),
+    # The groups (ASEAN, EU, BRI, ...): China's surplus with each.
+    "chart-surplus-by-group": (3, (EXPORTS_COLOUR,)),
     # Exports to the United States fell on a year earlier, most others rose.
     "chart-partner-yoy": (TOP_PARTNERS, (EXPORTS_COLOUR, NEGATIVE_COLOUR)),
 }
