@@ -40,7 +40,7 @@ def export_command(
         raise typer.BadParameter(
             f"unknown format {export_format!r}: choose {', '.join(EXPORT_FORMATS)}", param_hint="--format"
         )
-    fmt: ExportFormat = export_format  # type: ignore[assignment]  # checked just above
+    fmt: ExportFormat = export_format  # narrowed by the check above
     try:
         views = resolve_views(view)
     except ValueError as error:

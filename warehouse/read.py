@@ -57,8 +57,8 @@ class PublishedWarehouse:
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
             " AND schema_name = ? AND table_name = ?",
             [schema, name],
-        ).fetchone()
-        return row is not None and row[0] > 0
+        ).fetchall()  # fetchall: a result fetched whole leaves the connection free for the next query
+        return bool(row) and row[0][0] > 0
 
     # --- whole BI views (customs export) ----------------------------------------------------------------
     def bi_views_present(self) -> list[str]:
@@ -85,11 +85,13 @@ class PublishedWarehouse:
         """The warehouse's own dictionary rows (meta.data_dictionary) of these tables or views."""
         if not self.has_table(META_DATA_DICTIONARY.schema, META_DATA_DICTIONARY.name):
             return META_DATA_DICTIONARY.empty_frame()
-        arrow = self.con.execute(
+        # Names of the contract's objects (checked by the callers), quoted as SQL literals: a relation
+        # with bound parameters would hold the connection busy for the next query.
+        names = ", ".join("'" + n.replace("'", "''") + "'" for n in qualified_names) or "NULL"
+        arrow = self.con.sql(
             f"SELECT * FROM {META_DATA_DICTIONARY.qualified_name}"
-            " WHERE object_schema || '.' || object_name IN (SELECT unnest(?))"
-            " ORDER BY object_schema, object_name, ordinal_position",
-            [qualified_names],
+            f" WHERE object_schema || '.' || object_name IN ({names})"
+            " ORDER BY object_schema, object_name, ordinal_position"
         ).to_arrow_table()
         return pl.DataFrame(pl.from_arrow(arrow))
 
@@ -180,8 +182,8 @@ class PublishedWarehouse:
             "SELECT count(*) FROM duckdb_views() WHERE database_name = current_database()"
             " AND schema_name = ? AND view_name = ?",
             [schema, name],
-        ).fetchone()
-        return row is not None and row[0] > 0
+        ).fetchall()
+        return bool(row) and row[0][0] > 0
 
     # --- meta.validation_results -----------------------------------------------------------------------
     def latest_validation_run(self) -> Row | None:
