@@ -53,7 +53,7 @@ def _svg(fig: Figure, chart_id: str, title: str) -> str:
     svg = _SVG_PROLOG.sub("", buf.getvalue())
     # The HTML parser puts inline <svg> in the SVG namespace by itself; the declarations are noise.
     svg = _SVG_NAMESPACES.sub("", svg)
-    # matplotlib numbers its ids per figure (axes_1, patch_1, ...): prefixed, three charts in one page
+    # matplotlib numbers its ids per figure (axes_1, patch_1, ...): prefixed, four charts in one page
     # keep unique ids, and a reference always finds its own chart's clip path or marker.
     svg = svg.replace(' id="', f' id="{chart_id}-')
     svg = svg.replace("url(#", f"url(#{chart_id}-").replace('href="#', f'href="#{chart_id}-')
