@@ -11,10 +11,12 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from fileio.modes import make_dirs, restrict_file
+
+if TYPE_CHECKING:  # only a type here: the CLI imports this module, and polars costs a second
+    import polars as pl
 
 
 def fsync_directory(directory: Path) -> None:

@@ -37,6 +37,7 @@ from domain.errors import ExpectedError, UsageError
 from domain.periods import Period
 from domain.runs import validation_run_id
 from fileio.lock import DataRootBusyError, command_line, exclusive_writer
+from flows.export import export_command
 from report.command import report_command
 from status.command import status_command
 from warehouse.codes import TRADE_DIRECTIONS, TradeDirection
@@ -516,6 +517,11 @@ def repair(data_dir: DataDirOpt = None) -> None:
 app.command(
     "status", help="What is in the warehouse, what is due and what is overdue, per product and period."
 )(status_command)
+
+# --- customs export (issue 13: outputs people open) ------------------------------------------------------
+app.command(
+    "export", help="Export the BI views of the published warehouse as csv, parquet or an xlsx workbook."
+)(export_command)
 
 
 def main() -> None:

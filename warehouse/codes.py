@@ -54,3 +54,7 @@ QUARANTINE_REASONS: Final[tuple[QuarantineReason, ...]] = get_args(QuarantineRea
 
 ReleaseStatus = Literal["published", "quarantined", "released_by_override"]
 RELEASE_STATUSES: Final[tuple[ReleaseStatus, ...]] = get_args(ReleaseStatus)
+
+# The file formats `customs export` writes the BI views in.
+ExportFormat = Literal["csv", "parquet", "xlsx"]
+EXPORT_FORMATS: Final[tuple[ExportFormat, ...]] = get_args(ExportFormat)

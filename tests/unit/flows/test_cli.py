@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 
-COMMANDS = ("ingest", "run", "validate", "override", "backfill", "status", "report")
+COMMANDS = ("ingest", "run", "validate", "override", "backfill", "status", "report", "export")
 
 
 @pytest.mark.parametrize("command", COMMANDS)
