@@ -1,4 +1,4 @@
-"""`customs`: the command-line entry point (ingest, run, validate, backfill, status, report)."""
+"""`customs`: the command-line entry point (ingest, run, validate, backfill, status, report, automation)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from rich.markup import escape
 from config.options import DataDirOpt
 from config.settings import SOURCES, SOURCES_TEXT, SourceName, settings_for
 from domain.runs import validation_run_id
+from flows.automation import automation_app
 from report.command import report_command
 from status.command import status_command
 
@@ -254,6 +255,9 @@ app.command("report", help="Write the static HTML release report (with charts) f
 app.command(
     "status", help="What is in the warehouse, what is due and what is overdue, per product and period."
 )(status_command)
+
+
+app.add_typer(automation_app, name="automation")
 
 
 def main() -> None:
