@@ -136,10 +136,21 @@ def create_command(
     """Notify on every customs.release.overdue event (run after `prefect deploy`, PREFECT_API_URL set)."""
     if (webhook is None) == (block is None):
         raise typer.BadParameter("give exactly one of --webhook URL or --block TYPE/NAME")
+    import httpx
+    from prefect.settings import get_current_settings
+
+    api_url = get_current_settings().api.url
+    if not api_url:
+        # Without it Prefect would answer from a temporary server of its own, and the automation vanish.
+        typer.echo("error: PREFECT_API_URL is not set: set it to the server the deployments are on", err=True)
+        raise typer.Exit(2)
     try:
         created = create_overdue_automation(webhook=webhook, block=block)
     except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--block") from exc
+        raise typer.BadParameter(str(exc), param_hint="--block" if block else "--webhook") from exc
+    except httpx.HTTPError as exc:
+        typer.echo(f"error: the Prefect API at {api_url} did not answer: {exc}", err=True)
+        raise typer.Exit(1) from exc
     replaced = f" (replacing {created.replaced})" if created.replaced else ""
     typer.echo(
         f"automation {AUTOMATION_NAME} {created.automation_id}{replaced}: "
