@@ -21,7 +21,9 @@ from flows.ingest.staging import scan_staging
 from transforms.dimensions import build_bridge_partner_group, build_dim_commodity, build_dim_partner
 from transforms.facts import build_fact_partner_trade, build_fact_trade_flows
 from transforms.periods import build_dim_period
+from transforms.quantities import fill_pending_quantity_units
 from transforms.surplus import build_fact_trade_surplus
+from transforms.trade_mode import build_dim_trade_mode, build_fact_trade_mode
 from warehouse import reference
 from warehouse.contracts import TableContract
 from warehouse.tables import (
@@ -29,8 +31,10 @@ from warehouse.tables import (
     DIM_COMMODITY,
     DIM_PARTNER,
     DIM_PERIOD,
+    DIM_TRADE_MODE,
     FACT_PARTNER_TRADE,
     FACT_TRADE_FLOWS,
+    FACT_TRADE_MODE,
     FACT_TRADE_SURPLUS,
     META_RELEASE_FILES,
     META_RELEASES,
@@ -93,6 +97,29 @@ def load_staged(settings: Settings, include_release_ids: frozenset[str] = frozen
     )
 
 
+def with_quantity_units_filled(inputs: StagedInputs) -> pl.LazyFrame:
+    """The preliminary cells with the units a shifted table (5)/(6) page left out taken from its other
+    edition, one warning per such page; a page no other edition confirms stays out of the facts."""
+    filled, outcome = fill_pending_quantity_units(inputs.preliminary)
+    if outcome.is_empty():
+        return filled
+    uris = inputs.manifest.select("source_sha256", "source_uri")
+    named = outcome.join(uris, on="source_sha256", how="left").join(
+        uris.rename({"source_sha256": "filled_from", "source_uri": "from_uri"}), on="filled_from", how="left"
+    )
+    for row in named.iter_rows(named=True):
+        page = f"{row['source_uri']} (table {row['table_id']!r}, {row['period']}, {row['currency']})"
+        if row["filled_from"] is None:
+            log.warning(
+                "%s: quantity units not printed and no other edition of the same month confirms them: "
+                "its quantity rows are left out of the facts",
+                page,
+            )
+        else:
+            log.warning("%s: quantity units taken from the other edition %s", page, row["from_uri"])
+    return filled
+
+
 def build_core_tables(inputs: StagedInputs) -> dict[TableContract, pl.DataFrame]:
     """Every core table, conformed to its contract."""
     partners = reference.load_partners().lazy()
@@ -100,24 +127,30 @@ def build_core_tables(inputs: StagedInputs) -> dict[TableContract, pl.DataFrame]
     groups = reference.load_partner_groups().lazy()
     commodities = reference.load_commodities().lazy()
 
+    trade_modes = reference.load_trade_modes().lazy()
+
     partner_trade = build_fact_partner_trade(inputs.preliminary, aliases, partners).collect()
     # When each export was retrieved orders overlapping exports (they carry no publication date).
     online_query = inputs.online_query.join(
         inputs.manifest.lazy().select("source_sha256", "retrieved_at"), on="source_sha256", how="left"
     )
-    flows = build_fact_trade_flows(inputs.preliminary, online_query, commodities, partners).collect()
+    preliminary = with_quantity_units_filled(inputs)
+    flows = build_fact_trade_flows(preliminary, online_query, commodities, partners).collect()
+    trade_mode = build_fact_trade_mode(inputs.preliminary, trade_modes).collect()
     surplus = build_fact_trade_surplus(partner_trade.lazy()).collect()
     periods = pl.concat(
-        [partner_trade.select("period"), flows.select("period")],
+        [partner_trade.select("period"), flows.select("period"), trade_mode.select("period")],
     ).unique()
     tables: dict[TableContract, pl.DataFrame] = {
         FACT_PARTNER_TRADE: partner_trade,
         FACT_TRADE_FLOWS: flows,
+        FACT_TRADE_MODE: trade_mode,
         FACT_TRADE_SURPLUS: surplus,
         DIM_PERIOD: build_dim_period(periods.lazy()).collect(),
         DIM_PARTNER: build_dim_partner(partners).collect(),
         BRIDGE_PARTNER_GROUP: build_bridge_partner_group(groups).collect(),
         DIM_COMMODITY: build_dim_commodity(commodities, inputs.online_query).collect(),
+        DIM_TRADE_MODE: build_dim_trade_mode(trade_modes).collect(),
     }
     return {contract: contract.conform(frame) for contract, frame in tables.items()}
 

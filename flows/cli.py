@@ -25,6 +25,7 @@ from domain.runs import validation_run_id
 from flows.automation import automation_app
 from report.command import report_command
 from status.command import status_command
+from warehouse.codes import TRADE_DIRECTIONS, TradeDirection
 
 app = typer.Typer(
     name="customs",
@@ -38,6 +39,13 @@ SourceOpt = Annotated[str, typer.Option("--source", help=SOURCES_TEXT)]
 PathOpt = Annotated[Path | None, typer.Option("--path", help="Landing folder (with --source landing)")]
 BaseUrlOpt = Annotated[str | None, typer.Option("--base-url", help="GACC site base URL (with --source gacc)")]
 YearOpt = Annotated[list[int] | None, typer.Option("--year", help="Year(s) to crawl (gacc); repeatable")]
+DirectionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--direction",
+        help="import|export: the flow of online-query exports whose file names do not say it (with --source landing)",
+    ),
+]
 
 
 def _check_source(source: str) -> SourceName:
@@ -46,16 +54,30 @@ def _check_source(source: str) -> SourceName:
     return source
 
 
+def _check_direction(direction: str | None, source: SourceName) -> TradeDirection | None:
+    if direction is None:
+        return None
+    if direction not in TRADE_DIRECTIONS:
+        raise typer.BadParameter(
+            f"unknown direction {direction!r}: choose import or export", param_hint="--direction"
+        )
+    if source != "landing":
+        raise typer.BadParameter("only with --source landing", param_hint="--direction")
+    return direction
+
+
 @app.command()
 def ingest(
     source: SourceOpt = "demo",
     path: PathOpt = None,
     base_url: BaseUrlOpt = None,
     year: YearOpt = None,
+    direction: DirectionOpt = None,
     data_dir: DataDirOpt = None,
 ) -> None:
     """Fetch a source's files into the raw archive and staging Parquet (no warehouse change)."""
     source_name = _check_source(source)
+    trade_direction = _check_direction(direction, source_name)
     from flows.ingest.flow import ingest_flow
 
     report = ingest_flow(
@@ -64,6 +86,7 @@ def ingest(
         base_url=base_url,
         years=year,
         data_dir=str(data_dir) if data_dir else None,
+        direction=trade_direction,
     )
     console.print(report.summary())
     # Each problem on one line (never wrapped), naming its file; the errors already name it.
@@ -104,10 +127,12 @@ def run(
     force: Annotated[
         bool, typer.Option("--force", help="Rebuild and publish even if nothing is new")
     ] = False,
+    direction: DirectionOpt = None,
     data_dir: DataDirOpt = None,
 ) -> None:
     """Run the monthly-release flow: ingest, transform, validate and publish the warehouse."""
     source_name = _check_source(source)
+    trade_direction = _check_direction(direction, source_name)
     from flows.monthly import monthly_release
 
     summary = monthly_release(
@@ -118,13 +143,24 @@ def run(
         years=year,
         data_dir=str(data_dir) if data_dir else None,
         force=force,
+        direction=trade_direction,
     )
     if summary.ingest is not None:
         console.print(summary.ingest.summary())
+        for uri, error in summary.ingest.quarantined:
+            console.print(
+                f"[yellow]quarantined[/] {escape(f'{uri}: {error}')}", highlight=False, soft_wrap=True
+            )
     if not summary.published:
+        if summary.failed:
+            console.print(f"[bold red]error:[/] {escape(summary.message)}", highlight=False, soft_wrap=True)
+            console.print(f"warehouse (unchanged): {summary.warehouse_path}")
+            raise typer.Exit(1)
         console.print(summary.message)
         console.print(f"warehouse: {summary.warehouse_path}")
         return
+    for warning in summary.warnings:
+        console.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
     console.print(f"[bold green]published[/] {summary.warehouse_path}")
     console.print(
         f"periods: {len(summary.periods)} ({summary.periods[0]} to {summary.periods[-1]}); "

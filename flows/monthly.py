@@ -16,10 +16,11 @@ from prefect import flow, get_run_logger
 from config.settings import Settings, SourceName, settings_for
 from domain.periods import Period
 from domain.runs import new_run_id
-from flows.build import load_staged
+from flows.build import StagedInputs, load_staged
 from flows.ingest.flow import ingest_source, make_source
 from flows.ingest.pipeline import IngestReport
 from flows.release import build_validate_publish, check_published, release_report
+from warehouse.codes import TradeDirection
 from warehouse.contracts import TableContract
 from warehouse.read import last_published_fingerprint
 from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_SURPLUS
@@ -37,6 +38,21 @@ class RunSummary:
     latest_period: str | None = None
     latest_totals: dict[str, float | None] = field(default_factory=dict)
     report_path: Path | None = None
+    warnings: list[str] = field(default_factory=list)  # published, but an operator should know
+    failed: bool = False  # nothing could be published from what the run was given: exit non-zero
+
+
+def _all_rejected(report: IngestReport) -> bool:
+    """Every new file of the run was rejected (index pages aside), and none was staged."""
+    return bool(report.quarantined) and not report.staged
+
+
+def _periods_without_table_1(inputs: StagedInputs, release_ids: set[str]) -> list[str]:
+    """Periods of this run's preliminary releases for which no table (1) is staged at all."""
+    manifest = inputs.manifest.filter(pl.col("product") == "preliminary")
+    new = manifest.filter(pl.col("release_id").is_in(sorted(release_ids)))["period"].unique().to_list()
+    with_totals = set(manifest.filter(pl.col("table_id") == "totals")["period"].to_list())
+    return sorted((p for p in new if p not in with_totals), key=Period.parse)
 
 
 def _summarise(run_id: str, settings: Settings, tables: dict[TableContract, pl.DataFrame]) -> RunSummary:
@@ -65,11 +81,13 @@ def monthly_release(
     years: list[int] | None = None,
     data_dir: str | None = None,
     force: bool = False,
+    direction: TradeDirection | None = None,
 ) -> RunSummary:
     """Ingest what is new from a source, rebuild the facts, validate, and publish the warehouse.
 
     `period=None` takes whatever is new; a period (`2025-11`, `2025-01..02`) must then be present.
-    Nothing new and not `force`: nothing is published, and the summary says so.
+    Nothing new and not `force`: nothing is published, and the summary says so. `direction` (landing only)
+    is the flow of online-query exports whose names do not say it.
     """
     logger = get_run_logger()
     settings = settings_for(data_dir, base_url)
@@ -78,12 +96,25 @@ def monthly_release(
     check_published(settings)  # a BI tool holding the warehouse fails the run now, not after the gate
 
     report = ingest_source(
-        make_source(source, settings, path=Path(path) if path else None, years=years), settings
+        make_source(source, settings, path=Path(path) if path else None, years=years, direction=direction),
+        settings,
     )
     if report.source_errors:
         raise RuntimeError("source failed: " + "; ".join(report.source_errors))
 
     inputs = load_staged(settings)
+    if _all_rejected(report):
+        n = len(report.quarantined)
+        message = (
+            f"all {n} new file(s) from {source} were rejected (quarantined, see above); nothing new was "
+            "staged and nothing published"
+        )
+        logger.error(message)
+        return RunSummary(run_id, False, settings.warehouse_path, message, ingest=report, failed=True)
+    if inputs.manifest.is_empty():
+        message = f"nothing to publish: no file from {source} was staged, now or before"
+        logger.error(message)
+        return RunSummary(run_id, False, settings.warehouse_path, message, ingest=report, failed=True)
     if period is not None:
         wanted = Period.parse(period).key
         if inputs.manifest.filter(pl.col("period") == wanted).is_empty():
@@ -101,6 +132,13 @@ def monthly_release(
     )
     summary = _summarise(run_id, settings, tables)
     summary.ingest = report
+    for missing in _periods_without_table_1(inputs, report.new_release_ids):
+        warning = (
+            f"release {missing} has no table (1) (China's total trade): the warehouse was published with "
+            "its other tables, without the report's headline figures for that period"
+        )
+        logger.warning(warning)
+        summary.warnings.append(warning)
     if summary.latest_period:
         summary.report_path = release_report(settings, summary.latest_period)
     logger.info(

@@ -11,6 +11,7 @@ from prefect.cache_policies import NO_CACHE
 from config.settings import SOURCES_TEXT, Settings, SourceName, settings_for
 from flows.ingest.pipeline import IngestReport, ingest
 from flows.ingest.sources import DemoSource, GaccSource, LandingSource, Source
+from warehouse.codes import TradeDirection
 
 
 def default_years(today: date | None = None) -> list[int]:
@@ -25,13 +26,16 @@ def make_source(
     *,
     path: Path | None = None,
     years: list[int] | None = None,
+    direction: TradeDirection | None = None,
 ) -> Source:
+    if direction is not None and source != "landing":
+        raise ValueError("--direction is for --source landing: the flow of its online-query exports")
     if source == "demo":
         return DemoSource()
     if source == "landing":
         if path is None:
             raise ValueError("--source landing needs --path DIR: the folder files are dropped into")
-        return LandingSource(path, max_file_bytes=settings.max_file_bytes)
+        return LandingSource(path, max_file_bytes=settings.max_file_bytes, direction=direction)
     if source == "gacc":
         return GaccSource(settings, years or default_years())
     raise ValueError(f"unknown source {source!r}: choose {SOURCES_TEXT}")
@@ -54,11 +58,13 @@ def ingest_flow(
     base_url: str | None = None,
     years: list[int] | None = None,
     data_dir: str | None = None,
+    direction: TradeDirection | None = None,
 ) -> IngestReport:
     """Fetch a source's files into the raw archive and staging Parquet."""
     settings = settings_for(data_dir, base_url)
     report = ingest_source(
-        make_source(source, settings, path=Path(path) if path else None, years=years), settings
+        make_source(source, settings, path=Path(path) if path else None, years=years, direction=direction),
+        settings,
     )
     # A source error (an index page that fails) is reported in one line by the caller, who exits
     # non-zero: raised here it would reach the user as Prefect's traceback.

@@ -152,6 +152,8 @@ def _parse_and_stage(
         return _manifest_row(file, sha256, product="index", status="index")
     if kind == "preliminary":
         table = parse_preliminary_page(file.content, file.source_uri)
+        for warning in table.warnings:
+            log.warning("%s (table %r, %s): %s", file.source_uri, table.table_id, table.period.key, warning)
         base = release_id_for("preliminary", table.period.key, table.published_on, file.retrieved_at.date())
         release_id = _release_id(archive, base, table.table_id, table.currency, sha256)
         frame = preliminary_frame(table, release_id=release_id, sha256=sha256)
@@ -169,7 +171,7 @@ def _parse_and_stage(
             release_id=release_id,
         )
     check_csv_limits(file.content, file.source_uri, settings)
-    direction = direction_from_filename(file.original_name)
+    direction = direction_from_filename(file.original_name, file.direction)
     export = read_online_query(
         file.content, file.source_uri, direction, max_field_chars=settings.max_field_bytes
     )

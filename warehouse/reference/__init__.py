@@ -673,7 +673,7 @@ def _check_commodities(commodities: pl.DataFrame, chapters: pl.DataFrame) -> lis
 
 
 _LABEL_SOURCES = frozenset({"gacc_en_release", "gacc_en_bulletin", "variant"})
-_UNIT_SOURCES = frozenset({"gacc_en_release", "demo"})
+_UNIT_SOURCES = frozenset({"gacc_en_release"})
 _BASE_UNITS = frozenset({"ton", "piece", "set", "vehicle", "pair", "ship", "aircraft", "cubic_metre", "unit"})
 _FACTOR = re.compile(r"[1-9]\d*")
 

@@ -41,8 +41,10 @@ from warehouse.tables import (
     DIM_COMMODITY,
     DIM_PARTNER,
     DIM_PERIOD,
+    DIM_TRADE_MODE,
     FACT_PARTNER_TRADE,
     FACT_TRADE_FLOWS,
+    FACT_TRADE_MODE,
     FACT_TRADE_SURPLUS,
     META_DATA_DICTIONARY,
     META_RELEASE_FILES,
@@ -152,12 +154,30 @@ def sample_tables(version: int = 0) -> dict[TableContract, pl.DataFrame]:
                 | {"period_start": dt.date(2025, 1, 1), "months_covered": 2, "direction": "export"}
                 | {"commodity_code": "85171300", "commodity_name": "Mobile phones", "partner_code": "WLD"}
                 | {"quantity_unit": "10,000 units", "quantity": 12.5, "value_usd": 20_000_000_000}
-                | {"is_latest_vintage": True},
+                | {"quantity_base_unit": "unit", "quantity_base": 125_000.0}
+                | {"is_aggregate": False, "is_restatement": False, "is_latest_vintage": True},
                 # An older vintage: kept in the fact, hidden by the view.
                 {"release_id": "preliminary:2025-01..02:2025-03-01", "product": "preliminary"}
                 | {"period": "2025-01..02", "period_start": dt.date(2025, 1, 1), "months_covered": 2}
                 | {"direction": "export", "commodity_code": "85171300", "partner_code": "WLD"}
-                | {"value_usd": 19_000_000_000, "is_latest_vintage": False},
+                | {"value_usd": 19_000_000_000, "is_aggregate": False, "is_restatement": False}
+                | {"is_latest_vintage": False},
+            ],
+        ),
+        DIM_TRADE_MODE: _frame(
+            DIM_TRADE_MODE,
+            [
+                {"trade_mode_code": "ORDINARY", "trade_mode": "Ordinary trade", "name_zh": "一般贸易"}
+                | {"is_processing_trade": False, "is_aggregate": False}
+            ],
+        ),
+        FACT_TRADE_MODE: _frame(
+            FACT_TRADE_MODE,
+            [
+                {"release_id": _RELEASE, "product": "preliminary", "published_on": dt.date(2025, 3, 7)}
+                | {"period": "2025-01..02", "period_start": dt.date(2025, 1, 1), "months_covered": 2}
+                | {"trade_mode_code": "ORDINARY", "direction": "export", "value_usd": 350_000_000_000}
+                | {"is_latest_vintage": True}
             ],
         ),
         FACT_TRADE_SURPLUS: _frame(FACT_TRADE_SURPLUS, surplus),
