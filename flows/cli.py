@@ -1,4 +1,5 @@
-"""`customs`: the command-line entry point (ingest, run, validate, backfill, status, report).
+"""`customs`: the command-line entry point (ingest, run, validate, backfill, status, report,
+export, repair, automation).
 
 Every argument is checked here, before any flow or Prefect server starts; a mistake is one line saying
 what is wrong and how to fix it (exit 2). An expected failure (`domain.errors.ExpectedError`: a release
@@ -37,6 +38,7 @@ from domain.errors import ExpectedError, UsageError
 from domain.periods import Period
 from domain.runs import validation_run_id
 from fileio.lock import DataRootBusyError, command_line, exclusive_writer
+from flows.automation import automation_app
 from flows.export import export_command
 from report.command import report_command
 from status.command import status_command
@@ -522,6 +524,9 @@ app.command(
 app.command(
     "export", help="Export the BI views of the published warehouse as csv, parquet or an xlsx workbook."
 )(export_command)
+
+
+app.add_typer(automation_app, name="automation")
 
 
 def main() -> None:
