@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     http_retries: int = Field(4, ge=0, description="Retries after the first attempt, on 5xx and timeouts")
     http_backoff_seconds: float = Field(2.0, ge=0, description="First retry delay; doubles each retry")
     http_polite_delay_seconds: float = Field(1.0, ge=0, description="Pause between two page requests")
+    prefect_startup_timeout_seconds: int = Field(
+        180,
+        gt=0,
+        description="How long a command waits for its temporary Prefect server (Prefect's own default, 20 s, "
+        "is not enough on a busy machine)",
+    )
     user_agent: str = Field(
         "customs-warehouse/0.1 (open-source GACC statistics pipeline; +https://pypi.org/project/customs-warehouse)",
     )

@@ -58,6 +58,14 @@ MEMBERS_MARGIN = Parameter(
     "printed units",
     "added to one half step per member and for the group, so figures exactly at the rounding bound pass",
 )
+TRADE_MODE_SUM_MARGIN = Parameter(
+    "trade_mode_sum_margin",
+    0.1,
+    "printed units",
+    "tables (2)/(3): the regimes and the Total Value are each rounded to 0.1, so their sum may miss the "
+    "total by one half step per figure; this margin is added to those half steps, so figures exactly at "
+    "the rounding bound pass, and stays far below a missing or doubled regime (hundreds of units)",
+)
 PARTNER_WORLD_TOLERANCE = Parameter(
     "partner_world_tolerance",
     0.1,
@@ -138,6 +146,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     BALANCE_TOLERANCE,
     WORLD_TOLERANCE_UNITS,
     MEMBERS_MARGIN,
+    TRADE_MODE_SUM_MARGIN,
     PARTNER_WORLD_TOLERANCE,
     FACT_PARTNER_WORLD_SHARE,
     YOY_TOLERANCE_PP,

@@ -46,13 +46,21 @@ from expectations.parameters import (
     OUTLIER_K,
     PARTNER_WORLD_TOLERANCE,
     RESIDUAL_SHARE,
+    TRADE_MODE_SUM_MARGIN,
     WORLD_TOLERANCE_UNITS,
     YOY_TOLERANCE_PP,
     YTD_REVISION_SHARE,
     Parameter,
 )
 from transforms.partners import normalise_label_expr
-from transforms.periods import period_last_month, period_months_covered, period_year, year_earlier_key
+from transforms.periods import (
+    period_first_month,
+    period_last_month,
+    period_months_covered,
+    period_year,
+    year_earlier_key,
+)
+from warehouse import reference
 from warehouse.contracts import TableContract
 from warehouse.fields import PERIOD_PATTERN
 from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_SURPLUS, STG_PRELIMINARY
@@ -68,6 +76,8 @@ _PUBLISHED_UNIT: Mapping[tuple[str, bool], float] = {
 
 _FLOW_DIRECTIONS = ("total", "export", "import")
 _PARTNER_TABLES = ("totals", "by_partner")
+_TRADE_MODE_TABLES = ("trade_mode_month", "trade_mode_ytd")
+_TOTAL_TRADE_MODE = "TOTAL"
 
 
 # --- shared building blocks ----------------------------------------------------------------------------
@@ -83,8 +93,11 @@ def _is_world_row() -> pl.Expr:
 
 
 def _values(staging: pl.DataFrame, tables: tuple[str, ...] | None = None) -> pl.DataFrame:
-    """Value figures (not quantities or percentages) that were printed (not '-')."""
+    """Value figures (not quantities or percentages) that were printed (not '-'), of the table's own
+    period: a restated prior-year cell of tables (5)/(6) is another period's figure."""
     condition = (pl.col("measure") == "value") & pl.col("figure_as_published").is_not_null()
+    if "is_restatement" in staging.columns:
+        condition &= ~pl.col("is_restatement")
     if tables is not None:
         condition &= pl.col("table_id").is_in(list(tables))
     return staging.filter(condition)
@@ -202,6 +215,103 @@ def world_equals_table1_total(staging: pl.DataFrame) -> pl.DataFrame:
         .sort(key)
     )
     return joined
+
+
+def _trade_mode_values(staging: pl.DataFrame) -> pl.DataFrame:
+    values = _values(staging, _TRADE_MODE_TABLES)
+    if "trade_mode_code" not in values.columns:
+        return values.with_columns(trade_mode_code=pl.lit(None, dtype=pl.String))
+    return values
+
+
+def trade_modes_sum_to_total(staging: pl.DataFrame) -> pl.DataFrame:
+    """Tables (2)/(3): the regimes sum to the Total Value row, per file, direction and span.
+
+    Rows that sum other rows (the Total, 'Processing trade', 'Bonded logistics': is_aggregate in
+    reference/trade_modes.csv) are not added; a regime printed '-' counts as 0.
+    """
+    aggregates = reference.load_trade_modes().filter(pl.col("is_aggregate"))["trade_mode_code"].to_list()
+    values = _trade_mode_values(staging).filter(pl.col("trade_mode_code").is_not_null())
+    column_key = ["release_id", "source_sha256", "table_id", "currency", "period", "span", "direction"]
+    regimes = (
+        values.filter(~pl.col("trade_mode_code").is_in(aggregates))
+        .group_by(column_key)
+        .agg(regimes_sum=pl.col("figure_as_published").sum(), n_regimes=pl.len())
+    )
+    totals = values.filter(pl.col("trade_mode_code") == _TOTAL_TRADE_MODE).select(
+        *column_key, total=pl.col("figure_as_published")
+    )
+    return (
+        totals.join(regimes, on=column_key, how="inner")
+        .with_columns(difference=pl.col("regimes_sum") - pl.col("total"))
+        .select(
+            "release_id",
+            "period",
+            "table_id",
+            "currency",
+            "direction",
+            "span",
+            "total",
+            "regimes_sum",
+            "difference",
+            deviation=pl.col("difference").abs(),
+            # One printed rounding per regime and for the total, plus a margin.
+            tolerance=HALF_STEP.value * (pl.col("n_regimes") + 1).cast(pl.Float64)
+            + TRADE_MODE_SUM_MARGIN.value,
+        )
+        .sort("period", "table_id", "currency", "direction", "span")
+    )
+
+
+def trade_mode_total_equals_table1(staging: pl.DataFrame) -> pl.DataFrame:
+    """The Total Value of tables (2)/(3) equals table (1)'s value (latest vintage of each table and period).
+
+    Table (2) is the month, table (3) January to the month; for a period that starts in January (the
+    Jan-Feb release) the month and the cumulative are one figure, compared as the cumulative.
+    """
+    values = latest_vintage(
+        pl.concat([_trade_mode_values(staging), _values(staging, ("totals",))], how="diagonal_relaxed")
+    ).filter(pl.col("direction").is_in(_FLOW_DIRECTIONS))
+    values = values.with_columns(
+        _span=pl.when(period_first_month("period") == 1).then(pl.lit("ytd")).otherwise(pl.col("span"))
+    )
+    key = ["period", "currency", "_span", "direction"]
+    trade_mode = values.filter(
+        pl.col("table_id").is_in(_TRADE_MODE_TABLES) & (pl.col("trade_mode_code") == _TOTAL_TRADE_MODE)
+    ).select(
+        *key,
+        "release_id",
+        "table_id",
+        trade_mode_total=pl.col("amount_whole_units"),
+        trade_mode_scale=pl.col("scale"),
+    )
+    totals = values.filter(pl.col("table_id") == "totals").select(
+        *key,
+        totals_release_id=pl.col("release_id"),
+        table1_value=pl.col("amount_whole_units"),
+        table1_scale=pl.col("scale"),
+    )
+    return (
+        trade_mode.join(totals, on=key, how="inner")
+        .filter(pl.col("trade_mode_total").is_not_null() & pl.col("table1_value").is_not_null())
+        .with_columns(difference=(pl.col("trade_mode_total") - pl.col("table1_value")).cast(pl.Float64))
+        .select(
+            "release_id",
+            "totals_release_id",
+            "table_id",
+            "period",
+            "currency",
+            pl.col("_span").alias("span"),
+            "direction",
+            "trade_mode_total",
+            "table1_value",
+            "difference",
+            deviation=pl.col("difference").abs(),
+            tolerance=WORLD_TOLERANCE_UNITS.value
+            * pl.max_horizontal("trade_mode_scale", "table1_scale").cast(pl.Float64),
+        )
+        .sort("period", "table_id", "currency", "direction", "span")
+    )
 
 
 def members_not_above_group(staging: pl.DataFrame) -> pl.DataFrame:
@@ -439,8 +549,10 @@ def _gap_frame(loaded: pl.DataFrame, series: list[str]) -> pl.DataFrame:
 def no_missing_periods(staging: pl.DataFrame) -> pl.DataFrame:
     """Every (table, currency) series of staging has every period from its first to its last.
 
-    The preliminary release's periods only: the Monthly Bulletin's are single months (February alone,
-    January never printed), and its completeness is a check of its own (issue 12, the gate).
+    Table (2) is of a single month: the Jan-Feb period has none (its `1-to-2` trade modes are
+    January-to-month, table (3)'s), so that series is not expected to have it. The preliminary
+    release's periods only: the Monthly Bulletin's are single months (February alone, January never
+    printed), and its completeness is a check of its own (issue 12, the gate).
     """
     series = ["table_id", "currency"]
     loaded = (
@@ -448,7 +560,9 @@ def no_missing_periods(staging: pl.DataFrame) -> pl.DataFrame:
         .select(*series, "period", "release_id")
         .unique([*series, "period"], keep="first")
     )
-    return _gap_frame(loaded, series)
+    gaps = _gap_frame(loaded, series)
+    month_only = (pl.col("table_id") == "trade_mode_month") & (period_months_covered("period") > 1)
+    return gaps.filter(~month_only | pl.col("loaded"))
 
 
 def _log_changes(points: pl.DataFrame, series: list[str]) -> pl.DataFrame:
@@ -812,6 +926,37 @@ RULES: tuple[Rule, ...] = (
                 "ExpectPartnerTableTotalToEqualTotalsTable",
                 "Table (4)'s Total row equals table (1)'s value, per period, currency, direction and span, within the rounding of both units",
                 "|table (4) Total - table (1) value| (deviation) is within the rounding of both units.",
+            ),
+        ),
+        parameters=(WORLD_TOLERANCE_UNITS,),
+        blame_columns=("release_id", "totals_release_id"),
+    ),
+    Rule(
+        "trade_modes_sum_to_total",
+        STG_PRELIMINARY,
+        trade_modes_sum_to_total,
+        (
+            _within_tolerance(
+                "trade_modes_sum_to_total",
+                CRITICAL,
+                "ExpectTradeModesToSumToTotal",
+                "In tables (2)/(3), the trade modes (aggregates left out) sum to the Total Value row, per file, direction and span, within the rounding of the printed figures",
+                "|sum of the regimes - Total Value| (deviation) is within the rounding tolerance.",
+            ),
+        ),
+        parameters=(HALF_STEP, TRADE_MODE_SUM_MARGIN),
+    ),
+    Rule(
+        "trade_mode_total_equals_table1",
+        STG_PRELIMINARY,
+        trade_mode_total_equals_table1,
+        (
+            _within_tolerance(
+                "trade_mode_total_equals_table1",
+                CRITICAL,
+                "ExpectTradeModeTotalToEqualTotalsTable",
+                "The Total Value of tables (2)/(3) equals table (1)'s value, per period, currency, direction and span, within the rounding of both units",
+                "|tables (2)/(3) Total Value - table (1) value| (deviation) is within the rounding of both units.",
             ),
         ),
         parameters=(WORLD_TOLERANCE_UNITS,),

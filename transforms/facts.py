@@ -25,11 +25,20 @@ Semantics chosen here (the design leaves them open):
   subtract: its derived value is its cumulative value, and its residual is therefore 0 (Jan-Feb) or the
   difference between the month and cumulative columns (a January page). With the previous period not
   loaded, derived and residual are null.
+- Restatements (tables (5)/(6)). The prior-year January-to-month column is a later vintage of last year's
+  cumulative: it becomes a row of that earlier period under the printing release, `is_restatement`. It
+  gives the period's own value only where the period starts in January (the cumulative is the value);
+  for a later month it gives the cumulative alone, so it never becomes the vintage the BI view shows
+  (`is_latest_vintage` is the newest release that gives the period value): nothing is counted twice,
+  and a month's value is never blanked by a reprint of its cumulative.
+- Quantities: as printed (`quantity`, `quantity_unit`) and in the unit's base unit (`quantity_base`,
+  `quantity_base_unit`, from the parser's reference/quantity_units.csv factor). A row whose unit is
+  still pending (a shifted page whose other edition never confirmed it) is left out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 import polars as pl
@@ -58,6 +67,8 @@ __all__ = [
     "attach_commodity_codes",
     "build_fact_partner_trade",
     "build_fact_trade_flows",
+    "pair_sides",
+    "vintage_is_latest",
 ]
 
 _PARTNER_KEYS = ("period", "partner_code", "direction")
@@ -104,15 +115,35 @@ def _pair_editions(editions: pl.LazyFrame, keys: Sequence[str], measures: Sequen
     In: keys, release_id, published_on, currency, measures (one row per edition and release).
     Out: keys, release_id, published_on, `{measure}_usd` and `{measure}_cny`, `_vintage`.
     """
+    sides: dict[str, str] = {currency: currency.lower() for currency in CURRENCIES}
+    return pair_sides(editions, keys, measures, side_column="currency", sides=sides)
+
+
+def pair_sides(
+    editions: pl.LazyFrame,
+    keys: Sequence[str],
+    measures: Sequence[str],
+    *,
+    side_column: str,
+    sides: Mapping[str, str],
+) -> pl.LazyFrame:
+    """One row per release at which a grain's figures changed, each side as of that release.
+
+    A side is one page of the grain (a currency edition; for trade modes, a table in a currency):
+    `side_column` says which, `sides` maps its values to the suffix of the measures it supplies. Each
+    release row takes every side's latest edition published no later than itself (as-of join in the
+    order (published_on, retrieved_at, release_id)); a row missing a side that a later release supplies
+    is superseded by that later row and dropped.
+    Out: keys, release_id, published_on, `{measure}_{suffix}` per side, `_vintage`.
+    """
     keys = list(keys)
     if "retrieved_at" not in editions.collect_schema().names():
         editions = editions.with_columns(retrieved_at=pl.lit(None, dtype=pl.Datetime("us", "UTC")))
     editions = editions.with_columns(_vintage=_vintage_order())
     paired = editions.select(*keys, "release_id", "published_on", "_vintage").unique().sort("_vintage")
-    for currency in CURRENCIES:
-        suffix = currency.lower()
-        side = (
-            editions.filter(pl.col("currency") == currency)
+    for side, suffix in sides.items():
+        one_side = (
+            editions.filter(pl.col(side_column) == side)
             .select(
                 *keys,
                 "_vintage",
@@ -122,16 +153,18 @@ def _pair_editions(editions: pl.LazyFrame, keys: Sequence[str], measures: Sequen
             .sort("_vintage")
         )
         # Both sides are sorted on the as-of key; polars cannot check that within `by` groups.
-        paired = paired.join_asof(side, on="_vintage", by=keys, strategy="backward", check_sortedness=False)
-    # A row missing an edition that a later release supplies is superseded by that later row.
+        paired = paired.join_asof(
+            one_side, on="_vintage", by=keys, strategy="backward", check_sortedness=False
+        )
     superseded = pl.lit(False)
-    for currency in CURRENCIES:
-        matched = pl.col(f"_vintage_{currency.lower()}")
+    for suffix in sides.values():
+        matched = pl.col(f"_vintage_{suffix}")
         superseded = superseded | (matched.is_null() & matched.is_not_null().any().over(keys))
-    return paired.filter(~superseded).drop("_vintage_usd", "_vintage_cny")
+    return paired.filter(~superseded).drop(*(f"_vintage_{suffix}" for suffix in sides.values()))
 
 
-def _latest_vintage(keys: Sequence[str]) -> pl.Expr:
+def vintage_is_latest(keys: Sequence[str]) -> pl.Expr:
+    """True on the row of the newest release of its grain (`keys`), after `pair_sides`."""
     return pl.col("_vintage") == pl.col("_vintage").max().over(list(keys))
 
 
@@ -256,7 +289,7 @@ def build_fact_partner_trade(
             partner_label=pl.coalesce("partner_label_usd", "partner_label_cny"),
             # A check on the two editions, never a conversion rate.
             implied_cny_per_usd=pl.when(ytd_usd > 0).then(ytd_cny / ytd_usd),
-            is_latest_vintage=_latest_vintage(_PARTNER_KEYS),
+            is_latest_vintage=vintage_is_latest(_PARTNER_KEYS),
         )
     )
     return out.select(FACT_PARTNER_TRADE.column_names).sort(
@@ -315,26 +348,58 @@ def attach_commodity_codes(
 
 
 def _major_commodity_editions(stg: pl.LazyFrame, commodities: pl.LazyFrame) -> pl.LazyFrame:
-    # A restated prior-year cell is a figure of another period: not this release's own (issue 9).
-    restated = pl.col("is_restatement") if "is_restatement" in stg.collect_schema().names() else pl.lit(False)
-    cells = stg.filter(pl.col("table_id").is_in(list(_MAJOR_TABLE_DIRECTIONS)) & ~restated).with_columns(
+    """Editions of tables (5)/(6): the table's own period, and the prior-year January-to-month column
+    as a row of that earlier period (`is_restatement`: a later vintage of its cumulative figures).
+
+    A row whose quantity unit is still pending (a shifted page whose other edition never came) is left
+    out: a quantity without its unit is never published.
+    """
+    names = stg.collect_schema().names()
+    restated = pl.col("is_restatement") if "is_restatement" in names else pl.lit(False)
+    pending = pl.col("quantity_unit_pending") if "quantity_unit_pending" in names else pl.lit(False)
+    cells = stg.filter(pl.col("table_id").is_in(list(_MAJOR_TABLE_DIRECTIONS)) & ~pending).with_columns(
         # The table says the direction; the cells' own direction column is not relied on.
-        direction=pl.col("table_id").replace_strict(_MAJOR_TABLE_DIRECTIONS, return_dtype=pl.String)
+        direction=pl.col("table_id").replace_strict(_MAJOR_TABLE_DIRECTIONS, return_dtype=pl.String),
+        is_restatement=restated,
+        period=pl.col("figure_period") if "figure_period" in names else pl.col("period"),
     )
-    # Staging now carries the parser's commodity_code (issue 9); until facts consume it, codes still come
-    # from the label join below, so the staged column must not shadow the joined one.
-    cells = attach_commodity_codes(cells.drop("commodity_code", strict=False), commodities)
+    for column, dtype in (
+        ("commodity_code", pl.String),
+        ("is_aggregate", pl.Boolean),
+        ("quantity_base_unit", pl.String),
+        ("quantity_in_base_unit", pl.Float64),
+    ):
+        if column not in names:
+            cells = cells.with_columns(pl.lit(None, dtype=dtype).alias(column))
+    # The parser's code (reference/commodity_aliases.csv, valid by period) is the commodity; a row staged
+    # before the parser gave one is matched on its label.
+    coded = cells.filter(pl.col("commodity_code").is_not_null())
+    uncoded = attach_commodity_codes(
+        cells.filter(pl.col("commodity_code").is_null()).drop("commodity_code"), commodities
+    )
+    cells = pl.concat([coded, uncoded.select(coded.collect_schema().names())], how="vertical")
     # Quantity and value y/y are both `yoy_pct` cells; the value's stands to the right of the quantity's.
     is_yoy = pl.col("measure") == "yoy_pct"
     value_yoy = (
         pl.col("figure_as_published").filter(is_yoy).sort_by(pl.col("column_number").filter(is_yoy)).last()
     )
     wide = cells.group_by(
-        "release_id", "published_on", "currency", "period", "direction", "commodity_code", "label"
+        "release_id",
+        "published_on",
+        "currency",
+        "period",
+        "is_restatement",
+        "direction",
+        "commodity_code",
+        "label",
     ).agg(
+        is_aggregate=pl.col("is_aggregate").fill_null(False).any(),
         quantity_unit=pl.col("quantity_unit").drop_nulls().first(),
+        quantity_base_unit=pl.col("quantity_base_unit").drop_nulls().first(),
         _quantity_month=_pick("quantity", "month", "figure_as_published"),
         quantity_ytd=_pick("quantity", "ytd", "figure_as_published"),
+        _quantity_base_month=_pick("quantity", "month", "quantity_in_base_unit"),
+        quantity_ytd_base=_pick("quantity", "ytd", "quantity_in_base_unit"),
         _value_month=_pick("value", "month", "amount_whole_units"),
         value_ytd=_pick("value", "ytd", "amount_whole_units"),
         yoy_ytd_pct_published=value_yoy,
@@ -345,13 +410,18 @@ def _major_commodity_editions(stg: pl.LazyFrame, commodities: pl.LazyFrame) -> p
         "currency",
         pl.lit("preliminary").alias("product"),
         "period",
+        "is_restatement",
         "direction",
         "commodity_code",
         pl.lit(WORLD_CODE).alias("partner_code"),
         pl.col("label").alias("commodity_name"),
+        "is_aggregate",
         "quantity_unit",
+        "quantity_base_unit",
         _period_figure("_quantity_month", "quantity_ytd").alias("quantity"),
         "quantity_ytd",
+        _period_figure("_quantity_base_month", "quantity_ytd_base").alias("quantity_base"),
+        "quantity_ytd_base",
         _period_figure("_value_month", "value_ytd").alias("value"),
         "value_ytd",
         "yoy_ytd_pct_published",
@@ -376,9 +446,15 @@ def _online_query_editions(online_query: pl.LazyFrame, partners: pl.LazyFrame) -
         pl.col("hs_code").alias("commodity_code"),
         "partner_code",
         "commodity_name",
+        pl.lit(False).alias("is_restatement"),
+        pl.lit(False).alias("is_aggregate"),
         pl.col("quantity_1_unit").alias("quantity_unit"),
+        # The export's own units (kilograms, ...) are not yet in reference/quantity_units.csv.
+        pl.lit(None, dtype=pl.String).alias("quantity_base_unit"),
         pl.col("quantity_1").alias("quantity"),
         pl.lit(None, dtype=pl.Float64).alias("quantity_ytd"),
+        pl.lit(None, dtype=pl.Float64).alias("quantity_base"),
+        pl.lit(None, dtype=pl.Float64).alias("quantity_ytd_base"),
         pl.col("amount_whole_units").alias("value"),
         pl.lit(None, dtype=pl.Int64).alias("value_ytd"),
         pl.lit(None, dtype=pl.Float64).alias("yoy_ytd_pct_published"),
@@ -405,22 +481,51 @@ def build_fact_trade_flows(
     )
     measures = [
         "commodity_name",
+        "is_aggregate",
         "quantity_unit",
+        "quantity_base_unit",
         "quantity",
         "quantity_ytd",
+        "quantity_base",
+        "quantity_ytd_base",
         "value",
         "value_ytd",
         "yoy_ytd_pct_published",
     ]
+    keys = ["product", *_FLOW_KEYS]
     # The product is part of the pairing key: editions of different products are never joined.
-    paired = _pair_editions(editions, ["product", *_FLOW_KEYS], measures)
-    out = _with_period(paired).with_columns(
-        # Quantities are the same in both editions; the USD edition's is taken where both exist.
-        commodity_name=pl.coalesce("commodity_name_usd", "commodity_name_cny"),
-        quantity_unit=pl.coalesce("quantity_unit_usd", "quantity_unit_cny"),
-        quantity=pl.coalesce("quantity_usd", "quantity_cny"),
-        quantity_ytd=pl.coalesce("quantity_ytd_usd", "quantity_ytd_cny"),
-        is_latest_vintage=_latest_vintage(_FLOW_KEYS),
+    paired = _pair_editions(editions, keys, measures)
+    # A release either prints a period as its own or restates it, never both.
+    restatements = editions.select(*keys, "release_id", "is_restatement").unique([*keys, "release_id"])
+    gives_period_value = pl.col("value_usd").is_not_null() | pl.col("value_cny").is_not_null()
+    out = (
+        _with_period(paired)
+        .join(restatements, on=[*keys, "release_id"], how="left")
+        .with_columns(
+            # Quantities are the same in both editions; the USD edition's is taken where both exist.
+            *(
+                pl.coalesce(f"{m}_usd", f"{m}_cny").alias(m)
+                for m in (
+                    "commodity_name",
+                    "quantity_unit",
+                    "quantity_base_unit",
+                    "quantity",
+                    "quantity_ytd",
+                    "quantity_base",
+                    "quantity_ytd_base",
+                )
+            ),
+            is_aggregate=pl.coalesce("is_aggregate_usd", "is_aggregate_cny", pl.lit(False)),
+            is_restatement=pl.col("is_restatement").fill_null(False),
+            # A restatement of a month's cumulative alone does not give the month: it never displaces the
+            # vintage that does (so the BI view shows each period once, with its own value).
+            _value_vintage=pl.when(gives_period_value).then(pl.col("_vintage")),
+        )
+        .with_columns(
+            is_latest_vintage=(
+                pl.col("_vintage") == pl.col("_value_vintage").max().over(_FLOW_KEYS)
+            ).fill_null(False)
+        )
     )
     return out.select(FACT_TRADE_FLOWS.column_names).sort(
         "period", "direction", "commodity_code", "partner_code", "release_id"

@@ -49,9 +49,14 @@ ARCHIVED_PRODUCTS: Final[tuple[ArchivedProduct, ...]] = (*PRODUCTS, "index")
 # What became of a file in the archive manifest.
 FileStatus = Literal["staged", "quarantined", "index"]
 FILE_STATUSES: Final[tuple[FileStatus, ...]] = get_args(FileStatus)
-# Why a file is quarantined: its parser could not read it, or the data-quality gate failed its release.
-QuarantineReason = Literal["parse", "gate"]
+# Why a file is quarantined: its parser could not read it, the build could not resolve its rows (a
+# partner the reference lacks), or the data-quality gate failed its release.
+QuarantineReason = Literal["parse", "build", "gate"]
 QUARANTINE_REASONS: Final[tuple[QuarantineReason, ...]] = get_args(QuarantineReason)
 
 ReleaseStatus = Literal["published", "quarantined", "released_by_override"]
 RELEASE_STATUSES: Final[tuple[ReleaseStatus, ...]] = get_args(ReleaseStatus)
+
+# The file formats `customs export` writes the BI views in.
+ExportFormat = Literal["csv", "parquet", "xlsx"]
+EXPORT_FORMATS: Final[tuple[ExportFormat, ...]] = get_args(ExportFormat)

@@ -299,6 +299,44 @@ FIELDS = FieldRegistry(
             "Quantity from January to the period's last month, in quantity_unit",
             min_value=0,
         ),
+        Field(
+            "quantity_base",
+            FLT,
+            "Quantity of the reference period in quantity_base_unit (the printed quantity x the unit's factor)",
+            min_value=0,
+        ),
+        Field(
+            "quantity_ytd_base",
+            FLT,
+            "Quantity from January to the period's last month, in quantity_base_unit",
+            min_value=0,
+        ),
+        # --- trade modes (tables (2)/(3)) -------------------------------------------------------------
+        Field("trade_mode", STR, "Trade mode (customs regime), English label from the reference data"),
+        Field(
+            "is_processing_trade",
+            BOOL,
+            "True for the regimes of processing trade (materials supplied, imported materials) and their sum",
+            nullable=False,
+        ),
+        _pct(
+            "yoy_pct",
+            "Year-on-year % of value_usd: GACC's figure where published for this value (table (2); the "
+            "cumulative's for a Jan-Feb period), else derived from the same period a year earlier, else null",
+        ),
+        _pct(
+            "yoy_ytd_pct",
+            "Year-on-year % of value_ytd_usd: GACC's figure (table (3)), else derived, else null",
+        ),
+        _pct(
+            "share_of_total_pct",
+            "The row's value_usd as a % of the Total Value of the same period and direction",
+        ),
+        _pct(
+            "processing_trade_share_pct",
+            "Processing trade (materials supplied plus imported materials) as a % of the Total Value of "
+            "the same period and direction, in USD",
+        ),
         # --- surplus ----------------------------------------------------------------------------------
         _money("exports_usd", "USD", "Exports of the reference period"),
         _money("imports_usd", "USD", "Imports of the reference period"),

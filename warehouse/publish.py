@@ -8,31 +8,47 @@ Why it works this way (see the shared stack notes on DuckDB 2.0):
 - DuckDB 2.0 writes storage version 69 by default, which 1.x clients (and the BI drivers that lag
   behind) refuse, so the new file is attached with `STORAGE_VERSION 'v1.5.0'`;
 - a `<target>.wal` left by a crashed writer would make the swapped-in file unopenable ("WAL does not
-  match database file"), so it is removed just before the swap;
+  match database file"), so it is moved aside (kept, with a timestamp in its name) just before the swap;
+- the published file is read-only on disk (0440): a BI tool that opens it read-write (DuckDB's default)
+  then fails at once instead of locking out every reader and the next publish; `os.replace` over a
+  read-only file works, since the rename writes the directory, not the file;
+- `bi/*.parquet` is part of what a publish guarantees: each file carries the SHA-256 of the warehouse
+  file it was exported from (Parquet key-value metadata), so `heal_published` can tell, at a run's
+  start, when a publish died between the warehouse swap and the Parquet renames and export again;
+- the building file and the Parquet temporaries carry the publishing process's pid in their names, so a
+  later start sweeps only the leftovers of dead processes;
 - within one process, DuckDB's Python client reuses the open database of a path: a `connect()` made
   while another connection to the target is still open sees the old file. Close every connection of
   the process to see a new publish (other processes are not affected).
 
 Steps, each announced to `fault(step)` before it runs, so tests can make any of them fail:
 "build", "load:<schema.table>" (one per table), "views", "check", "checkpoint", "parquet" (only with
-`parquet_dir`) and "swap". Any failure removes what was built and leaves the target, its `.wal` and
-the Parquet files as they were.
+`parquet_dir`), "swap" and, after the swap, "rename-parquet" (only with `parquet_dir`). A failure
+before the swap removes what was built and leaves the target, its `.wal` and the Parquet files as they
+were; a failure at "rename-parquet" leaves the new warehouse published and `bi/` one publish behind,
+which the next run's `heal_published` exports again.
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import os
+import re
 import time
 import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
+from domain.errors import ExpectedError
 from warehouse.contracts import TableContract
 from warehouse.dictionary import data_dictionary_frame, schemas_of
 from warehouse.tables import BI_VIEWS, META_DATA_DICTIONARY, WAREHOUSE_TABLES
@@ -54,6 +70,17 @@ class DuplicateKeyError(PublishError):
     """Two rows of a frame share a primary key: names the table and the key."""
 
 
+class WarehouseInUseError(ExpectedError, RuntimeError):
+    """Another process holds the published file read-write: nothing can read or replace it safely."""
+
+
+# Owner and group read, nobody writes: the published file and its Parquet copies are only ever replaced.
+READ_ONLY_MODE = 0o440
+# The key, in each BI Parquet file's metadata, of the SHA-256 of the warehouse file it was exported from.
+PARQUET_SOURCE_KEY = "customs.warehouse_sha256"
+_LOCK_CONFLICT = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
+
+
 @dataclass(frozen=True)
 class PublishResult:
     path: Path
@@ -61,6 +88,8 @@ class PublishResult:
     elapsed_seconds: float
     storage_version: str = STORAGE_VERSION
     parquet_files: tuple[Path, ...] = field(default=())
+    warehouse_sha256: str = ""
+    moved_aside: tuple[Path, ...] = field(default=())  # a stray WAL found beside the target, kept
 
 
 def publish_warehouse(
@@ -72,8 +101,9 @@ def publish_warehouse(
 ) -> PublishResult:
     """Publish `tables` (every warehouse table but `meta.data_dictionary`, which is filled here) to `target`.
 
-    The target is only ever replaced whole: on any exception the building file (and any Parquet
-    temporary) is removed, the target is untouched, and the exception propagates.
+    The target is only ever replaced whole: on any exception before the swap the building file (and
+    any Parquet temporary) is removed, the target is untouched, and the exception propagates. A process
+    holding the target read-write fails the publish with `WarehouseInUseError` before the swap.
     """
     started = time.perf_counter()
     announce = fault or _no_fault
@@ -81,39 +111,56 @@ def publish_warehouse(
     parquet_path = None if parquet_dir is None else Path(parquet_dir)
     frames = _frames_in_load_order(tables)
     target.parent.mkdir(parents=True, exist_ok=True)
-    token = uuid.uuid4().hex
+    token = _new_token()
     building = target.with_name(f"{target.name}.building-{token}")
     parquet_temps: dict[Path, Path] = {}  # final path -> temporary beside it
+    moved_aside: list[Path] = []
     try:
         row_counts = _build(building, frames, announce)
+        building.chmod(READ_ONLY_MODE)
+        sha256 = _file_sha256(building)
         if parquet_path is not None:
             # Exported before the swap, from the closed, checked file that is about to become the
             # target (same bytes), and renamed into place only after the swap: a failed export then
             # leaves the published warehouse and the old Parquet files as they were.
             announce("parquet")
-            _export_parquet(building, parquet_path, token, parquet_temps)
+            _export_parquet(building, parquet_path, token, sha256, parquet_temps)
         announce("swap")
-        Path(f"{target}.wal").unlink(missing_ok=True)
+        refuse_if_held(target)  # a BI tool that connected read-write since the run started
+        stray = _move_aside_stray_wal(target)
+        if stray is not None:
+            moved_aside.append(stray)
         building.replace(target)  # os.replace: atomic within one directory
     except BaseException:
         for leftover in (building, Path(f"{building}.wal"), *parquet_temps.values()):
             leftover.unlink(missing_ok=True)
         raise
     _fsync_directory(target.parent)
-    for final, temporary in parquet_temps.items():
-        temporary.replace(final)
     if parquet_path is not None:
-        _fsync_directory(parquet_path)
+        try:
+            announce("rename-parquet")
+            _rename_into_place(parquet_temps, parquet_path)
+        except BaseException:
+            for temporary in parquet_temps.values():
+                temporary.unlink(missing_ok=True)
+            raise
     return PublishResult(
         path=target,
         row_counts=row_counts,
         elapsed_seconds=time.perf_counter() - started,
         parquet_files=tuple(parquet_temps),
+        warehouse_sha256=sha256,
+        moved_aside=tuple(moved_aside),
     )
 
 
 def _no_fault(step: str) -> None:
     return None
+
+
+def _new_token() -> str:
+    # The pid tells a later start whether the process that wrote a temporary file is still alive.
+    return f"{os.getpid()}-{uuid.uuid4().hex}"
 
 
 def _frames_in_load_order(
@@ -214,17 +261,228 @@ def _check_view(con: duckdb.DuckDBPyConnection, view: TableContract) -> int:
     return rows
 
 
-def _export_parquet(building: Path, parquet_dir: Path, token: str, temps: dict[Path, Path]) -> None:
-    """Every BI view to `<parquet_dir>/<view>.parquet.tmp-<token>`, recorded in `temps` as it goes."""
+def _export_parquet(
+    source: Path, parquet_dir: Path, token: str, source_sha256: str, temps: dict[Path, Path]
+) -> None:
+    """Every BI view to `<parquet_dir>/<view>.parquet.tmp-<token>`, recorded in `temps` as it goes.
+
+    Each file records `source_sha256` (the warehouse file's SHA-256) in its metadata."""
     parquet_dir.mkdir(parents=True, exist_ok=True)
-    with _read_only(building) as con:
+    with _read_only(source) as con:
         for view in BI_VIEWS:
             final = parquet_dir / f"{view.name}.parquet"
             temporary = parquet_dir / f"{view.name}.parquet.tmp-{token}"
             temps[final] = temporary
             con.execute(
-                f"COPY (SELECT * FROM {view.qualified_name}) TO {_literal(str(temporary))} (FORMAT parquet)"
+                f"COPY (SELECT * FROM {view.qualified_name}) TO {_literal(str(temporary))}"
+                f" (FORMAT parquet, KV_METADATA {{{_literal(PARQUET_SOURCE_KEY)}: {_literal(source_sha256)}}})"
             )
+            temporary.chmod(READ_ONLY_MODE)
+
+
+def _rename_into_place(temps: Mapping[Path, Path], parquet_dir: Path) -> None:
+    for final, temporary in temps.items():
+        temporary.replace(final)
+    _fsync_directory(parquet_dir)
+
+
+# --- healing at a run's start: what a dead publish or a BI tool left ---------------------------------
+
+
+@dataclass(frozen=True)
+class HealReport:
+    """What `heal_published` did; `messages()` gives one line per action, for the run's log."""
+
+    swept: tuple[Path, ...] = ()
+    moved_aside: tuple[tuple[Path, Path, str], ...] = ()  # (what, kept as, why)
+    made_read_only: Path | None = None
+    reexported: tuple[Path, ...] = ()
+    export_failed: str | None = None  # why bi/ could not be exported from the file (an older layout)
+
+    def messages(self) -> list[str]:
+        lines = [f"removed {p.name}: left by a publish that died" for p in self.swept]
+        lines += [f"moved {what} aside to {kept.name}: {why}" for what, kept, why in self.moved_aside]
+        if self.made_read_only is not None:
+            lines.append(f"made {self.made_read_only} read-only (mode {READ_ONLY_MODE:o})")
+        if self.reexported:
+            lines.append(
+                f"exported {len(self.reexported)} BI Parquet files again: they were not exported from the "
+                f"published warehouse as it is (a publish died between the warehouse swap and the Parquet "
+                f"renames, or the files predate the record of their source)"
+            )
+        if self.export_failed is not None:
+            lines.append(
+                f"bi/ disagrees with the published warehouse and could not be exported from it "
+                f"({self.export_failed}): the next publish writes it"
+            )
+        return lines
+
+
+def heal_published(target: Path, parquet_dir: Path | None = None) -> HealReport:
+    """Check the published warehouse at a run's start, before any work, and repair what a crash left.
+
+    In order: refuse (`WarehouseInUseError`, one line naming the holder) when another process holds
+    the target read-write; remove the building files, their `.wal` and the Parquet temporaries of
+    publishes whose process is dead; move a stray `<target>.wal` aside, and a target that cannot be
+    read, so the run publishes a fresh file; make the target read-only; export `bi/` again when its
+    files were not exported from the target as it is now. Everything moved aside is kept (its new name
+    has a UTC timestamp) and named in the report.
+    """
+    target = Path(target)
+    parquet_path = None if parquet_dir is None else Path(parquet_dir)
+    refuse_if_held(target)
+    swept = sweep_leftovers(target, parquet_path)
+    moved: list[tuple[Path, Path, str]] = []
+    wal = Path(f"{target}.wal")
+    stray = _move_aside_stray_wal(target)
+    if stray is not None:
+        moved.append((wal, stray, "no process holds the warehouse, so no one will replay it"))
+    if not target.is_file():
+        return HealReport(tuple(swept), tuple(moved))
+
+    sha256 = _file_sha256(target)
+    if parquet_path is not None and _parquet_agrees(parquet_path, sha256):
+        # Byte for byte the file the Parquet files were exported from: the publish that wrote it
+        # had opened and checked it, so no deeper read is needed.
+        return HealReport(tuple(swept), tuple(moved), _make_read_only(target))
+    problem = _unreadable(target)
+    if problem is not None:
+        kept = _move_aside(target, "unreadable")
+        moved.append((target, kept, f"it cannot be read ({problem}); this run publishes a fresh file"))
+        return HealReport(tuple(swept), tuple(moved))
+    made_read_only = _make_read_only(target)
+    if parquet_path is None:
+        return HealReport(tuple(swept), tuple(moved), made_read_only)
+    temps: dict[Path, Path] = {}
+    try:
+        _export_parquet(target, parquet_path, _new_token(), sha256, temps)
+        _rename_into_place(temps, parquet_path)
+    except duckdb.Error as exc:
+        # A file published by an older version may lack a view declared since: not this start's
+        # business; the run's own publish exports every view.
+        for temporary in temps.values():
+            temporary.unlink(missing_ok=True)
+        return HealReport(tuple(swept), tuple(moved), made_read_only, export_failed=str(exc).splitlines()[0])
+    except BaseException:
+        for temporary in temps.values():
+            temporary.unlink(missing_ok=True)
+        raise
+    return HealReport(tuple(swept), tuple(moved), made_read_only, tuple(temps))
+
+
+def sweep_leftovers(target: Path, parquet_dir: Path | None = None) -> list[Path]:
+    """Remove `<target>.building-*` (and their `.wal`) and `<parquet_dir>/*.tmp-*` of dead processes.
+
+    A name whose pid is alive is left alone: that process may be publishing right now. Names written
+    before the pid was part of them have none and are removed."""
+    target = Path(target)
+    candidates = list(target.parent.glob(f"{glob.escape(target.name)}.building-*"))
+    if parquet_dir is not None and Path(parquet_dir).is_dir():
+        candidates += Path(parquet_dir).glob("*.parquet.tmp-*")
+    swept: list[Path] = []
+    for path in sorted(candidates):
+        token = path.name.rsplit(".building-", 1)[-1].rsplit(".tmp-", 1)[-1].removesuffix(".wal")
+        pid, _, rest = token.partition("-")
+        if rest and pid.isdigit() and _process_alive(int(pid)):
+            continue
+        path.unlink(missing_ok=True)
+        swept.append(path)
+    return swept
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    with contextlib.suppress(OSError):
+        # A killed child its parent has not reaped yet is a zombie: dead, though its pid answers.
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+    return True
+
+
+def refuse_if_held(target: Path) -> None:
+    """Raise `WarehouseInUseError` when another process holds `target` read-write (DuckDB's lock).
+
+    Cheap (one read-only open): a command can call it before it starts anything else."""
+    if not target.is_file():
+        return
+    try:
+        duckdb.connect(str(target), read_only=True).close()
+    except duckdb.IOException as exc:
+        found = _LOCK_CONFLICT.search(str(exc))
+        if found is None and "Could not set lock" not in str(exc):
+            return  # unreadable, not held: the caller deals with it
+        holder = f"{found['program']} (PID {found['pid']})" if found else "another process"
+        raise WarehouseInUseError(
+            f"{target} is open read-write in {holder}: close that connection, or reconnect it read-only "
+            f"(duckdb -readonly, duckdb.connect(path, read_only=True), DBeaver's read-only option), and "
+            f"run again; nothing was done"
+        ) from exc
+    except duckdb.Error:
+        return
+
+
+def _move_aside_stray_wal(target: Path) -> Path | None:
+    """Nothing writes the published file in place, so a `<target>.wal` is a crashed client's: keep it aside."""
+    wal = Path(f"{target}.wal")
+    if not wal.exists():
+        return None
+    return _move_aside(wal, "stray")
+
+
+def _move_aside(path: Path, why: str) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    kept = path.with_name(f"{path.name}.{why}-{stamp}")
+    counter = 1
+    while kept.exists():
+        counter += 1
+        kept = path.with_name(f"{path.name}.{why}-{stamp}-{counter}")
+    path.rename(kept)
+    _fsync_directory(path.parent)
+    return kept
+
+
+def _make_read_only(target: Path) -> Path | None:
+    if target.stat().st_mode & 0o777 == READ_ONLY_MODE:
+        return None
+    target.chmod(READ_ONLY_MODE)
+    return target
+
+
+def _unreadable(target: Path) -> str | None:
+    """Why every row of every table and view of `target` cannot be read, or None when they can."""
+    try:
+        table_content_hashes(target)
+    except duckdb.Error as exc:
+        return str(exc).splitlines()[0]
+    return None
+
+
+def _parquet_agrees(parquet_dir: Path, warehouse_sha256: str) -> bool:
+    """Every BI view's Parquet file is there and was exported from the warehouse file of that SHA-256."""
+    for view in BI_VIEWS:
+        path = parquet_dir / f"{view.name}.parquet"
+        try:
+            metadata = pq.read_metadata(path).metadata or {}
+        except (OSError, pa.ArrowException):
+            return False
+        if metadata.get(PARQUET_SOURCE_KEY.encode()) != warehouse_sha256.encode():
+            return False
+    return True
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 # --- reading a published file ---------------------------------------------------------------------
@@ -389,11 +647,18 @@ def _literal(text: str) -> str:
 
 
 __all__ = [
+    "PARQUET_SOURCE_KEY",
+    "READ_ONLY_MODE",
     "STORAGE_VERSION",
     "DuplicateKeyError",
+    "HealReport",
     "PublishError",
     "PublishResult",
+    "WarehouseInUseError",
     "drift_report",
+    "heal_published",
     "publish_warehouse",
+    "refuse_if_held",
+    "sweep_leftovers",
     "table_content_hashes",
 ]

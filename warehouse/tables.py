@@ -158,6 +158,22 @@ DIM_COMMODITY = TableContract(
     primary_key=("commodity_code",),
 )
 
+DIM_TRADE_MODE = TableContract(
+    "core",
+    "dim_trade_mode",
+    "Trade modes (customs regimes) of tables (2)/(3), from the reviewed reference data",
+    FIELDS.pick(
+        FIELDS["trade_mode_code"].but(nullable=False),
+        FIELDS["trade_mode"].but(nullable=False),
+        FIELDS["name_zh"],
+        "is_processing_trade",
+        FIELDS["is_aggregate"].but(
+            description="True for a row that sums other rows (Total, Processing trade)"
+        ),
+    ),
+    primary_key=("trade_mode_code",),
+)
+
 # --- core facts -------------------------------------------------------------------------------------
 FACT_PARTNER_TRADE = TableContract(
     "core",
@@ -208,18 +224,64 @@ FACT_TRADE_FLOWS = TableContract(
         "commodity_code",
         "commodity_name",
         "partner_code",
+        FIELDS["is_aggregate"].but(
+            description="Tables (5)/(6): a row marked '*' that sums listed and other items (never add it "
+            "to its members)"
+        ),
         "quantity_unit",
         "quantity",
         "quantity_ytd",
+        "quantity_base_unit",
+        "quantity_base",
+        "quantity_ytd_base",
         "value_usd",
         "value_cny",
         "value_ytd_usd",
         "value_ytd_cny",
         "yoy_ytd_pct_published_usd",
         "yoy_ytd_pct_published_cny",
-        "is_latest_vintage",
+        FIELDS["is_restatement"].but(
+            description="True for a row reprinted by a later release (the prior-year January-to-month "
+            "column of tables (5)/(6)): a later vintage of the period's cumulative figures only"
+        ),
+        FIELDS["is_latest_vintage"].but(
+            description="True for the row of the newest release that gives the period's own value; BI "
+            "views show only these (a restatement of a cumulative figure alone never is)"
+        ),
     ),
     primary_key=("release_id", "period", "direction", "commodity_code", "partner_code"),
+)
+
+FACT_TRADE_MODE = TableContract(
+    "core",
+    "fact_trade_mode",
+    "Trade by trade mode (customs regime) from tables (2) (the month) and (3) (January to month), every "
+    "release kept: both currencies as published",
+    FIELDS.pick(
+        "release_id",
+        "product",
+        "published_on",
+        "period",
+        "period_start",
+        "months_covered",
+        FIELDS["trade_mode_code"].but(nullable=False),
+        FIELDS["label"].but(nullable=True, description="Trade-mode label as published"),
+        _TRADE_DIRECTION,
+        "value_usd",
+        "value_cny",
+        "value_ytd_usd",
+        "value_ytd_cny",
+        "yoy_pct_published_usd",
+        "yoy_pct_published_cny",
+        "yoy_ytd_pct_published_usd",
+        "yoy_ytd_pct_published_cny",
+        "yoy_pct",
+        "yoy_ytd_pct",
+        "share_of_total_pct",
+        "processing_trade_share_pct",
+        "is_latest_vintage",
+    ),
+    primary_key=("release_id", "period", "trade_mode_code", "direction"),
 )
 
 FACT_TRADE_SURPLUS = TableContract(
@@ -441,15 +503,49 @@ BI_COMMODITY_TRADE = TableContract(
         "value_cny",
         "quantity",
         "quantity_unit",
+        "quantity_base",
+        "quantity_base_unit",
+        "is_aggregate",
     ),
     primary_key=("period", "hs_code", "partner_code", "direction"),
     kind="view",
     sql="""
 SELECT period, commodity_code AS hs_code, commodity_name, partner_code, direction,
-       value_usd, value_cny, quantity, quantity_unit
+       value_usd, value_cny, quantity, quantity_unit, quantity_base, quantity_base_unit, is_aggregate
 FROM core.fact_trade_flows
 WHERE is_latest_vintage
 ORDER BY period_start, hs_code, partner_code, direction
+""",
+)
+BI_TRADE_MODE = TableContract(
+    "bi",
+    "trade_mode",
+    "Trade per period, trade mode (customs regime) and direction (tables (2)/(3)), latest vintage",
+    FIELDS.pick(
+        "period",
+        FIELDS["trade_mode_code"].but(nullable=False),
+        "trade_mode",
+        _TRADE_DIRECTION,
+        "value_usd",
+        "value_cny",
+        "value_ytd_usd",
+        "value_ytd_cny",
+        "yoy_pct",
+        "yoy_ytd_pct",
+        "is_processing_trade",
+        "share_of_total_pct",
+        "processing_trade_share_pct",
+    ),
+    primary_key=("period", "trade_mode_code", "direction"),
+    kind="view",
+    sql="""
+SELECT f.period, f.trade_mode_code, m.trade_mode, f.direction,
+       f.value_usd, f.value_cny, f.value_ytd_usd, f.value_ytd_cny, f.yoy_pct, f.yoy_ytd_pct,
+       m.is_processing_trade, f.share_of_total_pct, f.processing_trade_share_pct
+FROM core.fact_trade_mode AS f
+JOIN core.dim_trade_mode AS m USING (trade_mode_code)
+WHERE f.is_latest_vintage
+ORDER BY f.period_start, f.trade_mode_code, f.direction
 """,
 )
 BI_ANNUAL_TRADE = TableContract(
@@ -482,8 +578,10 @@ WAREHOUSE_TABLES: tuple[TableContract, ...] = (
     BRIDGE_PARTNER_GROUP,
     DIM_PERIOD,
     DIM_COMMODITY,
+    DIM_TRADE_MODE,
     FACT_PARTNER_TRADE,
     FACT_TRADE_FLOWS,
+    FACT_TRADE_MODE,
     FACT_TRADE_SURPLUS,
     META_RELEASES,
     META_RELEASE_FILES,
@@ -496,6 +594,7 @@ BI_VIEWS: tuple[TableContract, ...] = (
     BI_PARTNER_TRADE,
     BI_TRADE_SURPLUS,
     BI_COMMODITY_TRADE,
+    BI_TRADE_MODE,
     BI_ANNUAL_TRADE,
 )
 STAGING_TABLES: tuple[TableContract, ...] = (STG_PRELIMINARY, STG_ONLINE_QUERY)

@@ -14,17 +14,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import polars as pl
+
 from config.settings import Settings
 from fileio.modes import use_modes
-from flows.ingest.archive import RawArchive, sha256_hex
+from flows.ingest.archive import UNKNOWN_SOURCE, RawArchive, sha256_hex
 from flows.ingest.limits import ParseTimeout, html_depth_exceeds, longest_line, one_line, time_limit
 from flows.ingest.model import PARSER_VERSION, ParseError
 from flows.ingest.parsers import (
     check_index_page,
     direction_from_filename,
     parse_bulletin_page,
-    parse_online_query,
     parse_preliminary_page,
+    read_online_query,
     sniff,
 )
 from flows.ingest.parsers.bulletin import confirm_assumed_unit
@@ -161,6 +163,8 @@ def _parse_and_stage(
         return _manifest_row(file, sha256, product="index", status="index")
     if kind == "preliminary":
         table = parse_preliminary_page(file.content, file.source_uri)
+        for warning in table.warnings:
+            log.warning("%s (table %r, %s): %s", file.source_uri, table.table_id, table.period.key, warning)
         base = release_id_for("preliminary", table.period.key, table.published_on, file.retrieved_at.date())
         release_id = _release_id(archive, base, table.table_id, table.currency, sha256)
         frame = preliminary_frame(table, release_id=release_id, sha256=sha256)
@@ -180,18 +184,19 @@ def _parse_and_stage(
     if kind == "bulletin":
         return _stage_bulletin(file, sha256, archive, settings)
     check_csv_limits(file.content, file.source_uri, settings)
-    direction = direction_from_filename(file.original_name)
-    export = parse_online_query(file.content, file.source_uri, direction)
+    direction = direction_from_filename(file.original_name, file.direction)
+    export = read_online_query(
+        file.content, file.source_uri, direction, max_field_chars=settings.max_field_bytes
+    )
     release_id = f"online_query:{sha256[:12]}"
     frame = online_query_frame(export, release_id=release_id, sha256=sha256)
     write_partitions(frame, STG_ONLINE_QUERY, settings.staging_dir, f"{release_id}-{export.currency}")
-    last_period = max((r.period for r in export.records), default=None)
     return _manifest_row(
         file,
         sha256,
         product="online_query",
         currency=export.currency,
-        period=last_period.key if last_period else None,
+        period=export.last_period,
         release_id=release_id,
     )
 
@@ -212,7 +217,7 @@ def _stage_bulletin(
         totals, name = other
         table = confirm_assumed_unit(table, file.source_uri, totals, name)
     for warning in table.warnings:
-        log.warning("%s: %s", file.source_uri, warning)
+        log.warning("%s (table %r, %s): %s", file.source_uri, table.table_id, table.period.key, warning)
     base = release_id_for("bulletin", table.period.key, table.published_on, file.retrieved_at.date())
     release_id = _release_id(archive, base, table.table_id, table.currency, sha256)
     frame = bulletin_frame(table, release_id=release_id, sha256=sha256)
@@ -241,6 +246,9 @@ def ingest(
     report = IngestReport(source=source.name)
     manifest = archive.manifest
     staged_uris = set(manifest.filter(manifest["status"] == "staged")["source_uri"].to_list())
+    # Files `customs repair` found with no record of where they came from: met again, they are recorded
+    # (and parsed) with their real source, name and time.
+    unknown = set(manifest.filter(pl.col("source_uri") == UNKNOWN_SOURCE)["source_sha256"].to_list())
     try:
         for file in source.files(skip_uris=staged_uris):
             report.files_seen += 1
@@ -251,6 +259,13 @@ def ingest(
             if progress:
                 progress(file)
             sha256 = sha256_hex(file.content)
+            if sha256 in unknown:
+                unknown.discard(sha256)
+                row = process_file(file, sha256, archive, settings)
+                archive.replace_rows([row])
+                report.unchanged_files += 1
+                log.info("%s: source recorded again for %s", file.source_uri, sha256[:12])
+                continue
             if sha256 in archive.known_hashes():
                 report.unchanged_files += 1
                 continue

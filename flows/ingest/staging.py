@@ -17,7 +17,8 @@ import polars as pl
 
 from domain.periods import Period
 from fileio.atomic import atomic_write_parquet
-from flows.ingest.model import PARSER_VERSION, BulletinTable, OnlineQueryExport, PreliminaryTable
+from flows.ingest.model import PARSER_VERSION, BulletinTable, PreliminaryTable
+from flows.ingest.parsers.online_query import OnlineQueryTable
 from warehouse.codes import Product
 from warehouse.contracts import ContractError, TableContract
 from warehouse.tables import STG_ONLINE_QUERY, STG_PRELIMINARY
@@ -120,16 +121,14 @@ def staged_china_totals(staging_dir: Path, period: Period) -> tuple[dict[tuple[s
     return totals, f"the preliminary table (1) {latest}"
 
 
-def online_query_frame(export: OnlineQueryExport, *, release_id: str, sha256: str) -> pl.DataFrame:
+def online_query_frame(table: OnlineQueryTable, *, release_id: str, sha256: str) -> pl.DataFrame:
+    """The parser's columns with the file's values beside them; the contract picks and orders them."""
     query = _file_values("online_query", release_id, sha256) | {
-        "currency": export.currency,
-        "direction": export.direction,
+        "currency": table.currency,
+        "direction": table.direction,
     }
-    rows = [
-        _contract_row(STG_ONLINE_QUERY, query | _named_values(rec) | {"period": rec.period.key})
-        for rec in export.records
-    ]
-    return STG_ONLINE_QUERY.conform(pl.DataFrame(rows, schema=STG_ONLINE_QUERY.polars_schema()))
+    frame = table.records.with_columns(pl.lit(value).alias(name) for name, value in query.items())
+    return STG_ONLINE_QUERY.conform(frame)
 
 
 def _slug(text: str) -> str:

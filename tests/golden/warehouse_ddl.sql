@@ -70,6 +70,21 @@ COMMENT ON COLUMN core.dim_commodity.direction IS 'Trade direction: exports by d
 COMMENT ON COLUMN core.dim_commodity.hs_heading IS 'HS heading (4 digits) where one fits';
 COMMENT ON COLUMN core.dim_commodity.hs_chapter IS 'HS chapter (2 digits)';
 
+CREATE TABLE core.dim_trade_mode (
+    trade_mode_code VARCHAR NOT NULL,
+    trade_mode VARCHAR NOT NULL,
+    name_zh VARCHAR,
+    is_processing_trade BOOLEAN NOT NULL,
+    is_aggregate BOOLEAN NOT NULL,
+    PRIMARY KEY (trade_mode_code)
+);
+COMMENT ON TABLE core.dim_trade_mode IS 'Trade modes (customs regimes) of tables (2)/(3), from the reviewed reference data';
+COMMENT ON COLUMN core.dim_trade_mode.trade_mode_code IS 'Tables (2)/(3): the trade mode (customs regime), reference/trade_modes.csv';
+COMMENT ON COLUMN core.dim_trade_mode.trade_mode IS 'Trade mode (customs regime), English label from the reference data';
+COMMENT ON COLUMN core.dim_trade_mode.name_zh IS 'Chinese name';
+COMMENT ON COLUMN core.dim_trade_mode.is_processing_trade IS 'True for the regimes of processing trade (materials supplied, imported materials) and their sum';
+COMMENT ON COLUMN core.dim_trade_mode.is_aggregate IS 'True for a row that sums other rows (Total, Processing trade)';
+
 CREATE TABLE core.fact_partner_trade (
     release_id VARCHAR NOT NULL,
     product VARCHAR NOT NULL,
@@ -136,15 +151,20 @@ CREATE TABLE core.fact_trade_flows (
     commodity_code VARCHAR NOT NULL,
     commodity_name VARCHAR,
     partner_code VARCHAR NOT NULL,
+    is_aggregate BOOLEAN NOT NULL,
     quantity_unit VARCHAR,
     quantity DOUBLE,
     quantity_ytd DOUBLE,
+    quantity_base_unit VARCHAR,
+    quantity_base DOUBLE,
+    quantity_ytd_base DOUBLE,
     value_usd BIGINT,
     value_cny BIGINT,
     value_ytd_usd BIGINT,
     value_ytd_cny BIGINT,
     yoy_ytd_pct_published_usd DOUBLE,
     yoy_ytd_pct_published_cny DOUBLE,
+    is_restatement BOOLEAN NOT NULL,
     is_latest_vintage BOOLEAN NOT NULL,
     PRIMARY KEY (release_id, period, direction, commodity_code, partner_code)
 );
@@ -159,16 +179,70 @@ COMMENT ON COLUMN core.fact_trade_flows.direction IS 'Trade direction: exports b
 COMMENT ON COLUMN core.fact_trade_flows.commodity_code IS 'Commodity: HS8, or the project''s code for a GACC commodity label';
 COMMENT ON COLUMN core.fact_trade_flows.commodity_name IS 'Commodity name as published';
 COMMENT ON COLUMN core.fact_trade_flows.partner_code IS 'Partner: ISO 3166 alpha-3 for countries, WLD for the world, a group code (EU, ASEAN, ...)';
+COMMENT ON COLUMN core.fact_trade_flows.is_aggregate IS 'Tables (5)/(6): a row marked ''*'' that sums listed and other items (never add it to its members)';
 COMMENT ON COLUMN core.fact_trade_flows.quantity_unit IS 'Quantity unit as published (tables (5)/(6), online query)';
 COMMENT ON COLUMN core.fact_trade_flows.quantity IS 'Quantity of the reference period, in quantity_unit';
 COMMENT ON COLUMN core.fact_trade_flows.quantity_ytd IS 'Quantity from January to the period''s last month, in quantity_unit';
+COMMENT ON COLUMN core.fact_trade_flows.quantity_base_unit IS 'Base unit of the quantity (ton, piece, set, vehicle, pair, ...), reference/quantity_units.csv';
+COMMENT ON COLUMN core.fact_trade_flows.quantity_base IS 'Quantity of the reference period in quantity_base_unit (the printed quantity x the unit''s factor)';
+COMMENT ON COLUMN core.fact_trade_flows.quantity_ytd_base IS 'Quantity from January to the period''s last month, in quantity_base_unit';
 COMMENT ON COLUMN core.fact_trade_flows.value_usd IS 'Trade value of the reference period (the month, or Jan-Feb), in whole US dollars as published (never converted) [US dollars]';
 COMMENT ON COLUMN core.fact_trade_flows.value_cny IS 'Trade value of the reference period (the month, or Jan-Feb), in whole yuan as published (never converted) [yuan]';
 COMMENT ON COLUMN core.fact_trade_flows.value_ytd_usd IS 'Trade value from January to the period''s last month, in whole US dollars as published (never converted) [US dollars]';
 COMMENT ON COLUMN core.fact_trade_flows.value_ytd_cny IS 'Trade value from January to the period''s last month, in whole yuan as published (never converted) [yuan]';
 COMMENT ON COLUMN core.fact_trade_flows.yoy_ytd_pct_published_usd IS 'Year-on-year % of the January-to-month value as published (USD) [percent]';
 COMMENT ON COLUMN core.fact_trade_flows.yoy_ytd_pct_published_cny IS 'Year-on-year % of the January-to-month value as published (CNY) [percent]';
-COMMENT ON COLUMN core.fact_trade_flows.is_latest_vintage IS 'True for the row of the newest release of its period; BI views show only these';
+COMMENT ON COLUMN core.fact_trade_flows.is_restatement IS 'True for a row reprinted by a later release (the prior-year January-to-month column of tables (5)/(6)): a later vintage of the period''s cumulative figures only';
+COMMENT ON COLUMN core.fact_trade_flows.is_latest_vintage IS 'True for the row of the newest release that gives the period''s own value; BI views show only these (a restatement of a cumulative figure alone never is)';
+
+CREATE TABLE core.fact_trade_mode (
+    release_id VARCHAR NOT NULL,
+    product VARCHAR NOT NULL,
+    published_on DATE,
+    period VARCHAR NOT NULL,
+    period_start DATE NOT NULL,
+    months_covered BIGINT NOT NULL,
+    trade_mode_code VARCHAR NOT NULL,
+    label VARCHAR,
+    direction VARCHAR NOT NULL,
+    value_usd BIGINT,
+    value_cny BIGINT,
+    value_ytd_usd BIGINT,
+    value_ytd_cny BIGINT,
+    yoy_pct_published_usd DOUBLE,
+    yoy_pct_published_cny DOUBLE,
+    yoy_ytd_pct_published_usd DOUBLE,
+    yoy_ytd_pct_published_cny DOUBLE,
+    yoy_pct DOUBLE,
+    yoy_ytd_pct DOUBLE,
+    share_of_total_pct DOUBLE,
+    processing_trade_share_pct DOUBLE,
+    is_latest_vintage BOOLEAN NOT NULL,
+    PRIMARY KEY (release_id, period, trade_mode_code, direction)
+);
+COMMENT ON TABLE core.fact_trade_mode IS 'Trade by trade mode (customs regime) from tables (2) (the month) and (3) (January to month), every release kept: both currencies as published';
+COMMENT ON COLUMN core.fact_trade_mode.release_id IS 'The release (vintage) a row comes from: product, reference period and publication date';
+COMMENT ON COLUMN core.fact_trade_mode.product IS 'GACC product: the preliminary release, the Monthly Bulletin or the online query database';
+COMMENT ON COLUMN core.fact_trade_mode.published_on IS 'Publication date printed on the release (retrieval date where none)';
+COMMENT ON COLUMN core.fact_trade_mode.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN core.fact_trade_mode.period_start IS 'First day of the reference period';
+COMMENT ON COLUMN core.fact_trade_mode.months_covered IS 'Number of calendar months in the period';
+COMMENT ON COLUMN core.fact_trade_mode.trade_mode_code IS 'Tables (2)/(3): the trade mode (customs regime), reference/trade_modes.csv';
+COMMENT ON COLUMN core.fact_trade_mode.label IS 'Trade-mode label as published';
+COMMENT ON COLUMN core.fact_trade_mode.direction IS 'Trade direction: exports by destination (FOB), imports by origin (CIF)';
+COMMENT ON COLUMN core.fact_trade_mode.value_usd IS 'Trade value of the reference period (the month, or Jan-Feb), in whole US dollars as published (never converted) [US dollars]';
+COMMENT ON COLUMN core.fact_trade_mode.value_cny IS 'Trade value of the reference period (the month, or Jan-Feb), in whole yuan as published (never converted) [yuan]';
+COMMENT ON COLUMN core.fact_trade_mode.value_ytd_usd IS 'Trade value from January to the period''s last month, in whole US dollars as published (never converted) [US dollars]';
+COMMENT ON COLUMN core.fact_trade_mode.value_ytd_cny IS 'Trade value from January to the period''s last month, in whole yuan as published (never converted) [yuan]';
+COMMENT ON COLUMN core.fact_trade_mode.yoy_pct_published_usd IS 'Year-on-year % of the period value as GACC published it (USD edition) [percent]';
+COMMENT ON COLUMN core.fact_trade_mode.yoy_pct_published_cny IS 'Year-on-year % of the period value as GACC published it (CNY edition) [percent]';
+COMMENT ON COLUMN core.fact_trade_mode.yoy_ytd_pct_published_usd IS 'Year-on-year % of the January-to-month value as published (USD) [percent]';
+COMMENT ON COLUMN core.fact_trade_mode.yoy_ytd_pct_published_cny IS 'Year-on-year % of the January-to-month value as published (CNY) [percent]';
+COMMENT ON COLUMN core.fact_trade_mode.yoy_pct IS 'Year-on-year % of value_usd: GACC''s figure where published for this value (table (2); the cumulative''s for a Jan-Feb period), else derived from the same period a year earlier, else null [percent]';
+COMMENT ON COLUMN core.fact_trade_mode.yoy_ytd_pct IS 'Year-on-year % of value_ytd_usd: GACC''s figure (table (3)), else derived, else null [percent]';
+COMMENT ON COLUMN core.fact_trade_mode.share_of_total_pct IS 'The row''s value_usd as a % of the Total Value of the same period and direction [percent]';
+COMMENT ON COLUMN core.fact_trade_mode.processing_trade_share_pct IS 'Processing trade (materials supplied plus imported materials) as a % of the Total Value of the same period and direction, in USD [percent]';
+COMMENT ON COLUMN core.fact_trade_mode.is_latest_vintage IS 'True for the row of the newest release of its period; BI views show only these';
 
 CREATE TABLE core.fact_trade_surplus (
     period VARCHAR NOT NULL,
@@ -404,7 +478,7 @@ COMMENT ON COLUMN bi.trade_surplus.share_of_total_balance_pct IS 'The partner''s
 
 CREATE VIEW bi.commodity_trade AS
 SELECT period, commodity_code AS hs_code, commodity_name, partner_code, direction,
-       value_usd, value_cny, quantity, quantity_unit
+       value_usd, value_cny, quantity, quantity_unit, quantity_base, quantity_base_unit, is_aggregate
 FROM core.fact_trade_flows
 WHERE is_latest_vintage
 ORDER BY period_start, hs_code, partner_code, direction;
@@ -418,6 +492,32 @@ COMMENT ON COLUMN bi.commodity_trade.value_usd IS 'Trade value of the reference 
 COMMENT ON COLUMN bi.commodity_trade.value_cny IS 'Trade value of the reference period (the month, or Jan-Feb), in whole yuan as published (never converted) [yuan]';
 COMMENT ON COLUMN bi.commodity_trade.quantity IS 'Quantity of the reference period, in quantity_unit';
 COMMENT ON COLUMN bi.commodity_trade.quantity_unit IS 'Quantity unit as published (tables (5)/(6), online query)';
+COMMENT ON COLUMN bi.commodity_trade.quantity_base IS 'Quantity of the reference period in quantity_base_unit (the printed quantity x the unit''s factor)';
+COMMENT ON COLUMN bi.commodity_trade.quantity_base_unit IS 'Base unit of the quantity (ton, piece, set, vehicle, pair, ...), reference/quantity_units.csv';
+COMMENT ON COLUMN bi.commodity_trade.is_aggregate IS 'Tables (5)/(6): a row marked ''*'' that sums listed and other items';
+
+CREATE VIEW bi.trade_mode AS
+SELECT f.period, f.trade_mode_code, m.trade_mode, f.direction,
+       f.value_usd, f.value_cny, f.value_ytd_usd, f.value_ytd_cny, f.yoy_pct, f.yoy_ytd_pct,
+       m.is_processing_trade, f.share_of_total_pct, f.processing_trade_share_pct
+FROM core.fact_trade_mode AS f
+JOIN core.dim_trade_mode AS m USING (trade_mode_code)
+WHERE f.is_latest_vintage
+ORDER BY f.period_start, f.trade_mode_code, f.direction;
+COMMENT ON VIEW bi.trade_mode IS 'Trade per period, trade mode (customs regime) and direction (tables (2)/(3)), latest vintage';
+COMMENT ON COLUMN bi.trade_mode.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN bi.trade_mode.trade_mode_code IS 'Tables (2)/(3): the trade mode (customs regime), reference/trade_modes.csv';
+COMMENT ON COLUMN bi.trade_mode.trade_mode IS 'Trade mode (customs regime), English label from the reference data';
+COMMENT ON COLUMN bi.trade_mode.direction IS 'Trade direction: exports by destination (FOB), imports by origin (CIF)';
+COMMENT ON COLUMN bi.trade_mode.value_usd IS 'Trade value of the reference period (the month, or Jan-Feb), in whole US dollars as published (never converted) [US dollars]';
+COMMENT ON COLUMN bi.trade_mode.value_cny IS 'Trade value of the reference period (the month, or Jan-Feb), in whole yuan as published (never converted) [yuan]';
+COMMENT ON COLUMN bi.trade_mode.value_ytd_usd IS 'Trade value from January to the period''s last month, in whole US dollars as published (never converted) [US dollars]';
+COMMENT ON COLUMN bi.trade_mode.value_ytd_cny IS 'Trade value from January to the period''s last month, in whole yuan as published (never converted) [yuan]';
+COMMENT ON COLUMN bi.trade_mode.yoy_pct IS 'Year-on-year % of value_usd: GACC''s figure where published for this value (table (2); the cumulative''s for a Jan-Feb period), else derived from the same period a year earlier, else null [percent]';
+COMMENT ON COLUMN bi.trade_mode.yoy_ytd_pct IS 'Year-on-year % of value_ytd_usd: GACC''s figure (table (3)), else derived, else null [percent]';
+COMMENT ON COLUMN bi.trade_mode.is_processing_trade IS 'True for the regimes of processing trade (materials supplied, imported materials) and their sum';
+COMMENT ON COLUMN bi.trade_mode.share_of_total_pct IS 'The row''s value_usd as a % of the Total Value of the same period and direction [percent]';
+COMMENT ON COLUMN bi.trade_mode.processing_trade_share_pct IS 'Processing trade (materials supplied plus imported materials) as a % of the Total Value of the same period and direction, in USD [percent]';
 
 CREATE VIEW bi.annual_trade AS
 SELECT year(period_start) AS year, partner_code,

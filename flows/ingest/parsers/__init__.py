@@ -15,7 +15,12 @@ from flows.ingest.parsers.bulletin import is_bulletin_page, parse_bulletin_page
 from flows.ingest.parsers.bulletin_index import is_bulletin_index, parse_bulletin_index
 from flows.ingest.parsers.common import decode_html, not_a_page_error
 from flows.ingest.parsers.index_page import find_index_table, parse_index_page
-from flows.ingest.parsers.online_query import REQUIRED_COLUMNS, direction_from_filename, parse_online_query
+from flows.ingest.parsers.online_query import (
+    REQUIRED_COLUMNS,
+    direction_from_filename,
+    parse_online_query,
+    read_online_query,
+)
 from flows.ingest.parsers.preliminary import (
     fill_quantity_units,
     find_statistics_table,
@@ -34,6 +39,7 @@ __all__ = [
     "parse_index_page",
     "parse_online_query",
     "parse_preliminary_page",
+    "read_online_query",
     "sniff",
 ]
 

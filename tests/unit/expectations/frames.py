@@ -391,6 +391,8 @@ def fact_trade_flows() -> pl.DataFrame:
             "value_ytd_cny": 43_200_000_000,
             "yoy_ytd_pct_published_usd": 3.0,
             "yoy_ytd_pct_published_cny": 3.5,
+            "is_aggregate": False,
+            "is_restatement": False,
             "is_latest_vintage": True,
         }
         for code, name, direction in (

@@ -30,6 +30,7 @@ STAGING_DEFAULTS: dict[str, Any] = {
     "direction": "export",
     "figure_as_published": 1.0,
     "amount_whole_units": None,  # figure x scale unless given
+    "trade_mode_code": None,  # tables (2)/(3) only
 }
 PARTNER_TRADE_DEFAULTS: dict[str, Any] = {
     "release_id": "r-2025-05",

@@ -143,6 +143,7 @@ def _bad_literal_frames() -> dict[tuple[str, str], pl.DataFrame]:
     totals = {"table_id": "totals", "scale": 100_000_000, "label": "Export", "indent_level": 0}
     may, june = release("2025-05", date(2025, 6, 9)), release("2025-06", date(2025, 7, 14))
     a_year_earlier = release("2024-05", date(2024, 6, 7))
+    trade_mode = {"table_id": "trade_mode_month", "scale": 100_000_000, "indent_level": 0}
     staging_rules = {
         "ei_equals_export_plus_import": staging(
             {"direction": "total", "figure_as_published": 10.5},
@@ -198,6 +199,19 @@ def _bad_literal_frames() -> dict[tuple[str, str], pl.DataFrame]:
             {**release("2025-03", date(2025, 4, 14)), "span": "ytd", "figure_as_published": 300.0},
             {**release("2025-04", date(2025, 5, 9)), "span": "ytd", "figure_as_published": 290.0},
             {**may, "span": "ytd", "figure_as_published": 400.0},
+        ),
+        "trade_modes_sum_to_total": staging(
+            *(
+                {**trade_mode, "source_sha256": sha, "trade_mode_code": code, "figure_as_published": figure}
+                for sha, other in (("f-good", 40.0), ("f-bad", 45.0))
+                for code, figure in (("TOTAL", 100.0), ("ORDINARY", 60.0), ("OTHER", other))
+            )
+        ),
+        "trade_mode_total_equals_table1": staging(
+            {**trade_mode, "trade_mode_code": "TOTAL", "figure_as_published": 100.0},
+            {**trade_mode, "trade_mode_code": "TOTAL", "direction": "import", "figure_as_published": 90.0},
+            {**trade_mode, "table_id": "totals", "figure_as_published": 100.0},
+            {**trade_mode, "table_id": "totals", "direction": "import", "figure_as_published": 80.0},
         ),
         "no_missing_periods": staging(release("2025-03", date(2025, 4, 14)), may),
         "no_outlier_moves": staging(

@@ -299,6 +299,22 @@ def test_no_missing_periods_in_staging(periods: list[str], missing: list[str]) -
     assert_frame_equal(result, _expected(columns, [("by_partner", "USD", p, None) for p in missing], result))
 
 
+def test_table_2_is_not_expected_in_the_jan_feb_period() -> None:
+    # Table (2) is of a single month: the Jan-Feb release prints its trade modes as table (3) only.
+    frame = staging(
+        *(
+            {**release(p, PUBLISHED[p]), "table_id": table_id}
+            for p in ("2024-12", "2025-01..02", "2025-03", "2025-05")
+            for table_id in ("trade_mode_month", "trade_mode_ytd")
+            if not (table_id == "trade_mode_month" and p == "2025-01..02")
+        )
+    )
+    columns = ["table_id", "currency", "period", "release_id"]
+    result = _offending(_rule("no_missing_periods"), frame, columns)
+    expected = [(t, "USD", "2025-04", None) for t in ("trade_mode_month", "trade_mode_ytd")]
+    assert_frame_equal(result.sort("table_id"), _expected(columns, expected, result))
+
+
 def test_no_missing_periods_in_the_fact() -> None:
     frame = partner_trade(
         {"partner_code": "WLD", "period": "2025-03", "release_id": "r-2025-03"},
@@ -402,3 +418,84 @@ def test_a_frame_without_a_column_the_rule_reads_cannot_be_prepared() -> None:
     frame = surplus({}).drop("balance_usd")
     with pytest.raises(pl.exceptions.ColumnNotFoundError, match="balance_usd"):
         _rule("balance_is_exports_minus_imports", FACT_TRADE_SURPLUS).offending_rows(frame)
+
+
+# --- trade_modes_sum_to_total / trade_mode_total_equals_table1 ---------------------------------------------
+
+TRADE_MODE = {"table_id": "trade_mode_month", "scale": 100_000_000, "indent_level": 0}
+TRADE_MODE_SUM_COLUMNS = ["table_id", "direction", "total", "regimes_sum"]
+
+
+@pytest.mark.parametrize(
+    ("other", "offends"),
+    [
+        (40.0, False),
+        (40.2, False),  # within the rounding of four printed figures (4 x 0.05 + 0.1)
+        (40.4, True),
+        (None, False),  # a regime printed '-' counts as 0 where the others add up
+    ],
+)
+def test_trade_modes_sum_to_the_total_value_leaving_aggregates_out(
+    other: float | None, offends: bool
+) -> None:
+    """Total 100 = Ordinary 60 + Processing-with-imported-materials 30 + Other 10; the printed
+    'Processing trade' aggregate (30) is not added again."""
+    ordinary = 60.0 if other is not None else 70.0
+    frame = staging(
+        *(
+            {**TRADE_MODE, "row_number": row, "trade_mode_code": code, "figure_as_published": figure}
+            for row, (code, figure) in enumerate(
+                [
+                    ("TOTAL", 100.0),
+                    ("ORDINARY", ordinary),
+                    ("PROCESSING", 30.0),
+                    ("PROC_IMPORTED", 30.0),
+                    ("OTHER", None if other is None else other - 30.0),
+                ],
+                start=1,
+            )
+        )
+    )
+    result = _offending(_rule("trade_modes_sum_to_total"), frame, TRADE_MODE_SUM_COLUMNS)
+    rows = [("trade_mode_month", "export", 100.0, 60.0 + other)] if offends and other is not None else []
+    assert_frame_equal(result, _expected(TRADE_MODE_SUM_COLUMNS, rows, result))
+
+
+TRADE_MODE_TABLE1_COLUMNS = ["table_id", "span", "direction", "trade_mode_total", "table1_value"]
+B = 100_000_000
+
+
+def test_trade_mode_total_equals_table_1_per_span_and_direction() -> None:
+    """Table (2) (month) and table (3) (January to month) against table (1)'s month and cumulative."""
+    total = {"trade_mode_code": "TOTAL", "label": "Total Value"}
+    frame = staging(
+        {**TRADE_MODE, **total, "figure_as_published": 100.0},
+        {**TRADE_MODE, **total, "table_id": "trade_mode_ytd", "span": "ytd", "figure_as_published": 500.0},
+        {**TRADE_MODE, **total, "direction": "import", "figure_as_published": 90.0},
+        {**TRADE_MODE, "table_id": "totals", "label": "Export", "figure_as_published": 100.0},
+        {**TRADE_MODE, "table_id": "totals", "label": "Export", "span": "ytd", "figure_as_published": 500.04},
+        {
+            **TRADE_MODE,
+            "table_id": "totals",
+            "label": "Import",
+            "direction": "import",
+            "figure_as_published": 80.0,
+        },
+    )
+    rule = _rule("trade_mode_total_equals_table1")
+
+    assert rule.prepare(frame).height == 3
+    result = _offending(rule, frame, TRADE_MODE_TABLE1_COLUMNS)
+    rows = [("trade_mode_month", "month", "import", 90 * B, 80 * B)]
+    assert_frame_equal(result, _expected(TRADE_MODE_TABLE1_COLUMNS, rows, result))
+
+
+def test_jan_feb_trade_mode_month_table_is_compared_with_table_1_cumulative() -> None:
+    jan_feb = {**TRADE_MODE, "period": "2025-01..02", "months_covered": 2}
+    frame = staging(
+        {**jan_feb, "trade_mode_code": "TOTAL", "figure_as_published": 100.0},
+        {**jan_feb, "table_id": "totals", "span": "ytd", "figure_as_published": 120.0},
+    )
+    result = _offending(_rule("trade_mode_total_equals_table1"), frame, TRADE_MODE_TABLE1_COLUMNS)
+    rows = [("trade_mode_month", "ytd", "export", 100 * B, 120 * B)]
+    assert_frame_equal(result, _expected(TRADE_MODE_TABLE1_COLUMNS, rows, result))

@@ -490,15 +490,21 @@ def test_major_commodity_tables_become_world_flows_in_both_currencies() -> None:
             "commodity_code": ["GACC-I-SOYA"],
             "commodity_name": ["Soya beans"],
             "partner_code": ["WLD"],
+            "is_aggregate": [False],
             "quantity_unit": ["10000T"],
             "quantity": [810.0],
             "quantity_ytd": [9800.0],
+            # These cells carry no base unit (staged before the parser gave one).
+            "quantity_base_unit": pl.Series([None], dtype=pl.String),
+            "quantity_base": pl.Series([None], dtype=pl.Float64),
+            "quantity_ytd_base": pl.Series([None], dtype=pl.Float64),
             "value_usd": [3500 * M],
             "value_cny": [249 * M],
             "value_ytd_usd": [42000 * M],
             "value_ytd_cny": [2990 * M],
             "yoy_ytd_pct_published_usd": [-6.2],
             "yoy_ytd_pct_published_cny": [-6.5],
+            "is_restatement": [False],
             "is_latest_vintage": [True],
         }
     )
@@ -572,15 +578,20 @@ def test_online_query_records_are_mapped_to_partner_and_hs8_codes() -> None:
             "commodity_code": ["85171300", "85171300"],
             "commodity_name": ["智能手机", "智能手机"],
             "partner_code": ["USA", "BRA"],
+            "is_aggregate": [False, False],
             "quantity_unit": ["台", None],
             "quantity": [1000.0, None],
             "quantity_ytd": [None, None],
+            "quantity_base_unit": [None, None],
+            "quantity_base": [None, None],
+            "quantity_ytd_base": [None, None],
             "value_usd": [250_000, 9_000],
             "value_cny": [None, None],
             "value_ytd_usd": [None, None],
             "value_ytd_cny": [None, None],
             "yoy_ytd_pct_published_usd": [None, None],
             "yoy_ytd_pct_published_cny": [None, None],
+            "is_restatement": [False, False],
             "is_latest_vintage": [True, True],
         },
         schema=FACT_TRADE_FLOWS.polars_schema(),
@@ -647,8 +658,10 @@ def test_of_two_overlapping_online_query_exports_the_later_retrieved_is_the_late
     ]
 
 
-def test_restated_prior_year_cells_of_tables_5_6_are_not_this_periods_figures() -> None:
-    """The prior-year January-to-month column (staged as restatements of 2024-11) is not 2025-11's."""
+def test_restated_prior_year_cells_of_tables_5_6_are_a_later_vintage_of_last_years_cumulative() -> None:
+    """The prior-year January-to-month column (staged as restatements of 2024-11) is not 2025-11's: it
+    is a row of 2024-11 under the 2025-11 release, flagged. It gives 2024-11's cumulative only, not its
+    month, so it is not the vintage the BI view shows for 2024-11 (nothing is counted twice)."""
     day = date(2025, 12, 8)
     current = major_page(
         "major_imports",
@@ -664,4 +677,32 @@ def test_restated_prior_year_cells_of_tables_5_6_are_not_this_periods_figures() 
         if cell["span"] == "ytd" and cell["measure"] in ("quantity", "value")
     ]  # fmt: skip
     result = build_fact_trade_flows(stg(restated + current), NO_ONLINE_QUERY, COMMODITIES, PARTNERS).collect()
-    assert result.select("quantity_ytd", "value_ytd_usd").rows() == [(9800.0, 42000 * M)]
+    columns = ["period", "release_id", "quantity", "value_usd", "quantity_ytd", "value_ytd_usd"]
+    assert result.select(*columns, "is_restatement", "is_latest_vintage").rows() == [
+        ("2024-11", "preliminary:2025-11:2025-12-08", None, None, 1.0, 1 * M, True, False),
+        ("2025-11", "preliminary:2025-11:2025-12-08", 810.0, 3500 * M, 9800.0, 42000 * M, False, True),
+    ]
+
+
+def test_a_restated_jan_feb_cumulative_is_the_latest_vintage_of_that_period() -> None:
+    """A Jan-Feb period's value is its cumulative: the restatement printed a year later supersedes it."""
+    first = major_page("major_imports", "2024-01..02", "USD", date(2024, 3, 7),
+                       {"Soya beans": ("10000T", (1000.0, 5000.0, 1.0, 2.0))})  # fmt: skip
+    a_year_later = major_page("major_imports", "2025-01..02", "USD", date(2025, 3, 7),
+                              {"Soya beans": ("10000T", (1100.0, 5500.0, 3.0, 4.0))})  # fmt: skip
+    restated = [
+        {**cell, "column_number": cell["column_number"] + 10, "figure_period": "2024-01..02",
+         "is_restatement": True, "figure_as_published": 1010.0 if cell["measure"] == "quantity" else 5050.0,
+         "amount_whole_units": 5050 * M if cell["measure"] == "value" else None}
+        for cell in a_year_later
+        if cell["measure"] in ("quantity", "value")
+    ]  # fmt: skip
+    result = build_fact_trade_flows(
+        stg(first, a_year_later, restated), NO_ONLINE_QUERY, COMMODITIES, PARTNERS
+    ).collect()
+    latest = result.filter(pl.col("is_latest_vintage"))
+    assert latest.select("period", "release_id", "quantity", "value_usd", "is_restatement").rows() == [
+        ("2024-01..02", "preliminary:2025-01..02:2025-03-07", 1010.0, 5050 * M, True),
+        ("2025-01..02", "preliminary:2025-01..02:2025-03-07", 1100.0, 5500 * M, False),
+    ]
+    assert result.height == 3

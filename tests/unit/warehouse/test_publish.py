@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -21,12 +22,16 @@ from polars.testing import assert_frame_equal
 from warehouse.contracts import ContractError, TableContract, describe
 from warehouse.dictionary import data_dictionary_frame
 from warehouse.publish import (
+    PARQUET_SOURCE_KEY,
+    READ_ONLY_MODE,
     STORAGE_VERSION,
     DuplicateKeyError,
     PublishError,
     PublishResult,
     drift_report,
+    heal_published,
     publish_warehouse,
+    sweep_leftovers,
     table_content_hashes,
 )
 from warehouse.tables import (
@@ -36,8 +41,10 @@ from warehouse.tables import (
     DIM_COMMODITY,
     DIM_PARTNER,
     DIM_PERIOD,
+    DIM_TRADE_MODE,
     FACT_PARTNER_TRADE,
     FACT_TRADE_FLOWS,
+    FACT_TRADE_MODE,
     FACT_TRADE_SURPLUS,
     META_DATA_DICTIONARY,
     META_RELEASE_FILES,
@@ -147,12 +154,30 @@ def sample_tables(version: int = 0) -> dict[TableContract, pl.DataFrame]:
                 | {"period_start": dt.date(2025, 1, 1), "months_covered": 2, "direction": "export"}
                 | {"commodity_code": "85171300", "commodity_name": "Mobile phones", "partner_code": "WLD"}
                 | {"quantity_unit": "10,000 units", "quantity": 12.5, "value_usd": 20_000_000_000}
-                | {"is_latest_vintage": True},
+                | {"quantity_base_unit": "unit", "quantity_base": 125_000.0}
+                | {"is_aggregate": False, "is_restatement": False, "is_latest_vintage": True},
                 # An older vintage: kept in the fact, hidden by the view.
                 {"release_id": "preliminary:2025-01..02:2025-03-01", "product": "preliminary"}
                 | {"period": "2025-01..02", "period_start": dt.date(2025, 1, 1), "months_covered": 2}
                 | {"direction": "export", "commodity_code": "85171300", "partner_code": "WLD"}
-                | {"value_usd": 19_000_000_000, "is_latest_vintage": False},
+                | {"value_usd": 19_000_000_000, "is_aggregate": False, "is_restatement": False}
+                | {"is_latest_vintage": False},
+            ],
+        ),
+        DIM_TRADE_MODE: _frame(
+            DIM_TRADE_MODE,
+            [
+                {"trade_mode_code": "ORDINARY", "trade_mode": "Ordinary trade", "name_zh": "一般贸易"}
+                | {"is_processing_trade": False, "is_aggregate": False}
+            ],
+        ),
+        FACT_TRADE_MODE: _frame(
+            FACT_TRADE_MODE,
+            [
+                {"release_id": _RELEASE, "product": "preliminary", "published_on": dt.date(2025, 3, 7)}
+                | {"period": "2025-01..02", "period_start": dt.date(2025, 1, 1), "months_covered": 2}
+                | {"trade_mode_code": "ORDINARY", "direction": "export", "value_usd": 350_000_000_000}
+                | {"is_latest_vintage": True}
             ],
         ),
         FACT_TRADE_SURPLUS: _frame(FACT_TRADE_SURPLUS, surplus),
@@ -317,7 +342,7 @@ def test_the_steps_are_announced_in_order(tmp_path: Path) -> None:
         tmp_path / "warehouse.duckdb", sample_tables(), parquet_dir=tmp_path / "parquet", fault=steps.append
     )
     loads = [f"load:{c.qualified_name}" for c in WAREHOUSE_TABLES]
-    assert steps == ["build", *loads, "views", "check", "checkpoint", "parquet", "swap"]
+    assert steps == ["build", *loads, "views", "check", "checkpoint", "parquet", "swap", "rename-parquet"]
     assert _leftovers(tmp_path) == []
 
 
@@ -401,6 +426,7 @@ def test_no_drift_after_publish(published_v0: tuple[Path, Path, PublishResult]) 
 
 def test_drift_report_names_every_change(warehouse_copy: tuple[Path, Path]) -> None:
     path, _ = warehouse_copy
+    path.chmod(0o640)  # published read-only; this test edits its copy in place
     con = duckdb.connect(str(path))
     con.execute("ALTER TABLE core.dim_partner ADD COLUMN nickname VARCHAR")
     con.execute("ALTER TABLE core.dim_period ALTER COLUMN year TYPE VARCHAR")
@@ -544,9 +570,12 @@ def test_a_stale_wal_is_removed_so_the_new_file_opens(
     with pytest.raises(duckdb.Error, match="replaying WAL file"):
         _query(probe, "SELECT 1")
 
-    publish_warehouse(target, sample_tables(1))
+    result = publish_warehouse(target, sample_tables(1))
 
     assert not wal.exists()
+    # Kept, not deleted: it holds what the crashed client wrote.
+    assert [p.name.split("-")[0] for p in result.moved_aside] == ["warehouse.duckdb.wal.stray"]
+    assert result.moved_aside[0].parent == target.parent
     assert _query(target, "SELECT run_id FROM meta.runs") == [("run-1",)]
     assert _query(target, "SELECT sum(exports_usd) FROM core.fact_trade_surplus") == [(_exports_sum(1),)]
 
@@ -654,3 +683,104 @@ def test_parquet_files_are_replaced_by_the_next_publish(warehouse_copy: tuple[Pa
     result = pl.read_parquet(parquet / "monthly_trade.parquet")["exports_usd"].to_list()
     assert result == [900_000_000_000, 900_000_000_000]
     assert _leftovers(parquet) == []
+
+
+def test_published_files_are_read_only_on_disk_and_parquet_names_the_warehouse_it_came_from(
+    published_v0: tuple[Path, Path, PublishResult],
+) -> None:
+    target, _, result = published_v0
+    assert target.stat().st_mode & 0o777 == READ_ONLY_MODE
+    assert result.warehouse_sha256 == _sha256(target)
+    for path in result.parquet_files:
+        assert path.stat().st_mode & 0o777 == READ_ONLY_MODE
+        kv = _query(
+            target, f"SELECT value FROM parquet_kv_metadata('{path}') WHERE key = '{PARQUET_SOURCE_KEY}'"
+        )
+        assert kv == [(result.warehouse_sha256.encode(),)]
+
+
+def test_a_read_only_published_file_is_replaced_by_the_next_publish(
+    warehouse_copy: tuple[Path, Path],
+) -> None:
+    target, parquet = warehouse_copy
+    assert target.stat().st_mode & 0o777 == READ_ONLY_MODE  # copy2 keeps the mode
+    publish_warehouse(target, sample_tables(1), parquet_dir=parquet)
+    assert _query(target, "SELECT sum(exports_usd) FROM core.fact_trade_surplus") == [(_exports_sum(1),)]
+
+
+# --- healing at a run's start -----------------------------------------------------------------------
+def test_heal_does_nothing_when_the_warehouse_and_bi_agree(warehouse_copy: tuple[Path, Path]) -> None:
+    target, parquet = warehouse_copy
+    before = {p.name: _sha256(p) for p in [target, *parquet.iterdir()]}
+    report = heal_published(target, parquet)
+    assert report.messages() == []
+    assert {p.name: _sha256(p) for p in [target, *parquet.iterdir()]} == before
+
+
+def test_heal_exports_bi_again_when_it_is_one_publish_behind(warehouse_copy: tuple[Path, Path]) -> None:
+    target, parquet = warehouse_copy
+    stale = {p.name: _sha256(p) for p in parquet.iterdir()}
+    # A publish that died after the warehouse swap, before the Parquet renames.
+    with pytest.raises(InjectedFaultError, match="rename-parquet"):
+        publish_warehouse(target, sample_tables(2), parquet_dir=parquet, fault=_fail_at("rename-parquet"))
+    assert {p.name: _sha256(p) for p in parquet.iterdir()} == stale
+
+    report = heal_published(target, parquet)
+
+    assert sorted(report.reexported) == sorted(parquet / f"{v.name}.parquet" for v in BI_VIEWS)
+    assert report.messages() == [
+        f"exported {len(BI_VIEWS)} BI Parquet files again: they were not exported from the published warehouse as it is "
+        "(a publish died between the warehouse swap and the Parquet renames, or the files predate the record "
+        "of their source)"
+    ]
+    assert (
+        pl.read_parquet(parquet / "monthly_trade.parquet")["exports_usd"].to_list() == [900_000_000_000] * 2
+    )
+    assert heal_published(target, parquet).messages() == []  # agreed now
+    assert _leftovers(parquet) == []
+
+
+def test_sweep_removes_leftovers_of_dead_processes_only(tmp_path: Path) -> None:
+    target = tmp_path / "warehouse.duckdb"
+    parquet = tmp_path / "bi"
+    parquet.mkdir()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead_pid = int(dead.stdout)
+    live_pid = os.getpid()
+    names = {
+        tmp_path / f"warehouse.duckdb.building-{dead_pid}-{'a' * 32}": False,
+        tmp_path / f"warehouse.duckdb.building-{dead_pid}-{'a' * 32}.wal": False,
+        tmp_path / f"warehouse.duckdb.building-{'b' * 32}": False,  # named before pids were part of it
+        parquet / f"monthly_trade.parquet.tmp-{dead_pid}-{'c' * 32}": False,
+        tmp_path / f"warehouse.duckdb.building-{live_pid}-{'d' * 32}": True,
+        parquet / f"monthly_trade.parquet.tmp-{live_pid}-{'d' * 32}": True,
+        tmp_path / "warehouse.duckdb.wal.stray-20260101T000000Z": True,  # kept aside on purpose
+    }
+    for path in names:
+        path.write_bytes(b"x")
+
+    swept = sweep_leftovers(target, parquet)
+
+    assert sorted(swept) == sorted(p for p, kept in names.items() if not kept)
+    assert {p for p in names if p.exists()} == {p for p, kept in names.items() if kept}
+
+
+def test_heal_moves_an_unreadable_warehouse_aside(warehouse_copy: tuple[Path, Path]) -> None:
+    target, parquet = warehouse_copy
+    target.chmod(0o640)
+    size = target.stat().st_size
+    with target.open("r+b") as handle:
+        handle.truncate(size // 2)
+
+    report = heal_published(target, parquet)
+
+    assert not target.exists()
+    [(what, kept, why)] = report.moved_aside
+    assert what == target
+    assert kept.name.startswith("warehouse.duckdb.unreadable-")
+    assert kept.stat().st_size == size // 2  # kept as it was
+    assert why.startswith("it cannot be read (IO Error: Could not read enough bytes")
+    [line] = report.messages()
+    assert line.startswith(f"moved {target} aside to {kept.name}: it cannot be read")
