@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Final
 
 RUN_TIMESTAMP_FORMAT: Final = "%Y%m%dT%H%M%SZ"
+VALIDATION_RUN_PREFIX: Final = "validate-"
 
 
 def new_run_id(started_at: datetime) -> str:
@@ -16,4 +17,9 @@ def new_run_id(started_at: datetime) -> str:
 
 def validation_run_id(started_at: datetime) -> str:
     """The id of a gate run from `customs validate`, which never publishes: `validate-20251209T080000Z`."""
-    return f"validate-{started_at:{RUN_TIMESTAMP_FORMAT}}"
+    return f"{VALIDATION_RUN_PREFIX}{started_at:{RUN_TIMESTAMP_FORMAT}}"
+
+
+def is_validation_run_id(run_id: str) -> bool:
+    """A gate run of `customs validate` (whose Data Docs must not replace a publishing run's)."""
+    return run_id.startswith(VALIDATION_RUN_PREFIX)

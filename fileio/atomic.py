@@ -1,7 +1,9 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of one.
+"""Atomic, durable file writes: a reader sees the old file or the new one, never half of one.
 
-Each write goes to a temporary file in the target's folder (same file system, so the rename is atomic)
-and is renamed over the target; a failed write leaves the old file and no temporary behind.
+Each write goes to a temporary file in the target's folder (same file system, so the rename is atomic),
+is flushed to disk, and is renamed over the target; then the folder is flushed too, so that the rename
+itself survives a power cut (without it the old file, or no file, can come back). A failed write leaves
+the old file and no temporary behind.
 """
 
 from __future__ import annotations
@@ -9,14 +11,33 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from fileio.modes import make_dirs, restrict_file
 
+if TYPE_CHECKING:  # only a type here: the CLI imports this module, and polars costs a second
+    import polars as pl
+
+
+def fsync_directory(directory: Path) -> None:
+    """Flush a folder's entries (a rename, a new file) to disk."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
 
 def atomic_write_bytes(path: Path, content: bytes) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename: readers never see half a file."""
+    """Write to a temporary file in the same folder, fsync, rename, fsync the folder."""
     make_dirs(path.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -29,9 +50,11 @@ def atomic_write_bytes(path: Path, content: bytes) -> None:
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+    fsync_directory(path.parent)
 
 
 def atomic_write_parquet(path: Path, frame: pl.DataFrame) -> None:
+    """The same for a Parquet file (the manifest, staging, validation results)."""
     make_dirs(path.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -40,7 +63,9 @@ def atomic_write_parquet(path: Path, frame: pl.DataFrame) -> None:
         # re-running the same input gives byte-identical files (checked by the idempotency tests).
         frame.write_parquet(tmp_name, compression="zstd", statistics=False)
         restrict_file(Path(tmp_name))
+        _fsync_file(Path(tmp_name))
         Path(tmp_name).replace(path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+    fsync_directory(path.parent)

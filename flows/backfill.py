@@ -33,7 +33,9 @@ from flows.ingest.flow import ingest_source, make_source
 from flows.ingest.model import PARSER_VERSION
 from flows.ingest.pipeline import process_file
 from flows.ingest.sources import FetchedFile
+from flows.monthly import SourceFailedError
 from flows.release import build_validate_publish, check_published, release_report
+from flows.writer import holding_data_root
 from warehouse.codes import PRODUCTS
 from warehouse.read import last_published_fingerprint
 
@@ -176,102 +178,105 @@ def backfill(
     force: bool = False,
     dask: bool = False,
     dask_address: str | None = None,
+    allow_shrink: bool = False,
 ) -> BackfillSummary:
     """Ingest what is missing for `start`..`end`, re-stage every period, validate, publish once."""
     logger = get_run_logger()
     settings = settings_for(data_dir, base_url)
-    started_at = datetime.now(UTC)
-    run_id = new_run_id(started_at)
-    periods = periods_between(start, end)
-    years = sorted({p.year for p in periods})
-    check_published(settings)  # a BI tool holding the warehouse fails the run now, not after the gate
+    with holding_data_root(settings):
+        started_at = datetime.now(UTC)
+        run_id = new_run_id(started_at)
+        periods = periods_between(start, end)
+        years = sorted({p.year for p in periods})
+        check_published(settings)  # a BI tool holding the warehouse fails the run now, not after the gate
 
-    report = ingest_source(
-        make_source(source, settings, path=Path(path) if path else None, years=years), settings
-    )
-    if report.source_errors:
-        raise RuntimeError("source failed: " + "; ".join(report.source_errors))
+        report = ingest_source(
+            make_source(source, settings, path=Path(path) if path else None, years=years), settings
+        )
+        if report.source_errors:
+            raise SourceFailedError("source failed: " + "; ".join(report.source_errors))
 
-    files = _files_by_period(settings, periods)
-    missing = [p for p, shas in files.items() if not shas and p != UNPARSED]
-    if missing:
-        logger.warning("no release in the archive for %d period(s): %s", len(missing), ", ".join(missing))
-    todo = {p: shas for p, shas in files.items() if shas}
+        files = _files_by_period(settings, periods)
+        missing = [p for p, shas in files.items() if not shas and p != UNPARSED]
+        if missing:
+            logger.warning("no release in the archive for %d period(s): %s", len(missing), ", ".join(missing))
+        todo = {p: shas for p, shas in files.items() if shas}
 
-    results_dir = settings.prefect_results_dir
-    results_dir.mkdir(parents=True, exist_ok=True)
-    # Results (and so the cache) live under the data root, so they survive the process and go with the
-    # data. Prefect wants the storage block saved server-side; its name is derived from the path.
-    storage = LocalFileSystem(basepath=str(results_dir))
-    storage.save(
-        f"customs-results-{hashlib.sha256(str(results_dir).encode()).hexdigest()[:12]}", overwrite=True
-    )
-    task_fn = prepare_period.with_options(result_storage=storage, refresh_cache=force)
-    computed: list[str] = []
-    reused: list[str] = []
-    worker_processes: set[int] = set()
-    rows: list[dict[str, Any]] = []
-    with _task_runner(dask, dask_address) as runner:
-        futures: dict[str, PrefectFuture[PeriodWork]] = {
-            p: runner.submit(task_fn, {"period": p, "sha256s": shas, "data_dir": str(settings.root)})
-            for p, shas in todo.items()
-        }
-        period_of = {future: p for p, future in futures.items()}
-        for future in as_completed(list(futures.values())):
-            p = period_of[future]
-            work = future.result()
-            cached = future.state.is_completed() and future.state.name == "Cached"
-            (reused if cached else computed).append(p)
-            if not cached:
-                worker_processes.add(work.process_id)
-            rows.extend(work.manifest_rows)
-            logger.info(
-                "period %s: %d files staged %s",
-                p,
-                work.staged,
-                "(cached)" if cached else f"by process {work.process_id}",
-            )
-            for listener in PROGRESS_LISTENERS:
-                listener(p, len(todo))
-    RawArchive(settings.archive_dir).replace_rows(rows)
-    quarantined = [(r["source_uri"], r["error"]) for r in rows if r["status"] == "quarantined"]
-    logger.info(
-        "backfill %s..%s: %d periods computed, %d reused from a previous run, %d missing",
-        start,
-        end,
-        len(computed),
-        len(reused),
-        len(missing),
-    )
+        results_dir = settings.prefect_results_dir
+        results_dir.mkdir(parents=True, exist_ok=True)
+        # Results (and so the cache) live under the data root, so they survive the process and go with the
+        # data. Prefect wants the storage block saved server-side; its name is derived from the path.
+        storage = LocalFileSystem(basepath=str(results_dir))
+        storage.save(
+            f"customs-results-{hashlib.sha256(str(results_dir).encode()).hexdigest()[:12]}", overwrite=True
+        )
+        task_fn = prepare_period.with_options(result_storage=storage, refresh_cache=force)
+        computed: list[str] = []
+        reused: list[str] = []
+        worker_processes: set[int] = set()
+        rows: list[dict[str, Any]] = []
+        with _task_runner(dask, dask_address) as runner:
+            futures: dict[str, PrefectFuture[PeriodWork]] = {
+                p: runner.submit(task_fn, {"period": p, "sha256s": shas, "data_dir": str(settings.root)})
+                for p, shas in todo.items()
+            }
+            period_of = {future: p for p, future in futures.items()}
+            for future in as_completed(list(futures.values())):
+                p = period_of[future]
+                work = future.result()
+                cached = future.state.is_completed() and future.state.name == "Cached"
+                (reused if cached else computed).append(p)
+                if not cached:
+                    worker_processes.add(work.process_id)
+                rows.extend(work.manifest_rows)
+                logger.info(
+                    "period %s: %d files staged %s",
+                    p,
+                    work.staged,
+                    "(cached)" if cached else f"by process {work.process_id}",
+                )
+                for listener in PROGRESS_LISTENERS:
+                    listener(p, len(todo))
+        RawArchive(settings.archive_dir).replace_rows(rows)
+        quarantined = [(r["source_uri"], r["error"]) for r in rows if r["status"] == "quarantined"]
+        logger.info(
+            "backfill %s..%s: %d periods computed, %d reused from a previous run, %d missing",
+            start,
+            end,
+            len(computed),
+            len(reused),
+            len(missing),
+        )
 
-    inputs = load_staged(settings)
-    summary = BackfillSummary(
-        run_id,
-        [p.key for p in periods],
-        computed,
-        reused,
-        worker_processes,
-        missing,
-        quarantined,
-        False,
-        settings.warehouse_path,
-        "",
-    )
-    if not force and last_published_fingerprint(settings.warehouse_path) == inputs.fingerprint:
-        summary.message = "the warehouse already holds these releases as staged now; nothing published"
-        logger.info(summary.message)
+        inputs = load_staged(settings)
+        summary = BackfillSummary(
+            run_id,
+            [p.key for p in periods],
+            computed,
+            reused,
+            worker_processes,
+            missing,
+            quarantined,
+            False,
+            settings.warehouse_path,
+            "",
+        )
+        if not force and last_published_fingerprint(settings.warehouse_path) == inputs.fingerprint:
+            summary.message = "the warehouse already holds these releases as staged now; nothing published"
+            logger.info(summary.message)
+            return summary
+        build_validate_publish(
+            settings,
+            inputs,
+            run_id=run_id,
+            started_at=started_at,
+            source=f"backfill:{source}",
+            message=f"backfill {start}..{end}: {len(computed)} periods computed, {len(reused)} reused",
+            allow_shrink=allow_shrink,
+        )
+        summary.published = True
+        summary.message = f"published {settings.warehouse_path}"
+        published = [p.key for p in periods if p.key not in missing]
+        if published:
+            summary.report_path = release_report(settings, published[-1])
         return summary
-    build_validate_publish(
-        settings,
-        inputs,
-        run_id=run_id,
-        started_at=started_at,
-        source=f"backfill:{source}",
-        message=f"backfill {start}..{end}: {len(computed)} periods computed, {len(reused)} reused",
-    )
-    summary.published = True
-    summary.message = f"published {settings.warehouse_path}"
-    published = [p.key for p in periods if p.key not in missing]
-    if published:
-        summary.report_path = release_report(settings, published[-1])
-    return summary

@@ -11,10 +11,12 @@ import importlib.metadata
 import logging
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 import polars as pl
 
 from config.settings import Settings
+from domain.errors import ExpectedError
 from flows.ingest.archive import RawArchive
 from flows.ingest.model import PARSER_VERSION
 from flows.ingest.staging import scan_staging
@@ -26,6 +28,8 @@ from transforms.surplus import build_fact_trade_surplus
 from transforms.trade_mode import build_dim_trade_mode, build_fact_trade_mode
 from warehouse import reference
 from warehouse.contracts import TableContract
+from warehouse.read import published_release_ids
+from warehouse.reference import UnknownPartnerError
 from warehouse.tables import (
     BRIDGE_PARTNER_GROUP,
     DIM_COMMODITY,
@@ -120,8 +124,93 @@ def with_quantity_units_filled(inputs: StagedInputs) -> pl.LazyFrame:
     return filled
 
 
+class BuildRejectedError(ExpectedError):
+    """Staged rows the reference data cannot resolve (an unknown partner label or code): no table is built.
+
+    `rows` are the offending staged rows (release_id, source_sha256, source_uri, table, row_number, value):
+    their releases are charged with the failure, as the gate charges a critical failure.
+    """
+
+    def __init__(self, message: str, rows: pl.DataFrame) -> None:
+        super().__init__(message)
+        self.rows = rows
+
+
+def _unknown_partner_rows(inputs: StagedInputs, error: UnknownPartnerError) -> pl.DataFrame:
+    """The staged rows that carry the unknown labels (table (4)) or GACC codes (online-query exports)."""
+    unknown = list(error.unknown)
+    if error.what == "label":
+        rows = inputs.preliminary.filter(
+            (pl.col("table_id") == "by_partner") & pl.col("label").is_in(unknown)
+        ).select(
+            "release_id",
+            "source_sha256",
+            table=pl.lit("(4) by_partner"),
+            row_number="row_number",
+            value="label",
+        )
+    else:
+        rows = inputs.online_query.filter(pl.col("partner_code_gacc").cast(pl.String).is_in(unknown)).select(
+            "release_id",
+            "source_sha256",
+            table=pl.lit("online query export"),
+            row_number=pl.lit(None, dtype=pl.Int64),
+            value=pl.col("partner_code_gacc").cast(pl.String),
+        )
+    return (
+        rows.unique(["source_sha256", "row_number", "value"])
+        .collect()
+        .join(inputs.manifest.select("source_sha256", "source_uri"), on="source_sha256", how="left")
+        .sort("release_id", "source_uri", "row_number", "value", nulls_last=True)
+    )
+
+
+def _rejected(inputs: StagedInputs, error: UnknownPartnerError) -> BuildRejectedError:
+    rows = _unknown_partner_rows(inputs, error)
+    where = "partner_aliases.csv" if error.what == "label" else "partners.csv"
+    if rows.is_empty():  # not from a staged file (the reference data itself): nothing to charge
+        return BuildRejectedError(str(error), rows)
+    first = rows.row(0, named=True)
+    row = f", row {first['row_number']}" if first["row_number"] is not None else ""
+    more = f" (and {rows.height - 1} more rows)" if rows.height > 1 else ""
+    return BuildRejectedError(
+        f"file {first['source_uri']}, table {first['table']}{row}: unknown partner {error.what} "
+        f"{first['value']!r}{more}; review it and add it to warehouse/reference/{where}",
+        rows,
+    )
+
+
+def quarantine_rejected(settings: Settings, error: BuildRejectedError) -> list[str]:
+    """Quarantine the new releases whose rows the build rejected; returns them (a published one stays).
+
+    Like a gate failure: their raw files stay archived, the next builds leave them out, and they come
+    back as a new vintage of their pages or through a reviewed override once the reference knows them.
+    """
+    new = sorted(
+        set(error.rows["release_id"].drop_nulls().to_list()) - published_release_ids(settings.warehouse_path)
+    )
+    files = RawArchive(settings.archive_dir).manifest.filter(pl.col("release_id").is_in(new))
+    RawArchive(settings.archive_dir).update_status(
+        files["source_sha256"].to_list(),
+        "quarantined",
+        f"rejected by the build: {error}",
+        quarantine_reason="build",
+    )
+    return new
+
+
 def build_core_tables(inputs: StagedInputs) -> dict[TableContract, pl.DataFrame]:
-    """Every core table, conformed to its contract."""
+    """Every core table, conformed to its contract.
+
+    Raises BuildRejectedError, naming the file, table, row and value, for a partner the reference lacks.
+    """
+    try:
+        return _build_core_tables(inputs)
+    except UnknownPartnerError as exc:
+        raise _rejected(inputs, exc) from exc
+
+
+def _build_core_tables(inputs: StagedInputs) -> dict[TableContract, pl.DataFrame]:
     partners = reference.load_partners().lazy()
     aliases = reference.load_partner_aliases().lazy()
     groups = reference.load_partner_groups().lazy()
@@ -200,3 +289,67 @@ def build_meta_tables(
         META_RELEASE_FILES: META_RELEASE_FILES.conform(files),
         META_RUNS: runs,
     }
+
+
+class ShrinkRefusedError(ExpectedError, RuntimeError):
+    """The build would publish less than the warehouse holds, and nobody said it may."""
+
+
+def _listed(items: list[str], shown: int = 3) -> str:
+    more = f" and {len(items) - shown} more" if len(items) > shown else ""
+    return ", ".join(items[:shown]) + more
+
+
+@dataclass(frozen=True)
+class MissingInputs:
+    """What the published warehouse holds that a build from staging would lose."""
+
+    lost_releases: list[str]  # release ids the warehouse serves that are no longer staged
+    lost_files: list[str]  # sha256 of files the manifest says are staged, with no staging rows
+    staging_dir: Path
+
+    def __bool__(self) -> bool:
+        return bool(self.lost_releases or self.lost_files)
+
+    def describe(self) -> str:
+        problems = []
+        if self.lost_releases:
+            problems.append(
+                f"{len(self.lost_releases)} published release(s) no longer staged ({_listed(self.lost_releases)})"
+            )
+        if self.lost_files:
+            problems.append(
+                f"{len(self.lost_files)} staged file(s) missing from {self.staging_dir} "
+                f"({_listed([h[:12] for h in self.lost_files])})"
+            )
+        return "; ".join(problems)
+
+    def fingerprint_of_build(self, fingerprint: str) -> str:
+        """The inputs' fingerprint, told apart from a complete build's when files were missing: once
+        `customs repair` restores them, the next run sees new input and publishes them again."""
+        if not self.lost_files:
+            return fingerprint
+        digest = hashlib.sha256(fingerprint.encode())
+        for sha256 in self.lost_files:
+            digest.update(f"\nwithout {sha256}".encode())
+        return digest.hexdigest()
+
+
+def missing_inputs(settings: Settings, inputs: StagedInputs) -> MissingInputs:
+    """What the published warehouse holds that building from `inputs` would lose.
+
+    Two ways to lose data without anyone asking: a release the warehouse serves is no longer staged (the
+    manifest was deleted or rolled back), or a file the manifest says is staged has no staging rows (its
+    Parquet files were deleted). A preliminary page is staged as one file, an online-query export as one
+    file per month: for an export, at least one must be there."""
+    staged_releases = set(inputs.manifest["release_id"].drop_nulls().to_list())
+    lost_releases = sorted(published_release_ids(settings.warehouse_path) - staged_releases)
+    staged_hashes = set(
+        inputs.manifest.filter(pl.col("product").is_in(["preliminary", "online_query"]))[
+            "source_sha256"
+        ].to_list()
+    )
+    present: set[str] = set()
+    for scan in (inputs.preliminary, inputs.online_query):
+        present |= set(scan.select("source_sha256").unique().collect()["source_sha256"].to_list())
+    return MissingInputs(lost_releases, sorted(staged_hashes - present), settings.staging_dir)

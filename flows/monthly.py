@@ -14,15 +14,26 @@ import polars as pl
 from prefect import flow, get_run_logger
 
 from config.settings import Settings, SourceName, settings_for
+from domain.errors import ExpectedError
 from domain.periods import Period
 from domain.runs import new_run_id
 from flows.build import StagedInputs, load_staged
 from flows.ingest.flow import ingest_source, make_source
 from flows.ingest.pipeline import IngestReport
 from flows.release import build_validate_publish, check_published, release_report
+from flows.writer import holding_data_root
+from warehouse.codes import TradeDirection
 from warehouse.contracts import TableContract
 from warehouse.read import last_published_fingerprint
 from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_SURPLUS
+
+
+class SourceFailedError(ExpectedError, RuntimeError):
+    """The source could not be read at all (not one bad file: those are quarantined)."""
+
+
+class PeriodNotStagedError(ExpectedError, RuntimeError):
+    """The run was asked for a period that no staged release holds."""
 
 
 @dataclass
@@ -80,23 +91,44 @@ def monthly_release(
     years: list[int] | None = None,
     data_dir: str | None = None,
     force: bool = False,
+    direction: TradeDirection | None = None,
+    allow_shrink: bool = False,
 ) -> RunSummary:
     """Ingest what is new from a source, rebuild the facts, validate, and publish the warehouse.
 
     `period=None` takes whatever is new; a period (`2025-11`, `2025-01..02`) must then be present.
-    Nothing new and not `force`: nothing is published, and the summary says so.
+    Nothing new and not `force`: nothing is published, and the summary says so. `direction` (landing only)
+    is the flow of online-query exports whose names do not say it. A build that would hold less than the
+    published warehouse (a lost manifest, deleted staging) fails unless `allow_shrink`.
     """
-    logger = get_run_logger()
+    if period is not None:
+        Period.parse(period)  # a bad period fails before any work
     settings = settings_for(data_dir, base_url)
+    with holding_data_root(settings):  # one writer per data root: a second run fails fast, naming this one
+        return _release(settings, period, source, path, years, force, direction, allow_shrink)
+
+
+def _release(
+    settings: Settings,
+    period: str | None,
+    source: SourceName,
+    path: str | None,
+    years: list[int] | None,
+    force: bool,
+    direction: TradeDirection | None,
+    allow_shrink: bool,
+) -> RunSummary:
+    logger = get_run_logger()
     started_at = datetime.now(UTC)
     run_id = new_run_id(started_at)
     check_published(settings)  # a BI tool holding the warehouse fails the run now, not after the gate
 
     report = ingest_source(
-        make_source(source, settings, path=Path(path) if path else None, years=years), settings
+        make_source(source, settings, path=Path(path) if path else None, years=years, direction=direction),
+        settings,
     )
     if report.source_errors:
-        raise RuntimeError("source failed: " + "; ".join(report.source_errors))
+        raise SourceFailedError("source failed: " + "; ".join(report.source_errors))
 
     inputs = load_staged(settings)
     if _all_rejected(report):
@@ -111,12 +143,11 @@ def monthly_release(
         message = f"nothing to publish: no file from {source} was staged, now or before"
         logger.error(message)
         return RunSummary(run_id, False, settings.warehouse_path, message, ingest=report, failed=True)
-    if period is not None:
-        wanted = Period.parse(period).key
-        if inputs.manifest.filter(pl.col("period") == wanted).is_empty():
-            raise RuntimeError(
-                f"period {wanted} is not in staging: no release of it was ingested from {source}"
-            )
+    wanted = Period.parse(period).key if period is not None else None
+    if wanted is not None and inputs.manifest.filter(pl.col("period") == wanted).is_empty():
+        raise PeriodNotStagedError(
+            f"period {wanted} is not in staging: no release of it was ingested from {source}"
+        )
 
     if not force and last_published_fingerprint(settings.warehouse_path) == inputs.fingerprint:
         message = f"nothing new from {source}: the warehouse already holds these releases; nothing published"
@@ -124,7 +155,13 @@ def monthly_release(
         return RunSummary(run_id, False, settings.warehouse_path, message, ingest=report)
 
     tables = build_validate_publish(
-        settings, inputs, run_id=run_id, started_at=started_at, source=source, message=report.summary()
+        settings,
+        inputs,
+        run_id=run_id,
+        started_at=started_at,
+        source=source,
+        message=report.summary(),
+        allow_shrink=allow_shrink,
     )
     summary = _summarise(run_id, settings, tables)
     summary.ingest = report

@@ -23,8 +23,18 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from config.settings import Settings
+from domain.errors import ExpectedError
 from fileio.atomic import atomic_write_bytes, atomic_write_parquet
-from flows.build import StagedInputs, build_core_tables, build_meta_tables, code_version
+from flows.build import (
+    BuildRejectedError,
+    ShrinkRefusedError,
+    StagedInputs,
+    build_core_tables,
+    build_meta_tables,
+    code_version,
+    missing_inputs,
+    quarantine_rejected,
+)
 from flows.ingest.archive import RawArchive
 from report.command import write_html_report
 from report.data import TOP_PARTNERS, ReportData, load_report_data
@@ -44,7 +54,7 @@ SUMMARY_ARTIFACT_KEY = "release-summary"
 PARTNERS_ARTIFACT_KEY = "top-partners"
 
 
-class GateFailedError(RuntimeError):
+class GateFailedError(ExpectedError, RuntimeError):
     """The data-quality gate found a critical failure: nothing was published."""
 
 
@@ -150,9 +160,15 @@ def all_validation_results(settings: Settings) -> pl.DataFrame:
 
 # --- tasks --------------------------------------------------------------------------------------------
 @task(name="build-tables", cache_policy=NO_CACHE)
-def build_tables(inputs: StagedInputs) -> dict[TableContract, pl.DataFrame]:
+def build_tables(settings: Settings, inputs: StagedInputs) -> dict[TableContract, pl.DataFrame]:
     logger = get_run_logger()
-    tables = build_core_tables(inputs)
+    try:
+        tables = build_core_tables(inputs)
+    except BuildRejectedError as exc:
+        # Charged to its releases like a gate failure: quarantined, so the next runs build without them.
+        quarantined = quarantine_rejected(settings, exc)
+        done = f"; quarantined: {', '.join(quarantined)}" if quarantined else ""
+        raise BuildRejectedError(f"{exc}{done}; the published warehouse was not touched", exc.rows) from exc
     for contract, frame in tables.items():
         logger.info("built %s: %d rows", contract.qualified_name, frame.height)
     return tables
@@ -245,9 +261,22 @@ def build_validate_publish(
     started_at: datetime,
     source: str,
     message: str,
+    allow_shrink: bool = False,
 ) -> dict[TableContract, pl.DataFrame]:
-    """Build every table, pass the gate, publish once. Returns the published tables."""
-    tables = build_tables(inputs)
+    """Build every table, pass the gate, publish once. Returns the published tables.
+
+    Refuses (ShrinkRefusedError) to publish less than the warehouse holds unless `allow_shrink`; when
+    allowed, what is dropped is said in the run's `meta.runs` message."""
+    missing = missing_inputs(settings, inputs)
+    if missing and not allow_shrink:
+        raise ShrinkRefusedError(
+            f"refusing to publish less than the warehouse holds: {missing.describe()}; run `customs repair` "
+            "to rebuild the manifest and staging from the raw archive, or pass --allow-shrink to publish without them"
+        )
+    if missing:
+        message = f"{message}; published smaller by --allow-shrink: {missing.describe()}"
+        log.warning("publishing less than the warehouse held (--allow-shrink): %s", missing.describe())
+    tables = build_tables(settings, inputs)
     overrides = load_overrides(settings)
     gate = validate(settings, inputs, tables, run_id, overrides)
     this_run: dict[str, object] = {
@@ -258,7 +287,7 @@ def build_validate_publish(
         "status": "published",
         "source": source,
         "code_version": code_version(),
-        "input_fingerprint": inputs.fingerprint,
+        "input_fingerprint": missing.fingerprint_of_build(inputs.fingerprint),
         "message": f"{message}; {gate.message().splitlines()[0]}",
     }
     tables |= build_meta_tables(

@@ -28,18 +28,8 @@ State of a release on a day, given the (product, period) pairs the warehouse hol
 (from the due date to `grace_days` days after it) or `overdue` (later than that).
 """
 
-from release_calendar.calendar import (
-    BEIJING,
-    CALENDAR_SCHEMA,
-    GRACE_DAYS,
-    ReleaseState,
-    beijing_today,
-    calendar_frame,
-    due_date,
-    due_date_and_source,
-    rule_due_date,
-    state,
-)
+from typing import TYPE_CHECKING, Any
+
 from release_calendar.data import (
     RELEASE_DATES_FILE,
     OfficialDate,
@@ -47,6 +37,46 @@ from release_calendar.data import (
     parse_release_dates,
 )
 from release_calendar.periods import PRODUCTS, PeriodLike, Product, release_periods
+
+if TYPE_CHECKING:
+    from release_calendar.calendar import (
+        BEIJING,
+        CALENDAR_SCHEMA,
+        GRACE_DAYS,
+        ReleaseState,
+        beijing_today,
+        calendar_frame,
+        due_date,
+        due_date_and_source,
+        rule_due_date,
+        state,
+    )
+
+# The calendar (it builds polars frames) is imported when first used, so that the command line, which
+# names the products in its help, starts without polars.
+_FROM_CALENDAR = frozenset(
+    {
+        "BEIJING",
+        "CALENDAR_SCHEMA",
+        "GRACE_DAYS",
+        "ReleaseState",
+        "beijing_today",
+        "calendar_frame",
+        "due_date",
+        "due_date_and_source",
+        "rule_due_date",
+        "state",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_CALENDAR:
+        from release_calendar import calendar
+
+        return getattr(calendar, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "BEIJING",

@@ -9,6 +9,11 @@ rewrites an identical file and a diff of two reports shows only what the data ch
 
 `report.data` reads one `ReportData` from the published warehouse, `report.render` formats it (Markdown,
 table rows, the HTML page; `report.labels` words the figures, `report.charts` draws the charts),
-`report.command` writes the page and is `customs report`. The monthly flow's release-report task
+`report.command` writes the page and is `customs report`.
+
+What a reader must not misread: the combined January-February period is charted as its monthly average
+(hatched, with a note); countries and groups of countries have separate surplus charts (a group overlaps
+its members); December's report adds the full year (bi.annual_trade); amounts read `-US$1.0 bn`; the page
+names the warehouse file, never a local path; figures from the demo source are labelled as synthetic. The monthly flow's release-report task
 (flows/release.py) makes the Prefect artifacts from the same data.
 """

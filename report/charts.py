@@ -53,7 +53,7 @@ def _svg(fig: Figure, chart_id: str, title: str) -> str:
     svg = _SVG_PROLOG.sub("", buf.getvalue())
     # The HTML parser puts inline <svg> in the SVG namespace by itself; the declarations are noise.
     svg = _SVG_NAMESPACES.sub("", svg)
-    # matplotlib numbers its ids per figure (axes_1, patch_1, ...): prefixed, three charts in one page
+    # matplotlib numbers its ids per figure (axes_1, patch_1, ...): prefixed, four charts in one page
     # keep unique ids, and a reference always finds its own chart's clip path or marker.
     svg = svg.replace(' id="', f' id="{chart_id}-')
     svg = svg.replace("url(#", f"url(#{chart_id}-").replace('href="#', f'href="#{chart_id}-')
@@ -83,8 +83,16 @@ def _nan(value: float | None, scale: float = 1e9) -> float:
     return float("nan") if value is None else value / scale
 
 
+def per_month(value: int | None, months_covered: int) -> float | None:
+    """A period's value per month: Jan-Feb, published as one figure, shown as its monthly average."""
+    return None if value is None else value / months_covered
+
+
 def chart_monthly_trade(history: Sequence[Totals]) -> str:
-    """Exports and imports (bars) and the balance (line) over the periods, US$ billion."""
+    """Exports and imports (bars) and the balance (line) over the periods, US$ billion a month.
+
+    The combined January-February period is drawn as its monthly average (half the published figure),
+    hatched: at full height its bars would read as a spike of one month."""
     fig = _new_figure(10, 3.9)
     if not history:
         _no_data(fig, "No periods")
@@ -95,8 +103,8 @@ def chart_monthly_trade(history: Sequence[Totals]) -> str:
     combined = [t.months_covered > 1 for t in history]
     ax.axvspan(x[-1] - 0.5, x[-1] + 0.5, color=HIGHLIGHT_COLOUR, zorder=0)
     for offset, colour, values in (
-        (-width / 2, EXPORTS_COLOUR, [t.exports_usd for t in history]),
-        (width / 2, IMPORTS_COLOUR, [t.imports_usd for t in history]),
+        (-width / 2, EXPORTS_COLOUR, [per_month(t.exports_usd, t.months_covered) for t in history]),
+        (width / 2, IMPORTS_COLOUR, [per_month(t.imports_usd, t.months_covered) for t in history]),
     ):
         bars = ax.bar([i + offset for i in x], [_nan(v) for v in values], width, color=colour)
         for bar, is_combined in zip(bars, combined, strict=True):
@@ -106,7 +114,7 @@ def chart_monthly_trade(history: Sequence[Totals]) -> str:
                 bar.set_linewidth(0)
     (balance,) = ax.plot(
         x,
-        [_nan(t.balance_usd) for t in history],
+        [_nan(per_month(t.balance_usd, t.months_covered)) for t in history],
         color=BALANCE_COLOUR,
         marker="o",
         markersize=3.5,
@@ -116,7 +124,7 @@ def chart_monthly_trade(history: Sequence[Totals]) -> str:
     ax.axhline(0, color="#888888", linewidth=0.8)
     ax.set_xticks(x, [_tick_label(t.period, i == 0) for i, t in enumerate(history)], fontsize=7.5)
     ax.set_xlim(-0.6, x[-1] + 0.6)
-    ax.set_ylabel("US$ billion")
+    ax.set_ylabel("US$ billion a month")
     ax.grid(axis="y")
     # Legend entries made here: taken from the bars, they would show the first bar's hatch whenever the
     # window starts with a Jan-Feb period.
@@ -126,10 +134,12 @@ def chart_monthly_trade(history: Sequence[Totals]) -> str:
         balance,
     ]
     if any(combined):
-        handles.append(Patch(facecolor="#999999", hatch="////", edgecolor="white", label="Jan–Feb combined"))
+        handles.append(
+            Patch(facecolor="#999999", hatch="////", edgecolor="white", label="Jan–Feb: monthly average")
+        )
     ax.legend(handles=handles, loc="upper left", ncols=len(handles), fontsize=8)
     ax.margins(y=0.12)
-    return _svg(fig, "monthly-trade", "Monthly exports, imports and balance, US$ billion")
+    return _svg(fig, "monthly-trade", "Monthly exports, imports and balance, US$ billion a month")
 
 
 def _short_name(code: str, name: str) -> str:
@@ -153,15 +163,19 @@ def _bar_labels(ax: Any, bars: Any, labels: Sequence[str]) -> None:
         )
 
 
-def chart_surplus_by_partner(surplus: Sequence[SurplusRow]) -> str:
-    """Balance with the partners with the largest surplus or deficit, groups hatched."""
-    rows = sorted(surplus, key=lambda r: (-abs(r.balance_usd), r.partner_code))[:SURPLUS_PARTNERS]
+def chart_surplus_by_partner(surplus: Sequence[SurplusRow], *, groups: bool) -> str:
+    """Balance with the countries (or, with `groups`, the groups of countries) with the largest surplus
+    or deficit. Apart: a group (ASEAN, the EU) overlaps its members, and would top a shared ranking."""
+    kind = "group" if groups else "country"
+    rows = [r for r in surplus if r.is_group == groups]
+    rows = sorted(rows, key=lambda r: (-abs(r.balance_usd), r.partner_code))[:SURPLUS_PARTNERS]
     rows.sort(key=lambda r: (r.balance_usd, r.partner_code))  # largest surplus at the top
     fig = _new_figure(5.4, 0.26 * max(len(rows), 4) + 1.0)
-    title = "Trade balance by partner, US$ billion"
+    title = f"Trade balance by {'group of countries' if groups else 'country'}, US$ billion"
+    chart_id = f"surplus-by-{kind}"
     if not rows:
-        _no_data(fig, "No partner figures for this period")
-        return _svg(fig, "surplus-by-partner", title)
+        _no_data(fig, f"No {'group' if groups else 'partner'} figures for this period")
+        return _svg(fig, chart_id, title)
     ax = fig.add_subplot()
     values = [r.balance_usd / 1e9 for r in rows]
     bars = ax.barh(
@@ -170,12 +184,7 @@ def chart_surplus_by_partner(surplus: Sequence[SurplusRow]) -> str:
         height=0.7,
         color=[POSITIVE_COLOUR if v >= 0 else NEGATIVE_COLOUR for v in values],
     )
-    for bar, row in zip(bars, rows, strict=True):
-        if row.is_group:
-            bar.set_hatch("////")
-            bar.set_edgecolor("white")
-            bar.set_linewidth(0)
-    labels = [_short_name(r.partner_code, r.partner_name) + (" (group)" if r.is_group else "") for r in rows]
+    labels = [_short_name(r.partner_code, r.partner_name) for r in rows]
     ax.set_yticks(range(len(rows)), labels, fontsize=8)
     _bar_labels(ax, bars, [f"{v:,.1f}" for v in values])
     ax.axvline(0, color="#888888", linewidth=0.8)
@@ -186,12 +195,8 @@ def chart_surplus_by_partner(surplus: Sequence[SurplusRow]) -> str:
         Patch(facecolor=POSITIVE_COLOUR, label="Surplus"),
         Patch(facecolor=NEGATIVE_COLOUR, label="Deficit"),
     ]
-    if any(r.is_group for r in rows):
-        handles.append(
-            Patch(facecolor="#999999", hatch="////", edgecolor="white", label="Group of countries")
-        )
     ax.legend(handles=handles, loc="lower right", fontsize=8)
-    return _svg(fig, "surplus-by-partner", title)
+    return _svg(fig, chart_id, title)
 
 
 def chart_partner_yoy(partners: Sequence[PartnerRow], world_yoy_pct: float | None) -> str:

@@ -9,13 +9,15 @@ import typer
 
 from config.options import DataDirOpt
 from config.settings import settings_for
-from fileio.atomic import atomic_write_bytes
-from report.data import load_report_data
-from report.render import render_html_report, report_filename
 
 
 def write_html_report(warehouse_path: Path, period: str, reports_dir: Path) -> Path:
     """Render the report of `period` to `<reports_dir>/report-<period>.html`, atomically."""
+    # Imported here: `customs --help` and every other command start without matplotlib and DuckDB.
+    from fileio.atomic import atomic_write_bytes  # with polars, for its Parquet writes
+    from report.data import load_report_data
+    from report.render import render_html_report, report_filename
+
     data = load_report_data(warehouse_path, period)
     target = reports_dir / report_filename(data.period)
     # Written aside and renamed: a browser or a mailer picking the file up never sees half a page.

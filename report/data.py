@@ -16,6 +16,8 @@ TOP_PARTNERS = 10  # partners in the partner table and the y/y chart
 PARTNER_MOVES = 5  # partners with the largest change in exports on a year earlier
 SURPLUS_PARTNERS = 15  # partners in the surplus chart, by size of surplus or deficit
 VALIDATION_FAILURES_SHOWN = 20
+ANNUAL_BALANCES = 5  # countries with the largest surplus, and with the largest deficit, in the year
+DEMO_SOURCE = "demo"  # meta.runs' source of the synthetic demo releases (config.settings.SOURCES)
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,39 @@ class Release:
 
 
 @dataclass(frozen=True)
+class AnnualPartner:
+    """A partner's (or the World's) calendar-year totals, from bi.annual_trade."""
+
+    partner_code: str
+    partner_name: str
+    is_group: bool
+    exports_usd: int | None
+    imports_usd: int | None
+    balance_usd: int | None
+    exports_yoy_pct: float | None
+    imports_yoy_pct: float | None
+
+
+@dataclass(frozen=True)
+class AnnualSection:
+    """December's report: the whole year (January-December values as published in December)."""
+
+    year: int
+    world: AnnualPartner
+    world_year_earlier: AnnualPartner | None
+    top_partners: tuple[AnnualPartner, ...]  # countries by exports, largest first
+    largest_surpluses: tuple[AnnualPartner, ...]  # countries, largest surplus first
+    largest_deficits: tuple[AnnualPartner, ...]  # countries, largest deficit first
+
+    @property
+    def balance_change_usd(self) -> int | None:
+        before = self.world_year_earlier
+        if before is None or before.balance_usd is None or self.world.balance_usd is None:
+            return None
+        return self.world.balance_usd - before.balance_usd
+
+
+@dataclass(frozen=True)
 class ReportData:
     warehouse_path: Path
     period: str
@@ -148,6 +183,17 @@ class ReportData:
     publication_date: date | None
     latest_period: str  # the warehouse's latest period (the report may be about an earlier one)
     ingested_from: str | None  # source of the run that published the warehouse (meta.runs)
+    annual: AnnualSection | None = None  # December's report: the full year, when bi.annual_trade has it
+
+    @property
+    def is_demo(self) -> bool:
+        """The synthetic demo releases, not GACC's figures."""
+        return self.ingested_from == DEMO_SOURCE
+
+    @property
+    def warehouse_name(self) -> str:
+        """The warehouse file's name: a report leaves the machine, the local path must not."""
+        return self.warehouse_path.name
 
     @property
     def period_label(self) -> str:
@@ -199,6 +245,7 @@ def load_report_data(warehouse_path: Path, period: str) -> ReportData:
             publication_date=warehouse.publication_date(key),
             latest_period=latest,
             ingested_from=warehouse.published_from(),
+            annual=_annual(warehouse, key),
         )
 
 
@@ -219,6 +266,35 @@ def _partner_moves(warehouse: PublishedWarehouse, key: str) -> tuple[PartnerMove
         moves.append(PartnerMove(code, name, exports, float(before), float(exports - before), pct, derived))
     moves.sort(key=lambda m: (-abs(m.change_usd), m.partner_code))
     return tuple(moves[:PARTNER_MOVES])
+
+
+def _annual(warehouse: PublishedWarehouse, key: str) -> AnnualSection | None:
+    period = Period.parse(key)
+    if period.is_combined or period.last_month != 12:
+        return None
+    rows = [AnnualPartner(*row) for row in warehouse.annual_trade(period.year)]
+    world = next((r for r in rows if r.partner_code == WORLD_CODE), None)
+    if world is None:
+        return None
+    before = [AnnualPartner(*row) for row in warehouse.annual_trade(period.year - 1)]
+    countries = [r for r in rows if not r.is_group and r.partner_code != WORLD_CODE]
+    with_balance = [r for r in countries if r.balance_usd is not None]
+    surpluses = sorted(
+        (r for r in with_balance if r.balance_usd is not None and r.balance_usd > 0),
+        key=lambda r: (-(r.balance_usd or 0), r.partner_code),
+    )
+    deficits = sorted(
+        (r for r in with_balance if r.balance_usd is not None and r.balance_usd < 0),
+        key=lambda r: (r.balance_usd or 0, r.partner_code),
+    )
+    return AnnualSection(
+        year=period.year,
+        world=world,
+        world_year_earlier=next((r for r in before if r.partner_code == WORLD_CODE), None),
+        top_partners=tuple(r for r in countries if r.exports_usd is not None)[:TOP_PARTNERS],
+        largest_surpluses=tuple(surpluses[:ANNUAL_BALANCES]),
+        largest_deficits=tuple(deficits[:ANNUAL_BALANCES]),
+    )
 
 
 def _validation(warehouse: PublishedWarehouse) -> ValidationOutcome:

@@ -39,14 +39,18 @@ def date_label(value: date | None) -> str:
 
 
 def format_amount(value: float | None, unit: str = "US$", *, signed: bool = False) -> str:
-    """'US$ 330.3 bn', 'CNY 2,512.3 bn', 'US$ 512 m'; `signed` puts + before increases."""
+    """'US$330.3 bn', '-US$1.0 bn', 'CNY 2,512.3 bn', 'US$512 m'; `signed` puts + before increases.
+
+    The sign leads (`-US$1.0 bn`, never `US$ -1.0 bn`); a symbol (US$) touches the number, a code (CNY)
+    is spaced from it."""
     if value is None:
         return "n/a"
     sign = "-" if value < 0 else ("+" if signed and value > 0 else "")
     size = abs(value)
     # Below a billion, tenths of a billion would round partner figures to nothing.
     body = f"{size / 1e9:,.1f} bn" if size >= 999.5e6 else f"{size / 1e6:,.0f} m"
-    return f"{unit} {sign}{body}"
+    space = "" if unit.endswith("$") else " "
+    return f"{sign}{unit}{space}{body}"
 
 
 def format_pct(value: float | None) -> str:

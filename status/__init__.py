@@ -3,7 +3,8 @@
 - `status.data.status_report` lines up every release of the current and the previous year (the
   `release_calendar` package) with the published warehouse's `meta.releases`: in the warehouse or not,
   due date, state, days late.
-- `status.render` prints it as a table and a summary; `status.command.status_command` is `customs status`.
+- `status.render` prints it as a table and a summary; `status.command.status_command` is `customs status`
+  (piped, the table comes out at full width; `--json` prints the same rows as one JSON object).
 - The `check-release-calendar` flow (flows/overdue.py) emits one `customs.release.overdue` event per
   overdue release and fails, so a scheduled run shows red.
 

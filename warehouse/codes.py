@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final, Literal, get_args
 
-# Which preliminary table, identified by its description (never by its printed number).
+# Which published table (preliminary release or Monthly Bulletin), identified by its description (never by its printed number).
 TableId = Literal[
     "totals",  # (1) China's Total Export & Import Values
     "trade_mode_month",  # (2) ... by Trade Mode, the month ("Only August")
@@ -17,6 +17,8 @@ TableId = Literal[
     "by_partner",  # (4) ... by Country/Region
     "major_exports",  # (5) Major Exports by Quantity and Value
     "major_imports",  # (6) Major Imports by Quantity and Value
+    "bulletin_trade_mode",  # Monthly Bulletin: Imports and Exports by Customs Regime
+    "bulletin_by_partner",  # Monthly Bulletin: Imports and Exports by Country (Region)
 ]
 TABLE_IDS: Final[tuple[TableId, ...]] = get_args(TableId)
 
@@ -38,7 +40,7 @@ TRADE_DIRECTIONS: Final[tuple[TradeDirection, ...]] = get_args(TradeDirection)
 PARTNER_DIRECTIONS: Final[tuple[Direction, ...]] = ("total", *TRADE_DIRECTIONS)
 
 # The GACC products whose figures are staged and published.
-Product = Literal["preliminary", "online_query"]
+Product = Literal["preliminary", "bulletin", "online_query"]
 PRODUCTS: Final[tuple[Product, ...]] = get_args(Product)
 # What the archive holds besides them: the yearly index pages of the preliminary release.
 ArchivedProduct = Literal[Product, "index"]
@@ -47,8 +49,9 @@ ARCHIVED_PRODUCTS: Final[tuple[ArchivedProduct, ...]] = (*PRODUCTS, "index")
 # What became of a file in the archive manifest.
 FileStatus = Literal["staged", "quarantined", "index"]
 FILE_STATUSES: Final[tuple[FileStatus, ...]] = get_args(FileStatus)
-# Why a file is quarantined: its parser could not read it, or the data-quality gate failed its release.
-QuarantineReason = Literal["parse", "gate"]
+# Why a file is quarantined: its parser could not read it, the build could not resolve its rows (a
+# partner the reference lacks), or the data-quality gate failed its release.
+QuarantineReason = Literal["parse", "build", "gate"]
 QUARANTINE_REASONS: Final[tuple[QuarantineReason, ...]] = get_args(QuarantineReason)
 
 ReleaseStatus = Literal["published", "quarantined", "released_by_override"]
@@ -67,3 +70,7 @@ COMMODITY_CODE_KINDS: Final[tuple[CommodityCodeKind, ...]] = get_args(CommodityC
 # mixing products (commodity detail) can hold both kinds: sum one kind only.
 PeriodKind = Literal["month", "jan_feb_combined"]
 PERIOD_KINDS: Final[tuple[PeriodKind, ...]] = get_args(PeriodKind)
+
+# The file formats `customs export` writes the BI views in.
+ExportFormat = Literal["csv", "parquet", "xlsx"]
+EXPORT_FORMATS: Final[tuple[ExportFormat, ...]] = get_args(ExportFormat)

@@ -63,7 +63,7 @@ FIELDS = FieldRegistry(
         Field(
             "product",
             STR,
-            "GACC product: the preliminary release or the online query database",
+            "GACC product: the preliminary release, the Monthly Bulletin or the online query database",
             nullable=False,
             allowed_values=PRODUCTS,
         ),
@@ -116,7 +116,7 @@ FIELDS = FieldRegistry(
         Field(
             "table_id",
             STR,
-            "Which preliminary table, identified by its description",
+            "Which published table (preliminary release or Monthly Bulletin), identified by its description",
             nullable=False,
             allowed_values=TABLE_IDS,
         ),

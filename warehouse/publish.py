@@ -48,6 +48,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from domain.errors import ExpectedError
 from warehouse.contracts import TableContract
 from warehouse.dictionary import data_dictionary_frame, schemas_of
 from warehouse.tables import BI_VIEWS, META_DATA_DICTIONARY, WAREHOUSE_TABLES
@@ -69,7 +70,7 @@ class DuplicateKeyError(PublishError):
     """Two rows of a frame share a primary key: names the table and the key."""
 
 
-class WarehouseInUseError(RuntimeError):
+class WarehouseInUseError(ExpectedError, RuntimeError):
     """Another process holds the published file read-write: nothing can read or replace it safely."""
 
 

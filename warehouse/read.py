@@ -20,10 +20,13 @@ import duckdb
 import polars as pl
 
 from warehouse.tables import (
+    BI_ANNUAL_TRADE,
     BI_MONTHLY_TRADE,
     BI_PARTNER_TRADE,
     BI_TRADE_SURPLUS,
+    BI_VIEWS,
     FACT_TRADE_FLOWS,
+    META_DATA_DICTIONARY,
     META_RELEASES,
     META_RUNS,
     META_VALIDATION_RESULTS,
@@ -54,8 +57,43 @@ class PublishedWarehouse:
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
             " AND schema_name = ? AND table_name = ?",
             [schema, name],
-        ).fetchone()
-        return row is not None and row[0] > 0
+        ).fetchall()  # fetchall: a result fetched whole leaves the connection free for the next query
+        return bool(row) and row[0][0] > 0
+
+    # --- whole BI views (customs export) ----------------------------------------------------------------
+    def bi_views_present(self) -> list[str]:
+        """The qualified names of the BI contract's views this file holds, in the contract's order."""
+        present = {
+            f"{schema}.{name}"
+            for schema, name in self.con.execute(
+                "SELECT schema_name, view_name FROM duckdb_views()"
+                " WHERE database_name = current_database() AND NOT internal"
+            ).fetchall()
+        }
+        return [v.qualified_name for v in BI_VIEWS if v.qualified_name in present]
+
+    def view_frame(self, qualified_name: str) -> pl.DataFrame:
+        """Every row of a BI view, in its key order (only the BI contract's views are read)."""
+        view = next((v for v in BI_VIEWS if v.qualified_name == qualified_name), None)
+        if view is None:
+            raise ValueError(f"{qualified_name!r} is not a view of the BI contract")
+        order = ", ".join(view.primary_key) or "ALL"
+        arrow = self.con.sql(f"SELECT * FROM {view.qualified_name} ORDER BY {order}").to_arrow_table()
+        return pl.DataFrame(pl.from_arrow(arrow))
+
+    def data_dictionary(self, qualified_names: list[str]) -> pl.DataFrame:
+        """The warehouse's own dictionary rows (meta.data_dictionary) of these tables or views."""
+        if not self.has_table(META_DATA_DICTIONARY.schema, META_DATA_DICTIONARY.name):
+            return META_DATA_DICTIONARY.empty_frame()
+        # Names of the contract's objects (checked by the callers), quoted as SQL literals: a relation
+        # with bound parameters would hold the connection busy for the next query.
+        names = ", ".join("'" + n.replace("'", "''") + "'" for n in qualified_names) or "NULL"
+        arrow = self.con.sql(
+            f"SELECT * FROM {META_DATA_DICTIONARY.qualified_name}"
+            f" WHERE object_schema || '.' || object_name IN ({names})"
+            " ORDER BY object_schema, object_name, ordinal_position"
+        ).to_arrow_table()
+        return pl.DataFrame(pl.from_arrow(arrow))
 
     # --- bi.monthly_trade ------------------------------------------------------------------------------
     def monthly_trade(self, *, period: str | None = None, up_to: date | None = None) -> list[dict[str, Any]]:
@@ -119,6 +157,33 @@ class PublishedWarehouse:
             """,
             [period, world_code],
         ).fetchall()
+
+    # --- bi.annual_trade ---------------------------------------------------------------------------------
+    def annual_trade(self, year: int) -> list[Row]:
+        """(code, name, is_group, exports, imports, balance, exports y/y, imports y/y) of every partner in a
+        calendar year, the World included; names and the group flag from December's bi.partner_trade."""
+        if not self.has_view(BI_ANNUAL_TRADE.schema, BI_ANNUAL_TRADE.name):
+            return []
+        return self.con.execute(
+            f"""
+            SELECT a.partner_code, coalesce(p.partner_name, a.partner_code), coalesce(p.is_group, false),
+                   a.exports_usd, a.imports_usd, a.balance_usd, a.exports_yoy_pct, a.imports_yoy_pct
+            FROM {BI_ANNUAL_TRADE.qualified_name} AS a
+            LEFT JOIN {BI_PARTNER_TRADE.qualified_name} AS p
+                ON p.partner_code = a.partner_code AND p.period = ?
+            WHERE a.year = ?
+            ORDER BY a.exports_usd DESC NULLS LAST, a.partner_code
+            """,
+            [f"{year}-12", year],
+        ).fetchall()
+
+    def has_view(self, schema: str, name: str) -> bool:
+        row = self.con.execute(
+            "SELECT count(*) FROM duckdb_views() WHERE database_name = current_database()"
+            " AND schema_name = ? AND view_name = ?",
+            [schema, name],
+        ).fetchall()
+        return bool(row) and row[0][0] > 0
 
     # --- meta.validation_results -----------------------------------------------------------------------
     def latest_validation_run(self) -> Row | None:

@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from domain.errors import ExpectedError
 from fileio.atomic import atomic_write_bytes, atomic_write_parquet
 from fileio.modes import restrict_file
 from warehouse.codes import FileStatus, QuarantineReason
@@ -31,6 +32,30 @@ class StoredFile:
     sha256: str
     path: Path
     is_new: bool
+
+
+# What `customs repair` records as a file's source when the old manifest could not say; an ingest that
+# meets the same bytes again records where they really came from.
+UNKNOWN_SOURCE = "unknown (manifest lost; recovered by customs repair)"
+
+
+class ManifestUnreadableError(ExpectedError, RuntimeError):
+    """The manifest file is there but cannot be read (truncated, not Parquet): repair rebuilds it."""
+
+
+def read_manifest_file(path: Path) -> pl.DataFrame:
+    """The manifest at `path`, conformed; a file that cannot be read raises ManifestUnreadableError."""
+    try:
+        stored = pl.read_parquet(path)
+    except FileNotFoundError:
+        raise
+    except Exception as exc:  # polars, Arrow and the OS each have their own errors for a damaged file
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ManifestUnreadableError(
+            f"the archive manifest {path} is unreadable ({reason[:160]}): run `customs repair` to rebuild it "
+            "from the raw archive"
+        ) from exc
+    return ARCHIVE_MANIFEST.conform(_with_quarantine_reason(stored))
 
 
 class RawArchive:
@@ -67,8 +92,7 @@ class RawArchive:
     def manifest(self) -> pl.DataFrame:
         if self._manifest is None:
             if self.manifest_path.exists():
-                stored = _with_quarantine_reason(pl.read_parquet(self.manifest_path))
-                self._manifest = ARCHIVE_MANIFEST.conform(stored)
+                self._manifest = read_manifest_file(self.manifest_path)
             else:
                 self._manifest = ARCHIVE_MANIFEST.empty_frame()
         return self._manifest

@@ -11,6 +11,8 @@ from prefect.cache_policies import NO_CACHE
 from config.settings import SOURCES_TEXT, Settings, SourceName, settings_for
 from flows.ingest.pipeline import IngestReport, ingest
 from flows.ingest.sources import DemoSource, GaccSource, LandingSource, Source
+from flows.writer import holding_data_root
+from warehouse.codes import TradeDirection
 
 
 def default_years(today: date | None = None) -> list[int]:
@@ -25,13 +27,16 @@ def make_source(
     *,
     path: Path | None = None,
     years: list[int] | None = None,
+    direction: TradeDirection | None = None,
 ) -> Source:
+    if direction is not None and source != "landing":
+        raise ValueError("--direction is for --source landing: the flow of its online-query exports")
     if source == "demo":
         return DemoSource()
     if source == "landing":
         if path is None:
             raise ValueError("--source landing needs --path DIR: the folder files are dropped into")
-        return LandingSource(path, max_file_bytes=settings.max_file_bytes)
+        return LandingSource(path, max_file_bytes=settings.max_file_bytes, direction=direction)
     if source == "gacc":
         return GaccSource(settings, years or default_years())
     raise ValueError(f"unknown source {source!r}: choose {SOURCES_TEXT}")
@@ -41,9 +46,7 @@ def make_source(
 def ingest_source(source: Source, settings: Settings) -> IngestReport:
     logger = get_run_logger()
     report = ingest(source, settings)
-    logger.info(report.summary())
-    for uri, error in report.quarantined:
-        logger.warning("quarantined %s: %s", uri, error)
+    logger.info(report.summary())  # each quarantined file was logged once, by the pipeline, with its reason
     return report
 
 
@@ -54,12 +57,17 @@ def ingest_flow(
     base_url: str | None = None,
     years: list[int] | None = None,
     data_dir: str | None = None,
+    direction: TradeDirection | None = None,
 ) -> IngestReport:
     """Fetch a source's files into the raw archive and staging Parquet."""
     settings = settings_for(data_dir, base_url)
-    report = ingest_source(
-        make_source(source, settings, path=Path(path) if path else None, years=years), settings
-    )
+    with holding_data_root(settings):
+        report = ingest_source(
+            make_source(
+                source, settings, path=Path(path) if path else None, years=years, direction=direction
+            ),
+            settings,
+        )
     # A source error (an index page that fails) is reported in one line by the caller, who exits
     # non-zero: raised here it would reach the user as Prefect's traceback.
     for error in report.source_errors:

@@ -14,20 +14,31 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import polars as pl
+
 from config.settings import Settings
 from fileio.modes import use_modes
-from flows.ingest.archive import RawArchive, sha256_hex
+from flows.ingest.archive import UNKNOWN_SOURCE, RawArchive, sha256_hex
 from flows.ingest.limits import ParseTimeout, html_depth_exceeds, longest_line, one_line, time_limit
 from flows.ingest.model import PARSER_VERSION, ParseError
 from flows.ingest.parsers import (
+    check_index_page,
     direction_from_filename,
-    parse_index_page,
+    parse_bulletin_page,
     parse_preliminary_page,
     read_online_query,
     sniff,
 )
+from flows.ingest.parsers.bulletin import confirm_assumed_unit
 from flows.ingest.sources import FetchedFile, RefusedFile, Source, SourceError
-from flows.ingest.staging import online_query_frame, preliminary_frame, release_id_for, write_partitions
+from flows.ingest.staging import (
+    bulletin_frame,
+    online_query_frame,
+    preliminary_frame,
+    release_id_for,
+    staged_china_totals,
+    write_partitions,
+)
 from warehouse.contracts import ContractError
 from warehouse.tables import ARCHIVE_MANIFEST, STG_ONLINE_QUERY, STG_PRELIMINARY
 
@@ -148,7 +159,7 @@ def _parse_and_stage(
     check_limits(file.content, file.source_uri, settings)
     kind = sniff(file.content, file.original_name)
     if kind == "index":
-        parse_index_page(file.content, file.source_uri)
+        check_index_page(file.content, file.source_uri)
         return _manifest_row(file, sha256, product="index", status="index")
     if kind == "preliminary":
         table = parse_preliminary_page(file.content, file.source_uri)
@@ -170,8 +181,10 @@ def _parse_and_stage(
             published_on=table.published_on,
             release_id=release_id,
         )
+    if kind == "bulletin":
+        return _stage_bulletin(file, sha256, archive, settings)
     check_csv_limits(file.content, file.source_uri, settings)
-    direction = direction_from_filename(file.original_name)
+    direction = direction_from_filename(file.original_name, file.direction)
     export = read_online_query(
         file.content, file.source_uri, direction, max_field_chars=settings.max_field_bytes
     )
@@ -188,6 +201,41 @@ def _parse_and_stage(
     )
 
 
+def _stage_bulletin(
+    file: FetchedFile, sha256: str, archive: RawArchive, settings: Settings
+) -> dict[str, Any]:
+    table = parse_bulletin_page(file.content, file.source_uri)
+    if table.unit_assumed:
+        # A page printed without a Unit row is read as US$1,000 only if another vintage agrees.
+        other = staged_china_totals(settings.staging_dir, table.period)
+        if other is None:
+            raise ParseError(
+                file.source_uri,
+                f"no Unit row, and no other vintage of {table.period} is staged to confirm US$1,000: rejected",
+                table=table.table_id,
+            )
+        totals, name = other
+        table = confirm_assumed_unit(table, file.source_uri, totals, name)
+    for warning in table.warnings:
+        log.warning("%s (table %r, %s): %s", file.source_uri, table.table_id, table.period.key, warning)
+    base = release_id_for("bulletin", table.period.key, table.published_on, file.retrieved_at.date())
+    release_id = _release_id(archive, base, table.table_id, table.currency, sha256)
+    frame = bulletin_frame(table, release_id=release_id, sha256=sha256)
+    write_partitions(
+        frame, STG_PRELIMINARY, settings.staging_dir, f"{release_id}-{table.currency}-{sha256[:12]}"
+    )
+    return _manifest_row(
+        file,
+        sha256,
+        product="bulletin",
+        table_id=table.table_id,
+        currency=table.currency,
+        period=table.period.key,
+        published_on=table.published_on,
+        release_id=release_id,
+    )
+
+
 def ingest(
     source: Source,
     settings: Settings,
@@ -198,6 +246,9 @@ def ingest(
     report = IngestReport(source=source.name)
     manifest = archive.manifest
     staged_uris = set(manifest.filter(manifest["status"] == "staged")["source_uri"].to_list())
+    # Files `customs repair` found with no record of where they came from: met again, they are recorded
+    # (and parsed) with their real source, name and time.
+    unknown = set(manifest.filter(pl.col("source_uri") == UNKNOWN_SOURCE)["source_sha256"].to_list())
     try:
         for file in source.files(skip_uris=staged_uris):
             report.files_seen += 1
@@ -208,6 +259,13 @@ def ingest(
             if progress:
                 progress(file)
             sha256 = sha256_hex(file.content)
+            if sha256 in unknown:
+                unknown.discard(sha256)
+                row = process_file(file, sha256, archive, settings)
+                archive.replace_rows([row])
+                report.unchanged_files += 1
+                log.info("%s: source recorded again for %s", file.source_uri, sha256[:12])
+                continue
             if sha256 in archive.known_hashes():
                 report.unchanged_files += 1
                 continue

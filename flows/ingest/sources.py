@@ -30,11 +30,14 @@ from config.settings import Settings
 from flows.ingest.archive import utc_now
 from flows.ingest.model import ParseError
 from flows.ingest.parsers import parse_index_page
+from warehouse.codes import TradeDirection
 
 log = logging.getLogger(__name__)
 
-# Tables this project turns into facts; (2)/(3) parse fine but nothing downstream uses them yet.
-WANTED_TABLES = frozenset({"totals", "by_partner", "major_exports", "major_imports"})
+# Tables this project stages: every table of the preliminary release but the bulletins (7)/(8).
+WANTED_TABLES = frozenset(
+    {"totals", "trade_mode_month", "trade_mode_ytd", "by_partner", "major_exports", "major_imports"}
+)
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class FetchedFile:
     source_uri: str
     original_name: str
     retrieved_at: datetime
+    # The flow an online-query export was requested as (`--direction`), for names that do not say it.
+    direction: TradeDirection | None = None
 
 
 @dataclass(frozen=True)
@@ -75,10 +80,17 @@ class LandingSource:
 
     name = "landing"
 
-    def __init__(self, path: Path, uri_prefix: str | None = None, max_file_bytes: int | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        uri_prefix: str | None = None,
+        max_file_bytes: int | None = None,
+        direction: TradeDirection | None = None,
+    ) -> None:
         self.path = path
         self.uri_prefix = uri_prefix
         self.max_file_bytes = max_file_bytes
+        self.direction = direction
 
     def _uri(self, root: Path, relative: Path) -> str:
         if self.uri_prefix is None:
@@ -115,7 +127,7 @@ class LandingSource:
                 continue
             # Always read: a dropped file may replace an older one of the same name (a new vintage);
             # the archive recognises unchanged bytes by their hash.
-            yield FetchedFile(content, uri, relative.as_posix(), utc_now())
+            yield FetchedFile(content, uri, relative.as_posix(), utc_now(), self.direction)
 
     def _read_regular(self, file: Path) -> bytes | None:
         """The bytes of `file` if it is still a regular file of a sane size when opened (no link followed)."""

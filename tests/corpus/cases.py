@@ -7,8 +7,9 @@ releases. `tests/integration/test_bad_inputs.py` drops them into a landing folde
 Outcomes:
 - `quarantined`: a parse-level rejection. The run completes and says nothing new; each file's manifest
   row is `quarantined` with an error naming the file (and table/row/column where it applies).
-- `fails`: the run raises: `GateFailedError` for a critical rule (the releases charged are quarantined,
-  their raw files kept), or the build's error (`UnknownPartnerError`). The warehouse is untouched.
+- `fails`: the run raises: `GateFailedError` for a critical rule, or `BuildRejectedError` for rows the
+  build cannot resolve (an unknown partner); the releases charged are quarantined, their raw files kept.
+  The warehouse is untouched.
 - `rejected`: either of the two above (used where a product bug means the right level is not decided).
 - `warns`: published, with a failed warning-severity result of each named rule in
   `meta.validation_results`.
@@ -252,16 +253,16 @@ CASES: tuple[Case, ...] = (
         "fails",
         "a revised table (4) USD, Dec 2025, with Canada's row labelled 'Atlantis'",
         T4_DEC_USD,
-        ("preliminary table (4)", "unknown partner label(s): 'Atlantis'", "partner_aliases.csv"),
-        error="UnknownPartnerError",
+        ("table (4) by_partner, row ", "unknown partner label 'Atlantis'", "partner_aliases.csv"),
+        error="BuildRejectedError",
     ),
     Case(
         "csv-unknown-partner-code",
         "fails",
         "GACC partner code 341 (a retired code the reference leaves out) on line 4",
         CSV,
-        ("online query export", "unknown partner GACC code(s): '341'", "partners.csv"),
-        error="UnknownPartnerError",
+        ("table online query export", "unknown partner GACC code '341'", "partners.csv"),
+        error="BuildRejectedError",
     ),
     # --- rejected by the gate (critical rules) ------------------------------------------------------------
     Case(

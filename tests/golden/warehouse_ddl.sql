@@ -123,7 +123,7 @@ CREATE TABLE core.fact_partner_trade (
 );
 COMMENT ON TABLE core.fact_partner_trade IS 'Trade by partner from tables (1) (World) and (4), every release kept: both currencies as published';
 COMMENT ON COLUMN core.fact_partner_trade.release_id IS 'The release (vintage) a row comes from: product, reference period and publication date';
-COMMENT ON COLUMN core.fact_partner_trade.product IS 'GACC product: the preliminary release or the online query database';
+COMMENT ON COLUMN core.fact_partner_trade.product IS 'GACC product: the preliminary release, the Monthly Bulletin or the online query database';
 COMMENT ON COLUMN core.fact_partner_trade.published_on IS 'Publication date printed on the release (retrieval date where none)';
 COMMENT ON COLUMN core.fact_partner_trade.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
 COMMENT ON COLUMN core.fact_partner_trade.period_start IS 'First day of the reference period';
@@ -178,7 +178,7 @@ CREATE TABLE core.fact_trade_flows (
 );
 COMMENT ON TABLE core.fact_trade_flows IS 'Trade by commodity (tables (5)/(6), World) and by commodity x partner (online-query detail)';
 COMMENT ON COLUMN core.fact_trade_flows.release_id IS 'The release (vintage) a row comes from: product, reference period and publication date';
-COMMENT ON COLUMN core.fact_trade_flows.product IS 'GACC product: the preliminary release or the online query database';
+COMMENT ON COLUMN core.fact_trade_flows.product IS 'GACC product: the preliminary release, the Monthly Bulletin or the online query database';
 COMMENT ON COLUMN core.fact_trade_flows.published_on IS 'Publication date printed on the release (retrieval date where none)';
 COMMENT ON COLUMN core.fact_trade_flows.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
 COMMENT ON COLUMN core.fact_trade_flows.period_start IS 'First day of the reference period';
@@ -230,7 +230,7 @@ CREATE TABLE core.fact_trade_mode (
 );
 COMMENT ON TABLE core.fact_trade_mode IS 'Trade by trade mode (customs regime) from tables (2) (the month) and (3) (January to month), every release kept: both currencies as published';
 COMMENT ON COLUMN core.fact_trade_mode.release_id IS 'The release (vintage) a row comes from: product, reference period and publication date';
-COMMENT ON COLUMN core.fact_trade_mode.product IS 'GACC product: the preliminary release or the online query database';
+COMMENT ON COLUMN core.fact_trade_mode.product IS 'GACC product: the preliminary release, the Monthly Bulletin or the online query database';
 COMMENT ON COLUMN core.fact_trade_mode.published_on IS 'Publication date printed on the release (retrieval date where none)';
 COMMENT ON COLUMN core.fact_trade_mode.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
 COMMENT ON COLUMN core.fact_trade_mode.period_start IS 'First day of the reference period';
@@ -332,7 +332,7 @@ CREATE TABLE meta.releases (
 );
 COMMENT ON TABLE meta.releases IS 'One row per release (product x period x publication date) in the warehouse';
 COMMENT ON COLUMN meta.releases.release_id IS 'The release (vintage) a row comes from: product, reference period and publication date';
-COMMENT ON COLUMN meta.releases.product IS 'GACC product: the preliminary release or the online query database';
+COMMENT ON COLUMN meta.releases.product IS 'GACC product: the preliminary release, the Monthly Bulletin or the online query database';
 COMMENT ON COLUMN meta.releases.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
 COMMENT ON COLUMN meta.releases.published_on IS 'Publication date printed on the release (retrieval date where none)';
 COMMENT ON COLUMN meta.releases.retrieved_at IS 'When the raw file was fetched or dropped (UTC)';
@@ -354,7 +354,7 @@ COMMENT ON TABLE meta.release_files IS 'The raw files behind each release: sourc
 COMMENT ON COLUMN meta.release_files.release_id IS 'The release (vintage) a row comes from: product, reference period and publication date';
 COMMENT ON COLUMN meta.release_files.source_sha256 IS 'SHA-256 of the raw file the row was parsed from';
 COMMENT ON COLUMN meta.release_files.source_uri IS 'URL or path the raw file came from';
-COMMENT ON COLUMN meta.release_files.table_id IS 'Which preliminary table, identified by its description';
+COMMENT ON COLUMN meta.release_files.table_id IS 'Which published table (preliminary release or Monthly Bulletin), identified by its description';
 COMMENT ON COLUMN meta.release_files.currency IS 'Currency edition of the table';
 COMMENT ON COLUMN meta.release_files.retrieved_at IS 'When the raw file was fetched or dropped (UTC)';
 COMMENT ON COLUMN meta.release_files.parser_version IS 'Version of the parser that read the raw file';

@@ -236,9 +236,11 @@ def _check_fails(run: Run) -> None:
     run.assert_raw_files_archived()
     rows = run.case_rows()
     assert set(rows) == set(case.files)
-    if case.error != "GateFailedError":  # the build failed before any gate: nothing is quarantined
-        assert all(row["status"] == "staged" for row in rows.values()), rows
-        assert not _quarantined_releases(run.manifest())
+    if case.error == "BuildRejectedError":  # charged to the case's own releases, as a gate failure is
+        for name, row in rows.items():
+            assert (row["status"], row["quarantine_reason"]) == ("quarantined", "build"), row
+            assert name in str(row["error"]), f"the error does not name the file: {row['error']}"
+        assert _quarantined_releases(run.manifest()) == {row["release_id"] for row in rows.values()}
         return
     critical = message.split("\nwarnings:\n")[0]
     for rule in case.rules:

@@ -81,13 +81,101 @@ def test_landing_csv_without_direction_in_its_name_is_quarantined(tmp_path: Path
     result = runner.invoke(
         app, ["ingest", "--source", "landing", "--path", str(landing), "--data-dir", str(tmp_path / "data")]
     )
-    assert result.exit_code == 0, result.output
-    assert "quarantined" in result.output
+    # Nothing it took in was staged: the command did not do what it said.
+    assert result.exit_code == 1, result.output
+    assert "error: every new file was quarantined (1" in result.output
     manifest = pl.read_parquet(tmp_path / "data" / "archive" / "manifest.parquet")
     row = manifest.row(0, named=True)
     assert row["status"] == "quarantined"
     assert "hs8_by_partner_2024.csv" in row["error"]
+    assert "the name says neither export nor import" in row["error"]
+    assert "give --direction import|export" in row["error"]
+    assert "\n" not in row["error"]
     assert not (tmp_path / "data" / "staging").exists()
+
+
+def _demo_export_parts(parts: int) -> list[bytes]:
+    """The demo's online-query export cut into `parts` exports of its own (header and a share of the
+    lines each), so that every file has bytes of its own."""
+    csv = next((demo_releases_dir() / "online_query").glob("*.csv")).read_bytes()
+    header, *lines = csv.split(b"\n")[:-1]
+    return [b"\n".join([header, *lines[i::parts]]) + b"\n" for i in range(parts)]
+
+
+def _staged_directions(data: Path) -> dict[str, str]:
+    """Landing file name -> direction of its staged online-query rows."""
+    manifest = pl.read_parquet(data / "archive" / "manifest.parquet").filter(pl.col("status") == "staged")
+    staged = pl.read_parquet(data / "staging" / "online_query_records" / "**" / "*.parquet")
+    directions = dict(staged.select("release_id", "direction").unique().iter_rows())
+    return {
+        Path(uri).name: directions[release]
+        for uri, release in manifest.select("source_uri", "release_id").iter_rows()
+    }
+
+
+def test_landing_exports_named_as_gacc_users_save_them(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    names = ("2024in.csv", "2024out.csv", "大豆_进口.csv", "大豆_出口.csv")
+    for name, content in zip(names, _demo_export_parts(len(names)), strict=True):
+        (landing / name).write_bytes(content)
+    data = tmp_path / "data"
+    result = runner.invoke(
+        app, ["ingest", "--source", "landing", "--path", str(landing), "--data-dir", str(data)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "0 quarantined" in result.output
+    assert _staged_directions(data) == {
+        "2024in.csv": "import",
+        "2024out.csv": "export",
+        "大豆_进口.csv": "import",
+        "大豆_出口.csv": "export",
+    }
+
+
+def test_landing_direction_option_names_the_flow_of_exports_whose_names_do_not(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    quiet, loud = _demo_export_parts(2)
+    (landing / "hs8_by_partner_2024.csv").write_bytes(quiet)
+    (landing / "2024out.csv").write_bytes(loud)  # says export: --direction import contradicts it
+    data = tmp_path / "data"
+    result = runner.invoke(
+        app,
+        [
+            "ingest",
+            "--source",
+            "landing",
+            "--path",
+            str(landing),
+            "--direction",
+            "import",
+            "--data-dir",
+            str(data),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert _staged_directions(data) == {"hs8_by_partner_2024.csv": "import"}
+    manifest = pl.read_parquet(data / "archive" / "manifest.parquet")
+    rejected = manifest.filter(pl.col("status") == "quarantined").row(0, named=True)
+    assert rejected["error"].endswith("2024out.csv: the name says export but --direction says import")
+
+
+@pytest.mark.parametrize("command", ["ingest", "run"])
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--source", "landing", "--path", ".", "--direction", "both"], "unknown direction 'both'"),
+        (["--source", "demo", "--direction", "import"], "only with --source landing"),
+    ],
+)
+def test_a_bad_direction_option_is_a_usage_error(
+    tmp_path: Path, command: str, arguments: list[str], message: str
+) -> None:
+    result = runner.invoke(app, [command, *arguments, "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not (tmp_path / "archive").exists()
 
 
 def test_gacc_source_through_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -119,4 +207,4 @@ def test_gacc_source_through_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_unknown_source_is_a_usage_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["ingest", "--source", "ftp", "--data-dir", str(tmp_path)])
     assert result.exit_code == 2
-    assert "unknown source 'ftp'" in result.output
+    assert "error: --source ftp: unknown source; choose demo, landing or gacc" in result.output

@@ -173,10 +173,12 @@ def test_every_suite_passes_on_the_demo_and_the_results_are_stored(con: duckdb.D
 
 
 def test_data_docs_are_built_next_to_the_warehouse(demo_run: tuple[Path, RunSummary]) -> None:
-    data, _ = demo_run
-    index = data / "data_docs" / "index.html"
-    assert index.is_file()
-    assert "preliminary_cells" in index.read_text(encoding="utf-8")
+    data, summary = demo_run
+    site = data / "data_docs" / "runs" / summary.run_id / "index.html"
+    assert "preliminary_cells" in site.read_text(encoding="utf-8")
+    # The history lists the run, linked to its own site.
+    history = (data / "data_docs" / "index.html").read_text(encoding="utf-8")
+    assert f'href="runs/{summary.run_id}/index.html"' in history
 
 
 def test_published_file_opens_in_a_duckdb_1x_client(demo_run: tuple[Path, RunSummary]) -> None:

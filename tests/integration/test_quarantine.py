@@ -85,9 +85,16 @@ def test_quarantine_then_validate_then_override(published_demo: Path, tmp_path: 
     assert _sha(warehouse) == before
 
     # The gate on its own, on the quarantined release: fails and says why.
+    docs = data / "data_docs"
+    published_docs = {p: p.read_bytes() for p in (docs / "runs").rglob("*.html")}
     validated = runner.invoke(app, ["validate", "--release", BAD_RELEASE, "--data-dir", str(data)])
     assert validated.exit_code == 1, validated.output
     assert "FAILED" in validated.output and "Japan" in validated.output
+    # Its Data Docs go aside, listed in the history: the runs' pages stay as they were.
+    assert published_docs and {p: p.read_bytes() for p in (docs / "runs").rglob("*.html")} == published_docs
+    (trial,) = (docs / "validate").iterdir()
+    assert trial.name.startswith("validate-") and (trial / "index.html").is_file()
+    assert f'href="validate/{trial.name}/index.html"' in (docs / "index.html").read_text(encoding="utf-8")
     unknown = runner.invoke(
         app, ["validate", "--release", "preliminary:1999-01:1999-02-01", "--data-dir", str(data)]
     )

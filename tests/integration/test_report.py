@@ -35,14 +35,18 @@ def test_demo_report_of_december_2025(warehouse: Path, tmp_path: Path) -> None:
     assert data.publication_date is not None
     md = render_markdown_summary(data)
     # The demo's December 2025 world figures (bi.monthly_trade): 355.0 / 245.8 / 109.2 bn, +6.6% / +5.7%.
-    assert "| Exports | US$ 355.0 bn | CNY 2,512.2 bn | +6.6% |" in md
-    assert "| Imports | US$ 245.8 bn | CNY 1,739.2 bn | +5.7% |" in md
-    assert "US$ 109.2 bn" in md
+    assert "| Exports | US$355.0 bn | CNY 2,512.2 bn | +6.6% |" in md
+    assert "| Imports | US$245.8 bn | CNY 1,739.2 bn | +5.7% |" in md
+    assert "US$109.2 bn" in md
+    # December: the full year, from bi.annual_trade (the demo's 2025: 3,770.0 bn of exports).
+    assert data.annual is not None and "Exports US$3,770.0 bn" in md
+    assert data.is_demo and "Synthetic demo figures" in md
 
     path = write_html_report(warehouse, "2025-12", tmp_path)
     tree = LexborHTMLParser(path.read_text(encoding="utf-8"))
     figures = tree.css("figure.chart")
-    assert len(figures) == 3 and all(len(f.css("svg path")) >= 10 for f in figures)
+    assert len(figures) == 4 and all(len(f.css("svg path")) >= 4 for f in figures)
+    assert tree.css_first("#full-year") is not None
 
 
 def test_every_demo_period_renders(warehouse: Path, tmp_path: Path) -> None:
@@ -77,7 +81,7 @@ def test_publish_artifacts_inside_a_flow_run(warehouse: Path) -> None:
     assert set(by_key) == {SUMMARY_ARTIFACT_KEY, PARTNERS_ARTIFACT_KEY}
     summary = by_key[SUMMARY_ARTIFACT_KEY]
     assert summary.type == "markdown"
-    assert isinstance(summary.data, str) and "US$ 355.0 bn" in summary.data
+    assert isinstance(summary.data, str) and "US$355.0 bn" in summary.data
     table = by_key[PARTNERS_ARTIFACT_KEY]
     assert table.type == "table"
     assert isinstance(table.data, str)  # a table artifact stores its rows as JSON
@@ -97,4 +101,4 @@ def test_customs_report_command_writes_the_page(published_demo: Path, tmp_path: 
     assert result.exit_code == 0, result.output
     page = tmp_path / "report-2025-11.html"
     assert str(page) in result.output
-    assert page.read_text(encoding="utf-8").count('<figure class="chart') == 3
+    assert page.read_text(encoding="utf-8").count('<figure class="chart') == 4

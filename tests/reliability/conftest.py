@@ -2,7 +2,8 @@
 the `customs` command run as a child process whose peak memory is measured.
 
 A child `customs` talks to the Prefect API server of the test harness (started once per session), so
-that it does not start a temporary server of its own on a loaded machine.
+that it does not start a temporary server of its own on a loaded machine; the tests of the command line
+itself (`tests/reliability/cli.py`: errors, the temporary server) run it as a user does, with its own.
 """
 
 from __future__ import annotations
@@ -84,3 +85,17 @@ def run_customs(args: list[str], tmp_path: Path, api_url: str, env: dict[str, st
     # wait4 gives this child's own rusage (RUSAGE_CHILDREN would mix in earlier children); KiB on Linux.
     peak = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
     return ChildRun(child.returncode, out_path.read_text(errors="replace"), peak)
+
+
+@pytest.fixture(scope="session")
+def prefect_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One Prefect home for the session's commands that start their own server: its database is made once."""
+    return tmp_path_factory.mktemp("prefect-home")
+
+
+@pytest.fixture
+def env(prefect_home: Path) -> dict[str, str]:
+    """The environment of a `customs` child run as a user runs it: no PREFECT_API_URL, its own server."""
+    from tests.reliability.cli import customs_env
+
+    return customs_env(prefect_home)

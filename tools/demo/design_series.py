@@ -22,7 +22,8 @@ How the series are built, in order:
    equals the published month, as in the real releases.
 4. CNY/USD: a monthly base rate near the market rate, plus a small constant offset per partner and a
    little monthly noise, because each declaration is converted at its own day's rate.
-5. Ten major commodities (quantity and value) and one small HS8 x partner online-query extract.
+5. The commodities of GACC's tables (5)/(6) (quantity and value, as shares of the world's trade), the
+   shares of the trade modes of tables (2)/(3), and one small HS8 x partner online-query extract.
 """
 
 from __future__ import annotations
@@ -56,9 +57,17 @@ PROVENANCE = {
         "at its own day's rate. Written by tools/demo/design_series.py."
     ),
     "commodities.csv": (
-        "# provenance/why: SYNTHETIC quantities and US$ values of ten major commodities for tables (5)/(6), "
-        "with the revision each release makes to the earlier months of the year; magnitudes roughly like "
-        "GACC's, no published figure pins them. Written by tools/demo/design_series.py."
+        "# provenance/why: SYNTHETIC quantities and US$ values of the commodities of GACC's tables (5)/(6) "
+        "(the rows of its 2025-2026 pages, by commodity code of warehouse/reference/commodities.csv; "
+        "quantity empty for value-only rows), with the revision each release makes to the earlier months "
+        "of the year; values are shares of the world's trade and quantities follow unit values roughly "
+        "like GACC's, no published figure pins them. Written by tools/demo/design_series.py."
+    ),
+    "trade_mode_shares.csv": (
+        "# provenance/why: SYNTHETIC share of the world's monthly value per leaf trade mode of tables "
+        "(2)/(3) (codes of warehouse/reference/trade_modes.csv) and direction; OTHER is the rest, so the "
+        "shares of a month sum to 1 exactly. Ordinary trade about 65%, processing trade 15-20%, bonded "
+        "logistics 10-17%; no published figure pins them. Written by tools/demo/design_series.py."
     ),
     "online_query_soybean_imports_2024.csv": (
         "# provenance/why: SYNTHETIC online-query extract: 2024 monthly imports of three small soybean HS8 "
@@ -173,24 +182,103 @@ RATE_NOISE_LIMIT = 0.004  # its monthly wobble, CNY
 
 # --- 5. Commodities ---------------------------------------------------------------------------------
 
-# code: (direction, 2024 annual quantity in the printed unit, 2024 annual US$ bn,
-#        growth of quantity and of unit price 2022->23, 23->24, 24->25, seasonal profile)
+# The rows of GACC's tables (5)/(6) as its 2025-2026 pages print them (commodity codes of
+# warehouse/reference/commodities.csv). code: (2024 annual US$ bn, 2024 annual quantity in the printed
+# unit or None for a value-only row, yearly change of the share in the world's trade, yearly change of
+# the unit value, seasonal profile). Aggregates (`*`) are value-only and exceed their listed members.
 FLAT = (1.0,) * 12
 SOY_SEASON = (0.85, 0.6, 0.65, 0.95, 1.3, 1.2, 1.15, 1.1, 0.95, 0.8, 0.95, 1.1)
-Growth = tuple[float, float, float]
-COMMODITIES: dict[str, tuple[str, float, float, Growth, Growth, tuple[float, ...]]] = {
-    "rare_earths": ("export", 55_400.0, 0.49, (0.08, 0.14, 0.12), (-0.20, -0.25, 0.02), FLAT),
-    "steel_products": ("export", 11_072.0, 83.2, (0.36, 0.23, 0.075), (-0.25, -0.25, -0.10), FLAT),
-    "adp_machines": ("export", 215_000.0, 207.0, (-0.15, 0.03, -0.02), (-0.10, 0.05, 0.02), FLAT),
-    "mobile_phones": ("export", 81_400.0, 134.0, (-0.03, 0.01, -0.05), (0.01, -0.03, 0.00), FLAT),
-    "motor_vehicles": ("export", 6_410_000.0, 117.4, (0.58, 0.23, 0.20), (0.10, 0.02, -0.03), FLAT),
-    "soya_beans": ("import", 10_503.0, 52.7, (0.11, 0.065, -0.01), (-0.01, -0.15, -0.05), SOY_SEASON),
-    "crude_oil": ("import", 55_342.0, 325.0, (0.11, -0.019, 0.044), (-0.18, -0.01, -0.12), FLAT),
-    "iron_ore": ("import", 123_655.0, 133.0, (0.066, 0.049, 0.018), (-0.02, -0.07, -0.09), FLAT),
-    "natural_gas": ("import", 13_169.0, 66.0, (0.099, 0.099, -0.10), (-0.25, -0.08, -0.02), FLAT),
-    "integrated_circuits": ("import", 5_492.0, 385.0, (-0.108, 0.146, 0.05), (0.03, -0.05, 0.06), FLAT),
+CommoditySpec = tuple[float, float | None, float, float, tuple[float, ...]]
+COMMODITIES: dict[str, CommoditySpec] = {
+    "X-AGRI": (104.0, None, -0.01, 0.0, FLAT),
+    "X-AQUATIC": (20.0, 380.0, -0.02, -0.01, FLAT),
+    "X-GRAIN": (1.8, 300.0, 0.03, -0.02, FLAT),
+    "X-REFINEDOIL": (45.0, 5_800.0, -0.03, -0.06, FLAT),
+    "X-RAREEARTH": (0.49, 55_400.0, 0.05, -0.12, FLAT),
+    "X-PHARMA": (27.0, 160.0, 0.02, 0.01, FLAT),
+    "X-FERTILIZER": (7.5, 3_400.0, 0.04, -0.05, FLAT),
+    "X-PLASTICPROD": (108.0, None, 0.01, 0.0, FLAT),
+    "X-BAGS": (31.0, 370.0, -0.03, -0.02, FLAT),
+    "X-TEXTILE": (142.0, None, -0.02, 0.0, FLAT),
+    "X-GARMENT": (159.0, None, -0.04, 0.0, FLAT),
+    "X-FOOTWEAR": (49.0, 900_000.0, -0.04, -0.02, FLAT),
+    "X-CERAMIC": (24.0, 2_000.0, -0.05, -0.04, FLAT),
+    "X-STEEL": (83.2, 11_072.0, -0.02, -0.12, FLAT),
+    "X-ALUMINIUM": (24.0, 660.0, 0.02, 0.03, FLAT),
+    "X-FURNITURE": (69.0, None, -0.02, 0.0, FLAT),
+    "X-TOYS": (40.0, None, -0.04, 0.0, FLAT),
+    "X-MECHELEC": (2_100.0, None, 0.015, 0.0, FLAT),
+    "X-GENMACH": (70.0, None, 0.01, 0.0, FLAT),
+    "X-ADP": (207.0, None, -0.02, 0.0, FLAT),
+    "X-MOBILE": (134.0, 81_400.0, -0.04, 0.01, FLAT),
+    "X-HOMEAPPL": (112.0, 460_000.0, 0.01, -0.01, FLAT),
+    "X-AUDIOVIDEO": (44.0, None, -0.02, 0.0, FLAT),
+    "X-IC": (159.0, 2_980.0, 0.08, 0.05, FLAT),
+    "X-MOTORVEH": (117.4, 641.0, 0.12, -0.03, FLAT),
+    "X-AUTOPARTS": (100.0, None, 0.03, 0.0, FLAT),
+    "X-SHIPS": (32.0, 6_500.0, 0.10, 0.04, FLAT),
+    "X-LCD": (32.0, 200_000.0, -0.01, -0.02, FLAT),
+    "X-MEDINSTR": (22.0, None, 0.02, 0.0, FLAT),
+    "X-LIGHTING": (36.0, None, -0.03, 0.0, FLAT),
+    "X-HIGHTECH": (850.0, None, 0.02, 0.0, FLAT),
+    "M-AGRI": (215.0, None, -0.04, 0.0, SOY_SEASON),
+    "M-MEAT": (18.0, 670.0, -0.06, -0.03, FLAT),
+    "M-FRUIT": (17.0, 760.0, 0.02, 0.01, FLAT),
+    "M-GRAIN": (72.0, 15_750.0, -0.05, -0.06, SOY_SEASON),
+    "M-SOYBEAN": (52.7, 10_503.0, -0.04, -0.08, SOY_SEASON),
+    "M-VEGOIL": (7.0, 700.0, -0.05, 0.0, FLAT),
+    "M-IRONORE": (133.0, 123_655.0, -0.03, -0.07, FLAT),
+    "M-COPPERORE": (57.0, 2_800.0, 0.03, 0.04, FLAT),
+    "M-COAL": (54.0, 54_270.0, -0.08, -0.12, FLAT),
+    "M-CRUDE": (325.0, 55_342.0, -0.04, -0.08, FLAT),
+    "M-REFINEDOIL": (28.0, 4_800.0, -0.03, -0.06, FLAT),
+    "M-NATGAS": (66.0, 13_169.0, -0.05, -0.04, FLAT),
+    "M-RAREEARTH": (1.5, 120_000.0, 0.04, -0.05, FLAT),
+    "M-PHARMA": (45.0, 300_000.0, -0.02, 0.01, FLAT),
+    "M-FERTILIZER": (6.0, 1_800.0, 0.03, -0.04, FLAT),
+    "M-COSMETICS": (16.0, 350_000.0, -0.05, 0.0, FLAT),
+    "M-PLASTIC": (43.0, 2_900.0, -0.05, -0.02, FLAT),
+    "M-RUBBER": (14.0, 830.0, -0.02, 0.03, FLAT),
+    "M-WOOD": (10.0, 6_000.0, -0.04, -0.02, FLAT),
+    "M-PULP": (22.0, 3_400.0, -0.02, -0.03, FLAT),
+    "M-TEXTILE": (11.0, None, 0.02, 0.0, FLAT),
+    "M-STEEL": (11.0, 680.0, -0.06, -0.01, FLAT),
+    "M-COPPER": (58.0, 560.0, 0.02, 0.08, FLAT),
+    "M-MECHELEC": (1_020.0, None, 0.03, 0.0, FLAT),
+    "M-MACHTOOL": (5.2, 63_000.0, -0.05, 0.02, FLAT),
+    "M-ADP": (38.0, None, 0.10, 0.0, FLAT),
+    "M-DIODE": (24.0, 5_000.0, 0.01, 0.01, FLAT),
+    "M-IC": (385.0, 5_492.0, 0.04, 0.03, FLAT),
+    "M-MOTORVEH": (43.0, 70.0, -0.12, -0.02, FLAT),
+    "M-AUTOPARTS": (19.0, None, -0.03, 0.0, FLAT),
+    "M-AIRCRAFT": (8.0, 160.0, 0.05, 0.0, FLAT),
+    "M-LCD": (10.0, 110_000.0, -0.03, -0.02, FLAT),
+    "M-MEDINSTR": (11.0, None, -0.03, 0.0, FLAT),
+    "M-HIGHTECH": (800.0, None, 0.03, 0.0, FLAT),
 }
+# Quantities printed as whole counts (ships, machine tools, aircraft): no fraction of a unit.
+COUNTED_IN_UNITS = frozenset({"X-SHIPS", "M-MACHTOOL", "M-AIRCRAFT"})
 COMMODITY_NOISE = 0.04
+# The first demo's ten designed commodities drew from the shared generator before the online-query
+# extract: as many draws are made (and dropped) so that the extract stays what it was.
+_LEGACY_COMMODITY_DRAWS = (10, 96, 40)  # commodities x (gauss draws, uniform draws)
+
+# --- 5b. Trade modes ---------------------------------------------------------------------------------
+
+# Shares of the world's trade per leaf trade mode (warehouse/reference/trade_modes.csv), % in 2024,
+# with a yearly change in points; OTHER takes the rest, so the leaves sum to the world's total.
+# Ordinary trade about two thirds, processing trade about a fifth of exports (falling), bonded logistics
+# about a tenth of exports and a sixth of imports.
+TRADE_MODE_SHARES_PCT: dict[str, dict[str, tuple[float, float]]] = {
+    "ORDINARY": {"export": (65.3, 0.6), "import": (64.6, 0.4)},
+    "PROC_ASSEMBLY": {"export": (3.1, -0.2), "import": (2.9, -0.2)},
+    "PROC_IMPORTED": {"export": (16.9, -0.6), "import": (12.1, -0.4)},
+    "BONDED_SITES": {"export": (2.2, 0.1), "import": (3.6, 0.1)},
+    "SSA_LOGISTICS": {"export": (7.3, 0.2), "import": (12.9, 0.2)},
+    "FRONTIER_PETTY": {"export": (1.4, 0.05), "import": (0.5, 0.0)},
+}
+TRADE_MODE_NOISE = 0.015  # monthly deviation of a share, a fraction of it
+TRADE_MODE_OTHER = "OTHER"
 
 # --- 6. Online-query extract (HS8 x partner, 2024 imports, kg and US$) ------------------------------
 
@@ -305,40 +393,51 @@ def _rates(rng: random.Random) -> dict[tuple[str, int, int], Decimal]:
     return rates
 
 
+def _burn_legacy_commodity_draws(rng: random.Random) -> None:
+    commodities, gauss_draws, uniform_draws = _LEGACY_COMMODITY_DRAWS
+    for _ in range(commodities):
+        for _ in range(gauss_draws):
+            rng.gauss(0.0, 1.0)
+        for _ in range(uniform_draws):
+            rng.random()
+
+
+def _annual(values: dict[tuple[int, int], int], year: int) -> int:
+    return sum(values[(year, m)] for m in range(1, 13))
+
+
 def _commodities(
     world: dict[str, dict[tuple[int, int], int]], rng: random.Random
-) -> list[tuple[str, int, int, Decimal, int, Decimal, int]]:
-    """Rows (code, year, month, quantity, value_usd, quantity_revision, revision_usd)."""
+) -> list[tuple[str, int, int, Decimal | None, int, Decimal | None, int]]:
+    """Rows (code, year, month, quantity or None, value_usd, quantity_revision or None, revision_usd)."""
     rows = []
-    for code, (direction, quantity_2024, value_2024_bn, q_growth, p_growth, season) in COMMODITIES.items():
-        # Work back from 2024 to 2022 and forward to 2025 with the yearly growth of quantity and price.
-        q_annual = {2024: quantity_2024}
-        v_annual = {2024: value_2024_bn * BN}
-        q_annual[2023] = quantity_2024 / (1 + q_growth[1])
-        q_annual[2022] = q_annual[2023] / (1 + q_growth[0])
-        q_annual[2025] = quantity_2024 * (1 + q_growth[2])
-        price_2024 = v_annual[2024] / quantity_2024
-        price = {2024: price_2024}
-        price[2023] = price_2024 / (1 + p_growth[1])
-        price[2022] = price[2023] / (1 + p_growth[0])
-        price[2025] = price_2024 * (1 + p_growth[2])
-        quantities: dict[tuple[int, int], Decimal] = {}
+    for code, (value_2024_bn, quantity_2024, share_trend, price_trend, season) in COMMODITIES.items():
+        direction = "export" if code.startswith("X-") else "import"
+        share_2024 = value_2024_bn * BN / _annual(world[direction], 2024)
+        price_2024 = None if quantity_2024 is None else value_2024_bn * BN / quantity_2024
+        step = Decimal(1) if code in COUNTED_IN_UNITS else Decimal("0.001")
+        quantities: dict[tuple[int, int], Decimal | None] = {}
         values: dict[tuple[int, int], int] = {}
         for year in YEARS:
-            # Follow the world's seasonality in the direction, times the commodity's own profile.
-            world_year = [world[direction][(year, m)] for m in range(1, 13)]
-            weights = [w * s for w, s in zip(world_year, season, strict=True)]
-            total = sum(weights)
+            # The world's seasonality in the direction, times the commodity's own profile.
+            annual = share_2024 * (1 + share_trend) ** (year - 2024) * _annual(world[direction], year)
+            weights = [world[direction][(year, m)] * s for m, s in zip(range(1, 13), season, strict=True)]
             for month in range(1, 13):
-                q = q_annual[year] * weights[month - 1] / total * (1 + _clipped_gauss(rng, COMMODITY_NOISE))
-                p = price[year] * (1 + _clipped_gauss(rng, COMMODITY_NOISE / 2))
-                quantities[(year, month)] = Decimal(q).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
-                values[(year, month)] = _round(q * p)
+                value = (
+                    annual * weights[month - 1] / sum(weights) * (1 + _clipped_gauss(rng, COMMODITY_NOISE))
+                )
+                values[(year, month)] = _round(value)
+                if price_2024 is None:
+                    quantities[(year, month)] = None
+                    continue
+                price = price_2024 * (1 + price_trend) ** (year - 2024)
+                price *= 1 + _clipped_gauss(rng, COMMODITY_NOISE / 2)
+                quantities[(year, month)] = Decimal(value / price).quantize(step, rounding=ROUND_HALF_UP)
         fractions = _revision_fractions(rng)
         for year, month in _month_keys():
             f = Decimal(fractions[(year, month)])
-            prev_q = quantities[(year, month - 1)] if month >= 3 else Decimal(0)
-            prev_v = values[(year, month - 1)] if month >= 3 else 0
+            previous_q = quantities[(year, month - 1)] if month >= 3 else Decimal(0)
+            previous_v = values[(year, month - 1)] if month >= 3 else 0
             rows.append(
                 (
                     code,
@@ -346,10 +445,37 @@ def _commodities(
                     month,
                     quantities[(year, month)],
                     values[(year, month)],
-                    (f * prev_q).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP),
-                    _round(f * prev_v),
+                    None if previous_q is None else (f * previous_q).quantize(step, rounding=ROUND_HALF_UP),
+                    _round(f * previous_v),
                 )
             )
+    return rows
+
+
+def _trade_mode_shares(rng: random.Random) -> list[tuple[str, int, int, str, Decimal]]:
+    """Rows (direction, year, month, trade mode code, share of the world's value).
+
+    Every leaf (OTHER with the rest of the planned shares) gets its own noise, then the month is
+    normalised to 1; OTHER takes the last millionths of rounding, so a month's shares sum to 1 exactly."""
+    rows: list[tuple[str, int, int, str, Decimal]] = []
+    for direction in TRADE_DIRECTIONS:
+        for year, month in _month_keys():
+            planned = {
+                code: pct_2024 + change * (year - 2024)
+                for code, (pct_2024, change) in (
+                    (code, by_direction[direction]) for code, by_direction in TRADE_MODE_SHARES_PCT.items()
+                )
+            }
+            planned[TRADE_MODE_OTHER] = 100 - sum(planned.values())
+            noisy = {code: pct * (1 + _clipped_gauss(rng, TRADE_MODE_NOISE)) for code, pct in planned.items()}
+            total = sum(noisy.values())
+            shares = {
+                code: Decimal(pct / total).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+                for code, pct in noisy.items()
+                if code != TRADE_MODE_OTHER
+            }
+            shares[TRADE_MODE_OTHER] = Decimal(1) - sum(shares.values(), Decimal(0))
+            rows += [(direction, year, month, code, share) for code, share in shares.items()]
     return rows
 
 
@@ -361,6 +487,10 @@ def _online_query(rng: random.Random) -> list[tuple[int, str, str, int, int]]:
             kg = _round(tonnes * 1000 * rng.uniform(0.3, 1.7))
             rows.append((month, partner, hs_code, kg, _round(kg / 1000 * price * rng.uniform(0.9, 1.1))))
     return sorted(rows, key=lambda r: (r[0], r[1], r[2]))
+
+
+def _quantity_text(quantity: Decimal | None) -> str:
+    return "" if quantity is None else str(quantity)
 
 
 def _csv_text(comment: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
@@ -382,8 +512,10 @@ def design() -> dict[str, str]:
     partners = _partners(world_values, rng)
     partners.update({("WLD", d): (world_values[d], world_revisions[d]) for d in TRADE_DIRECTIONS})
     rates = _rates(rng)
-    commodities = _commodities(world_values, rng)
+    _burn_legacy_commodity_draws(rng)
     online = _online_query(rng)
+    commodities = _commodities(world_values, rng)
+    trade_modes = _trade_mode_shares(rng)
 
     trade_rows = [
         (f"{y}-{m:02d}", partner, direction, partners[(partner, direction)][0][(y, m)],
@@ -396,9 +528,12 @@ def design() -> dict[str, str]:
         for partner in PARTNERS
     ]
     commodity_rows = [
-        (f"{y}-{m:02d}", code, f"{q:.3f}", v, f"{qr:.3f}", vr) for code, y, m, q, v, qr, vr in commodities
+        (f"{y}-{m:02d}", code, _quantity_text(q), v, _quantity_text(qr), vr)
+        for code, y, m, q, v, qr, vr in commodities
     ]
     commodity_rows.sort(key=lambda r: (r[0], list(COMMODITIES).index(str(r[1]))))
+    trade_mode_rows = [(f"{y}-{m:02d}", d, code, f"{share:.6f}") for d, y, m, code, share in trade_modes]
+    trade_mode_rows.sort(key=lambda r: (r[0], r[1]))
     online_rows = [(f"2024-{m:02d}", p, hs, kg, usd) for m, p, hs, kg, usd in online]
     return {
         "partner_trade_usd.csv": _csv_text(
@@ -413,6 +548,11 @@ def design() -> dict[str, str]:
             PROVENANCE["commodities.csv"],
             ("month", "commodity", "quantity", "value_usd", "quantity_revision", "revision_usd"),
             commodity_rows,
+        ),
+        "trade_mode_shares.csv": _csv_text(
+            PROVENANCE["trade_mode_shares.csv"],
+            ("month", "direction", "trade_mode_code", "share"),
+            trade_mode_rows,
         ),
         "online_query_soybean_imports_2024.csv": _csv_text(
             PROVENANCE["online_query_soybean_imports_2024.csv"],

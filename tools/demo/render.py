@@ -23,6 +23,10 @@ PARTNER_NOTE = (
     "February 2020); 3. RCEP: ASEAN, Japan, R. O. Korea, Australia and New Zealand; 4. Belt and Road: "
     "the countries and regions listed by the China Belt and Road Network. "
 )
+AGGREGATE_NOTE = (
+    '1. "Agricultural products*", "Mechanical and electrical products*" and "Hi-tech products*" include '
+    "relevant products listed in the table. "
+)
 
 # The yearly index lists every table of the preliminary release, in both editions where it has two,
 # whether or not the year has pages for it. Titles as GACC prints them (sic "(8)Statistics").
@@ -111,9 +115,16 @@ def format_label(label_as_published: str) -> str:
 
 
 def _td(
-    text: str, *, cls: str, align: str | None = None, colspan: int | None = None, shade: bool = False
+    text: str,
+    *,
+    cls: str,
+    align: str | None = None,
+    colspan: int | None = None,
+    rowspan: int | None = None,
+    shade: bool = False,
 ) -> str:
     attributes = "" if colspan is None else f' colspan="{colspan}"'
+    attributes += "" if rowspan is None else f' rowspan="{rowspan}"'
     attributes += "" if align is None else f' align="{align}"'
     attributes += f' class="{cls}"'
     attributes += ' bgcolor="#C0C0C0"' if shade else ""
@@ -124,20 +135,21 @@ def _tr(cells: list[str]) -> str:
     return "\t\t<tr>\n" + "".join(cells) + "\t\t</tr>\n"
 
 
-HeaderCell = tuple[str, int]  # (text, colspan)
+HeaderCell = tuple[str, int, int]  # (text, colspan, rowspan)
 
 
-def _header_cell(text: str, colspan: int = 1) -> HeaderCell:
-    return (text, colspan)
+def _header_cell(text: str, colspan: int = 1, rowspan: int = 1) -> HeaderCell:
+    return (text, colspan, rowspan)
 
 
 def _render_header_cell(cell: HeaderCell) -> str:
-    text, colspan = cell
+    text, colspan, rowspan = cell
     return _td(
         f"<span><b>{html.escape(text, quote=False)}</b></span>",
         cls="style3" if colspan == 1 else "style4",
         align="center",
         colspan=None if colspan == 1 else colspan,
+        rowspan=None if rowspan == 1 else rowspan,
         shade=True,
     )
 
@@ -168,12 +180,21 @@ def _header_rows(table: PreliminaryTable) -> list[list[HeaderCell]]:
             [h("Import Source"), *(h(f) for f in flows for _ in (month, ytd)), total_yoy],
             [h("Export Destination"), *(h(c) for _ in flows for c in (month, ytd)), *(h(f) for f in flows)],
         ]
+    if table.table_id in ("trade_mode_month", "trade_mode_ytd"):
+        # As GACC's table (2)/(3): the label spans both rows; the y/y % takes the table's only period.
+        span = month if table.table_id == "trade_mode_month" and not combined else ytd_yoy
+        flow_cells = [h("Export & Import"), h("Export"), h("Import")]
+        return [[h("Trade Mode", 1, 2), h(span, 3), h(yoy, 3)], [*flow_cells, *flow_cells]]
     if table.table_id in ("major_exports", "major_imports"):
+        # As GACC's 2025-2026 tables (5)/(6): the month, January-to-month, last year's January-to-month
+        # (as revised since) and the y/y %, each as quantity and value.
+        total = f"1-{m} Total"
+        spans = [total] if combined else [month, total]
+        spans += [f"{total}, {table.period.year - 1}", f"{total}, Year-On-Year(%)"]
         pair = [h("Quantity"), h("Value")]
-        spans = [ytd] if combined else [month, ytd]
         return [
-            [h("Commodity"), h("Unit"), *(h(s, 2) for s in spans), h(f"{ytd_yoy} {yoy}", 2)],
-            [h(""), h(""), *(pair * (len(spans) + 1))],
+            [h("Commodity", 1, 2), h("Quantity Unit", 1, 2), *(h(s, 2) for s in spans)],
+            pair * len(spans),
         ]
     raise ValueError(f"the demo renders no {table.table_id!r} pages")
 
@@ -188,8 +209,10 @@ def _data_row(row: TableRow, last: bool, table_has_unit_column: bool) -> list[st
         )
     ]
     if table_has_unit_column:
-        # A commodity without a quantity still has its Unit cell, printed "-" as GACC does.
-        unit = "-" if row.quantity_unit is None else html.escape(row.quantity_unit, quote=False)
+        # A commodity without a quantity still has its unit cell: "—" for an aggregate, else "-", as
+        # GACC prints them.
+        no_unit = "\u2014" if row.is_aggregate else "-"
+        unit = no_unit if row.quantity_unit is None else html.escape(row.quantity_unit, quote=False)
         cells.append(_td(f"<span>{unit}</span>", cls="style6", align="center"))
     for cell in row.cells:
         is_pct = cell.measure in ("yoy_pct", "mom_pct")
@@ -201,7 +224,7 @@ def _data_row(row: TableRow, last: bool, table_has_unit_column: bool) -> list[st
 def render_preliminary_page(table: PreliminaryTable) -> bytes:
     """One preliminary-release page (UTF-8 HTML) in GACC's template."""
     headers = _header_rows(table)
-    width = sum(colspan for _, colspan in headers[0])
+    width = sum(colspan for _, colspan, _ in headers[0])
     title_text = html.escape(table.title, quote=False)
     date_text = "" if table.published_on is None else table.published_on.strftime("%Y/%m/%d")
     rows = [
@@ -227,7 +250,8 @@ def render_preliminary_page(table: PreliminaryTable) -> bytes:
         ),
     ]
     # A last row starting "Note:" is ignored by parsers, as on GACC's pages.
-    note = "Note: " + (PARTNER_NOTE if table.table_id == "by_partner" else "") + DEMO_NOTE
+    notes = {"by_partner": PARTNER_NOTE, "major_exports": AGGREGATE_NOTE, "major_imports": AGGREGATE_NOTE}
+    note = "Note: " + notes.get(table.table_id, "") + DEMO_NOTE
     rows.append(
         _tr(
             [

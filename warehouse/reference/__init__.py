@@ -311,6 +311,7 @@ class UnknownPartnerError(ValueError):
     def __init__(self, unknown: Sequence[str], source: str, what: str = "label") -> None:
         self.unknown = tuple(unknown)
         self.source = source
+        self.what = what  # "label" (table (4)) or "GACC code" (online-query exports)
         where = "partner_aliases.csv" if what == "label" else "partners.csv"
         listed = ", ".join(repr(u) for u in self.unknown)
         super().__init__(
@@ -707,7 +708,7 @@ def _check_commodities(commodities: pl.DataFrame, chapters: pl.DataFrame) -> lis
 
 
 _LABEL_SOURCES = frozenset({"gacc_en_release", "gacc_en_bulletin", "variant"})
-_UNIT_SOURCES = frozenset({"gacc_en_release", "demo"})
+_UNIT_SOURCES = frozenset({"gacc_en_release"})
 _BASE_UNITS = frozenset({"ton", "piece", "set", "vehicle", "pair", "ship", "aircraft", "cubic_metre", "unit"})
 _FACTOR = re.compile(r"[1-9]\d*")
 

@@ -2,7 +2,7 @@
 
 The export is GBK-encoded with a Chinese header, quoted values with thousands commas and a trailing comma
 on every line. It does not say whether it holds exports or imports: that comes from how the file was
-requested (its landing path, see `direction_from_filename`), never from a guess.
+requested (its landing path or `--direction`, see `direction_from_filename`), never from a guess.
 
 A month of HS8 x partner detail is about half a million lines, so the file is read as columns: decoded in
 one call, split into lines and fields by polars, then every check runs on whole columns. Only the first
@@ -17,6 +17,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Final
 
 import polars as pl
@@ -59,6 +60,8 @@ FILENAME_DIRECTIONS: Final[tuple[tuple[str, TradeDirection], ...]] = (
     ("import", "import"),
     ("进口", "import"),
 )
+# Words of a file's own name as GACC's users save a query: `2024in.csv`, `2024out.csv`.
+STEM_DIRECTIONS: Final[tuple[tuple[str, TradeDirection], ...]] = (("out", "export"), ("in", "import"))
 UTF8_BOM: Final = b"\xef\xbb\xbf"
 # The project's field limit (CUSTOMS_MAX_FIELD_BYTES): a field of more characters has more bytes too.
 DEFAULT_MAX_FIELD_CHARS: Final[int] = Settings.model_fields["max_field_bytes"].default
@@ -113,16 +116,33 @@ class OnlineQueryTable:
         return self.records["period"].max()  # type: ignore[return-value]
 
 
-def direction_from_filename(name: str) -> TradeDirection:
-    """The flow named in a landing path (`.../exports/...`, `..._进口.csv`); neither or both is an error."""
+def _stem_says(name: str) -> set[TradeDirection]:
+    """`2024in.csv` / `2024out.csv`, as GACC's users save a query: `in` or `out` as a word of the file's
+    own name (a whole run of letters, so `online` is none; not a folder: `in/` is a common inbox)."""
+    stem = PurePosixPath(name).name.rsplit(".", 1)[0].casefold()
+    words = set(re.findall(r"[a-z]+", stem))
+    return {direction for word, direction in STEM_DIRECTIONS if word in words}
+
+
+def direction_from_filename(name: str, given: TradeDirection | None = None) -> TradeDirection:
+    """The flow of an export, from its landing path (`.../exports/...`, `..._进口.csv`, `2024in.csv`) or,
+    where the name says neither or both, from `given` (`--direction`); a name naming the other flow than
+    `given` is an error, and so is a name saying neither or both when nothing is given."""
     folded = name.casefold()
-    found = {direction for word, direction in FILENAME_DIRECTIONS if word in folded}
-    if len(found) != 1:
-        what = "both export and import" if found else "neither export nor import"
-        raise ParseError(
-            name, f"the name says {what} (export/出口, import/进口): cannot tell which flow it holds"
-        )
-    return found.pop()
+    found = {direction for word, direction in FILENAME_DIRECTIONS if word in folded} | _stem_says(name)
+    if len(found) == 1:
+        named = found.pop()
+        if given is not None and given != named:
+            raise ParseError(name, f"the name says {named} but --direction says {given}")
+        return named
+    if given is not None:
+        return given
+    what = "both export and import" if found else "neither export nor import"
+    raise ParseError(
+        name,
+        f"the name says {what} (export/出口/out, import/进口/in): cannot tell which flow it holds; "
+        "name the file so, or give --direction import|export",
+    )
 
 
 def parse_online_query(

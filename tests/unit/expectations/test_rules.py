@@ -299,6 +299,22 @@ def test_no_missing_periods_in_staging(periods: list[str], missing: list[str]) -
     assert_frame_equal(result, _expected(columns, [("by_partner", "USD", p, None) for p in missing], result))
 
 
+def test_table_2_is_not_expected_in_the_jan_feb_period() -> None:
+    # Table (2) is of a single month: the Jan-Feb release prints its trade modes as table (3) only.
+    frame = staging(
+        *(
+            {**release(p, PUBLISHED[p]), "table_id": table_id}
+            for p in ("2024-12", "2025-01..02", "2025-03", "2025-05")
+            for table_id in ("trade_mode_month", "trade_mode_ytd")
+            if not (table_id == "trade_mode_month" and p == "2025-01..02")
+        )
+    )
+    columns = ["table_id", "currency", "period", "release_id"]
+    result = _offending(_rule("no_missing_periods"), frame, columns)
+    expected = [(t, "USD", "2025-04", None) for t in ("trade_mode_month", "trade_mode_ytd")]
+    assert_frame_equal(result.sort("table_id"), _expected(columns, expected, result))
+
+
 def test_no_missing_periods_in_the_fact() -> None:
     frame = partner_trade(
         {"partner_code": "WLD", "period": "2025-03", "release_id": "r-2025-03"},

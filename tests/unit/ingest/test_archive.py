@@ -9,7 +9,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from domain.periods import Period
-from flows.ingest.archive import RawArchive, sha256_hex
+from flows.ingest.archive import ManifestUnreadableError, RawArchive, sha256_hex
 from flows.ingest.model import Cell, PreliminaryTable, TableRow
 from flows.ingest.staging import preliminary_frame, scan_staging, write_partitions
 from warehouse.contracts import ContractError
@@ -154,3 +154,14 @@ def test_scan_of_empty_staging_has_the_contract_schema(tmp_path: Path) -> None:
     assert result.schema == STG_PRELIMINARY.polars_schema()
     assert result.height == 0
     assert isinstance(result, pl.DataFrame)
+
+
+def test_a_truncated_manifest_is_named_with_the_way_out_not_a_parquet_traceback(tmp_path: Path) -> None:
+    RawArchive(tmp_path).record([_row("a" * 64), _row("b" * 64)])
+    manifest = tmp_path / "manifest.parquet"
+    manifest.write_bytes(manifest.read_bytes()[:100])
+    with pytest.raises(
+        ManifestUnreadableError,
+        match=rf"^the archive manifest {manifest} is unreadable \(.+\): run `customs repair` to rebuild it from the raw archive$",
+    ):
+        _ = RawArchive(tmp_path).manifest

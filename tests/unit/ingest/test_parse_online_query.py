@@ -370,6 +370,11 @@ def test_columnar_records_match_the_record_objects() -> None:
         ("landing/online_query/Imports/2024.csv", "import"),
         ("海关_出口_2024.csv", "export"),
         ("海关_进口_2024.csv", "import"),
+        ("2024in.csv", "import"),
+        ("2024out.csv", "export"),
+        ("downloads/2024-in.csv", "import"),
+        ("大豆_出口.csv", "export"),
+        ("in/2024out.csv", "export"),  # a folder named `in` is an inbox, not a flow
     ],
 )
 def test_direction_from_filename(name: str, direction: str) -> None:
@@ -377,11 +382,36 @@ def test_direction_from_filename(name: str, direction: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("name", "given", "direction"),
+    [
+        ("hs8_2024.csv", "export", "export"),
+        ("in/hs8_2024.csv", "import", "import"),
+        ("2024in.csv", "import", "import"),
+        ("imports/hs8_exports.csv", "export", "export"),  # the operator settles a name saying both
+        ("online_2024.csv", "import", "import"),  # `online` is no `in`
+    ],
+)
+def test_direction_given_for_names_that_do_not_say_it(name: str, given: str, direction: str) -> None:
+    assert direction_from_filename(name, given) == direction  # type: ignore[arg-type]
+
+
+def test_a_name_naming_the_other_flow_than_the_given_direction_is_rejected() -> None:
+    with pytest.raises(
+        ParseError, match=r"file 2024out\.csv: the name says export but --direction says import"
+    ):
+        direction_from_filename("2024out.csv", "import")
+
+
+@pytest.mark.parametrize(
     ("name", "message"),
     [
         pytest.param(
-            "hs8_2024.csv", r"file hs8_2024\.csv: the name says neither export nor import", id="neither"
+            "hs8_2024.csv",
+            r"file hs8_2024\.csv: the name says neither export nor import .*give --direction import\|export",
+            id="neither",
         ),
+        pytest.param("online_2024.csv", r"the name says neither export nor import", id="online-is-no-in"),
+        pytest.param("2024in_out.csv", r"the name says both export and import", id="in-and-out"),
         pytest.param("imports/hs8_exports.csv", r"the name says both export and import", id="both"),
     ],
 )

@@ -17,11 +17,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
+import matplotlib
 import pytest
 import typer
 from selectolax.lexbor import LexborHTMLParser
 from typer.testing import CliRunner
 
+from report.charts import CHART_RC, chart_monthly_trade, per_month
 from report.command import report_command, write_html_report
 from report.data import HISTORY_PERIODS, SURPLUS_PARTNERS, TOP_PARTNERS, ReportData, Totals, load_report_data
 from report.labels import format_amount, period_label
@@ -70,7 +72,18 @@ def _yoy(now: float | None, before: float | None) -> float | None:
     return None if now is None or not before else round(100 * (now / before - 1), 1)
 
 
-def build_warehouse(path: Path, *, validation: bool = True) -> Path:
+# bi.annual_trade: (year, code, exports, imports, exports y/y) in US$ bn; imports y/y left out.
+ANNUAL = [
+    (2025, "WLD", 3770.0, 2581.5, 5.5),
+    (2025, "USA", 420.0, 140.0, -19.5),
+    (2025, "TWN", 70.0, 250.0, 1.0),
+    (2025, "JPN", 150.0, 155.0, 0.5),
+    (2025, "EU", 520.0, 270.0, 4.0),
+    (2024, "WLD", 3575.0, 2580.0, None),
+]
+
+
+def build_warehouse(path: Path, *, validation: bool = True, source: str = "demo") -> Path:
     """A warehouse with the columns the report reads: bi views as tables, meta tables as published."""
     with duckdb.connect(str(path)) as con:
         con.execute("CREATE SCHEMA bi; CREATE SCHEMA meta")
@@ -189,9 +202,20 @@ def build_warehouse(path: Path, *, validation: bool = True) -> Path:
             """
         )
         con.execute(
-            "CREATE TABLE meta.runs AS SELECT 'run-new' AS run_id, 'published' AS status, 'demo' AS source,"
-            " TIMESTAMPTZ '2026-01-14 09:00:00+00' AS started_at"
+            "CREATE TABLE meta.runs AS SELECT 'run-new' AS run_id, 'published' AS status, ? AS source,"
+            " TIMESTAMPTZ '2026-01-14 09:00:00+00' AS started_at",
+            [source],
         )
+        con.execute(
+            "CREATE TABLE main.annual (year INTEGER, partner_code VARCHAR, exports_usd BIGINT,"
+            " imports_usd BIGINT, balance_usd BIGINT, exports_yoy_pct DOUBLE, imports_yoy_pct DOUBLE)"
+        )
+        for year, code, exports_bn, imports_bn, yoy in ANNUAL:
+            ex, im = round(exports_bn * BN), round(imports_bn * BN)
+            con.execute(
+                "INSERT INTO main.annual VALUES (?, ?, ?, ?, ?, ?, NULL)", [year, code, ex, im, ex - im, yoy]
+            )
+        con.execute("CREATE VIEW bi.annual_trade AS SELECT * FROM main.annual")
     return path
 
 
@@ -311,11 +335,11 @@ def test_markdown_names_headline_numbers_and_yoy(data: ReportData) -> None:
     for expected in (
         "December 2025",
         "published 2026-01-13",
-        "| Exports | US$ 330.3 bn | CNY 2,345.1 bn | +10.1% |",
-        "| Imports | US$ 219.8 bn | CNY 1,560.6 bn | +9.9% |",
-        "| Balance (surplus) | US$ 110.5 bn | CNY 784.5 bn | US$ +10.5 bn on 2024-12 |",
-        "| United States (USA) | US$ 40.0 bn | US$ -10.0 bn | -20.0% |",
-        "| Vietnam (VNM) | US$ 18.0 bn | US$ +4.0 bn | +28.6% |",
+        "| Exports | US$330.3 bn | CNY 2,345.1 bn | +10.1% |",
+        "| Imports | US$219.8 bn | CNY 1,560.6 bn | +9.9% |",
+        "| Balance (surplus) | US$110.5 bn | CNY 784.5 bn | +US$10.5 bn on 2024-12 |",
+        "| United States (USA) | US$40.0 bn | -US$10.0 bn | -20.0% |",
+        "| Vietnam (VNM) | US$18.0 bn | +US$4.0 bn | +28.6% |",
         "critical: 3 passed, 0 failed; warning: 1 passed, 1 failed",
         "`yoy_plausible`",
     ):
@@ -324,10 +348,14 @@ def test_markdown_names_headline_numbers_and_yoy(data: ReportData) -> None:
 
 
 def test_amounts_are_in_words_with_units() -> None:
-    assert format_amount(330_300_000_000) == "US$ 330.3 bn"
-    assert format_amount(-17_189_400_000) == "US$ -17.2 bn"
-    assert format_amount(512_300_000, signed=True) == "US$ +512 m"
+    assert format_amount(330_300_000_000) == "US$330.3 bn"
+    # The sign leads: `-US$1.0 bn`, never `US$ -1.0 bn`.
+    assert format_amount(-1_000_000_000) == "-US$1.0 bn"
+    assert format_amount(-17_189_400_000) == "-US$17.2 bn"
+    assert format_amount(512_300_000, signed=True) == "+US$512 m"
+    assert format_amount(-512_300_000, signed=True) == "-US$512 m"
     assert format_amount(2_512_250_000_000, "CNY") == "CNY 2,512.2 bn"
+    assert format_amount(-2_512_250_000_000, "CNY") == "-CNY 2,512.2 bn"
     assert format_amount(None) == "n/a"
     assert period_label("2025-01..02") == "January–February 2025"
 
@@ -355,27 +383,56 @@ def _text(tree: LexborHTMLParser, selector: str) -> str:
     return node.text()
 
 
-def test_html_has_three_charts_each_an_svg_with_a_caption(html: str) -> None:
-    assert html.count('<figure class="chart') == 3
+CHART_IDS = ["chart-monthly-trade", "chart-surplus-by-country", "chart-surplus-by-group", "chart-partner-yoy"]
+
+
+def test_html_has_four_charts_each_an_svg_with_a_caption(html: str) -> None:
+    assert html.count('<figure class="chart') == 4
     tree = LexborHTMLParser(html)
     figures = tree.css("figure.chart")
-    assert [f.attributes["id"] for f in figures] == [
-        "chart-monthly-trade",
-        "chart-surplus-by-partner",
-        "chart-partner-yoy",
-    ]
+    assert [f.attributes["id"] for f in figures] == CHART_IDS
     for figure in figures:
         assert len(figure.css("svg")) == 1, figure.attributes["id"]
         assert figure.css_first("figcaption") is not None
-    monthly, surplus, yoy = (f.css_first("svg") for f in figures)
-    assert monthly is not None and surplus is not None and yoy is not None
+    monthly, countries, groups, yoy = (f.css_first("svg") for f in figures)
+    assert monthly is not None and countries is not None and groups is not None and yoy is not None
     # Bars are paths: two per period in the monthly chart, one per partner in the others.
     assert len(monthly.css("path")) >= 2 * HISTORY_PERIODS
-    assert len(surplus.css("path")) >= SURPLUS_PARTNERS
+    assert len(countries.css("path")) >= SURPLUS_PARTNERS
     assert len(yoy.css("path")) >= TOP_PARTNERS
     # Text stays text (svg.fonttype none): partner names are in the chart, searchable.
-    assert "Taiwan, China" in surplus.text() and "RCEP (group)" in surplus.text()
     assert "World +10.1%" in yoy.text()
+
+
+def test_countries_and_groups_have_separate_surplus_charts(html: str) -> None:
+    tree = LexborHTMLParser(html)
+    countries = _text(tree, "#chart-surplus-by-country svg")
+    groups = _text(tree, "#chart-surplus-by-group svg")
+    assert "Taiwan, China" in countries and "United States" in countries
+    assert "European Union" not in countries and "RCEP" not in countries
+    assert "European Union" in groups and "RCEP" in groups
+    assert "United States" not in groups and "Taiwan" not in groups
+
+
+def test_jan_feb_is_drawn_as_its_monthly_average(data: ReportData) -> None:
+    # The chart draws each bar as a <path>; text is text, so the y ticks show the scale. Jan-Feb 2025's
+    # exports are 2 x (250 + 22) bn: drawn at 272 bn a month, as high as a month, not a 544 bn spike.
+    combined = next(t for t in data.history if t.period == "2025-01..02")
+    assert combined.months_covered == 2 and combined.exports_usd == 2 * 272 * BN
+    assert per_month(combined.exports_usd, combined.months_covered) == 272 * BN
+    assert per_month(None, 2) is None
+    with matplotlib.rc_context(CHART_RC):
+        svg = chart_monthly_trade(data.history)
+    assert "Jan–Feb: monthly average" in svg and "US$ billion a month" in svg
+    numbers = [float(t.replace(",", "")) for t in re.findall(r"<text[^>]*>([\d,.]+)</text>", svg)]
+    ticks = [n for n in numbers if n not in (2023, 2024, 2025)]  # the x axis names the years
+    # At full height the y axis would run past 500; halved, it stays below the largest single month.
+    assert ticks and max(ticks) < 400
+
+
+def test_html_names_the_jan_feb_average_in_a_note(html: str) -> None:
+    caption = " ".join(_text(LexborHTMLParser(html), "#chart-monthly-trade figcaption").split())
+    assert "monthly average" in caption and "halved" in caption
 
 
 def test_html_header_tables_and_footer(html: str) -> None:
@@ -383,7 +440,7 @@ def test_html_header_tables_and_footer(html: str) -> None:
     header = _text(tree, "header")
     assert "December 2025" in header and "13 January 2026" in header
     headline = " ".join(_text(tree, "dl.headline").split())
-    for expected in ("US$ 330.3 bn", "+10.1%", "US$ 219.8 bn", "+9.9%", "US$ 110.5 bn", "CNY 2,345.1 bn"):
+    for expected in ("US$330.3 bn", "+10.1%", "US$219.8 bn", "+9.9%", "US$110.5 bn", "CNY 2,345.1 bn"):
         assert expected in headline, expected
     assert len(tree.css("#top-partners tbody tr")) == TOP_PARTNERS
     assert len(tree.css("#partner-moves tbody tr")) == 5
@@ -391,7 +448,7 @@ def test_html_header_tables_and_footer(html: str) -> None:
     assert len(tree.css("#validation tbody tr")) == 2
     footer = _text(tree, "footer")
     assert "General Administration of Customs" in footer
-    assert f"customs report --period {PERIOD} --data-dir" in footer
+    assert f"customs report --period {PERIOD}" in footer
 
 
 def test_html_loads_nothing_from_outside(html: str) -> None:
@@ -438,11 +495,12 @@ def test_write_html_report_writes_the_file_atomically(warehouse: Path, tmp_path:
     assert sorted(p.name for p in reports.iterdir()) == ["report-2025-12.html"]  # no temporary left
 
 
-def test_a_period_without_partner_figures_still_has_three_charts(warehouse: Path) -> None:
+def test_a_period_without_partner_figures_still_has_four_charts(warehouse: Path) -> None:
     page = render_html_report(load_report_data(warehouse, "2023-03"))  # world totals only
     tree = LexborHTMLParser(page)
-    assert [len(f.css("svg")) for f in tree.css("figure.chart")] == [1, 1, 1]
-    assert "No partner figures for this period" in _text(tree, "#chart-surplus-by-partner")
+    assert [len(f.css("svg")) for f in tree.css("figure.chart")] == [1, 1, 1, 1]
+    assert "No partner figures for this period" in _text(tree, "#chart-surplus-by-country")
+    assert "No group figures for this period" in _text(tree, "#chart-surplus-by-group")
     assert "No year-earlier figures for this period" in _text(tree, "#chart-partner-yoy")
 
 
@@ -500,3 +558,59 @@ def test_totals_are_the_columns_of_the_monthly_trade_contract() -> None:
     # The report reads bi.monthly_trade's columns from its contract: a column added or renamed there must
     # show here, not as a failed query at release time.
     assert [f.name for f in dataclasses.fields(Totals)] == BI_MONTHLY_TRADE.column_names
+
+
+# --- December: the full year; the source; no local path --------------------------------------------
+def test_december_has_a_full_year_section(data: ReportData, html: str) -> None:
+    annual = data.annual
+    assert annual is not None and annual.year == 2025
+    assert (annual.world.exports_usd, annual.world.exports_yoy_pct) == (3770 * BN, 5.5)
+    assert annual.world_year_earlier is not None
+    assert annual.balance_change_usd == round(1188.5 * BN) - 995 * BN
+    # Countries only, by exports; the EU is a group. Names from December's bi.partner_trade.
+    assert [(p.partner_code, p.partner_name) for p in annual.top_partners] == [
+        ("USA", "United States"),
+        ("JPN", "Japan"),
+        ("TWN", "Taiwan, China"),
+    ]
+    assert [p.partner_code for p in annual.largest_surpluses] == ["USA"]
+    assert [p.partner_code for p in annual.largest_deficits] == ["TWN", "JPN"]
+    section = " ".join(_text(LexborHTMLParser(html), "#full-year").split())
+    for expected in (
+        "The full year 2025",
+        "US$3,770.0 bn +5.5% on 2024",
+        "Trade surplus, 2025 US$1,188.5 bn +US$193.5 bn on 2024",
+        "Taiwan, China TWN -US$180.0 bn",
+    ):
+        assert expected in section, expected
+    assert "## The full year 2025" in render_markdown_summary(data)
+
+
+def test_other_months_have_no_full_year_section(warehouse: Path) -> None:
+    for period in ("2025-11", "2025-01..02"):
+        data = load_report_data(warehouse, period)
+        assert data.annual is None
+        assert 'id="full-year"' not in render_html_report(data)
+
+
+def test_demo_data_is_labelled_as_the_synthetic_demo(data: ReportData, html: str, tmp_path: Path) -> None:
+    tree = LexborHTMLParser(html)
+    assert "synthetic demo data, not GACC's figures" in _text(tree, "header")
+    footer = " ".join(_text(tree, "footer").split())
+    assert footer.startswith("Source: Synthetic demo data")
+    assert "by the General Administration of Customs" not in _text(tree, "header")
+
+    gacc = load_report_data(build_warehouse(tmp_path / "gacc.duckdb", source="gacc"), PERIOD)
+    assert not gacc.is_demo
+    gacc_tree = LexborHTMLParser(render_html_report(gacc))
+    assert "synthetic" not in render_html_report(gacc).lower()
+    assert "by the General Administration of Customs (GACC)" in _text(gacc_tree, "header")
+    assert _text(gacc_tree, "footer").split()[1:4] == ["General", "Administration", "of"]
+    assert render_markdown_summary(gacc).count("GACC figures") == 1
+    assert "Synthetic demo figures (not GACC's)" in render_markdown_summary(data)
+
+
+def test_the_page_holds_no_local_path(warehouse: Path, html: str) -> None:
+    assert str(warehouse.parent) not in html
+    assert str(warehouse) not in html
+    assert "warehouse.duckdb" in _text(LexborHTMLParser(html), "footer")

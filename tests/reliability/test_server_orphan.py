@@ -1,0 +1,82 @@
+"""The temporary Prefect server of a `customs` command never outlives it, even after a SIGKILL.
+
+Before: a SIGKILLed `customs run` never ran its exit handlers, and its temporary Prefect server (over
+200 MB) stayed running under PID 1. Now the kernel stops the server when the command dies.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.conftest import REPO_ROOT
+from tests.reliability.cli import command, customs, customs_env
+
+pytestmark = [pytest.mark.slow]
+
+# Bounds, not timings: how long to wait for a state that must come, on a busy machine.
+SERVER_START_BOUND_SECONDS = 600
+SERVER_GONE_BOUND_SECONDS = 120
+
+
+def _server_child(cli: psutil.Process) -> psutil.Process | None:
+    for child in cli.children():
+        try:
+            if "uvicorn" in child.cmdline():
+                return child
+        except psutil.NoSuchProcess:
+            continue
+    return None
+
+
+def _wait_for_server(cli: psutil.Process) -> psutil.Process:
+    for _ in range(SERVER_START_BOUND_SECONDS * 10):
+        server = _server_child(cli)
+        if server is not None:
+            return server
+        assert cli.is_running() and cli.status() != psutil.STATUS_ZOMBIE, (
+            "the command ended before its server"
+        )
+        psutil.wait_procs([cli], timeout=0.1)
+    raise AssertionError(f"no server child within {SERVER_START_BOUND_SECONDS} s")
+
+
+def test_the_server_dies_with_a_killed_run(tmp_path: Path, env: dict[str, str]) -> None:
+    process = subprocess.Popen(
+        command("run", "--source", "demo", "--data-dir", str(tmp_path / "data")),
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        server = _wait_for_server(psutil.Process(process.pid))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        gone, alive = psutil.wait_procs([server], timeout=SERVER_GONE_BOUND_SECONDS)
+        assert alive == [], f"server {server.pid} still running after the command was killed"
+        assert gone == [server]
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_a_server_that_never_answers_is_one_line_with_what_to_do(tmp_path: Path, prefect_home: Path) -> None:
+    """A server that cannot start (its database cannot be opened) is waited for, then reported in one line."""
+    env = customs_env(
+        prefect_home,
+        CUSTOMS_PREFECT_STARTUP_TIMEOUT_SECONDS="5",
+        PREFECT_API_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{tmp_path}/no/such/folder/prefect.db",
+    )
+    done = customs("ingest", "--source", "demo", "--data-dir", str(tmp_path / "data"), env=env)
+    assert done.exit_code == 1, done.output
+    assert "Traceback" not in done.output, done.output
+    [line] = done.error_lines()
+    assert "did not answer within 5 s" in line
+    assert "CUSTOMS_PREFECT_STARTUP_TIMEOUT_SECONDS" in line
+    assert "PREFECT_API_URL" in line
