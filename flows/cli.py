@@ -19,6 +19,7 @@ os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "flows,transforms,warehou
 # The project's loggers also run outside flow runs (tests, the library used directly): no API there.
 os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 
+import contextlib
 import functools
 import re
 from collections.abc import Callable
@@ -37,7 +38,7 @@ from config.settings import SOURCES, SOURCES_TEXT, Settings, SourceName, setting
 from domain.errors import ExpectedError, UsageError
 from domain.periods import Period
 from domain.runs import validation_run_id
-from fileio.lock import DataRootBusyError, command_line, exclusive_writer
+from fileio.lock import LOCK_NAME, DataRootBusyError, command_line, exclusive_writer
 from flows.automation import automation_app
 from flows.export import export_command
 from report.command import report_command
@@ -93,9 +94,15 @@ def writer(*, creates_root: bool) -> Callable[[Callable[P, None]], Callable[P, N
                 if not creates_root and not root.is_dir():
                     command(*args, **kwargs)
                     return
+                created = not root.exists()
                 root.mkdir(parents=True, exist_ok=True)
-                with exclusive_writer(root, command_line()):
-                    command(*args, **kwargs)
+                try:
+                    with exclusive_writer(root, command_line()):
+                        command(*args, **kwargs)
+                except BaseException:
+                    if created:
+                        _remove_if_only_the_lock(root)
+                    raise
             except DataRootBusyError as exc:
                 errors.print(f"error: {exc}")
                 raise typer.Exit(EXIT_BUSY) from None
@@ -103,6 +110,17 @@ def writer(*, creates_root: bool) -> Callable[[Callable[P, None]], Callable[P, N
         return holding_the_lock
 
     return decorate
+
+
+def _remove_if_only_the_lock(root: Path) -> None:
+    """A data root this command created and then failed in (an argument mistake found after the lock was
+    taken, a source that answered nothing) is removed again when it holds nothing but the lock file: a
+    command that did not run leaves no data root behind."""
+    lock = root / LOCK_NAME
+    if root.is_dir() and {p.name for p in root.iterdir()} <= {LOCK_NAME}:
+        lock.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            root.rmdir()
 
 
 @app.callback()
