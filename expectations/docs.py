@@ -221,8 +221,13 @@ def install_assets(docs_root: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     building = target.with_name(f".{ASSETS_FOLDER}.building-{uuid.uuid4().hex[:8]}")
     try:
-        # copyfile, not copy2: the copies get the job's file modes (its umask), not the installed package's.
-        shutil.copytree(ASSETS_SOURCE, building, copy_function=shutil.copyfile)
+        # File by file with copyfile, not copytree (which copies the package's folder modes too): the copies
+        # get the job's modes (its umask), not those of the installed package.
+        for source in sorted(Path(ASSETS_SOURCE).rglob("*")):
+            if source.is_file():
+                copy = building / source.relative_to(ASSETS_SOURCE)
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, copy)
         (building / ".bundle").write_text(fingerprint, encoding="utf-8")
         _swap_in(building, target)
     finally:
