@@ -31,7 +31,7 @@ from flows.build import code_version, load_staged
 from flows.ingest.archive import RawArchive
 from flows.ingest.flow import ingest_source, make_source
 from flows.ingest.model import PARSER_VERSION
-from flows.ingest.pipeline import process_file
+from flows.ingest.pipeline import hints_from_manifest, process_file
 from flows.ingest.sources import FetchedFile
 from flows.monthly import SourceFailedError
 from flows.release import build_validate_publish, check_published, release_report
@@ -99,6 +99,7 @@ def prepare_period(period: str, sha256s: list[str], data_dir: str) -> PeriodWork
             row["source_uri"],
             row["original_name"] or "",
             row["retrieved_at"],
+            **hints_from_manifest(row),
         )
         rows.append(process_file(file, row["source_sha256"], archive, settings))
     return PeriodWork(period, rows, os.getpid())

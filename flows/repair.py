@@ -31,7 +31,7 @@ from flows.ingest.archive import (
     read_manifest_file,
     sha256_hex,
 )
-from flows.ingest.pipeline import process_file
+from flows.ingest.pipeline import hints_from_manifest, process_file
 from flows.ingest.sources import FetchedFile
 from warehouse.tables import ARCHIVE_MANIFEST
 
@@ -111,7 +111,11 @@ def repair_archive(settings: Settings) -> RepairReport:
             file = FetchedFile(content, UNKNOWN_SOURCE, path.name, retrieved_at)
         else:
             file = FetchedFile(
-                content, before["source_uri"], before["original_name"] or path.name, before["retrieved_at"]
+                content,
+                before["source_uri"],
+                before["original_name"] or path.name,
+                before["retrieved_at"],
+                **hints_from_manifest(before),
             )
         files.append((file.retrieved_at, sha256, file))
 

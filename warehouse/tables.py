@@ -35,10 +35,15 @@ ARCHIVE_MANIFEST = TableContract(
         "retrieved_at",
         FIELDS["product"].but(nullable=True, allowed_values=ARCHIVED_PRODUCTS),
         FIELDS["table_id"].but(nullable=True),
-        FIELDS["currency"].but(nullable=True),
+        FIELDS["currency"].but(
+            nullable=True,
+            description="Currency edition of the table; for a quarantined page reached through an index page, "
+            "the edition the index lists it as (given to the parser again on a re-parse)",
+        ),
         FIELDS["period"].but(
             nullable=True,
-            description="Reference period of the file; for an online-query export, its last month",
+            description="Reference period of the file; for an online-query export, its last month; for a "
+            "quarantined page reached through an index page, the month the index lists it under",
         ),
         "published_on",
         "parser_version",

@@ -148,6 +148,11 @@ class IndexEntry:
     month: int  # the month column the link stands in (2 = the January-February release)
     url: str
 
+    @property
+    def period(self) -> Period:
+        """The period the month column stands for: GACC publishes no January alone, so 1 and 2 are Jan-Feb."""
+        return Period.jan_feb(self.year) if self.month <= 2 else Period.month(self.year, self.month)
+
 
 @dataclass(frozen=True)
 class OnlineQueryRecord:

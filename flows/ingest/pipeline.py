@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from config.settings import Settings
+from domain.periods import Period
 from fileio.modes import use_modes
 from flows.ingest.archive import UNKNOWN_SOURCE, RawArchive, sha256_hex
 from flows.ingest.limits import ParseTimeout, html_depth_exceeds, longest_line, one_line, time_limit
@@ -150,7 +151,30 @@ def process_file(file: FetchedFile, sha256: str, archive: RawArchive, settings: 
         if not isinstance(exc, ParseError):
             log.debug("unexpected error in %s", file.source_uri, exc_info=exc)
         log.error("quarantined %s", error)
-        return _manifest_row(file, sha256, status="quarantined", quarantine_reason="parse", error=error)
+        return _manifest_row(
+            file, sha256, status="quarantined", quarantine_reason="parse", error=error, **_hints(file)
+        )
+
+
+def _hints(file: FetchedFile) -> dict[str, Any]:
+    """What the index said of a file that failed: kept so that `customs repair` can re-parse it with them."""
+    return {
+        "currency": file.currency_hint,
+        "period": file.period_hint.key if file.period_hint else None,
+    }
+
+
+def hints_from_manifest(row: dict[str, Any]) -> dict[str, Any]:
+    """The edition and period a manifest row holds for a table page, as FetchedFile hints for a re-parse.
+
+    For a page reached through an index they are what the index listed it as (kept even when the parse
+    failed), without which a 2018-2019 title lacking its currency or month cannot be read; for any other
+    page they are what its title said, so the parser finds them agreeing again (or names the change).
+    """
+    if row["product"] not in (None, "preliminary") or row["status"] == "index":
+        return {}
+    period = row["period"]
+    return {"currency_hint": row["currency"], "period_hint": Period.parse(period) if period else None}
 
 
 def _parse_and_stage(
@@ -162,7 +186,9 @@ def _parse_and_stage(
         check_index_page(file.content, file.source_uri)
         return _manifest_row(file, sha256, product="index", status="index")
     if kind == "preliminary":
-        table = parse_preliminary_page(file.content, file.source_uri)
+        table = parse_preliminary_page(
+            file.content, file.source_uri, currency=file.currency_hint, period=file.period_hint
+        )
         for warning in table.warnings:
             log.warning("%s (table %r, %s): %s", file.source_uri, table.table_id, table.period.key, warning)
         base = release_id_for("preliminary", table.period.key, table.published_on, file.retrieved_at.date())

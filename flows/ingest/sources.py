@@ -27,10 +27,11 @@ from tenacity import (
 )
 
 from config.settings import Settings
+from domain.periods import Period
 from flows.ingest.archive import utc_now
 from flows.ingest.model import ParseError
 from flows.ingest.parsers import parse_index_page
-from warehouse.codes import TradeDirection
+from warehouse.codes import Currency, TradeDirection
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,10 @@ class FetchedFile:
     retrieved_at: datetime
     # The flow an online-query export was requested as (`--direction`), for names that do not say it.
     direction: TradeDirection | None = None
+    # What the index page listed a table page as (the link's edition and month column): 2018-2019 titles
+    # may name no currency or no month. None for files not reached through an index.
+    currency_hint: Currency | None = None
+    period_hint: Period | None = None
 
 
 @dataclass(frozen=True)
@@ -338,6 +343,13 @@ class GaccSource:
                     except FetchError as exc:
                         yield RefusedFile(url, str(exc))
                         continue
-                    yield FetchedFile(page, url, url.rsplit("/", 1)[-1], utc_now())
+                    yield FetchedFile(
+                        page,
+                        url,
+                        url.rsplit("/", 1)[-1],
+                        utc_now(),
+                        currency_hint=entry.currency,
+                        period_hint=entry.period,
+                    )
         finally:
             self.fetcher.close()

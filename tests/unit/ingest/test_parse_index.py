@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.periods import Period
 from flows.ingest.model import IndexEntry, ParseError
 from flows.ingest.parsers import parse_index_page, sniff
 
@@ -37,6 +38,18 @@ def test_plain_text_months_are_skipped() -> None:
 def test_january_february_release_stands_in_february() -> None:
     (entry,) = _parse("index_2020_first_option_misnumbered.html")
     assert entry.month == 2
+    assert entry.period == Period.jan_feb(2020)
+
+
+def test_a_month_column_is_the_period_the_parser_is_given() -> None:
+    assert {entry.url.rsplit("/", 1)[-1]: entry.period.key for entry in _parse(INDEX_2025)} == {
+        "1-cny-2025-02.html": "2025-01..02",
+        "1-cny-2025-03.html": "2025-03",
+        "2-usd-2025-02.html": "2025-01..02",
+        "3-usd-2025-03.html": "2025-03",
+        "4-usd-2025-12.html": "2025-12",
+        "7-2025-03.html": "2025-03",
+    }
 
 
 def test_entry_keeps_the_title_as_published() -> None:
