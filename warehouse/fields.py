@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from warehouse.codes import CURRENCIES, DIRECTIONS, MEASURES, PRODUCTS, QUARANTINE_REASONS, SPANS, TABLE_IDS
+from warehouse.codes import (
+    CURRENCIES,
+    DIRECTIONS,
+    MEASURES,
+    PRODUCTS,
+    QUARANTINE_REASONS,
+    SPANS,
+    TABLE_IDS,
+    VINTAGE_PRECEDENCE_RULE,
+    VINTAGE_SOURCES,
+)
 from warehouse.contracts import DType, Field, FieldRegistry
 
 PERIOD_PATTERN = r"\d{4}-(0[1-9]|1[0-2])(\.\.(0[2-9]|1[0-2]))?"
@@ -53,8 +63,32 @@ FIELDS = FieldRegistry(
         Field(
             "is_latest_vintage",
             BOOL,
-            "True for the row of the newest release of its period; BI views show only these",
+            "True for the row of the newest release of its period (the one vintage_precedence picks); BI "
+            "views show only these",
             nullable=False,
+        ),
+        Field(
+            "vintage_source",
+            STR,
+            "Where this vintage of the figure comes from: the preliminary release, a later preliminary "
+            "page's reprint of an earlier figure, the Monthly Bulletin, or an online-query export",
+            nullable=False,
+            allowed_values=VINTAGE_SOURCES,
+        ),
+        Field(
+            "public_on",
+            DATE,
+            "The date this vintage became public: its release's publication date, or the date its file was "
+            "retrieved where no publication date is known; as-of queries see the vintages public on or "
+            "before their date",
+        ),
+        Field(
+            "vintage_precedence",
+            INT,
+            f"{VINTAGE_PRECEDENCE_RULE}. This vintage's rank under it (higher wins), comparable across the "
+            "rows of one table; null for a row that never gives the figure a view shows (a restatement of "
+            "a cumulative figure alone)",
+            min_value=1,
         ),
         # --- periods ------------------------------------------------------------------------------
         Field(

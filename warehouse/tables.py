@@ -21,6 +21,8 @@ _TRADE_DIRECTION = FIELDS["direction"].but(
     allowed_values=TRADE_DIRECTIONS,
 )
 _PARTNER_DIRECTION = FIELDS["direction"].but(allowed_values=PARTNER_DIRECTIONS)
+# What every fact with release grain says about each vintage (transforms.vintages fills them).
+_VINTAGE_COLUMNS = ("vintage_source", "public_on", "vintage_precedence")
 
 # --- archive ----------------------------------------------------------------------------------------
 ARCHIVE_MANIFEST = TableContract(
@@ -205,6 +207,7 @@ FACT_PARTNER_TRADE = TableContract(
         "mom_pct_published_usd",
         "implied_cny_per_usd",
         "is_latest_vintage",
+        *_VINTAGE_COLUMNS,
     ),
     primary_key=("release_id", "period", "partner_code", "direction"),
 )
@@ -248,6 +251,7 @@ FACT_TRADE_FLOWS = TableContract(
             description="True for the row of the newest release that gives the period's own value; BI "
             "views show only these (a restatement of a cumulative figure alone never is)"
         ),
+        *_VINTAGE_COLUMNS,
     ),
     primary_key=("release_id", "period", "direction", "commodity_code", "partner_code"),
 )
@@ -280,6 +284,7 @@ FACT_TRADE_MODE = TableContract(
         "share_of_total_pct",
         "processing_trade_share_pct",
         "is_latest_vintage",
+        *_VINTAGE_COLUMNS,
     ),
     primary_key=("release_id", "period", "trade_mode_code", "direction"),
 )

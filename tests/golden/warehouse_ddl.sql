@@ -111,6 +111,9 @@ CREATE TABLE core.fact_partner_trade (
     mom_pct_published_usd DOUBLE,
     implied_cny_per_usd DOUBLE,
     is_latest_vintage BOOLEAN NOT NULL,
+    vintage_source VARCHAR NOT NULL,
+    public_on DATE,
+    vintage_precedence BIGINT,
     PRIMARY KEY (release_id, period, partner_code, direction)
 );
 COMMENT ON TABLE core.fact_partner_trade IS 'Trade by partner from tables (1) (World) and (4), every release kept: both currencies as published';
@@ -138,7 +141,10 @@ COMMENT ON COLUMN core.fact_partner_trade.yoy_ytd_pct_published_usd IS 'Year-on-
 COMMENT ON COLUMN core.fact_partner_trade.yoy_ytd_pct_published_cny IS 'Year-on-year % of the January-to-month value as published (CNY) [percent]';
 COMMENT ON COLUMN core.fact_partner_trade.mom_pct_published_usd IS 'Month-on-month % as published (USD edition, table (1) only) [percent]';
 COMMENT ON COLUMN core.fact_partner_trade.implied_cny_per_usd IS 'CNY value divided by USD value of the same figure: a check, never used to convert [yuan per US dollar]';
-COMMENT ON COLUMN core.fact_partner_trade.is_latest_vintage IS 'True for the row of the newest release of its period; BI views show only these';
+COMMENT ON COLUMN core.fact_partner_trade.is_latest_vintage IS 'True for the row of the newest release of its period (the one vintage_precedence picks); BI views show only these';
+COMMENT ON COLUMN core.fact_partner_trade.vintage_source IS 'Where this vintage of the figure comes from: the preliminary release, a later preliminary page''s reprint of an earlier figure, the Monthly Bulletin, or an online-query export';
+COMMENT ON COLUMN core.fact_partner_trade.public_on IS 'The date this vintage became public: its release''s publication date, or the date its file was retrieved where no publication date is known; as-of queries see the vintages public on or before their date';
+COMMENT ON COLUMN core.fact_partner_trade.vintage_precedence IS 'Precedence rule (the latest vintage of a figure): the Monthly Bulletin over the preliminary release and online-query exports; among vintages of the same rank, the later over the earlier (public_on, then retrieval time, then release_id). This vintage''s rank under it (higher wins), comparable across the rows of one table; null for a row that never gives the figure a view shows (a restatement of a cumulative figure alone)';
 
 CREATE TABLE core.fact_trade_flows (
     release_id VARCHAR NOT NULL,
@@ -166,6 +172,9 @@ CREATE TABLE core.fact_trade_flows (
     yoy_ytd_pct_published_cny DOUBLE,
     is_restatement BOOLEAN NOT NULL,
     is_latest_vintage BOOLEAN NOT NULL,
+    vintage_source VARCHAR NOT NULL,
+    public_on DATE,
+    vintage_precedence BIGINT,
     PRIMARY KEY (release_id, period, direction, commodity_code, partner_code)
 );
 COMMENT ON TABLE core.fact_trade_flows IS 'Trade by commodity (tables (5)/(6), World) and by commodity x partner (online-query detail)';
@@ -194,6 +203,9 @@ COMMENT ON COLUMN core.fact_trade_flows.yoy_ytd_pct_published_usd IS 'Year-on-ye
 COMMENT ON COLUMN core.fact_trade_flows.yoy_ytd_pct_published_cny IS 'Year-on-year % of the January-to-month value as published (CNY) [percent]';
 COMMENT ON COLUMN core.fact_trade_flows.is_restatement IS 'True for a row reprinted by a later release (the prior-year January-to-month column of tables (5)/(6)): a later vintage of the period''s cumulative figures only';
 COMMENT ON COLUMN core.fact_trade_flows.is_latest_vintage IS 'True for the row of the newest release that gives the period''s own value; BI views show only these (a restatement of a cumulative figure alone never is)';
+COMMENT ON COLUMN core.fact_trade_flows.vintage_source IS 'Where this vintage of the figure comes from: the preliminary release, a later preliminary page''s reprint of an earlier figure, the Monthly Bulletin, or an online-query export';
+COMMENT ON COLUMN core.fact_trade_flows.public_on IS 'The date this vintage became public: its release''s publication date, or the date its file was retrieved where no publication date is known; as-of queries see the vintages public on or before their date';
+COMMENT ON COLUMN core.fact_trade_flows.vintage_precedence IS 'Precedence rule (the latest vintage of a figure): the Monthly Bulletin over the preliminary release and online-query exports; among vintages of the same rank, the later over the earlier (public_on, then retrieval time, then release_id). This vintage''s rank under it (higher wins), comparable across the rows of one table; null for a row that never gives the figure a view shows (a restatement of a cumulative figure alone)';
 
 CREATE TABLE core.fact_trade_mode (
     release_id VARCHAR NOT NULL,
@@ -218,6 +230,9 @@ CREATE TABLE core.fact_trade_mode (
     share_of_total_pct DOUBLE,
     processing_trade_share_pct DOUBLE,
     is_latest_vintage BOOLEAN NOT NULL,
+    vintage_source VARCHAR NOT NULL,
+    public_on DATE,
+    vintage_precedence BIGINT,
     PRIMARY KEY (release_id, period, trade_mode_code, direction)
 );
 COMMENT ON TABLE core.fact_trade_mode IS 'Trade by trade mode (customs regime) from tables (2) (the month) and (3) (January to month), every release kept: both currencies as published';
@@ -242,7 +257,10 @@ COMMENT ON COLUMN core.fact_trade_mode.yoy_pct IS 'Year-on-year % of value_usd: 
 COMMENT ON COLUMN core.fact_trade_mode.yoy_ytd_pct IS 'Year-on-year % of value_ytd_usd: GACC''s figure (table (3)), else derived, else null [percent]';
 COMMENT ON COLUMN core.fact_trade_mode.share_of_total_pct IS 'The row''s value_usd as a % of the Total Value of the same period and direction [percent]';
 COMMENT ON COLUMN core.fact_trade_mode.processing_trade_share_pct IS 'Processing trade (materials supplied plus imported materials) as a % of the Total Value of the same period and direction, in USD [percent]';
-COMMENT ON COLUMN core.fact_trade_mode.is_latest_vintage IS 'True for the row of the newest release of its period; BI views show only these';
+COMMENT ON COLUMN core.fact_trade_mode.is_latest_vintage IS 'True for the row of the newest release of its period (the one vintage_precedence picks); BI views show only these';
+COMMENT ON COLUMN core.fact_trade_mode.vintage_source IS 'Where this vintage of the figure comes from: the preliminary release, a later preliminary page''s reprint of an earlier figure, the Monthly Bulletin, or an online-query export';
+COMMENT ON COLUMN core.fact_trade_mode.public_on IS 'The date this vintage became public: its release''s publication date, or the date its file was retrieved where no publication date is known; as-of queries see the vintages public on or before their date';
+COMMENT ON COLUMN core.fact_trade_mode.vintage_precedence IS 'Precedence rule (the latest vintage of a figure): the Monthly Bulletin over the preliminary release and online-query exports; among vintages of the same rank, the later over the earlier (public_on, then retrieval time, then release_id). This vintage''s rank under it (higher wins), comparable across the rows of one table; null for a row that never gives the figure a view shows (a restatement of a cumulative figure alone)';
 
 CREATE TABLE core.fact_trade_surplus (
     period VARCHAR NOT NULL,
@@ -321,7 +339,7 @@ COMMENT ON COLUMN meta.releases.period IS 'Reference period: a month YYYY-MM, or
 COMMENT ON COLUMN meta.releases.published_on IS 'Publication date printed on the release (retrieval date where none)';
 COMMENT ON COLUMN meta.releases.retrieved_at IS 'When the raw file was fetched or dropped (UTC)';
 COMMENT ON COLUMN meta.releases.file_count IS 'Number of raw files';
-COMMENT ON COLUMN meta.releases.is_latest_vintage IS 'True for the row of the newest release of its period; BI views show only these';
+COMMENT ON COLUMN meta.releases.is_latest_vintage IS 'True for the row of the newest release of its period (the one vintage_precedence picks); BI views show only these';
 COMMENT ON COLUMN meta.releases.status IS 'Outcome';
 
 CREATE TABLE meta.release_files (

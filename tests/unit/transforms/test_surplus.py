@@ -35,6 +35,9 @@ def row(
         "mom_pct_published_usd": None,
         "implied_cny_per_usd": None,
         "is_latest_vintage": True,
+        "vintage_source": "preliminary",
+        "public_on": None,
+        "vintage_precedence": None,
     }
     return {
         **defaults,
