@@ -90,6 +90,17 @@ FIELDS = FieldRegistry(
             "a cumulative figure alone)",
             min_value=1,
         ),
+        Field(
+            "visible_from",
+            DATE,
+            "First day this version of the row was what the warehouse showed (a day a vintage became public)",
+            nullable=False,
+        ),
+        Field(
+            "visible_until",
+            DATE,
+            "The day a later version replaced this one (exclusive); null for the current version",
+        ),
         # --- periods ------------------------------------------------------------------------------
         Field(
             "period",

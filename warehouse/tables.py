@@ -327,6 +327,16 @@ FACT_TRADE_SURPLUS = TableContract(
     primary_key=("period", "partner_code"),
 )
 
+FACT_TRADE_SURPLUS_HISTORY = TableContract(
+    "core",
+    "fact_trade_surplus_history",
+    "Every version of core.fact_trade_surplus: the fact as it stood on each day a vintage became public "
+    "(the vintages public by then, the latest of each picked by the precedence rule), one row per version "
+    "with the days it was current; the as-of macros read it",
+    (*FACT_TRADE_SURPLUS.fields, *FIELDS.pick("visible_from", "visible_until")),
+    primary_key=("period", "partner_code", "visible_from"),
+)
+
 # --- meta -------------------------------------------------------------------------------------------
 META_RELEASES = TableContract(
     "meta",
@@ -588,6 +598,7 @@ WAREHOUSE_TABLES: tuple[TableContract, ...] = (
     FACT_TRADE_FLOWS,
     FACT_TRADE_MODE,
     FACT_TRADE_SURPLUS,
+    FACT_TRADE_SURPLUS_HISTORY,
     META_RELEASES,
     META_RELEASE_FILES,
     META_RUNS,

@@ -321,6 +321,69 @@ COMMENT ON COLUMN core.fact_trade_surplus.exports_ytd_yoy_pct IS 'Year-on-year %
 COMMENT ON COLUMN core.fact_trade_surplus.imports_ytd_yoy_pct IS 'Year-on-year % of imports_ytd_usd: published, else derived [percent]';
 COMMENT ON COLUMN core.fact_trade_surplus.share_of_total_balance_pct IS 'The partner''s balance as a % of China''s total balance for the period [percent]';
 
+CREATE TABLE core.fact_trade_surplus_history (
+    period VARCHAR NOT NULL,
+    period_start DATE NOT NULL,
+    months_covered BIGINT NOT NULL,
+    partner_code VARCHAR NOT NULL,
+    is_group BOOLEAN NOT NULL,
+    release_id VARCHAR NOT NULL,
+    exports_usd BIGINT,
+    imports_usd BIGINT,
+    balance_usd BIGINT,
+    exports_cny BIGINT,
+    imports_cny BIGINT,
+    balance_cny BIGINT,
+    exports_ytd_usd BIGINT,
+    imports_ytd_usd BIGINT,
+    balance_ytd_usd BIGINT,
+    exports_ytd_cny BIGINT,
+    imports_ytd_cny BIGINT,
+    balance_ytd_cny BIGINT,
+    balance_rolling_12m_usd BIGINT,
+    balance_rolling_12m_cny BIGINT,
+    balance_yoy_change_usd BIGINT,
+    balance_yoy_change_cny BIGINT,
+    exports_yoy_pct DOUBLE,
+    imports_yoy_pct DOUBLE,
+    exports_ytd_yoy_pct DOUBLE,
+    imports_ytd_yoy_pct DOUBLE,
+    share_of_total_balance_pct DOUBLE,
+    visible_from DATE NOT NULL,
+    visible_until DATE,
+    PRIMARY KEY (period, partner_code, visible_from)
+);
+COMMENT ON TABLE core.fact_trade_surplus_history IS 'Every version of core.fact_trade_surplus: the fact as it stood on each day a vintage became public (the vintages public by then, the latest of each picked by the precedence rule), one row per version with the days it was current; the as-of macros read it';
+COMMENT ON COLUMN core.fact_trade_surplus_history.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN core.fact_trade_surplus_history.period_start IS 'First day of the reference period';
+COMMENT ON COLUMN core.fact_trade_surplus_history.months_covered IS 'Number of calendar months in the period';
+COMMENT ON COLUMN core.fact_trade_surplus_history.partner_code IS 'Partner: ISO 3166 alpha-3 for countries, WLD for the world, a group code (EU, ASEAN, ...)';
+COMMENT ON COLUMN core.fact_trade_surplus_history.is_group IS 'True for the world and for groups of countries';
+COMMENT ON COLUMN core.fact_trade_surplus_history.release_id IS 'The release the period''s figures come from (its latest vintage)';
+COMMENT ON COLUMN core.fact_trade_surplus_history.exports_usd IS 'Exports of the reference period, in whole US dollars as published (never converted) [US dollars]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.imports_usd IS 'Imports of the reference period, in whole US dollars as published (never converted) [US dollars]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.balance_usd IS 'Trade balance of the reference period: exports minus imports, in whole US dollars [US dollars]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.exports_cny IS 'Exports of the reference period, in whole yuan as published (never converted) [yuan]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.imports_cny IS 'Imports of the reference period, in whole yuan as published (never converted) [yuan]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.balance_cny IS 'Trade balance of the reference period: exports minus imports, in whole yuan [yuan]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.exports_ytd_usd IS 'Exports from January to the period''s last month, in whole US dollars as published (never converted) [US dollars]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.imports_ytd_usd IS 'Imports from January to the period''s last month, in whole US dollars as published (never converted) [US dollars]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.balance_ytd_usd IS 'Trade balance from January to the period''s last month: exports minus imports, in whole US dollars [US dollars]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.exports_ytd_cny IS 'Exports from January to the period''s last month, in whole yuan as published (never converted) [yuan]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.imports_ytd_cny IS 'Imports from January to the period''s last month, in whole yuan as published (never converted) [yuan]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.balance_ytd_cny IS 'Trade balance from January to the period''s last month: exports minus imports, in whole yuan [yuan]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.balance_rolling_12m_usd IS 'Trade balance over the 12 months ending with the period: exports minus imports, in whole US dollars [US dollars]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.balance_rolling_12m_cny IS 'Trade balance over the 12 months ending with the period: exports minus imports, in whole yuan [yuan]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.balance_yoy_change_usd IS 'Change in the period''s balance from the same period a year earlier: exports minus imports, in whole US dollars [US dollars]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.balance_yoy_change_cny IS 'Change in the period''s balance from the same period a year earlier: exports minus imports, in whole yuan [yuan]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.exports_yoy_pct IS 'Year-on-year % of exports_usd: GACC''s figure where published for this value, else derived [percent]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.imports_yoy_pct IS 'Year-on-year % of imports_usd: GACC''s figure where published for this value, else derived [percent]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.exports_ytd_yoy_pct IS 'Year-on-year % of exports_ytd_usd: published, else derived [percent]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.imports_ytd_yoy_pct IS 'Year-on-year % of imports_ytd_usd: published, else derived [percent]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.share_of_total_balance_pct IS 'The partner''s balance as a % of China''s total balance for the period [percent]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.visible_from IS 'First day this version of the row was what the warehouse showed (a day a vintage became public)';
+COMMENT ON COLUMN core.fact_trade_surplus_history.visible_until IS 'The day a later version replaced this one (exclusive); null for the current version';
+
 CREATE TABLE meta.releases (
     release_id VARCHAR NOT NULL,
     product VARCHAR NOT NULL,
