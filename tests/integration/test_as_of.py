@@ -3,6 +3,7 @@ December 2025's table (1) in US dollars, published on 20 February 2026 (exports 
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import pytest
 from domain.periods import Period
 from flows.ingest.model import TableRow
 from flows.monthly import monthly_release
+from tests.reliability.cli import Done, customs, customs_env
 from tools.demo import releases
 from tools.demo.render import render_preliminary_page
 from warehouse.asof import AS_OF_MACROS, AsOfMacro
@@ -160,3 +162,68 @@ def test_the_macros_run_in_a_duckdb_1_5_client(revised: Path) -> None:
     december = "SELECT exports_usd FROM bi.monthly_trade_as_of('{}') WHERE period = '2025-12'"
     assert csv(december.format("2026-02-19")).splitlines()[-1] == str(EXPORTS_FIRST_PRINT_USD)
     assert csv(december.format("2026-02-20")).splitlines()[-1] == str(EXPORTS_FIRST_PRINT_USD + REVISION_USD)
+
+
+# --- customs query, through its real entry point ---------------------------------------------------------
+DECEMBER_EXPORTS = (
+    "SELECT period, exports_usd FROM bi.monthly_trade WHERE period >= '2025-11' ORDER BY period"
+)
+
+
+def _query(tmp_path: Path, data: Path, *args: str) -> Done:
+    return customs("query", "--data-dir", str(data), *args, env=customs_env(tmp_path / "prefect"))
+
+
+def test_query_as_of_reads_the_views_as_they_were(revised: Path, tmp_path: Path) -> None:
+    before = _query(tmp_path, revised, "--as-of", "2026-02-19", "--csv", DECEMBER_EXPORTS)
+    assert before.exit_code == 0, before.output
+    assert before.stdout.splitlines() == [
+        "period,exports_usd",
+        "2025-11,330300000000",
+        f"2025-12,{EXPORTS_FIRST_PRINT_USD}",
+    ]
+    latest = _query(tmp_path, revised, "--csv", DECEMBER_EXPORTS)
+    assert latest.stdout.splitlines()[-1] == f"2025-12,{EXPORTS_FIRST_PRINT_USD + REVISION_USD}"
+    absent = _query(tmp_path, revised, "--as-of", "2026-01-12", DECEMBER_EXPORTS)
+    assert absent.exit_code == 0, absent.output
+    assert "330300000000" in absent.stdout and str(EXPORTS_FIRST_PRINT_USD) not in absent.stdout
+    assert absent.stdout.splitlines()[-1] == "1 row, as of 2026-01-12"
+
+
+def test_query_as_of_the_far_future_is_the_view(revised: Path, tmp_path: Path) -> None:
+    sql = "SELECT * FROM bi.partner_trade ORDER BY period, partner_code"
+    as_of = _query(tmp_path, revised, "--as-of", "2099-01-01", "--csv", sql)
+    latest = _query(tmp_path, revised, "--csv", sql)
+    assert as_of.exit_code == latest.exit_code == 0, as_of.output + latest.output
+    assert as_of.stdout == latest.stdout and len(as_of.stdout.splitlines()) > 100
+
+
+@pytest.mark.parametrize(
+    ("args", "exit_code", "message"),
+    [
+        (("--as-of", "2026-02-30", "SELECT 1"), 2, r"--as-of '2026-02-30' is not a date: give YYYY-MM-DD"),
+        (("--as-of", "2026-02-19", "SELECT * FROM bi.trade_mode"), 1, r"bi\.trade_mode cannot be read as of"),
+        (("CREATE TABLE core.mine AS SELECT 1",), 1, r"query failed: .*read-only"),
+        (("--as-of", "2026-02-19", "COPY (SELECT 1) TO '{tmp}/out.csv'"), 1, r"query failed: .*disabled"),
+        (("SELEC 1",), 1, r"query failed: Parser Error"),
+    ],
+)
+def test_query_refuses_with_one_line(
+    revised: Path, tmp_path: Path, args: tuple[str, ...], exit_code: int, message: str
+) -> None:
+    done = _query(tmp_path, revised, *(a.replace("{tmp}", str(tmp_path)) for a in args))
+    assert done.exit_code == exit_code, done.output
+    (line,) = done.error_lines()
+    assert re.search(message, line), line
+    assert "Traceback" not in done.output
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_query_never_creates_a_data_root(tmp_path: Path) -> None:
+    missing = tmp_path / "nothing-here"
+    done = _query(tmp_path, missing, "SELECT 1")
+    assert done.exit_code == 1
+    assert done.error_lines() == [
+        f"error: no published warehouse at {missing / 'warehouse.duckdb'}: run `customs run` first"
+    ]
+    assert not missing.exists()
