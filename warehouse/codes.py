@@ -77,3 +77,7 @@ VINTAGE_PRECEDENCE_RULE: Final[str] = (
     "and online-query exports; among vintages of the same rank, the later over the earlier (public_on, "
     "then retrieval time, then release_id)"
 )
+
+# The figures of a partner's trade whose vintages `bi.revisions` compares (columns of core.fact_partner_trade).
+RevisedMeasure = Literal["value_usd", "value_cny", "value_ytd_usd", "value_ytd_cny"]
+REVISED_MEASURES: Final[tuple[RevisedMeasure, ...]] = get_args(RevisedMeasure)

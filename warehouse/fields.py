@@ -8,6 +8,7 @@ from warehouse.codes import (
     MEASURES,
     PRODUCTS,
     QUARANTINE_REASONS,
+    REVISED_MEASURES,
     SPANS,
     TABLE_IDS,
     VINTAGE_PRECEDENCE_RULE,
@@ -100,6 +101,60 @@ FIELDS = FieldRegistry(
             "visible_until",
             DATE,
             "The day a later version replaced this one (exclusive); null for the current version",
+        ),
+        # --- revisions ----------------------------------------------------------------------------
+        Field(
+            "revised_measure",
+            STR,
+            "Which figure of the partner's trade: the period value or the January-to-month value, in US "
+            "dollars or yuan (a column of core.fact_partner_trade)",
+            nullable=False,
+            allowed_values=REVISED_MEASURES,
+        ),
+        Field(
+            "value_whole_units",
+            INT,
+            "The figure in this vintage, in whole currency units of its measure (US dollars or yuan)",
+            unit="currency units",
+        ),
+        Field(
+            "previous_whole_units",
+            INT,
+            "The same figure in the vintage before this one under the precedence rule; null for the first",
+            unit="currency units",
+        ),
+        Field(
+            "change_whole_units",
+            INT,
+            "This vintage's value minus the previous vintage's: the revision",
+            unit="currency units",
+        ),
+        Field("change_pct", FLT, "The revision as a % of the previous vintage's value", unit="percent"),
+        Field(
+            "first_print_whole_units",
+            INT,
+            "The same figure in its first print (the earliest vintage public)",
+            unit="currency units",
+        ),
+        Field(
+            "days_since_first_print",
+            INT,
+            "Days from the first print's public_on to this vintage's",
+            unit="days",
+            min_value=0,
+        ),
+        Field(
+            "vintage_number",
+            INT,
+            "1 for a figure's first print, 2 for the next vintage public, and so on",
+            nullable=False,
+            min_value=1,
+        ),
+        Field(
+            "change_from_first_print_usd",
+            INT,
+            "value_usd minus the first print's value_usd",
+            unit="US dollars",
         ),
         # --- periods ------------------------------------------------------------------------------
         Field(

@@ -588,6 +588,92 @@ ORDER BY year, partner_code
 """,
 )
 
+# The vintages of each figure, side by side (issue 12).
+_REVISION_KEY = "PARTITION BY period, partner_code, direction, revised_measure"
+BI_REVISIONS = TableContract(
+    "bi",
+    "revisions",
+    "Every vintage of every partner-trade figure (period x partner x direction x measure): its value, the "
+    "previous vintage's (under the precedence rule), the revision, and the first print",
+    FIELDS.pick(
+        "period",
+        "partner_code",
+        _PARTNER_DIRECTION,
+        "revised_measure",
+        "release_id",
+        "vintage_source",
+        "public_on",
+        "is_latest_vintage",
+        "value_whole_units",
+        "previous_whole_units",
+        "change_whole_units",
+        "change_pct",
+        "first_print_whole_units",
+        "days_since_first_print",
+    ),
+    primary_key=("period", "partner_code", "direction", "revised_measure", "release_id"),
+    kind="view",
+    sql=f"""
+WITH figures AS (
+    UNPIVOT (
+        SELECT period, period_start, partner_code, direction, release_id, vintage_source, public_on,
+               vintage_precedence, is_latest_vintage, value_usd, value_cny, value_ytd_usd, value_ytd_cny
+        FROM core.fact_partner_trade
+    )
+    ON value_usd, value_cny, value_ytd_usd, value_ytd_cny
+    INTO NAME revised_measure VALUE value_whole_units
+), vintages AS (
+    SELECT *,
+           lag(value_whole_units) OVER ({_REVISION_KEY} ORDER BY vintage_precedence) AS previous_whole_units,
+           first_value(value_whole_units) OVER by_print AS first_print_whole_units,
+           first_value(public_on) OVER by_print AS first_print_on
+    FROM figures
+    WINDOW by_print AS ({_REVISION_KEY} ORDER BY public_on, vintage_precedence)
+)
+SELECT period, partner_code, direction, revised_measure, release_id, vintage_source, public_on,
+       is_latest_vintage, value_whole_units, previous_whole_units,
+       value_whole_units - previous_whole_units AS change_whole_units,
+       CASE WHEN previous_whole_units <> 0
+            THEN 100 * CAST(value_whole_units - previous_whole_units AS DOUBLE) / previous_whole_units
+       END AS change_pct,
+       first_print_whole_units,
+       CAST(public_on - first_print_on AS BIGINT) AS days_since_first_print
+FROM vintages
+ORDER BY period_start, partner_code, direction, revised_measure, vintage_precedence
+""",
+)
+BI_REVISION_TRIANGLE = TableContract(
+    "bi",
+    "revision_triangle",
+    "China's totals (World) per reference period and vintage: each vintage's value in order of "
+    "publication, and its change from the first print (pivot vintage_number into columns for a triangle)",
+    FIELDS.pick(
+        "period",
+        _PARTNER_DIRECTION,
+        "vintage_number",
+        "public_on",
+        "release_id",
+        "vintage_source",
+        "value_usd",
+        "value_cny",
+        "change_from_first_print_usd",
+        "is_latest_vintage",
+    ),
+    primary_key=("period", "direction", "vintage_number"),
+    kind="view",
+    sql="""
+SELECT period, direction,
+       row_number() OVER by_print AS vintage_number,
+       public_on, release_id, vintage_source, value_usd, value_cny,
+       value_usd - first_value(value_usd) OVER by_print AS change_from_first_print_usd,
+       is_latest_vintage
+FROM core.fact_partner_trade
+WHERE partner_code = 'WLD'
+WINDOW by_print AS (PARTITION BY period, direction ORDER BY public_on, vintage_precedence)
+ORDER BY period_start, direction, vintage_number
+""",
+)
+
 WAREHOUSE_TABLES: tuple[TableContract, ...] = (
     DIM_PARTNER,
     BRIDGE_PARTNER_GROUP,
@@ -612,6 +698,8 @@ BI_VIEWS: tuple[TableContract, ...] = (
     BI_COMMODITY_TRADE,
     BI_TRADE_MODE,
     BI_ANNUAL_TRADE,
+    BI_REVISIONS,
+    BI_REVISION_TRIANGLE,
 )
 STAGING_TABLES: tuple[TableContract, ...] = (STG_PRELIMINARY, STG_ONLINE_QUERY)
 ALL_CONTRACTS: tuple[TableContract, ...] = (ARCHIVE_MANIFEST, *STAGING_TABLES, *WAREHOUSE_TABLES, *BI_VIEWS)

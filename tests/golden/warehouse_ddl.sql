@@ -615,3 +615,68 @@ COMMENT ON COLUMN bi.annual_trade.imports_usd IS 'Imports of the reference perio
 COMMENT ON COLUMN bi.annual_trade.balance_usd IS 'Trade balance of the reference period: exports minus imports, in whole US dollars [US dollars]';
 COMMENT ON COLUMN bi.annual_trade.exports_yoy_pct IS 'Year-on-year % of exports_usd: GACC''s figure where published for this value, else derived [percent]';
 COMMENT ON COLUMN bi.annual_trade.imports_yoy_pct IS 'Year-on-year % of imports_usd: GACC''s figure where published for this value, else derived [percent]';
+
+CREATE VIEW bi.revisions AS
+WITH figures AS (
+    UNPIVOT (
+        SELECT period, period_start, partner_code, direction, release_id, vintage_source, public_on,
+               vintage_precedence, is_latest_vintage, value_usd, value_cny, value_ytd_usd, value_ytd_cny
+        FROM core.fact_partner_trade
+    )
+    ON value_usd, value_cny, value_ytd_usd, value_ytd_cny
+    INTO NAME revised_measure VALUE value_whole_units
+), vintages AS (
+    SELECT *,
+           lag(value_whole_units) OVER (PARTITION BY period, partner_code, direction, revised_measure ORDER BY vintage_precedence) AS previous_whole_units,
+           first_value(value_whole_units) OVER by_print AS first_print_whole_units,
+           first_value(public_on) OVER by_print AS first_print_on
+    FROM figures
+    WINDOW by_print AS (PARTITION BY period, partner_code, direction, revised_measure ORDER BY public_on, vintage_precedence)
+)
+SELECT period, partner_code, direction, revised_measure, release_id, vintage_source, public_on,
+       is_latest_vintage, value_whole_units, previous_whole_units,
+       value_whole_units - previous_whole_units AS change_whole_units,
+       CASE WHEN previous_whole_units <> 0
+            THEN 100 * CAST(value_whole_units - previous_whole_units AS DOUBLE) / previous_whole_units
+       END AS change_pct,
+       first_print_whole_units,
+       CAST(public_on - first_print_on AS BIGINT) AS days_since_first_print
+FROM vintages
+ORDER BY period_start, partner_code, direction, revised_measure, vintage_precedence;
+COMMENT ON VIEW bi.revisions IS 'Every vintage of every partner-trade figure (period x partner x direction x measure): its value, the previous vintage''s (under the precedence rule), the revision, and the first print';
+COMMENT ON COLUMN bi.revisions.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN bi.revisions.partner_code IS 'Partner: ISO 3166 alpha-3 for countries, WLD for the world, a group code (EU, ASEAN, ...)';
+COMMENT ON COLUMN bi.revisions.direction IS 'Trade direction';
+COMMENT ON COLUMN bi.revisions.revised_measure IS 'Which figure of the partner''s trade: the period value or the January-to-month value, in US dollars or yuan (a column of core.fact_partner_trade)';
+COMMENT ON COLUMN bi.revisions.release_id IS 'The release (vintage) a row comes from: product, reference period and publication date';
+COMMENT ON COLUMN bi.revisions.vintage_source IS 'Where this vintage of the figure comes from: the preliminary release, a later preliminary page''s reprint of an earlier figure, the Monthly Bulletin, or an online-query export';
+COMMENT ON COLUMN bi.revisions.public_on IS 'The date this vintage became public: its release''s publication date, or the date its file was retrieved where no publication date is known; as-of queries see the vintages public on or before their date';
+COMMENT ON COLUMN bi.revisions.is_latest_vintage IS 'True for the row of the newest release of its period (the one vintage_precedence picks); BI views show only these';
+COMMENT ON COLUMN bi.revisions.value_whole_units IS 'The figure in this vintage, in whole currency units of its measure (US dollars or yuan) [currency units]';
+COMMENT ON COLUMN bi.revisions.previous_whole_units IS 'The same figure in the vintage before this one under the precedence rule; null for the first [currency units]';
+COMMENT ON COLUMN bi.revisions.change_whole_units IS 'This vintage''s value minus the previous vintage''s: the revision [currency units]';
+COMMENT ON COLUMN bi.revisions.change_pct IS 'The revision as a % of the previous vintage''s value [percent]';
+COMMENT ON COLUMN bi.revisions.first_print_whole_units IS 'The same figure in its first print (the earliest vintage public) [currency units]';
+COMMENT ON COLUMN bi.revisions.days_since_first_print IS 'Days from the first print''s public_on to this vintage''s [days]';
+
+CREATE VIEW bi.revision_triangle AS
+SELECT period, direction,
+       row_number() OVER by_print AS vintage_number,
+       public_on, release_id, vintage_source, value_usd, value_cny,
+       value_usd - first_value(value_usd) OVER by_print AS change_from_first_print_usd,
+       is_latest_vintage
+FROM core.fact_partner_trade
+WHERE partner_code = 'WLD'
+WINDOW by_print AS (PARTITION BY period, direction ORDER BY public_on, vintage_precedence)
+ORDER BY period_start, direction, vintage_number;
+COMMENT ON VIEW bi.revision_triangle IS 'China''s totals (World) per reference period and vintage: each vintage''s value in order of publication, and its change from the first print (pivot vintage_number into columns for a triangle)';
+COMMENT ON COLUMN bi.revision_triangle.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN bi.revision_triangle.direction IS 'Trade direction';
+COMMENT ON COLUMN bi.revision_triangle.vintage_number IS '1 for a figure''s first print, 2 for the next vintage public, and so on';
+COMMENT ON COLUMN bi.revision_triangle.public_on IS 'The date this vintage became public: its release''s publication date, or the date its file was retrieved where no publication date is known; as-of queries see the vintages public on or before their date';
+COMMENT ON COLUMN bi.revision_triangle.release_id IS 'The release (vintage) a row comes from: product, reference period and publication date';
+COMMENT ON COLUMN bi.revision_triangle.vintage_source IS 'Where this vintage of the figure comes from: the preliminary release, a later preliminary page''s reprint of an earlier figure, the Monthly Bulletin, or an online-query export';
+COMMENT ON COLUMN bi.revision_triangle.value_usd IS 'Trade value of the reference period (the month, or Jan-Feb), in whole US dollars as published (never converted) [US dollars]';
+COMMENT ON COLUMN bi.revision_triangle.value_cny IS 'Trade value of the reference period (the month, or Jan-Feb), in whole yuan as published (never converted) [yuan]';
+COMMENT ON COLUMN bi.revision_triangle.change_from_first_print_usd IS 'value_usd minus the first print''s value_usd [US dollars]';
+COMMENT ON COLUMN bi.revision_triangle.is_latest_vintage IS 'True for the row of the newest release of its period (the one vintage_precedence picks); BI views show only these';

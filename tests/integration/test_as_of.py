@@ -159,6 +159,11 @@ def test_the_macros_run_in_a_duckdb_1_5_client(revised: Path) -> None:
         assert csv(f"SELECT * FROM {macro.name}(DATE '2099-01-01')") == csv(
             f"SELECT * FROM {macro.view.qualified_name}"
         )
+    revision = (
+        "SELECT change_from_first_print_usd FROM bi.revision_triangle"
+        " WHERE period = '2025-12' AND direction = 'export' ORDER BY vintage_number"
+    )
+    assert csv(revision).splitlines()[1:] == ["0", str(REVISION_USD)]
     december = "SELECT exports_usd FROM bi.monthly_trade_as_of('{}') WHERE period = '2025-12'"
     assert csv(december.format("2026-02-19")).splitlines()[-1] == str(EXPORTS_FIRST_PRINT_USD)
     assert csv(december.format("2026-02-20")).splitlines()[-1] == str(EXPORTS_FIRST_PRINT_USD + REVISION_USD)
@@ -227,3 +232,50 @@ def test_query_never_creates_a_data_root(tmp_path: Path) -> None:
         f"error: no published warehouse at {missing / 'warehouse.duckdb'}: run `customs run` first"
     ]
     assert not missing.exists()
+
+
+# --- bi.revisions and bi.revision_triangle --------------------------------------------------------------
+def test_revisions_list_the_december_export_revision(con: duckdb.DuckDBPyConnection) -> None:
+    rows = con.execute(
+        "SELECT revised_measure, release_id, vintage_source, public_on, is_latest_vintage, value_whole_units,"
+        " previous_whole_units, change_whole_units, change_pct, first_print_whole_units, days_since_first_print"
+        " FROM bi.revisions WHERE period = '2025-12' AND partner_code = 'WLD' AND direction = 'export'"
+        " AND revised_measure = 'value_usd'"
+    ).fetchall()
+    revised = EXPORTS_FIRST_PRINT_USD + REVISION_USD
+    first = ("value_usd", "preliminary:2025-12:2026-01-13", "preliminary", FIRST_PRINT, False)
+    second = ("value_usd", "preliminary:2025-12:2026-02-20", "preliminary", REVISED_ON, True)
+    change_pct = pytest.approx(100 * REVISION_USD / EXPORTS_FIRST_PRINT_USD)
+    days = (REVISED_ON - FIRST_PRINT).days
+    assert rows == [
+        (*first, EXPORTS_FIRST_PRINT_USD, None, None, None, EXPORTS_FIRST_PRINT_USD, 0),
+        (*second, revised, EXPORTS_FIRST_PRINT_USD, REVISION_USD, change_pct, EXPORTS_FIRST_PRINT_USD, days),
+    ]
+    # The CNY edition was not revised: its new vintage (the same figure) is no change.
+    cny = con.execute(
+        "SELECT change_whole_units FROM bi.revisions WHERE period = '2025-12' AND partner_code = 'WLD'"
+        " AND direction = 'export' AND revised_measure = 'value_cny' AND public_on = ?",
+        [REVISED_ON],
+    ).fetchall()
+    assert cny == [(0,)]
+    # Nothing else changed anywhere: the only non-zero revisions are December's exports and E&I.
+    changed = con.execute(
+        "SELECT DISTINCT period, partner_code, direction FROM bi.revisions WHERE change_whole_units <> 0"
+        " ORDER BY ALL"
+    ).fetchall()
+    assert changed == [("2025-12", "WLD", "export"), ("2025-12", "WLD", "total")]
+
+
+def test_revision_triangle_of_china_totals(con: duckdb.DuckDBPyConnection) -> None:
+    rows = con.execute(
+        "SELECT vintage_number, public_on, value_usd, change_from_first_print_usd, is_latest_vintage"
+        " FROM bi.revision_triangle WHERE period = '2025-12' AND direction = 'export' ORDER BY vintage_number"
+    ).fetchall()
+    assert rows == [
+        (1, FIRST_PRINT, EXPORTS_FIRST_PRINT_USD, 0, False),
+        (2, REVISED_ON, EXPORTS_FIRST_PRINT_USD + REVISION_USD, REVISION_USD, True),
+    ]
+    # One row per period, direction and vintage: a period printed once has vintage 1 only.
+    assert con.execute(
+        "SELECT max(vintage_number) FROM bi.revision_triangle WHERE period = '2025-11'"
+    ).fetchone() == (1,)
