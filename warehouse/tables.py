@@ -614,22 +614,6 @@ BI_REVISIONS = TableContract(
     primary_key=("period", "partner_code", "direction", "revised_measure", "release_id"),
     kind="view",
     sql=f"""
-WITH figures AS (
-    UNPIVOT (
-        SELECT period, period_start, partner_code, direction, release_id, vintage_source, public_on,
-               vintage_precedence, is_latest_vintage, value_usd, value_cny, value_ytd_usd, value_ytd_cny
-        FROM core.fact_partner_trade
-    )
-    ON value_usd, value_cny, value_ytd_usd, value_ytd_cny
-    INTO NAME revised_measure VALUE value_whole_units
-), vintages AS (
-    SELECT *,
-           lag(value_whole_units) OVER ({_REVISION_KEY} ORDER BY vintage_precedence) AS previous_whole_units,
-           first_value(value_whole_units) OVER by_print AS first_print_whole_units,
-           first_value(public_on) OVER by_print AS first_print_on
-    FROM figures
-    WINDOW by_print AS ({_REVISION_KEY} ORDER BY public_on, vintage_precedence)
-)
 SELECT period, partner_code, direction, revised_measure, release_id, vintage_source, public_on,
        is_latest_vintage, value_whole_units, previous_whole_units,
        value_whole_units - previous_whole_units AS change_whole_units,
@@ -638,7 +622,22 @@ SELECT period, partner_code, direction, revised_measure, release_id, vintage_sou
        END AS change_pct,
        first_print_whole_units,
        CAST(public_on - first_print_on AS BIGINT) AS days_since_first_print
-FROM vintages
+FROM (
+    SELECT *,
+           lag(value_whole_units) OVER ({_REVISION_KEY} ORDER BY vintage_precedence) AS previous_whole_units,
+           first_value(value_whole_units) OVER by_print AS first_print_whole_units,
+           first_value(public_on) OVER by_print AS first_print_on
+    FROM (
+        UNPIVOT (
+            SELECT period, period_start, partner_code, direction, release_id, vintage_source, public_on,
+                   vintage_precedence, is_latest_vintage, value_usd, value_cny, value_ytd_usd, value_ytd_cny
+            FROM core.fact_partner_trade
+        )
+        ON value_usd, value_cny, value_ytd_usd, value_ytd_cny
+        INTO NAME revised_measure VALUE value_whole_units
+    )
+    WINDOW by_print AS ({_REVISION_KEY} ORDER BY public_on, vintage_precedence)
+)
 ORDER BY period_start, partner_code, direction, revised_measure, vintage_precedence
 """,
 )

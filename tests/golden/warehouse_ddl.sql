@@ -617,22 +617,6 @@ COMMENT ON COLUMN bi.annual_trade.exports_yoy_pct IS 'Year-on-year % of exports_
 COMMENT ON COLUMN bi.annual_trade.imports_yoy_pct IS 'Year-on-year % of imports_usd: GACC''s figure where published for this value, else derived [percent]';
 
 CREATE VIEW bi.revisions AS
-WITH figures AS (
-    UNPIVOT (
-        SELECT period, period_start, partner_code, direction, release_id, vintage_source, public_on,
-               vintage_precedence, is_latest_vintage, value_usd, value_cny, value_ytd_usd, value_ytd_cny
-        FROM core.fact_partner_trade
-    )
-    ON value_usd, value_cny, value_ytd_usd, value_ytd_cny
-    INTO NAME revised_measure VALUE value_whole_units
-), vintages AS (
-    SELECT *,
-           lag(value_whole_units) OVER (PARTITION BY period, partner_code, direction, revised_measure ORDER BY vintage_precedence) AS previous_whole_units,
-           first_value(value_whole_units) OVER by_print AS first_print_whole_units,
-           first_value(public_on) OVER by_print AS first_print_on
-    FROM figures
-    WINDOW by_print AS (PARTITION BY period, partner_code, direction, revised_measure ORDER BY public_on, vintage_precedence)
-)
 SELECT period, partner_code, direction, revised_measure, release_id, vintage_source, public_on,
        is_latest_vintage, value_whole_units, previous_whole_units,
        value_whole_units - previous_whole_units AS change_whole_units,
@@ -641,7 +625,22 @@ SELECT period, partner_code, direction, revised_measure, release_id, vintage_sou
        END AS change_pct,
        first_print_whole_units,
        CAST(public_on - first_print_on AS BIGINT) AS days_since_first_print
-FROM vintages
+FROM (
+    SELECT *,
+           lag(value_whole_units) OVER (PARTITION BY period, partner_code, direction, revised_measure ORDER BY vintage_precedence) AS previous_whole_units,
+           first_value(value_whole_units) OVER by_print AS first_print_whole_units,
+           first_value(public_on) OVER by_print AS first_print_on
+    FROM (
+        UNPIVOT (
+            SELECT period, period_start, partner_code, direction, release_id, vintage_source, public_on,
+                   vintage_precedence, is_latest_vintage, value_usd, value_cny, value_ytd_usd, value_ytd_cny
+            FROM core.fact_partner_trade
+        )
+        ON value_usd, value_cny, value_ytd_usd, value_ytd_cny
+        INTO NAME revised_measure VALUE value_whole_units
+    )
+    WINDOW by_print AS (PARTITION BY period, partner_code, direction, revised_measure ORDER BY public_on, vintage_precedence)
+)
 ORDER BY period_start, partner_code, direction, revised_measure, vintage_precedence;
 COMMENT ON VIEW bi.revisions IS 'Every vintage of every partner-trade figure (period x partner x direction x measure): its value, the previous vintage''s (under the precedence rule), the revision, and the first print';
 COMMENT ON COLUMN bi.revisions.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';

@@ -164,6 +164,8 @@ def test_the_macros_run_in_a_duckdb_1_5_client(revised: Path) -> None:
         " WHERE period = '2025-12' AND direction = 'export' ORDER BY vintage_number"
     )
     assert csv(revision).splitlines()[1:] == ["0", str(REVISION_USD)]
+    changes = "SELECT count(*), sum(change_whole_units) FROM bi.revisions WHERE revised_measure = 'value_usd'"
+    assert csv(changes).splitlines()[-1].endswith(f",{2 * REVISION_USD}")  # December's exports and E&I
     december = "SELECT exports_usd FROM bi.monthly_trade_as_of('{}') WHERE period = '2025-12'"
     assert csv(december.format("2026-02-19")).splitlines()[-1] == str(EXPORTS_FIRST_PRINT_USD)
     assert csv(december.format("2026-02-20")).splitlines()[-1] == str(EXPORTS_FIRST_PRINT_USD + REVISION_USD)
