@@ -64,7 +64,7 @@ def reference_partners() -> tuple[list[str], list[str]]:
     for row in csv.DictReader(rows):
         if row["gacc_code"] and row["is_group"] == "false":
             codes.append(row["gacc_code"])
-            names.append(row["name_zh"])
+            names.append(row["partner_name_zh"])
     return codes, names
 
 

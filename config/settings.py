@@ -28,6 +28,15 @@ class Settings(BaseSettings):
         "/Statistics/Statistics?ColumnId=1&year={year}",
         description="Path of the yearly preliminary-release index page, with a {year} placeholder",
     )
+    # The Monthly Bulletin's index: the current year's page, and the older years' pages (their addresses
+    # are read from the current page where it names them; this pattern is the fallback).
+    gacc_bulletin_index_path: str = Field(
+        "/statics/report/monthly.html", description="Path of the Monthly Bulletin index page (current year)"
+    )
+    gacc_bulletin_year_path: str = Field(
+        "/statics/report/monthly{year}.html",
+        description="Path of an earlier year's Monthly Bulletin index page, with a {year} placeholder",
+    )
     http_timeout_seconds: float = Field(30.0, gt=0)
     http_retries: int = Field(4, ge=0, description="Retries after the first attempt, on 5xx and timeouts")
     http_backoff_seconds: float = Field(2.0, ge=0, description="First retry delay; doubles each retry")
@@ -130,6 +139,13 @@ class Settings(BaseSettings):
 
     def index_url(self, year: int) -> str:
         return str(self.gacc_base_url).rstrip("/") + self.gacc_index_path.format(year=year)
+
+    def bulletin_index_url(self, year: int | None = None) -> str:
+        """The Bulletin index: the current year's page (`year` None), else the pattern's page of `year`."""
+        path = (
+            self.gacc_bulletin_index_path if year is None else self.gacc_bulletin_year_path.format(year=year)
+        )
+        return str(self.gacc_base_url).rstrip("/") + path
 
 
 def settings_for(data_dir: str | Path | None = None, base_url: str | None = None) -> Settings:

@@ -221,7 +221,8 @@ def install_assets(docs_root: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     building = target.with_name(f".{ASSETS_FOLDER}.building-{uuid.uuid4().hex[:8]}")
     try:
-        shutil.copytree(ASSETS_SOURCE, building)
+        # copyfile, not copy2: the copies get the job's file modes (its umask), not the installed package's.
+        shutil.copytree(ASSETS_SOURCE, building, copy_function=shutil.copyfile)
         (building / ".bundle").write_text(fingerprint, encoding="utf-8")
         _swap_in(building, target)
     finally:

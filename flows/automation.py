@@ -16,7 +16,7 @@ from uuid import UUID
 
 import typer
 
-from flows.overdue import OVERDUE_EVENT
+from flows.events import OVERDUE_EVENT
 
 if TYPE_CHECKING:
     from prefect.automations import Automation

@@ -240,7 +240,9 @@ def _build_core_tables(inputs: StagedInputs) -> dict[TableContract, pl.DataFrame
         DIM_PERIOD: build_dim_period(periods.lazy()).collect(),
         DIM_PARTNER: build_dim_partner(partners).collect(),
         BRIDGE_PARTNER_GROUP: build_bridge_partner_group(groups).collect(),
-        DIM_COMMODITY: build_dim_commodity(commodities, inputs.online_query).collect(),
+        DIM_COMMODITY: build_dim_commodity(
+            commodities, inputs.online_query, reference.load_hs_names().lazy()
+        ).collect(),
         DIM_TRADE_MODE: build_dim_trade_mode(trade_modes).collect(),
     }
     return {contract: contract.conform(frame) for contract, frame in tables.items()}

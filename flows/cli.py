@@ -19,6 +19,7 @@ os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "flows,transforms,warehou
 # The project's loggers also run outside flow runs (tests, the library used directly): no API there.
 os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 
+import contextlib
 import functools
 import re
 from collections.abc import Callable
@@ -37,7 +38,7 @@ from config.settings import SOURCES, SOURCES_TEXT, Settings, SourceName, setting
 from domain.errors import ExpectedError, UsageError
 from domain.periods import Period
 from domain.runs import validation_run_id
-from fileio.lock import DataRootBusyError, command_line, exclusive_writer
+from fileio.lock import LOCK_NAME, DataRootBusyError, command_line, exclusive_writer
 from flows.automation import automation_app
 from flows.export import export_command
 from flows.query import query_command
@@ -94,9 +95,15 @@ def writer(*, creates_root: bool) -> Callable[[Callable[P, None]], Callable[P, N
                 if not creates_root and not root.is_dir():
                     command(*args, **kwargs)
                     return
+                created = not root.exists()
                 root.mkdir(parents=True, exist_ok=True)
-                with exclusive_writer(root, command_line()):
-                    command(*args, **kwargs)
+                try:
+                    with exclusive_writer(root, command_line()):
+                        command(*args, **kwargs)
+                except BaseException:
+                    if created:
+                        _remove_if_only_the_lock(root)
+                    raise
             except DataRootBusyError as exc:
                 errors.print(f"error: {exc}")
                 raise typer.Exit(EXIT_BUSY) from None
@@ -104,6 +111,17 @@ def writer(*, creates_root: bool) -> Callable[[Callable[P, None]], Callable[P, N
         return holding_the_lock
 
     return decorate
+
+
+def _remove_if_only_the_lock(root: Path) -> None:
+    """A data root this command created and then failed in (an argument mistake found after the lock was
+    taken, a source that answered nothing) is removed again when it holds nothing but the lock file: a
+    command that did not run leaves no data root behind."""
+    lock = root / LOCK_NAME
+    if root.is_dir() and {p.name for p in root.iterdir()} <= {LOCK_NAME}:
+        lock.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            root.rmdir()
 
 
 @app.callback()
@@ -297,12 +315,17 @@ def _problem(style: str, what: str, message: str) -> None:
     console.print(f"[{style}]{what}[/] {escape(message)}", soft_wrap=True, highlight=False)
 
 
-def _bn(value: float | None) -> str:
-    return "n/a" if value is None else f"{value / 1e9:,.1f} bn"
+def _usd(value: float | None) -> str:
+    # The report's money format, currency included, so the two never disagree.
+    from report.labels import format_amount
+
+    return format_amount(value, "US$")
 
 
 def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:+.1f}%"
+    from report.labels import format_pct
+
+    return format_pct(value)
 
 
 @app.command()
@@ -364,9 +387,9 @@ def run(
     if summary.latest_period:
         t = summary.latest_totals
         console.print(
-            f"{summary.latest_period}: exports {_bn(t.get('exports_usd'))} ({_pct(t.get('exports_yoy_pct'))} y/y), "
-            f"imports {_bn(t.get('imports_usd'))} ({_pct(t.get('imports_yoy_pct'))} y/y), "
-            f"balance {_bn(t.get('balance_usd'))}"
+            f"{summary.latest_period}: exports {_usd(t.get('exports_usd'))} ({_pct(t.get('exports_yoy_pct'))} y/y), "
+            f"imports {_usd(t.get('imports_usd'))} ({_pct(t.get('imports_yoy_pct'))} y/y), "
+            f"balance {_usd(t.get('balance_usd'))}"
         )
     console.print(f"BI views as Parquet: {settings.bi_parquet_dir}")
     if summary.report_path:

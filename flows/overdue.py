@@ -12,11 +12,12 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from config.settings import Settings, settings_for
+from flows.events import OVERDUE_EVENT
 from release_calendar import GRACE_DAYS, ReleaseState
 from status.data import WAREHOUSE_PRODUCTS, parse_today, status_report
 from status.render import days_label
@@ -24,8 +25,6 @@ from status.render import days_label
 if TYPE_CHECKING:
     from prefect import Flow
     from prefect.events import Event
-
-OVERDUE_EVENT: Final = "customs.release.overdue"
 
 
 @dataclass(frozen=True)

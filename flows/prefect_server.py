@@ -14,6 +14,8 @@ without a port, as Prefect's own test harness does), so every Prefect client of 
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import ctypes
 import ctypes.util
 import logging
@@ -21,7 +23,9 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import prefect
@@ -54,9 +58,16 @@ def _die_with_parent() -> Callable[[], None] | None:
 
 
 class _ServerTiedToParent(SubprocessASGIServer):
-    """Prefect's temporary server, started as Prefect 3.8.8 starts it, plus the parent-death signal."""
+    """Prefect's temporary server, started as Prefect 3.8.8 starts it, plus the parent-death signal.
+
+    Its output goes to a log file, not to the command's terminal: a server that fails to start would
+    otherwise print its traceback above the command's one-line error (the line names the log)."""
+
+    log_path: Path = Path(tempfile.gettempdir()) / f"customs-prefect-server-{os.getpid()}.log"
 
     def _run_uvicorn_command(self) -> subprocess.Popen[Any]:
+        log = self.log_path.open("ab")
+        atexit.register(_remove_if_empty, self.log_path)
         server_env = {
             "PREFECT_UI_ENABLED": "0",
             "PREFECT__SERVER_EPHEMERAL": "1",
@@ -86,7 +97,15 @@ class _ServerTiedToParent(SubprocessASGIServer):
                 **get_current_settings().to_environment_variables(exclude_unset=True),
             },
             preexec_fn=_die_with_parent(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
+
+
+def _remove_if_empty(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        if path.stat().st_size == 0:
+            path.unlink()
 
 
 def start_temporary_server(timeout_seconds: int) -> str | None:
@@ -110,7 +129,7 @@ def start_temporary_server(timeout_seconds: int) -> str | None:
         )
         raise PrefectServerError(
             f"the temporary Prefect server {what}, or start a Prefect server once and set PREFECT_API_URL to it "
-            "(README: 'Skipping the temporary Prefect server')"
+            f"(README: 'Skipping the temporary Prefect server'); its log: {server.log_path}"
         ) from exc
     return server.api_url
 

@@ -37,6 +37,10 @@ class Totals:
     balance_cny: int | None
     exports_yoy_pct: float | None
     imports_yoy_pct: float | None
+    # Issue 13's additions to the view.
+    period_kind: str
+    exports_yoy_source: str | None
+    imports_yoy_source: str | None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,12 @@ import polars as pl
 
 from transforms.partners import partners_with_world
 from transforms.periods import build_dim_period
+from warehouse.codes import CommodityCodeKind
 from warehouse.tables import BRIDGE_PARTNER_GROUP, DIM_COMMODITY, DIM_PARTNER
+
+_GACC_LABEL: CommodityCodeKind = "gacc_label"
+_HS8: CommodityCodeKind = "hs8"
+_HS2: CommodityCodeKind = "hs2"
 
 __all__ = ["build_bridge_partner_group", "build_dim_commodity", "build_dim_partner", "build_dim_period"]
 
@@ -28,7 +33,11 @@ def build_bridge_partner_group(groups: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def build_dim_commodity(commodities: pl.LazyFrame, online_query: pl.LazyFrame) -> pl.LazyFrame:
+def build_dim_commodity(
+    commodities: pl.LazyFrame,
+    online_query: pl.LazyFrame,
+    hs_names: pl.LazyFrame | None = None,
+) -> pl.LazyFrame:
     """DIM_COMMODITY: one row per commodity_code.
 
     - Codes of the major-commodity tables (5)/(6) from the reference `commodities` (label, commodity_code,
@@ -38,6 +47,11 @@ def build_dim_commodity(commodities: pl.LazyFrame, online_query: pl.LazyFrame) -
     - HS8 codes of the online query: name = the name of the latest record (by period, then release),
       direction null (an HS8 code is traded both ways), heading and chapter = its first 4 and 2 digits.
     A code in both keeps the reference row.
+
+    commodity_code_kind says which: 'gacc_label' for the reference's codes, 'hs8' (or 'hs2') for HS codes.
+    English and Chinese names stand in columns of their own: the reference's label is GACC's English; an
+    HS code's English name is its heading's, else its chapter's, from `hs_names` (hs_code, description:
+    the reference HS chapters and headings; none given, no English name); its Chinese name is the record's.
     """
     # The reference's hs_heading is one HS code of 2, 4 or 6 digits, or several joined by ';' ("2805;2846"),
     # or empty for GACC's own aggregates. The dimension keeps a heading only where the codes fall in one
@@ -55,6 +69,11 @@ def build_dim_commodity(commodities: pl.LazyFrame, online_query: pl.LazyFrame) -
         pl.when(single_heading).then(headings.list.first()).alias("hs_heading"),
         pl.when(chapters.list.len() == 1).then(chapters.list.first()).alias("hs_chapter"),
     ).unique("commodity_code", keep="first", maintain_order=True)
+    major = major.with_columns(
+        pl.lit(_GACC_LABEL).alias("commodity_code_kind"),
+        pl.col("commodity_name").alias("commodity_name_en"),
+        pl.lit(None, dtype=pl.String).alias("commodity_name_zh"),
+    )
     hs8 = (
         online_query.select("hs_code", "commodity_name", "period", "release_id")
         .sort("period", "release_id")
@@ -65,7 +84,41 @@ def build_dim_commodity(commodities: pl.LazyFrame, online_query: pl.LazyFrame) -
             pl.lit(None, dtype=pl.String).alias("direction"),
             pl.col("hs_code").str.slice(0, 4).alias("hs_heading"),
             pl.col("hs_code").str.slice(0, 2).alias("hs_chapter"),
+            pl.when(pl.col("hs_code").str.len_chars() == 2)
+            .then(pl.lit(_HS2))
+            .otherwise(pl.lit(_HS8))
+            .alias("commodity_code_kind"),
+            pl.col("commodity_name").cast(pl.String).alias("commodity_name_zh"),
         )
         .join(major.select("commodity_code"), on="commodity_code", how="anti")
     )
-    return pl.concat([major, hs8], how="vertical").select(DIM_COMMODITY.column_names).sort("commodity_code")
+    names = (
+        pl.LazyFrame(schema={"hs_code": pl.String, "description": pl.String})
+        if hs_names is None
+        else hs_names.select(pl.col("hs_code").cast(pl.String), pl.col("description").cast(pl.String))
+    )
+    hs8 = (
+        hs8.join(
+            names.rename({"hs_code": "hs_heading", "description": "_heading_name"}),
+            on="hs_heading",
+            how="left",
+        )
+        .join(
+            names.rename({"hs_code": "hs_chapter", "description": "_chapter_name"}),
+            on="hs_chapter",
+            how="left",
+        )
+        .with_columns(commodity_name_en=pl.coalesce("_heading_name", "_chapter_name"))
+        .with_columns(
+            # An HS2 code's "heading" is its chapter: no heading to name.
+            pl.when(pl.col("commodity_code_kind") == _HS2)
+            .then(None)
+            .otherwise(pl.col("hs_heading"))
+            .alias("hs_heading")
+        )
+    )
+    return (
+        pl.concat([major.select(DIM_COMMODITY.column_names), hs8.select(DIM_COMMODITY.column_names)])
+        .select(DIM_COMMODITY.column_names)
+        .sort("commodity_code")
+    )

@@ -186,8 +186,8 @@ _WORLD_ROW = {
     "partner_code": WORLD_CODE,
     "gacc_code": None,
     "iso_alpha3": None,
-    "name_en": "World",
-    "name_zh": "世界",
+    "partner_name": "World",
+    "partner_name_zh": "世界",
     "continent": None,
     "is_group": True,
 }

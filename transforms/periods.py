@@ -9,12 +9,14 @@ from __future__ import annotations
 import polars as pl
 
 from domain.periods import Period
+from warehouse.codes import PeriodKind
 
 __all__ = [
     "Period",
     "build_dim_period",
     "period_first_month",
     "period_is_combined",
+    "period_kind",
     "period_last_month",
     "period_months_covered",
     "period_reference_month",
@@ -59,6 +61,13 @@ def period_months_covered(period: PeriodColumn = "period") -> pl.Expr:
 def period_is_combined(period: PeriodColumn = "period") -> pl.Expr:
     """True for the combined January-February period (any multi-month period)."""
     return period_months_covered(period) > 1
+
+
+def period_kind(period: PeriodColumn = "period") -> pl.Expr:
+    """'month' for a single month, 'jan_feb_combined' for GACC's January-February period (codes.PERIOD_KINDS)."""
+    kind: PeriodKind = "jan_feb_combined"
+    single: PeriodKind = "month"
+    return pl.when(period_is_combined(period)).then(pl.lit(kind)).otherwise(pl.lit(single))
 
 
 def period_start(period: PeriodColumn = "period") -> pl.Expr:
@@ -112,6 +121,7 @@ def with_period_columns(lf: pl.LazyFrame, period_col: str = "period") -> pl.Lazy
         last_month=period_last_month(period_col),
         months_covered=period_months_covered(period_col),
         is_combined=period_is_combined(period_col),
+        period_kind=period_kind(period_col),
     )
 
 
@@ -120,7 +130,14 @@ def build_dim_period(periods: pl.LazyFrame) -> pl.LazyFrame:
     return (
         with_period_columns(periods.select("period").unique())
         .select(
-            "period", "period_start", "year", "first_month", "last_month", "months_covered", "is_combined"
+            "period",
+            "period_start",
+            "year",
+            "first_month",
+            "last_month",
+            "months_covered",
+            "is_combined",
+            "period_kind",
         )
         .sort("period_start", "period")
     )

@@ -14,6 +14,7 @@ Every measure here is arithmetic on published figures of the latest vintage (FAC
   `balance_yoy_change_*` uses the same year-earlier values;
   `*_ytd_yoy_pct` the same for the cumulative value (published, else derived from the cumulative ending in
   the same month a year earlier);
+  `*_yoy_source` says which: 'published' or 'derived' (null with the y/y);
 - share of total balance = 100 * balance_usd / the World's balance_usd of the period (null if that is 0
   or missing).
 
@@ -30,6 +31,7 @@ import polars as pl
 from domain.partners import WORLD_CODE
 from transforms.periods import period_first_month, period_last_month, period_year, year_earlier_key
 from transforms.vintages import vintage_is_latest
+from warehouse.codes import YoySource
 from warehouse.tables import FACT_TRADE_SURPLUS, FACT_TRADE_SURPLUS_HISTORY
 
 _KEYS = ["period", "partner_code"]
@@ -59,6 +61,18 @@ def _flow(latest: pl.LazyFrame, direction: str, name: str) -> pl.LazyFrame:
 def _pct_change(value: str, earlier: str) -> pl.Expr:
     """Year-on-year % from two levels: null where the earlier level is missing or 0."""
     return pl.when(pl.col(earlier) != 0).then((pl.col(value) - pl.col(earlier)) / pl.col(earlier) * 100)
+
+
+def _yoy_source(published: str, pct: str) -> pl.Expr:
+    """'published' where GACC printed the y/y, 'derived' where it was computed here, null where none is."""
+    as_printed: YoySource = "published"
+    computed: YoySource = "derived"
+    return (
+        pl.when(pl.col(published).is_not_null())
+        .then(pl.lit(as_printed))
+        .when(pl.col(pct).is_not_null())
+        .then(pl.lit(computed))
+    )
 
 
 def build_fact_trade_surplus(fact_partner_trade: pl.LazyFrame) -> pl.LazyFrame:
@@ -175,6 +189,11 @@ def build_fact_trade_surplus(fact_partner_trade: pl.LazyFrame) -> pl.LazyFrame:
                 pl.col("balance_usd") / pl.col("_world_balance_usd") * 100
             ),
         )
+    )
+    out = out.with_columns(
+        _yoy_source(f"_{flow}{span}_yoy_published", f"{flow}{span}_yoy_pct").alias(f"{flow}{span}_yoy_source")
+        for flow in ("exports", "imports")
+        for span in ("", "_ytd")
     )
     return out.select(FACT_TRADE_SURPLUS.column_names).sort("period_start", "period", "partner_code")
 

@@ -39,7 +39,7 @@ def build_dim_trade_mode(trade_modes: pl.LazyFrame) -> pl.LazyFrame:
     return trade_modes.select(
         "trade_mode_code",
         pl.col("name_en").alias("trade_mode"),
-        "name_zh",
+        pl.col("name_zh").alias("trade_mode_zh"),
         "is_processing_trade",
         "is_aggregate",
     ).select(DIM_TRADE_MODE.column_names)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final, Literal, get_args
 
-# Which preliminary table, identified by its description (never by its printed number).
+# Which published table (preliminary release or Monthly Bulletin), identified by its description (never by its printed number).
 TableId = Literal[
     "totals",  # (1) China's Total Export & Import Values
     "trade_mode_month",  # (2) ... by Trade Mode, the month ("Only August")
@@ -17,6 +17,8 @@ TableId = Literal[
     "by_partner",  # (4) ... by Country/Region
     "major_exports",  # (5) Major Exports by Quantity and Value
     "major_imports",  # (6) Major Imports by Quantity and Value
+    "bulletin_trade_mode",  # Monthly Bulletin: Imports and Exports by Customs Regime
+    "bulletin_by_partner",  # Monthly Bulletin: Imports and Exports by Country (Region)
 ]
 TABLE_IDS: Final[tuple[TableId, ...]] = get_args(TableId)
 
@@ -38,7 +40,7 @@ TRADE_DIRECTIONS: Final[tuple[TradeDirection, ...]] = get_args(TradeDirection)
 PARTNER_DIRECTIONS: Final[tuple[Direction, ...]] = ("total", *TRADE_DIRECTIONS)
 
 # The GACC products whose figures are staged and published.
-Product = Literal["preliminary", "online_query"]
+Product = Literal["preliminary", "bulletin", "online_query"]
 PRODUCTS: Final[tuple[Product, ...]] = get_args(Product)
 # What the archive holds besides them: the yearly index pages of the preliminary release.
 ArchivedProduct = Literal[Product, "index"]
@@ -54,6 +56,20 @@ QUARANTINE_REASONS: Final[tuple[QuarantineReason, ...]] = get_args(QuarantineRea
 
 ReleaseStatus = Literal["published", "quarantined", "released_by_override"]
 RELEASE_STATUSES: Final[tuple[ReleaseStatus, ...]] = get_args(ReleaseStatus)
+
+# --- the BI layer's markers (issue 13) ---------------------------------------------------------------
+# Where a y/y % comes from: GACC's printed figure (one decimal) or derived by this project from two values.
+YoySource = Literal["published", "derived"]
+YOY_SOURCES: Final[tuple[YoySource, ...]] = get_args(YoySource)
+# What kind of code a commodity row has: an HS8 code, an HS chapter, or our code for a GACC commodity label
+# of tables (5)/(6) ('M-CRUDE'), which is no HS code at all.
+CommodityCodeKind = Literal["hs8", "hs2", "gacc_label"]
+COMMODITY_CODE_KINDS: Final[tuple[CommodityCodeKind, ...]] = get_args(CommodityCodeKind)
+# What a period key covers: one calendar month, or GACC's combined January-February period. A year's
+# months and its Jan-Feb period never both hold January and February for the same figure, but a view
+# mixing products (commodity detail) can hold both kinds: sum one kind only.
+PeriodKind = Literal["month", "jan_feb_combined"]
+PERIOD_KINDS: Final[tuple[PeriodKind, ...]] = get_args(PeriodKind)
 
 # The file formats `customs export` writes the BI views in.
 ExportFormat = Literal["csv", "parquet", "xlsx"]

@@ -16,6 +16,7 @@ from warehouse.asof import AS_OF_MACROS, AS_OF_PARAMETER
 from warehouse.codes import VINTAGE_PRECEDENCE_RULE
 from warehouse.contracts import TableContract
 from warehouse.tables import BI_VIEWS, META_DATA_DICTIONARY, WAREHOUSE_TABLES
+from warehouse.traps import TRAPS, Trap
 
 DEFAULT_CONTRACTS: tuple[TableContract, ...] = (*WAREHOUSE_TABLES, *BI_VIEWS)
 
@@ -82,7 +83,9 @@ def render_ddl(contracts: Sequence[TableContract] = DEFAULT_CONTRACTS) -> str:
     return f"{header}\n{schemas}\n\n{bodies}\n"
 
 
-def render_markdown(contracts: Sequence[TableContract] = DEFAULT_CONTRACTS) -> str:
+def render_markdown(
+    contracts: Sequence[TableContract] = DEFAULT_CONTRACTS, traps: Sequence[Trap] = TRAPS
+) -> str:
     """A readable data dictionary: a section per schema (the BI contract first), a table per object."""
     by_schema: dict[str, list[TableContract]] = {}
     for c in contracts:
@@ -105,9 +108,11 @@ def render_markdown(contracts: Sequence[TableContract] = DEFAULT_CONTRACTS) -> s
         "view: the grain it guarantees).",
         "",
     ]
+    lines.append("- [Traps](#traps): read these before the first query")
     for schema in ordered:
         lines.append(f"- [`{schema}`](#{schema}): " + ", ".join(f"`{c.name}`" for c in by_schema[schema]))
     lines.append("")
+    lines += render_traps(traps)
 
     for schema in ordered:
         lines += [f"## {schema}", ""]
@@ -118,6 +123,36 @@ def render_markdown(contracts: Sequence[TableContract] = DEFAULT_CONTRACTS) -> s
         if schema == "bi":
             lines += _render_as_of([c for c in by_schema[schema] if c.kind == "view"])
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def render_traps(traps: Sequence[Trap] = TRAPS) -> list[str]:
+    """The "Traps" section: what goes wrong, why, what to do, and a query that does it right."""
+    lines = [
+        "## Traps",
+        "",
+        "What catches a first query of this warehouse, declared in `warehouse/traps.py`; every example runs "
+        "against the published demo warehouse in the tests.",
+        "",
+    ]
+    for trap in traps:
+        lines += [
+            f'<a id="{trap.name}"></a>',
+            f"### {trap.title}",
+            "",
+            trap.what_goes_wrong,
+            "",
+            f"**Why:** {trap.why}",
+            "",
+            f"**Do:** {trap.what_to_do}",
+            "",
+            "Columns: " + ", ".join(f"`{c}`" for c in trap.columns),
+            "",
+            "```sql",
+            trap.example_sql.strip(),
+            "```",
+            "",
+        ]
+    return lines
 
 
 def _render_object(c: TableContract) -> list[str]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from warehouse.codes import (
+    COMMODITY_CODE_KINDS,
     CURRENCIES,
     DIRECTIONS,
     MEASURES,
+    PERIOD_KINDS,
     PRODUCTS,
     QUARANTINE_REASONS,
     REVISED_MEASURES,
@@ -13,6 +15,7 @@ from warehouse.codes import (
     TABLE_IDS,
     VINTAGE_PRECEDENCE_RULE,
     VINTAGE_SOURCES,
+    YOY_SOURCES,
 )
 from warehouse.contracts import DType, Field, FieldRegistry
 
@@ -41,6 +44,16 @@ def _pct(name: str, what: str) -> Field:
     return Field(name, FLT, what, unit="percent")
 
 
+def _yoy_source(pct: str) -> Field:
+    return Field(
+        pct.removesuffix("_pct") + "_source",
+        STR,
+        f"Where {pct} comes from: 'published' (GACC's printed figure, one decimal) or 'derived' (computed "
+        "here from this value and the same value a year earlier); null where there is no y/y",
+        allowed_values=YOY_SOURCES,
+    )
+
+
 FIELDS = FieldRegistry(
     [
         # --- identity and lineage -------------------------------------------------------------
@@ -53,7 +66,7 @@ FIELDS = FieldRegistry(
         Field(
             "product",
             STR,
-            "GACC product: the preliminary release or the online query database",
+            "GACC product: the preliminary release, the Monthly Bulletin or the online query database",
             nullable=False,
             allowed_values=PRODUCTS,
         ),
@@ -195,7 +208,7 @@ FIELDS = FieldRegistry(
         Field(
             "table_id",
             STR,
-            "Which preliminary table, identified by its description",
+            "Which published table (preliminary release or Monthly Bulletin), identified by its description",
             nullable=False,
             allowed_values=TABLE_IDS,
         ),
@@ -325,8 +338,6 @@ FIELDS = FieldRegistry(
         Field("is_group", BOOL, "True for the world and for groups of countries", nullable=False),
         Field("gacc_code", STR, "GACC's 3-digit country/region code (countries only)"),
         Field("iso_alpha3", STR, "ISO 3166-1 alpha-3 code (countries only)"),
-        Field("name_en", STR, "English name", nullable=False),
-        Field("name_zh", STR, "Chinese name"),
         Field("continent", STR, "Continent in GACC's code list"),
         Field("group_code", STR, "Code of the group", nullable=False),
         Field("member_code", STR, "Partner code of the member", nullable=False),
@@ -413,6 +424,7 @@ FIELDS = FieldRegistry(
         ),
         # --- trade modes (tables (2)/(3)) -------------------------------------------------------------
         Field("trade_mode", STR, "Trade mode (customs regime), English label from the reference data"),
+        Field("trade_mode_zh", STR, "Trade mode (customs regime), Chinese name from the reference data"),
         Field(
             "is_processing_trade",
             BOOL,
@@ -538,5 +550,36 @@ FIELDS = FieldRegistry(
         Field("column_description", STR, "What the column holds", nullable=False),
         Field("is_primary_key", BOOL, "True if the column is part of the primary key", nullable=False),
         Field("is_nullable", BOOL, "True if the column may hold nulls", nullable=False),
+        # --- the BI layer without traps (issue 13) ---------------------------------------------------
+        Field(
+            "period_kind",
+            STR,
+            "What the period covers: 'month', or 'jan_feb_combined' (GACC's January-February period, "
+            "published as one). Never add a jan_feb_combined row to January or February rows of the same "
+            "figure",
+            nullable=False,
+            allowed_values=PERIOD_KINDS,
+        ),
+        _yoy_source("exports_yoy_pct"),
+        _yoy_source("imports_yoy_pct"),
+        _yoy_source("exports_ytd_yoy_pct"),
+        _yoy_source("imports_ytd_yoy_pct"),
+        _yoy_source("yoy_pct"),
+        _yoy_source("yoy_ytd_pct"),
+        Field(
+            "commodity_code_kind",
+            STR,
+            "What kind of code commodity_code is: 'hs8' (an HS 8-digit code), 'hs2' (an HS chapter), "
+            "'gacc_label' (our code for a GACC commodity label of tables (5)/(6), e.g. M-CRUDE: no HS code)",
+            nullable=False,
+            allowed_values=COMMODITY_CODE_KINDS,
+        ),
+        Field(
+            "commodity_name_en",
+            STR,
+            "English name: GACC's English label for a gacc_label code; for an HS code, the name of its HS "
+            "heading, else of its chapter, from the reviewed reference data",
+        ),
+        Field("commodity_name_zh", STR, "Chinese name as GACC published it (online-query exports)"),
     ]
 )

@@ -13,7 +13,7 @@ from warehouse.codes import (
     RELEASE_STATUSES,
     TRADE_DIRECTIONS,
 )
-from warehouse.contracts import TableContract
+from warehouse.contracts import Field, TableContract
 from warehouse.fields import FIELDS
 
 _TRADE_DIRECTION = FIELDS["direction"].but(
@@ -131,7 +131,16 @@ DIM_PARTNER = TableContract(
     "core",
     "dim_partner",
     "Countries, regions and groups China trades with, from the reviewed reference data",
-    FIELDS.pick("partner_code", "gacc_code", "iso_alpha3", "name_en", "name_zh", "continent", "is_group"),
+    FIELDS.pick(
+        "partner_code",
+        "gacc_code",
+        "iso_alpha3",
+        # The same names as the BI views (issue 13): a join USING (partner_code) gives partner_name.
+        FIELDS["partner_name"].but(nullable=False),
+        FIELDS["partner_name_zh"].but(description="Partner name in Chinese"),
+        "continent",
+        "is_group",
+    ),
     primary_key=("partner_code",),
 )
 BRIDGE_PARTNER_GROUP = TableContract(
@@ -146,7 +155,14 @@ DIM_PERIOD = TableContract(
     "dim_period",
     "Reference periods: months, and the combined January-February period",
     FIELDS.pick(
-        "period", "period_start", "year", "first_month", "last_month", "months_covered", "is_combined"
+        "period",
+        "period_start",
+        "year",
+        "first_month",
+        "last_month",
+        "months_covered",
+        "is_combined",
+        "period_kind",
     ),
     primary_key=("period",),
 )
@@ -155,7 +171,15 @@ DIM_COMMODITY = TableContract(
     "dim_commodity",
     "Commodities of the major-commodity tables and the online-query detail",
     FIELDS.pick(
-        "commodity_code", "commodity_name", _TRADE_DIRECTION.but(nullable=True), "hs_heading", "hs_chapter"
+        "commodity_code",
+        "commodity_name",
+        _TRADE_DIRECTION.but(nullable=True),
+        "hs_heading",
+        "hs_chapter",
+        # --- what kind of code, and names in both languages (issue 13)
+        "commodity_code_kind",
+        "commodity_name_en",
+        "commodity_name_zh",
     ),
     primary_key=("commodity_code",),
 )
@@ -167,7 +191,7 @@ DIM_TRADE_MODE = TableContract(
     FIELDS.pick(
         FIELDS["trade_mode_code"].but(nullable=False),
         FIELDS["trade_mode"].but(nullable=False),
-        FIELDS["name_zh"],
+        "trade_mode_zh",  # one name per concept, as partner_name/partner_name_zh (issue 13)
         "is_processing_trade",
         FIELDS["is_aggregate"].but(
             description="True for a row that sums other rows (Total, Processing trade)"
@@ -323,6 +347,11 @@ FACT_TRADE_SURPLUS = TableContract(
         "exports_ytd_yoy_pct",
         "imports_ytd_yoy_pct",
         "share_of_total_balance_pct",
+        # --- which y/y figures GACC published and which are derived (issue 13)
+        "exports_yoy_source",
+        "imports_yoy_source",
+        "exports_ytd_yoy_source",
+        "imports_ytd_yoy_source",
     ),
     primary_key=("period", "partner_code"),
 )
@@ -428,6 +457,30 @@ META_DATA_DICTIONARY = TableContract(
 )
 
 # --- BI contract views ------------------------------------------------------------------------------
+# Columns are only ever appended (issue 13's additions come last in each view), so a BI tool reading
+# columns by position keeps working.
+
+_GACC_DECIMALS = 1  # GACC prints percentages with one decimal
+
+
+def _bi_pct(name: str, rounded: str, core: str = "trade_surplus") -> Field:
+    """A % column as the BI views show it: core's full-precision value, rounded where it is derived."""
+    f = FIELDS[name]
+    return f.but(description=f"{f.description}; {rounded} (full precision in core.fact_{core})")
+
+
+def _bi_yoy(name: str) -> Field:
+    return _bi_pct(name, f"a derived value is rounded to {_GACC_DECIMALS} decimal, as GACC publishes")
+
+
+def _yoy_sql(pct: str, source: str, alias: str | None = None, table: str = "s") -> str:
+    """A y/y column as the BI views show it: published figures as printed, derived ones rounded."""
+    return (
+        f"CASE WHEN {table}.{source} = 'derived' THEN round({table}.{pct}, {_GACC_DECIMALS})"
+        f" ELSE {table}.{pct} END AS {alias or pct}"
+    )
+
+
 BI_MONTHLY_TRADE = TableContract(
     "bi",
     "monthly_trade",
@@ -442,17 +495,25 @@ BI_MONTHLY_TRADE = TableContract(
         "exports_cny",
         "imports_cny",
         "balance_cny",
-        "exports_yoy_pct",
-        "imports_yoy_pct",
+        _bi_yoy("exports_yoy_pct"),
+        _bi_yoy("imports_yoy_pct"),
+        # --- issue 13
+        "period_kind",
+        "exports_yoy_source",
+        "imports_yoy_source",
     ),
     primary_key=("period",),
     kind="view",
-    sql="""
-SELECT period, period_start, months_covered, exports_usd, imports_usd, balance_usd,
-       exports_cny, imports_cny, balance_cny, exports_yoy_pct, imports_yoy_pct
-FROM core.fact_trade_surplus
-WHERE partner_code = 'WLD'
-ORDER BY period_start
+    sql=f"""
+SELECT s.period, s.period_start, s.months_covered, s.exports_usd, s.imports_usd, s.balance_usd,
+       s.exports_cny, s.imports_cny, s.balance_cny,
+       {_yoy_sql("exports_yoy_pct", "exports_yoy_source")},
+       {_yoy_sql("imports_yoy_pct", "imports_yoy_source")},
+       d.period_kind, s.exports_yoy_source, s.imports_yoy_source
+FROM core.fact_trade_surplus AS s
+JOIN core.dim_period AS d USING (period)
+WHERE s.partner_code = 'WLD'
+ORDER BY s.period_start
 """,
 )
 BI_PARTNER_TRADE = TableContract(
@@ -470,17 +531,24 @@ BI_PARTNER_TRADE = TableContract(
         "exports_cny",
         "imports_cny",
         "balance_cny",
-        "exports_yoy_pct",
-        "imports_yoy_pct",
+        _bi_yoy("exports_yoy_pct"),
+        _bi_yoy("imports_yoy_pct"),
+        # --- issue 13
+        "period_kind",
+        "exports_yoy_source",
+        "imports_yoy_source",
     ),
     primary_key=("period", "partner_code"),
     kind="view",
-    sql="""
-SELECT s.period, s.partner_code, p.name_en AS partner_name, s.is_group,
+    sql=f"""
+SELECT s.period, s.partner_code, p.partner_name, s.is_group,
        s.exports_usd, s.imports_usd, s.balance_usd, s.exports_cny, s.imports_cny, s.balance_cny,
-       s.exports_yoy_pct, s.imports_yoy_pct
+       {_yoy_sql("exports_yoy_pct", "exports_yoy_source")},
+       {_yoy_sql("imports_yoy_pct", "imports_yoy_source")},
+       d.period_kind, s.exports_yoy_source, s.imports_yoy_source
 FROM core.fact_trade_surplus AS s
 JOIN core.dim_partner AS p USING (partner_code)
+JOIN core.dim_period AS d USING (period)
 ORDER BY s.period_start, s.partner_code
 """,
 )
@@ -494,14 +562,22 @@ BI_TRADE_SURPLUS = TableContract(
         "balance_usd",
         "balance_ytd_usd",
         "balance_rolling_12m_usd",
-        "share_of_total_balance_pct",
+        _bi_pct("share_of_total_balance_pct", f"rounded to {_GACC_DECIMALS} decimal"),
+        # --- issue 13
+        "partner_name",
+        "is_group",
+        "period_kind",
     ),
     primary_key=("period", "partner_code"),
     kind="view",
-    sql="""
-SELECT period, partner_code, balance_usd, balance_ytd_usd, balance_rolling_12m_usd, share_of_total_balance_pct
-FROM core.fact_trade_surplus
-ORDER BY period_start, partner_code
+    sql=f"""
+SELECT s.period, s.partner_code, s.balance_usd, s.balance_ytd_usd, s.balance_rolling_12m_usd,
+       round(s.share_of_total_balance_pct, {_GACC_DECIMALS}) AS share_of_total_balance_pct,
+       p.partner_name, s.is_group, d.period_kind
+FROM core.fact_trade_surplus AS s
+JOIN core.dim_partner AS p USING (partner_code)
+JOIN core.dim_period AS d USING (period)
+ORDER BY s.period_start, s.partner_code
 """,
 )
 BI_COMMODITY_TRADE = TableContract(
@@ -510,7 +586,10 @@ BI_COMMODITY_TRADE = TableContract(
     "Trade per period, commodity, partner and direction (tables (5)/(6) and online-query detail)",
     FIELDS.pick(
         "period",
-        "hs_code",
+        FIELDS["hs_code"].but(
+            description="The commodity code (kept for existing readers; the same as commodity_code, whose "
+            "kind commodity_code_kind gives: not always an HS code)"
+        ),
         "commodity_name",
         "partner_code",
         _TRADE_DIRECTION,
@@ -521,15 +600,28 @@ BI_COMMODITY_TRADE = TableContract(
         "quantity_base",
         "quantity_base_unit",
         "is_aggregate",
+        # --- issue 13: the code's name as in core, its kind, names in both languages, the period's kind
+        "commodity_code",
+        "commodity_code_kind",
+        "commodity_name_en",
+        "commodity_name_zh",
+        "hs_heading",
+        "hs_chapter",
+        "period_kind",
     ),
     primary_key=("period", "hs_code", "partner_code", "direction"),
     kind="view",
     sql="""
-SELECT period, commodity_code AS hs_code, commodity_name, partner_code, direction,
-       value_usd, value_cny, quantity, quantity_unit, quantity_base, quantity_base_unit, is_aggregate
-FROM core.fact_trade_flows
-WHERE is_latest_vintage
-ORDER BY period_start, hs_code, partner_code, direction
+SELECT f.period, f.commodity_code AS hs_code, f.commodity_name, f.partner_code, f.direction,
+       f.value_usd, f.value_cny, f.quantity, f.quantity_unit, f.quantity_base, f.quantity_base_unit,
+       f.is_aggregate,
+       f.commodity_code, c.commodity_code_kind, c.commodity_name_en, c.commodity_name_zh,
+       c.hs_heading, c.hs_chapter, d.period_kind
+FROM core.fact_trade_flows AS f
+JOIN core.dim_commodity AS c USING (commodity_code)
+JOIN core.dim_period AS d USING (period)
+WHERE f.is_latest_vintage
+ORDER BY f.period_start, hs_code, f.partner_code, f.direction
 """,
 )
 BI_TRADE_MODE = TableContract(
@@ -545,21 +637,46 @@ BI_TRADE_MODE = TableContract(
         "value_cny",
         "value_ytd_usd",
         "value_ytd_cny",
-        "yoy_pct",
-        "yoy_ytd_pct",
+        _bi_pct(
+            "yoy_pct",
+            f"a derived value is rounded to {_GACC_DECIMALS} decimal, as GACC publishes",
+            "trade_mode",
+        ),
+        _bi_pct(
+            "yoy_ytd_pct",
+            f"a derived value is rounded to {_GACC_DECIMALS} decimal, as GACC publishes",
+            "trade_mode",
+        ),
         "is_processing_trade",
-        "share_of_total_pct",
-        "processing_trade_share_pct",
+        _bi_pct("share_of_total_pct", f"rounded to {_GACC_DECIMALS} decimal", "trade_mode"),
+        _bi_pct("processing_trade_share_pct", f"rounded to {_GACC_DECIMALS} decimal", "trade_mode"),
+        # --- issue 13
+        "period_kind",
+        "yoy_source",
+        "yoy_ytd_source",
     ),
     primary_key=("period", "trade_mode_code", "direction"),
     kind="view",
-    sql="""
+    sql=f"""
 SELECT f.period, f.trade_mode_code, m.trade_mode, f.direction,
-       f.value_usd, f.value_cny, f.value_ytd_usd, f.value_ytd_cny, f.yoy_pct, f.yoy_ytd_pct,
-       m.is_processing_trade, f.share_of_total_pct, f.processing_trade_share_pct
-FROM core.fact_trade_mode AS f
+       f.value_usd, f.value_cny, f.value_ytd_usd, f.value_ytd_cny,
+       {_yoy_sql("yoy_pct", "yoy_source", table="f")},
+       {_yoy_sql("yoy_ytd_pct", "yoy_ytd_source", table="f")},
+       m.is_processing_trade,
+       round(f.share_of_total_pct, {_GACC_DECIMALS}) AS share_of_total_pct,
+       round(f.processing_trade_share_pct, {_GACC_DECIMALS}) AS processing_trade_share_pct,
+       d.period_kind, f.yoy_source, f.yoy_ytd_source
+FROM (
+    SELECT *,
+           CASE WHEN yoy_pct_published_usd IS NOT NULL THEN 'published'
+                WHEN yoy_pct IS NOT NULL THEN 'derived' END AS yoy_source,
+           CASE WHEN yoy_ytd_pct_published_usd IS NOT NULL THEN 'published'
+                WHEN yoy_ytd_pct IS NOT NULL THEN 'derived' END AS yoy_ytd_source
+    FROM core.fact_trade_mode
+    WHERE is_latest_vintage
+) AS f
 JOIN core.dim_trade_mode AS m USING (trade_mode_code)
-WHERE f.is_latest_vintage
+JOIN core.dim_period AS d USING (period)
 ORDER BY f.period_start, f.trade_mode_code, f.direction
 """,
 )
@@ -573,18 +690,27 @@ BI_ANNUAL_TRADE = TableContract(
         "exports_usd",
         "imports_usd",
         "balance_usd",
-        "exports_yoy_pct",
-        "imports_yoy_pct",
+        _bi_yoy("exports_yoy_pct"),
+        _bi_yoy("imports_yoy_pct"),
+        # --- issue 13
+        "partner_name",
+        "is_group",
+        FIELDS["exports_yoy_source"].but(description=FIELDS["exports_ytd_yoy_source"].description),
+        FIELDS["imports_yoy_source"].but(description=FIELDS["imports_ytd_yoy_source"].description),
     ),
     primary_key=("year", "partner_code"),
     kind="view",
-    sql="""
-SELECT year(period_start) AS year, partner_code,
-       exports_ytd_usd AS exports_usd, imports_ytd_usd AS imports_usd, balance_ytd_usd AS balance_usd,
-       exports_ytd_yoy_pct AS exports_yoy_pct, imports_ytd_yoy_pct AS imports_yoy_pct
-FROM core.fact_trade_surplus
-WHERE period LIKE '%-12'
-ORDER BY year, partner_code
+    sql=f"""
+SELECT year(s.period_start) AS year, s.partner_code,
+       s.exports_ytd_usd AS exports_usd, s.imports_ytd_usd AS imports_usd, s.balance_ytd_usd AS balance_usd,
+       {_yoy_sql("exports_ytd_yoy_pct", "exports_ytd_yoy_source", "exports_yoy_pct")},
+       {_yoy_sql("imports_ytd_yoy_pct", "imports_ytd_yoy_source", "imports_yoy_pct")},
+       p.partner_name, s.is_group,
+       s.exports_ytd_yoy_source AS exports_yoy_source, s.imports_ytd_yoy_source AS imports_yoy_source
+FROM core.fact_trade_surplus AS s
+JOIN core.dim_partner AS p USING (partner_code)
+WHERE s.period LIKE '%-12'
+ORDER BY year, s.partner_code
 """,
 )
 

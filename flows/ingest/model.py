@@ -71,6 +71,7 @@ class TableRow:
     quantity_base_unit: str | None = None  # "ton", "piece", ... (warehouse/reference/quantity_units.csv)
     # A realigned (shifted) page printed no unit: to be taken from the other edition of the same month.
     quantity_unit_pending: bool = False
+    partner_code: str | None = None  # Bulletin by-country table, from warehouse/reference/partner_aliases.csv
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,48 @@ class PreliminaryTable:
     @property
     def months_covered(self) -> int:
         return self.period.months_covered
+
+
+@dataclass(frozen=True)
+class BulletinTable:
+    """One Monthly Bulletin page: one table in one currency, the month and January-to-month side by side.
+
+    Value cells and the y/y % of the shaded row under them share a TableRow: the y/y cells are numbered
+    after the value cells, as if the shaded row continued the value row.
+    """
+
+    table_id: TableId  # "bulletin_trade_mode" or "bulletin_by_partner"
+    printed_number: int | None  # the "(N)" in the title: never used to identify
+    title: str
+    currency: Currency
+    unit_label: str  # as printed after "Unit:"; "US$1,000" where `unit_assumed`
+    scale: int
+    period: Period  # always one month: a February page gives February alone and January-February
+    published_on: date | None
+    rows: tuple[TableRow, ...]
+    warnings: tuple[str, ...] = ()
+    # No Unit row was printed: US$1,000 is assumed, to be confirmed against another vintage of the
+    # month (`flows.ingest.parsers.bulletin.confirm_assumed_unit`) before any figure is used.
+    unit_assumed: bool = False
+    unit_confirmed_by: str | None = None  # the vintage whose TOTAL confirmed an assumed unit
+    # Not published: computed from published figures (January from a February page's `1 to 2` minus `2`).
+    is_derived: bool = False
+
+    @property
+    def months_covered(self) -> int:
+        return self.period.months_covered
+
+
+@dataclass(frozen=True)
+class BulletinIndexEntry:
+    """One link of the Monthly Bulletin index: a Bulletin table for a month."""
+
+    table_id: TableId
+    title: str  # the link's text, or its row's title where the link text is only the month
+    currency: Currency | None
+    year: int
+    month: int
+    url: str
 
 
 @dataclass(frozen=True)

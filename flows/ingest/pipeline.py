@@ -22,14 +22,23 @@ from flows.ingest.archive import UNKNOWN_SOURCE, RawArchive, sha256_hex
 from flows.ingest.limits import ParseTimeout, html_depth_exceeds, longest_line, one_line, time_limit
 from flows.ingest.model import PARSER_VERSION, ParseError
 from flows.ingest.parsers import (
+    check_index_page,
     direction_from_filename,
-    parse_index_page,
+    parse_bulletin_page,
     parse_preliminary_page,
     read_online_query,
     sniff,
 )
+from flows.ingest.parsers.bulletin import confirm_assumed_unit
 from flows.ingest.sources import FetchedFile, RefusedFile, Source, SourceError
-from flows.ingest.staging import online_query_frame, preliminary_frame, release_id_for, write_partitions
+from flows.ingest.staging import (
+    bulletin_frame,
+    online_query_frame,
+    preliminary_frame,
+    release_id_for,
+    staged_china_totals,
+    write_partitions,
+)
 from warehouse.contracts import ContractError
 from warehouse.tables import ARCHIVE_MANIFEST, STG_ONLINE_QUERY, STG_PRELIMINARY
 
@@ -150,7 +159,7 @@ def _parse_and_stage(
     check_limits(file.content, file.source_uri, settings)
     kind = sniff(file.content, file.original_name)
     if kind == "index":
-        parse_index_page(file.content, file.source_uri)
+        check_index_page(file.content, file.source_uri)
         return _manifest_row(file, sha256, product="index", status="index")
     if kind == "preliminary":
         table = parse_preliminary_page(file.content, file.source_uri)
@@ -172,6 +181,8 @@ def _parse_and_stage(
             published_on=table.published_on,
             release_id=release_id,
         )
+    if kind == "bulletin":
+        return _stage_bulletin(file, sha256, archive, settings)
     check_csv_limits(file.content, file.source_uri, settings)
     direction = direction_from_filename(file.original_name, file.direction)
     export = read_online_query(
@@ -186,6 +197,41 @@ def _parse_and_stage(
         product="online_query",
         currency=export.currency,
         period=export.last_period,
+        release_id=release_id,
+    )
+
+
+def _stage_bulletin(
+    file: FetchedFile, sha256: str, archive: RawArchive, settings: Settings
+) -> dict[str, Any]:
+    table = parse_bulletin_page(file.content, file.source_uri)
+    if table.unit_assumed:
+        # A page printed without a Unit row is read as US$1,000 only if another vintage agrees.
+        other = staged_china_totals(settings.staging_dir, table.period)
+        if other is None:
+            raise ParseError(
+                file.source_uri,
+                f"no Unit row, and no other vintage of {table.period} is staged to confirm US$1,000: rejected",
+                table=table.table_id,
+            )
+        totals, name = other
+        table = confirm_assumed_unit(table, file.source_uri, totals, name)
+    for warning in table.warnings:
+        log.warning("%s (table %r, %s): %s", file.source_uri, table.table_id, table.period.key, warning)
+    base = release_id_for("bulletin", table.period.key, table.published_on, file.retrieved_at.date())
+    release_id = _release_id(archive, base, table.table_id, table.currency, sha256)
+    frame = bulletin_frame(table, release_id=release_id, sha256=sha256)
+    write_partitions(
+        frame, STG_PRELIMINARY, settings.staging_dir, f"{release_id}-{table.currency}-{sha256[:12]}"
+    )
+    return _manifest_row(
+        file,
+        sha256,
+        product="bulletin",
+        table_id=table.table_id,
+        currency=table.currency,
+        period=table.period.key,
+        published_on=table.published_on,
         release_id=release_id,
     )
 

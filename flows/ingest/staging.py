@@ -15,8 +15,9 @@ from typing import Any
 
 import polars as pl
 
+from domain.periods import Period
 from fileio.atomic import atomic_write_parquet
-from flows.ingest.model import PARSER_VERSION, PreliminaryTable
+from flows.ingest.model import PARSER_VERSION, BulletinTable, PreliminaryTable
 from flows.ingest.parsers.online_query import OnlineQueryTable
 from warehouse.codes import Product
 from warehouse.contracts import ContractError, TableContract
@@ -51,8 +52,26 @@ def _file_values(product: Product, release_id: str, sha256: str) -> dict[str, An
 
 
 def preliminary_frame(table: PreliminaryTable, *, release_id: str, sha256: str) -> pl.DataFrame:
+    return _table_frame("preliminary", table, release_id=release_id, sha256=sha256)
+
+
+def bulletin_frame(table: BulletinTable, *, release_id: str, sha256: str) -> pl.DataFrame:
+    """A Bulletin page's cells in the preliminary cells' table (product `bulletin`): only what was
+    published, read with certainty; a derived January or an unconfirmed assumed unit is refused."""
+    if table.is_derived:
+        raise ContractError(f"{table.title}: derived figures are not published cells and are never staged")
+    if table.unit_assumed and table.unit_confirmed_by is None:
+        raise ContractError(
+            f"{table.title}: no Unit row and the assumed US$1,000 is not confirmed: not staged"
+        )
+    return _table_frame("bulletin", table, release_id=release_id, sha256=sha256)
+
+
+def _table_frame(
+    product: Product, table: PreliminaryTable | BulletinTable, *, release_id: str, sha256: str
+) -> pl.DataFrame:
     page = (
-        _file_values("preliminary", release_id, sha256)
+        _file_values(product, release_id, sha256)
         | _named_values(table)
         | {"period": table.period.key, "months_covered": table.months_covered}
     )
@@ -71,6 +90,35 @@ def preliminary_frame(table: PreliminaryTable, *, release_id: str, sha256: str) 
             )
             rows.append(_contract_row(STG_PRELIMINARY, figure))
     return STG_PRELIMINARY.conform(pl.DataFrame(rows, schema=STG_PRELIMINARY.polars_schema()))
+
+
+def staged_china_totals(staging_dir: Path, period: Period) -> tuple[dict[tuple[str, str], int], str] | None:
+    """China's USD totals of `period` in the latest staged preliminary table (1), by flow and span, and
+    a name for them; None if none is staged. For February, the January-February release's cumulative."""
+    combined = Period.jan_feb(period.year).key if period.last_month == 2 and not period.is_combined else None
+    cells = (
+        scan_staging(STG_PRELIMINARY, staging_dir)
+        .filter(
+            (pl.col("product") == "preliminary")
+            & (pl.col("table_id") == "totals")
+            & (pl.col("currency") == "USD")
+            & (pl.col("measure") == "value")
+            & pl.col("direction").is_in(["export", "import"])
+            & ~pl.col("is_restatement")
+            & pl.col("amount_whole_units").is_not_null()
+            & (
+                (pl.col("period") == period.key)
+                | ((pl.col("period") == combined) & (pl.col("span") == "ytd"))
+            )
+        )
+        .collect()
+    )
+    if cells.is_empty():
+        return None
+    latest = cells.sort("published_on", "release_id", nulls_last=False)["release_id"][-1]
+    chosen = cells.filter(pl.col("release_id") == latest)
+    totals = {(d, s): a for d, s, a in chosen.select("direction", "span", "amount_whole_units").iter_rows()}
+    return totals, f"the preliminary table (1) {latest}"
 
 
 def online_query_frame(table: OnlineQueryTable, *, release_id: str, sha256: str) -> pl.DataFrame:

@@ -8,8 +8,8 @@ CREATE TABLE core.dim_partner (
     partner_code VARCHAR NOT NULL,
     gacc_code VARCHAR,
     iso_alpha3 VARCHAR,
-    name_en VARCHAR NOT NULL,
-    name_zh VARCHAR,
+    partner_name VARCHAR NOT NULL,
+    partner_name_zh VARCHAR,
     continent VARCHAR,
     is_group BOOLEAN NOT NULL,
     PRIMARY KEY (partner_code)
@@ -18,8 +18,8 @@ COMMENT ON TABLE core.dim_partner IS 'Countries, regions and groups China trades
 COMMENT ON COLUMN core.dim_partner.partner_code IS 'Partner: ISO 3166 alpha-3 for countries, WLD for the world, a group code (EU, ASEAN, ...)';
 COMMENT ON COLUMN core.dim_partner.gacc_code IS 'GACC''s 3-digit country/region code (countries only)';
 COMMENT ON COLUMN core.dim_partner.iso_alpha3 IS 'ISO 3166-1 alpha-3 code (countries only)';
-COMMENT ON COLUMN core.dim_partner.name_en IS 'English name';
-COMMENT ON COLUMN core.dim_partner.name_zh IS 'Chinese name';
+COMMENT ON COLUMN core.dim_partner.partner_name IS 'Partner name in English';
+COMMENT ON COLUMN core.dim_partner.partner_name_zh IS 'Partner name in Chinese';
 COMMENT ON COLUMN core.dim_partner.continent IS 'Continent in GACC''s code list';
 COMMENT ON COLUMN core.dim_partner.is_group IS 'True for the world and for groups of countries';
 
@@ -44,6 +44,7 @@ CREATE TABLE core.dim_period (
     last_month BIGINT NOT NULL,
     months_covered BIGINT NOT NULL,
     is_combined BOOLEAN NOT NULL,
+    period_kind VARCHAR NOT NULL,
     PRIMARY KEY (period)
 );
 COMMENT ON TABLE core.dim_period IS 'Reference periods: months, and the combined January-February period';
@@ -54,6 +55,7 @@ COMMENT ON COLUMN core.dim_period.first_month IS 'First calendar month the perio
 COMMENT ON COLUMN core.dim_period.last_month IS 'Last calendar month the period covers';
 COMMENT ON COLUMN core.dim_period.months_covered IS 'Number of calendar months in the period';
 COMMENT ON COLUMN core.dim_period.is_combined IS 'True for the combined January-February period';
+COMMENT ON COLUMN core.dim_period.period_kind IS 'What the period covers: ''month'', or ''jan_feb_combined'' (GACC''s January-February period, published as one). Never add a jan_feb_combined row to January or February rows of the same figure';
 
 CREATE TABLE core.dim_commodity (
     commodity_code VARCHAR NOT NULL,
@@ -61,6 +63,9 @@ CREATE TABLE core.dim_commodity (
     direction VARCHAR,
     hs_heading VARCHAR,
     hs_chapter VARCHAR,
+    commodity_code_kind VARCHAR NOT NULL,
+    commodity_name_en VARCHAR,
+    commodity_name_zh VARCHAR,
     PRIMARY KEY (commodity_code)
 );
 COMMENT ON TABLE core.dim_commodity IS 'Commodities of the major-commodity tables and the online-query detail';
@@ -69,11 +74,14 @@ COMMENT ON COLUMN core.dim_commodity.commodity_name IS 'Commodity name as publis
 COMMENT ON COLUMN core.dim_commodity.direction IS 'Trade direction: exports by destination (FOB), imports by origin (CIF)';
 COMMENT ON COLUMN core.dim_commodity.hs_heading IS 'HS heading (4 digits) where one fits';
 COMMENT ON COLUMN core.dim_commodity.hs_chapter IS 'HS chapter (2 digits)';
+COMMENT ON COLUMN core.dim_commodity.commodity_code_kind IS 'What kind of code commodity_code is: ''hs8'' (an HS 8-digit code), ''hs2'' (an HS chapter), ''gacc_label'' (our code for a GACC commodity label of tables (5)/(6), e.g. M-CRUDE: no HS code)';
+COMMENT ON COLUMN core.dim_commodity.commodity_name_en IS 'English name: GACC''s English label for a gacc_label code; for an HS code, the name of its HS heading, else of its chapter, from the reviewed reference data';
+COMMENT ON COLUMN core.dim_commodity.commodity_name_zh IS 'Chinese name as GACC published it (online-query exports)';
 
 CREATE TABLE core.dim_trade_mode (
     trade_mode_code VARCHAR NOT NULL,
     trade_mode VARCHAR NOT NULL,
-    name_zh VARCHAR,
+    trade_mode_zh VARCHAR,
     is_processing_trade BOOLEAN NOT NULL,
     is_aggregate BOOLEAN NOT NULL,
     PRIMARY KEY (trade_mode_code)
@@ -81,7 +89,7 @@ CREATE TABLE core.dim_trade_mode (
 COMMENT ON TABLE core.dim_trade_mode IS 'Trade modes (customs regimes) of tables (2)/(3), from the reviewed reference data';
 COMMENT ON COLUMN core.dim_trade_mode.trade_mode_code IS 'Tables (2)/(3): the trade mode (customs regime), reference/trade_modes.csv';
 COMMENT ON COLUMN core.dim_trade_mode.trade_mode IS 'Trade mode (customs regime), English label from the reference data';
-COMMENT ON COLUMN core.dim_trade_mode.name_zh IS 'Chinese name';
+COMMENT ON COLUMN core.dim_trade_mode.trade_mode_zh IS 'Trade mode (customs regime), Chinese name from the reference data';
 COMMENT ON COLUMN core.dim_trade_mode.is_processing_trade IS 'True for the regimes of processing trade (materials supplied, imported materials) and their sum';
 COMMENT ON COLUMN core.dim_trade_mode.is_aggregate IS 'True for a row that sums other rows (Total, Processing trade)';
 
@@ -118,7 +126,7 @@ CREATE TABLE core.fact_partner_trade (
 );
 COMMENT ON TABLE core.fact_partner_trade IS 'Trade by partner from tables (1) (World) and (4), every release kept: both currencies as published';
 COMMENT ON COLUMN core.fact_partner_trade.release_id IS 'The release (vintage) a row comes from: product, reference period and publication date';
-COMMENT ON COLUMN core.fact_partner_trade.product IS 'GACC product: the preliminary release or the online query database';
+COMMENT ON COLUMN core.fact_partner_trade.product IS 'GACC product: the preliminary release, the Monthly Bulletin or the online query database';
 COMMENT ON COLUMN core.fact_partner_trade.published_on IS 'Publication date printed on the release (retrieval date where none)';
 COMMENT ON COLUMN core.fact_partner_trade.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
 COMMENT ON COLUMN core.fact_partner_trade.period_start IS 'First day of the reference period';
@@ -179,7 +187,7 @@ CREATE TABLE core.fact_trade_flows (
 );
 COMMENT ON TABLE core.fact_trade_flows IS 'Trade by commodity (tables (5)/(6), World) and by commodity x partner (online-query detail)';
 COMMENT ON COLUMN core.fact_trade_flows.release_id IS 'The release (vintage) a row comes from: product, reference period and publication date';
-COMMENT ON COLUMN core.fact_trade_flows.product IS 'GACC product: the preliminary release or the online query database';
+COMMENT ON COLUMN core.fact_trade_flows.product IS 'GACC product: the preliminary release, the Monthly Bulletin or the online query database';
 COMMENT ON COLUMN core.fact_trade_flows.published_on IS 'Publication date printed on the release (retrieval date where none)';
 COMMENT ON COLUMN core.fact_trade_flows.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
 COMMENT ON COLUMN core.fact_trade_flows.period_start IS 'First day of the reference period';
@@ -237,7 +245,7 @@ CREATE TABLE core.fact_trade_mode (
 );
 COMMENT ON TABLE core.fact_trade_mode IS 'Trade by trade mode (customs regime) from tables (2) (the month) and (3) (January to month), every release kept: both currencies as published';
 COMMENT ON COLUMN core.fact_trade_mode.release_id IS 'The release (vintage) a row comes from: product, reference period and publication date';
-COMMENT ON COLUMN core.fact_trade_mode.product IS 'GACC product: the preliminary release or the online query database';
+COMMENT ON COLUMN core.fact_trade_mode.product IS 'GACC product: the preliminary release, the Monthly Bulletin or the online query database';
 COMMENT ON COLUMN core.fact_trade_mode.published_on IS 'Publication date printed on the release (retrieval date where none)';
 COMMENT ON COLUMN core.fact_trade_mode.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
 COMMENT ON COLUMN core.fact_trade_mode.period_start IS 'First day of the reference period';
@@ -290,6 +298,10 @@ CREATE TABLE core.fact_trade_surplus (
     exports_ytd_yoy_pct DOUBLE,
     imports_ytd_yoy_pct DOUBLE,
     share_of_total_balance_pct DOUBLE,
+    exports_yoy_source VARCHAR,
+    imports_yoy_source VARCHAR,
+    exports_ytd_yoy_source VARCHAR,
+    imports_ytd_yoy_source VARCHAR,
     PRIMARY KEY (period, partner_code)
 );
 COMMENT ON TABLE core.fact_trade_surplus IS 'Exports, imports and balance per period and partner (countries, groups, World), latest vintage';
@@ -320,6 +332,10 @@ COMMENT ON COLUMN core.fact_trade_surplus.imports_yoy_pct IS 'Year-on-year % of 
 COMMENT ON COLUMN core.fact_trade_surplus.exports_ytd_yoy_pct IS 'Year-on-year % of exports_ytd_usd: published, else derived [percent]';
 COMMENT ON COLUMN core.fact_trade_surplus.imports_ytd_yoy_pct IS 'Year-on-year % of imports_ytd_usd: published, else derived [percent]';
 COMMENT ON COLUMN core.fact_trade_surplus.share_of_total_balance_pct IS 'The partner''s balance as a % of China''s total balance for the period [percent]';
+COMMENT ON COLUMN core.fact_trade_surplus.exports_yoy_source IS 'Where exports_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
+COMMENT ON COLUMN core.fact_trade_surplus.imports_yoy_source IS 'Where imports_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
+COMMENT ON COLUMN core.fact_trade_surplus.exports_ytd_yoy_source IS 'Where exports_ytd_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
+COMMENT ON COLUMN core.fact_trade_surplus.imports_ytd_yoy_source IS 'Where imports_ytd_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
 
 CREATE TABLE core.fact_trade_surplus_history (
     period VARCHAR NOT NULL,
@@ -349,6 +365,10 @@ CREATE TABLE core.fact_trade_surplus_history (
     exports_ytd_yoy_pct DOUBLE,
     imports_ytd_yoy_pct DOUBLE,
     share_of_total_balance_pct DOUBLE,
+    exports_yoy_source VARCHAR,
+    imports_yoy_source VARCHAR,
+    exports_ytd_yoy_source VARCHAR,
+    imports_ytd_yoy_source VARCHAR,
     visible_from DATE NOT NULL,
     visible_until DATE,
     PRIMARY KEY (period, partner_code, visible_from)
@@ -381,6 +401,10 @@ COMMENT ON COLUMN core.fact_trade_surplus_history.imports_yoy_pct IS 'Year-on-ye
 COMMENT ON COLUMN core.fact_trade_surplus_history.exports_ytd_yoy_pct IS 'Year-on-year % of exports_ytd_usd: published, else derived [percent]';
 COMMENT ON COLUMN core.fact_trade_surplus_history.imports_ytd_yoy_pct IS 'Year-on-year % of imports_ytd_usd: published, else derived [percent]';
 COMMENT ON COLUMN core.fact_trade_surplus_history.share_of_total_balance_pct IS 'The partner''s balance as a % of China''s total balance for the period [percent]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.exports_yoy_source IS 'Where exports_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
+COMMENT ON COLUMN core.fact_trade_surplus_history.imports_yoy_source IS 'Where imports_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
+COMMENT ON COLUMN core.fact_trade_surplus_history.exports_ytd_yoy_source IS 'Where exports_ytd_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
+COMMENT ON COLUMN core.fact_trade_surplus_history.imports_ytd_yoy_source IS 'Where imports_ytd_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
 COMMENT ON COLUMN core.fact_trade_surplus_history.visible_from IS 'First day this version of the row was what the warehouse showed (a day a vintage became public)';
 COMMENT ON COLUMN core.fact_trade_surplus_history.visible_until IS 'The day a later version replaced this one (exclusive); null for the current version';
 
@@ -397,7 +421,7 @@ CREATE TABLE meta.releases (
 );
 COMMENT ON TABLE meta.releases IS 'One row per release (product x period x publication date) in the warehouse';
 COMMENT ON COLUMN meta.releases.release_id IS 'The release (vintage) a row comes from: product, reference period and publication date';
-COMMENT ON COLUMN meta.releases.product IS 'GACC product: the preliminary release or the online query database';
+COMMENT ON COLUMN meta.releases.product IS 'GACC product: the preliminary release, the Monthly Bulletin or the online query database';
 COMMENT ON COLUMN meta.releases.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
 COMMENT ON COLUMN meta.releases.published_on IS 'Publication date printed on the release (retrieval date where none)';
 COMMENT ON COLUMN meta.releases.retrieved_at IS 'When the raw file was fetched or dropped (UTC)';
@@ -419,7 +443,7 @@ COMMENT ON TABLE meta.release_files IS 'The raw files behind each release: sourc
 COMMENT ON COLUMN meta.release_files.release_id IS 'The release (vintage) a row comes from: product, reference period and publication date';
 COMMENT ON COLUMN meta.release_files.source_sha256 IS 'SHA-256 of the raw file the row was parsed from';
 COMMENT ON COLUMN meta.release_files.source_uri IS 'URL or path the raw file came from';
-COMMENT ON COLUMN meta.release_files.table_id IS 'Which preliminary table, identified by its description';
+COMMENT ON COLUMN meta.release_files.table_id IS 'Which published table (preliminary release or Monthly Bulletin), identified by its description';
 COMMENT ON COLUMN meta.release_files.currency IS 'Currency edition of the table';
 COMMENT ON COLUMN meta.release_files.retrieved_at IS 'When the raw file was fetched or dropped (UTC)';
 COMMENT ON COLUMN meta.release_files.parser_version IS 'Version of the parser that read the raw file';
@@ -506,11 +530,15 @@ COMMENT ON COLUMN meta.data_dictionary.is_primary_key IS 'True if the column is 
 COMMENT ON COLUMN meta.data_dictionary.is_nullable IS 'True if the column may hold nulls';
 
 CREATE VIEW bi.monthly_trade AS
-SELECT period, period_start, months_covered, exports_usd, imports_usd, balance_usd,
-       exports_cny, imports_cny, balance_cny, exports_yoy_pct, imports_yoy_pct
-FROM core.fact_trade_surplus
-WHERE partner_code = 'WLD'
-ORDER BY period_start;
+SELECT s.period, s.period_start, s.months_covered, s.exports_usd, s.imports_usd, s.balance_usd,
+       s.exports_cny, s.imports_cny, s.balance_cny,
+       CASE WHEN s.exports_yoy_source = 'derived' THEN round(s.exports_yoy_pct, 1) ELSE s.exports_yoy_pct END AS exports_yoy_pct,
+       CASE WHEN s.imports_yoy_source = 'derived' THEN round(s.imports_yoy_pct, 1) ELSE s.imports_yoy_pct END AS imports_yoy_pct,
+       d.period_kind, s.exports_yoy_source, s.imports_yoy_source
+FROM core.fact_trade_surplus AS s
+JOIN core.dim_period AS d USING (period)
+WHERE s.partner_code = 'WLD'
+ORDER BY s.period_start;
 COMMENT ON VIEW bi.monthly_trade IS 'China''s total trade per period (latest vintage): values in whole US dollars and yuan';
 COMMENT ON COLUMN bi.monthly_trade.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
 COMMENT ON COLUMN bi.monthly_trade.period_start IS 'First day of the reference period';
@@ -521,15 +549,21 @@ COMMENT ON COLUMN bi.monthly_trade.balance_usd IS 'Trade balance of the referenc
 COMMENT ON COLUMN bi.monthly_trade.exports_cny IS 'Exports of the reference period, in whole yuan as published (never converted) [yuan]';
 COMMENT ON COLUMN bi.monthly_trade.imports_cny IS 'Imports of the reference period, in whole yuan as published (never converted) [yuan]';
 COMMENT ON COLUMN bi.monthly_trade.balance_cny IS 'Trade balance of the reference period: exports minus imports, in whole yuan [yuan]';
-COMMENT ON COLUMN bi.monthly_trade.exports_yoy_pct IS 'Year-on-year % of exports_usd: GACC''s figure where published for this value, else derived [percent]';
-COMMENT ON COLUMN bi.monthly_trade.imports_yoy_pct IS 'Year-on-year % of imports_usd: GACC''s figure where published for this value, else derived [percent]';
+COMMENT ON COLUMN bi.monthly_trade.exports_yoy_pct IS 'Year-on-year % of exports_usd: GACC''s figure where published for this value, else derived; a derived value is rounded to 1 decimal, as GACC publishes (full precision in core.fact_trade_surplus) [percent]';
+COMMENT ON COLUMN bi.monthly_trade.imports_yoy_pct IS 'Year-on-year % of imports_usd: GACC''s figure where published for this value, else derived; a derived value is rounded to 1 decimal, as GACC publishes (full precision in core.fact_trade_surplus) [percent]';
+COMMENT ON COLUMN bi.monthly_trade.period_kind IS 'What the period covers: ''month'', or ''jan_feb_combined'' (GACC''s January-February period, published as one). Never add a jan_feb_combined row to January or February rows of the same figure';
+COMMENT ON COLUMN bi.monthly_trade.exports_yoy_source IS 'Where exports_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
+COMMENT ON COLUMN bi.monthly_trade.imports_yoy_source IS 'Where imports_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
 
 CREATE VIEW bi.partner_trade AS
-SELECT s.period, s.partner_code, p.name_en AS partner_name, s.is_group,
+SELECT s.period, s.partner_code, p.partner_name, s.is_group,
        s.exports_usd, s.imports_usd, s.balance_usd, s.exports_cny, s.imports_cny, s.balance_cny,
-       s.exports_yoy_pct, s.imports_yoy_pct
+       CASE WHEN s.exports_yoy_source = 'derived' THEN round(s.exports_yoy_pct, 1) ELSE s.exports_yoy_pct END AS exports_yoy_pct,
+       CASE WHEN s.imports_yoy_source = 'derived' THEN round(s.imports_yoy_pct, 1) ELSE s.imports_yoy_pct END AS imports_yoy_pct,
+       d.period_kind, s.exports_yoy_source, s.imports_yoy_source
 FROM core.fact_trade_surplus AS s
 JOIN core.dim_partner AS p USING (partner_code)
+JOIN core.dim_period AS d USING (period)
 ORDER BY s.period_start, s.partner_code;
 COMMENT ON VIEW bi.partner_trade IS 'Trade per period and partner (countries, groups flagged, World = WLD), latest vintage';
 COMMENT ON COLUMN bi.partner_trade.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
@@ -542,30 +576,45 @@ COMMENT ON COLUMN bi.partner_trade.balance_usd IS 'Trade balance of the referenc
 COMMENT ON COLUMN bi.partner_trade.exports_cny IS 'Exports of the reference period, in whole yuan as published (never converted) [yuan]';
 COMMENT ON COLUMN bi.partner_trade.imports_cny IS 'Imports of the reference period, in whole yuan as published (never converted) [yuan]';
 COMMENT ON COLUMN bi.partner_trade.balance_cny IS 'Trade balance of the reference period: exports minus imports, in whole yuan [yuan]';
-COMMENT ON COLUMN bi.partner_trade.exports_yoy_pct IS 'Year-on-year % of exports_usd: GACC''s figure where published for this value, else derived [percent]';
-COMMENT ON COLUMN bi.partner_trade.imports_yoy_pct IS 'Year-on-year % of imports_usd: GACC''s figure where published for this value, else derived [percent]';
+COMMENT ON COLUMN bi.partner_trade.exports_yoy_pct IS 'Year-on-year % of exports_usd: GACC''s figure where published for this value, else derived; a derived value is rounded to 1 decimal, as GACC publishes (full precision in core.fact_trade_surplus) [percent]';
+COMMENT ON COLUMN bi.partner_trade.imports_yoy_pct IS 'Year-on-year % of imports_usd: GACC''s figure where published for this value, else derived; a derived value is rounded to 1 decimal, as GACC publishes (full precision in core.fact_trade_surplus) [percent]';
+COMMENT ON COLUMN bi.partner_trade.period_kind IS 'What the period covers: ''month'', or ''jan_feb_combined'' (GACC''s January-February period, published as one). Never add a jan_feb_combined row to January or February rows of the same figure';
+COMMENT ON COLUMN bi.partner_trade.exports_yoy_source IS 'Where exports_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
+COMMENT ON COLUMN bi.partner_trade.imports_yoy_source IS 'Where imports_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
 
 CREATE VIEW bi.trade_surplus AS
-SELECT period, partner_code, balance_usd, balance_ytd_usd, balance_rolling_12m_usd, share_of_total_balance_pct
-FROM core.fact_trade_surplus
-ORDER BY period_start, partner_code;
+SELECT s.period, s.partner_code, s.balance_usd, s.balance_ytd_usd, s.balance_rolling_12m_usd,
+       round(s.share_of_total_balance_pct, 1) AS share_of_total_balance_pct,
+       p.partner_name, s.is_group, d.period_kind
+FROM core.fact_trade_surplus AS s
+JOIN core.dim_partner AS p USING (partner_code)
+JOIN core.dim_period AS d USING (period)
+ORDER BY s.period_start, s.partner_code;
 COMMENT ON VIEW bi.trade_surplus IS 'Trade balance per period and partner: the period, year to date, rolling 12 months, share of total';
 COMMENT ON COLUMN bi.trade_surplus.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
 COMMENT ON COLUMN bi.trade_surplus.partner_code IS 'Partner: ISO 3166 alpha-3 for countries, WLD for the world, a group code (EU, ASEAN, ...)';
 COMMENT ON COLUMN bi.trade_surplus.balance_usd IS 'Trade balance of the reference period: exports minus imports, in whole US dollars [US dollars]';
 COMMENT ON COLUMN bi.trade_surplus.balance_ytd_usd IS 'Trade balance from January to the period''s last month: exports minus imports, in whole US dollars [US dollars]';
 COMMENT ON COLUMN bi.trade_surplus.balance_rolling_12m_usd IS 'Trade balance over the 12 months ending with the period: exports minus imports, in whole US dollars [US dollars]';
-COMMENT ON COLUMN bi.trade_surplus.share_of_total_balance_pct IS 'The partner''s balance as a % of China''s total balance for the period [percent]';
+COMMENT ON COLUMN bi.trade_surplus.share_of_total_balance_pct IS 'The partner''s balance as a % of China''s total balance for the period; rounded to 1 decimal (full precision in core.fact_trade_surplus) [percent]';
+COMMENT ON COLUMN bi.trade_surplus.partner_name IS 'Partner name in English';
+COMMENT ON COLUMN bi.trade_surplus.is_group IS 'True for the world and for groups of countries';
+COMMENT ON COLUMN bi.trade_surplus.period_kind IS 'What the period covers: ''month'', or ''jan_feb_combined'' (GACC''s January-February period, published as one). Never add a jan_feb_combined row to January or February rows of the same figure';
 
 CREATE VIEW bi.commodity_trade AS
-SELECT period, commodity_code AS hs_code, commodity_name, partner_code, direction,
-       value_usd, value_cny, quantity, quantity_unit, quantity_base, quantity_base_unit, is_aggregate
-FROM core.fact_trade_flows
-WHERE is_latest_vintage
-ORDER BY period_start, hs_code, partner_code, direction;
+SELECT f.period, f.commodity_code AS hs_code, f.commodity_name, f.partner_code, f.direction,
+       f.value_usd, f.value_cny, f.quantity, f.quantity_unit, f.quantity_base, f.quantity_base_unit,
+       f.is_aggregate,
+       f.commodity_code, c.commodity_code_kind, c.commodity_name_en, c.commodity_name_zh,
+       c.hs_heading, c.hs_chapter, d.period_kind
+FROM core.fact_trade_flows AS f
+JOIN core.dim_commodity AS c USING (commodity_code)
+JOIN core.dim_period AS d USING (period)
+WHERE f.is_latest_vintage
+ORDER BY f.period_start, hs_code, f.partner_code, f.direction;
 COMMENT ON VIEW bi.commodity_trade IS 'Trade per period, commodity, partner and direction (tables (5)/(6) and online-query detail)';
 COMMENT ON COLUMN bi.commodity_trade.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
-COMMENT ON COLUMN bi.commodity_trade.hs_code IS 'Commodity code as published: HS8, or the project''s code for a GACC commodity label';
+COMMENT ON COLUMN bi.commodity_trade.hs_code IS 'The commodity code (kept for existing readers; the same as commodity_code, whose kind commodity_code_kind gives: not always an HS code)';
 COMMENT ON COLUMN bi.commodity_trade.commodity_name IS 'Commodity name as published';
 COMMENT ON COLUMN bi.commodity_trade.partner_code IS 'Partner: ISO 3166 alpha-3 for countries, WLD for the world, a group code (EU, ASEAN, ...)';
 COMMENT ON COLUMN bi.commodity_trade.direction IS 'Trade direction: exports by destination (FOB), imports by origin (CIF)';
@@ -576,14 +625,34 @@ COMMENT ON COLUMN bi.commodity_trade.quantity_unit IS 'Quantity unit as publishe
 COMMENT ON COLUMN bi.commodity_trade.quantity_base IS 'Quantity of the reference period in quantity_base_unit (the printed quantity x the unit''s factor)';
 COMMENT ON COLUMN bi.commodity_trade.quantity_base_unit IS 'Base unit of the quantity (ton, piece, set, vehicle, pair, ...), reference/quantity_units.csv';
 COMMENT ON COLUMN bi.commodity_trade.is_aggregate IS 'Tables (5)/(6): a row marked ''*'' that sums listed and other items';
+COMMENT ON COLUMN bi.commodity_trade.commodity_code IS 'Commodity: HS8, or the project''s code for a GACC commodity label';
+COMMENT ON COLUMN bi.commodity_trade.commodity_code_kind IS 'What kind of code commodity_code is: ''hs8'' (an HS 8-digit code), ''hs2'' (an HS chapter), ''gacc_label'' (our code for a GACC commodity label of tables (5)/(6), e.g. M-CRUDE: no HS code)';
+COMMENT ON COLUMN bi.commodity_trade.commodity_name_en IS 'English name: GACC''s English label for a gacc_label code; for an HS code, the name of its HS heading, else of its chapter, from the reviewed reference data';
+COMMENT ON COLUMN bi.commodity_trade.commodity_name_zh IS 'Chinese name as GACC published it (online-query exports)';
+COMMENT ON COLUMN bi.commodity_trade.hs_heading IS 'HS heading (4 digits) where one fits';
+COMMENT ON COLUMN bi.commodity_trade.hs_chapter IS 'HS chapter (2 digits)';
+COMMENT ON COLUMN bi.commodity_trade.period_kind IS 'What the period covers: ''month'', or ''jan_feb_combined'' (GACC''s January-February period, published as one). Never add a jan_feb_combined row to January or February rows of the same figure';
 
 CREATE VIEW bi.trade_mode AS
 SELECT f.period, f.trade_mode_code, m.trade_mode, f.direction,
-       f.value_usd, f.value_cny, f.value_ytd_usd, f.value_ytd_cny, f.yoy_pct, f.yoy_ytd_pct,
-       m.is_processing_trade, f.share_of_total_pct, f.processing_trade_share_pct
-FROM core.fact_trade_mode AS f
+       f.value_usd, f.value_cny, f.value_ytd_usd, f.value_ytd_cny,
+       CASE WHEN f.yoy_source = 'derived' THEN round(f.yoy_pct, 1) ELSE f.yoy_pct END AS yoy_pct,
+       CASE WHEN f.yoy_ytd_source = 'derived' THEN round(f.yoy_ytd_pct, 1) ELSE f.yoy_ytd_pct END AS yoy_ytd_pct,
+       m.is_processing_trade,
+       round(f.share_of_total_pct, 1) AS share_of_total_pct,
+       round(f.processing_trade_share_pct, 1) AS processing_trade_share_pct,
+       d.period_kind, f.yoy_source, f.yoy_ytd_source
+FROM (
+    SELECT *,
+           CASE WHEN yoy_pct_published_usd IS NOT NULL THEN 'published'
+                WHEN yoy_pct IS NOT NULL THEN 'derived' END AS yoy_source,
+           CASE WHEN yoy_ytd_pct_published_usd IS NOT NULL THEN 'published'
+                WHEN yoy_ytd_pct IS NOT NULL THEN 'derived' END AS yoy_ytd_source
+    FROM core.fact_trade_mode
+    WHERE is_latest_vintage
+) AS f
 JOIN core.dim_trade_mode AS m USING (trade_mode_code)
-WHERE f.is_latest_vintage
+JOIN core.dim_period AS d USING (period)
 ORDER BY f.period_start, f.trade_mode_code, f.direction;
 COMMENT ON VIEW bi.trade_mode IS 'Trade per period, trade mode (customs regime) and direction (tables (2)/(3)), latest vintage';
 COMMENT ON COLUMN bi.trade_mode.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
@@ -594,27 +663,38 @@ COMMENT ON COLUMN bi.trade_mode.value_usd IS 'Trade value of the reference perio
 COMMENT ON COLUMN bi.trade_mode.value_cny IS 'Trade value of the reference period (the month, or Jan-Feb), in whole yuan as published (never converted) [yuan]';
 COMMENT ON COLUMN bi.trade_mode.value_ytd_usd IS 'Trade value from January to the period''s last month, in whole US dollars as published (never converted) [US dollars]';
 COMMENT ON COLUMN bi.trade_mode.value_ytd_cny IS 'Trade value from January to the period''s last month, in whole yuan as published (never converted) [yuan]';
-COMMENT ON COLUMN bi.trade_mode.yoy_pct IS 'Year-on-year % of value_usd: GACC''s figure where published for this value (table (2); the cumulative''s for a Jan-Feb period), else derived from the same period a year earlier, else null [percent]';
-COMMENT ON COLUMN bi.trade_mode.yoy_ytd_pct IS 'Year-on-year % of value_ytd_usd: GACC''s figure (table (3)), else derived, else null [percent]';
+COMMENT ON COLUMN bi.trade_mode.yoy_pct IS 'Year-on-year % of value_usd: GACC''s figure where published for this value (table (2); the cumulative''s for a Jan-Feb period), else derived from the same period a year earlier, else null; a derived value is rounded to 1 decimal, as GACC publishes (full precision in core.fact_trade_mode) [percent]';
+COMMENT ON COLUMN bi.trade_mode.yoy_ytd_pct IS 'Year-on-year % of value_ytd_usd: GACC''s figure (table (3)), else derived, else null; a derived value is rounded to 1 decimal, as GACC publishes (full precision in core.fact_trade_mode) [percent]';
 COMMENT ON COLUMN bi.trade_mode.is_processing_trade IS 'True for the regimes of processing trade (materials supplied, imported materials) and their sum';
-COMMENT ON COLUMN bi.trade_mode.share_of_total_pct IS 'The row''s value_usd as a % of the Total Value of the same period and direction [percent]';
-COMMENT ON COLUMN bi.trade_mode.processing_trade_share_pct IS 'Processing trade (materials supplied plus imported materials) as a % of the Total Value of the same period and direction, in USD [percent]';
+COMMENT ON COLUMN bi.trade_mode.share_of_total_pct IS 'The row''s value_usd as a % of the Total Value of the same period and direction; rounded to 1 decimal (full precision in core.fact_trade_mode) [percent]';
+COMMENT ON COLUMN bi.trade_mode.processing_trade_share_pct IS 'Processing trade (materials supplied plus imported materials) as a % of the Total Value of the same period and direction, in USD; rounded to 1 decimal (full precision in core.fact_trade_mode) [percent]';
+COMMENT ON COLUMN bi.trade_mode.period_kind IS 'What the period covers: ''month'', or ''jan_feb_combined'' (GACC''s January-February period, published as one). Never add a jan_feb_combined row to January or February rows of the same figure';
+COMMENT ON COLUMN bi.trade_mode.yoy_source IS 'Where yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
+COMMENT ON COLUMN bi.trade_mode.yoy_ytd_source IS 'Where yoy_ytd_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
 
 CREATE VIEW bi.annual_trade AS
-SELECT year(period_start) AS year, partner_code,
-       exports_ytd_usd AS exports_usd, imports_ytd_usd AS imports_usd, balance_ytd_usd AS balance_usd,
-       exports_ytd_yoy_pct AS exports_yoy_pct, imports_ytd_yoy_pct AS imports_yoy_pct
-FROM core.fact_trade_surplus
-WHERE period LIKE '%-12'
-ORDER BY year, partner_code;
+SELECT year(s.period_start) AS year, s.partner_code,
+       s.exports_ytd_usd AS exports_usd, s.imports_ytd_usd AS imports_usd, s.balance_ytd_usd AS balance_usd,
+       CASE WHEN s.exports_ytd_yoy_source = 'derived' THEN round(s.exports_ytd_yoy_pct, 1) ELSE s.exports_ytd_yoy_pct END AS exports_yoy_pct,
+       CASE WHEN s.imports_ytd_yoy_source = 'derived' THEN round(s.imports_ytd_yoy_pct, 1) ELSE s.imports_ytd_yoy_pct END AS imports_yoy_pct,
+       p.partner_name, s.is_group,
+       s.exports_ytd_yoy_source AS exports_yoy_source, s.imports_ytd_yoy_source AS imports_yoy_source
+FROM core.fact_trade_surplus AS s
+JOIN core.dim_partner AS p USING (partner_code)
+WHERE s.period LIKE '%-12'
+ORDER BY year, s.partner_code;
 COMMENT ON VIEW bi.annual_trade IS 'Trade per calendar year and partner, from the January-December values of the latest vintage';
 COMMENT ON COLUMN bi.annual_trade.year IS 'Calendar year of the reference period';
 COMMENT ON COLUMN bi.annual_trade.partner_code IS 'Partner: ISO 3166 alpha-3 for countries, WLD for the world, a group code (EU, ASEAN, ...)';
 COMMENT ON COLUMN bi.annual_trade.exports_usd IS 'Exports of the reference period, in whole US dollars as published (never converted) [US dollars]';
 COMMENT ON COLUMN bi.annual_trade.imports_usd IS 'Imports of the reference period, in whole US dollars as published (never converted) [US dollars]';
 COMMENT ON COLUMN bi.annual_trade.balance_usd IS 'Trade balance of the reference period: exports minus imports, in whole US dollars [US dollars]';
-COMMENT ON COLUMN bi.annual_trade.exports_yoy_pct IS 'Year-on-year % of exports_usd: GACC''s figure where published for this value, else derived [percent]';
-COMMENT ON COLUMN bi.annual_trade.imports_yoy_pct IS 'Year-on-year % of imports_usd: GACC''s figure where published for this value, else derived [percent]';
+COMMENT ON COLUMN bi.annual_trade.exports_yoy_pct IS 'Year-on-year % of exports_usd: GACC''s figure where published for this value, else derived; a derived value is rounded to 1 decimal, as GACC publishes (full precision in core.fact_trade_surplus) [percent]';
+COMMENT ON COLUMN bi.annual_trade.imports_yoy_pct IS 'Year-on-year % of imports_usd: GACC''s figure where published for this value, else derived; a derived value is rounded to 1 decimal, as GACC publishes (full precision in core.fact_trade_surplus) [percent]';
+COMMENT ON COLUMN bi.annual_trade.partner_name IS 'Partner name in English';
+COMMENT ON COLUMN bi.annual_trade.is_group IS 'True for the world and for groups of countries';
+COMMENT ON COLUMN bi.annual_trade.exports_yoy_source IS 'Where exports_ytd_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
+COMMENT ON COLUMN bi.annual_trade.imports_yoy_source IS 'Where imports_ytd_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
 
 CREATE VIEW bi.revisions AS
 SELECT period, partner_code, direction, revised_measure, release_id, vintage_source, public_on,

@@ -15,7 +15,8 @@ from prefect.client.orchestration import get_client
 
 from config.settings import settings_for
 from flows.automation import AUTOMATION_NAME, WEBHOOK_BLOCK_NAME, create_overdue_automation
-from flows.overdue import OVERDUE_EVENT, check_overdue, check_release_calendar
+from flows.events import OVERDUE_EVENT
+from flows.overdue import check_overdue, check_release_calendar
 from tests.integration.webhook_receiver import webhook_receiver
 from tests.unit.status import APRIL_2026, APRIL_2026_MONTHS, write_warehouse
 

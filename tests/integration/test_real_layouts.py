@@ -8,6 +8,7 @@ quantities as printed and in base units; the shifted table (5) never shows a shi
 
 from __future__ import annotations
 
+import logging
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -56,6 +57,16 @@ FOLDERS = {
 class LandingRun:
     data: Path
     result: Result
+    log: str  # what the job logged (each quarantined file is logged once, by the ingest pipeline)
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
 
 
 def _run(tmp: Path, name: str) -> LandingRun:
@@ -64,10 +75,15 @@ def _run(tmp: Path, name: str) -> LandingRun:
     for page in FOLDERS[name]:
         shutil.copy(PAGES / page, landing / page)
     data = tmp / name / "data"
-    result = runner.invoke(
-        app, ["run", "--source", "landing", "--path", str(landing), "--data-dir", str(data)]
-    )
-    return LandingRun(data, result)
+    collected = _Collect()
+    logging.getLogger("flows").addHandler(collected)
+    try:
+        result = runner.invoke(
+            app, ["run", "--source", "landing", "--path", str(landing), "--data-dir", str(data)]
+        )
+    finally:
+        logging.getLogger("flows").removeHandler(collected)
+    return LandingRun(data, result, "\n".join(collected.lines))
 
 
 @pytest.fixture(scope="module")
@@ -214,12 +230,12 @@ def test_the_gate_compared_trade_modes_with_table_1(query) -> None:  # type: ign
 
 
 def test_a_run_whose_files_are_all_rejected_exits_non_zero_naming_them(runs) -> None:  # type: ignore[no-untyped-def]
-    result = runs["all_rejected"].result
+    result, log = runs["all_rejected"].result, runs["all_rejected"].log
     assert result.exit_code == 1, result.output
-    assert "error: all 2 new file(s) from landing were rejected" in result.output
-    assert "row 'Umbrellas and walking sticks': unknown export commodity label" in result.output
-    assert "error_t5_unknown_commodity.html" in result.output
-    assert "row 'Barter Trade with Neighbours': unknown trade-mode label" in result.output
-    assert "error_trade_mode_unknown_label.html" in result.output
+    assert "error: every new file was quarantined (2, the reasons are logged above)" in result.output
+    assert "row 'Umbrellas and walking sticks': unknown export commodity label" in log
+    assert "error_t5_unknown_commodity.html" in log
+    assert "row 'Barter Trade with Neighbours': unknown trade-mode label" in log
+    assert "error_trade_mode_unknown_label.html" in log
     assert "Traceback" not in result.output
     assert not (runs["all_rejected"].data / "warehouse.duckdb").exists()

@@ -22,6 +22,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from fileio.lock import LOCK_NAME
 from tests.integration.conftest import prefect_harness  # noqa: F401  (a fixture, used by name)
 from tests.unit.warehouse.test_publish import sample_tables
 from warehouse.publish import (
@@ -271,7 +272,7 @@ def test_a_read_write_holder_is_refused_in_one_line_naming_it(
     read_write_holder: tuple[Path, subprocess.Popen[str]],
 ) -> None:
     target, holder = read_write_holder
-    before = sorted(p.name for p in target.parent.rglob("*"))
+    before = sorted(p.name for p in target.parent.rglob("*") if p.name != LOCK_NAME)
 
     with pytest.raises(
         WarehouseInUseError, match=rf"open read-write in .* \(PID {holder.pid}\): close"
@@ -282,7 +283,10 @@ def test_a_read_write_holder_is_refused_in_one_line_naming_it(
     with pytest.raises(WarehouseInUseError, match=rf"\(PID {holder.pid}\)"):
         publish_warehouse(target, sample_tables(1), parquet_dir=target.parent / "bi")
 
-    assert sorted(p.name for p in target.parent.rglob("*")) == before  # nothing touched, nothing left
+    # The data root's writer lock file stays beside the warehouse, by design: nothing else may change.
+    assert (
+        sorted(p.name for p in target.parent.rglob("*") if p.name != LOCK_NAME) == before
+    )  # nothing touched, nothing left
 
 
 # --- through the monthly-release flow ---------------------------------------------------------------------
@@ -364,10 +368,11 @@ def test_a_run_is_refused_before_any_work_while_a_bi_tool_holds_the_warehouse(
     from flows.monthly import monthly_release
 
     target, holder = read_write_holder
-    before = sorted(p.name for p in target.parent.rglob("*"))
+    before = sorted(p.name for p in target.parent.rglob("*") if p.name != LOCK_NAME)
 
     with pytest.raises(WarehouseInUseError, match=rf"open read-write in .* \(PID {holder.pid}\)"):
         monthly_release(source="demo", data_dir=str(target.parent))
 
     # Refused at the start: nothing ingested (no archive), nothing staged, nothing published.
-    assert sorted(p.name for p in target.parent.rglob("*")) == before
+    # The data root's writer lock file stays beside the warehouse, by design: nothing else may change.
+    assert sorted(p.name for p in target.parent.rglob("*") if p.name != LOCK_NAME) == before

@@ -10,6 +10,7 @@ starts with ONE `# provenance: ...` line (where the list comes from, when it was
 | `partner_groups.csv`  | group_code, member_code, valid_from   | group membership by month, bounds inclusive   |
 | `hs_sections.csv`     | section                               | the 21 HS sections and their chapter ranges   |
 | `hs_chapters.csv`     | chapter                               | HS chapters 01-97 (77 reserved)               |
+| `hs_headings.csv`     | heading                               | HS headings (4 digits) the data uses, English |
 | `commodities.csv`     | normalise_label(label), direction     | tables (5)/(6) labels -> our commodity codes  |
 | `commodity_aliases.csv` | alias, direction, validity          | tables (5)/(6) labels as printed, by years     |
 | `quantity_units.csv`  | normalise_label(unit_as_printed)      | printed quantity units -> base unit, factor   |
@@ -50,6 +51,8 @@ __all__ = [
     "load_commodities",
     "load_commodity_aliases",
     "load_hs_chapters",
+    "load_hs_headings",
+    "load_hs_names",
     "load_hs_sections",
     "load_partner_aliases",
     "load_partner_groups",
@@ -130,6 +133,7 @@ _TABLES: dict[str, _Table] = {
         integers=("section",),
     ),
     "hs_chapters": _Table("hs_chapters.csv", ("chapter", "section", "description"), integers=("section",)),
+    "hs_headings": _Table("hs_headings.csv", ("heading", "description")),
     "commodities": _Table(
         "commodities.csv",
         ("label", "commodity_code", "direction", "hs_heading", "note"),
@@ -252,6 +256,20 @@ def load_hs_sections() -> pl.DataFrame:
 def load_hs_chapters() -> pl.DataFrame:
     """HS chapters 01-97 (two-digit strings) with their section number."""
     return _read_package_csv("hs_chapters")
+
+
+@functools.cache
+def load_hs_headings() -> pl.DataFrame:
+    """HS headings (four-digit strings) with their English text: the ones the reference and data use."""
+    return _read_package_csv("hs_headings")
+
+
+@functools.cache
+def load_hs_names() -> pl.DataFrame:
+    """(hs_code, description): the HS chapters (2 digits) and the listed headings (4 digits), in English."""
+    chapters = load_hs_chapters().select(pl.col("chapter").alias("hs_code"), "description")
+    headings = load_hs_headings().select(pl.col("heading").alias("hs_code"), "description")
+    return pl.concat([chapters, headings])
 
 
 @functools.cache
@@ -487,7 +505,7 @@ def _check_partners(partners: pl.DataFrame) -> list[str]:
     for line, row in _rows(partners):
         code, gacc, iso, is_group = row["partner_code"], row["gacc_code"], row["iso_alpha3"], row["is_group"]
         at = f"{file} line {line} ({code})"
-        for column in ("partner_code", "name_en", "name_zh"):
+        for column in ("partner_code", "partner_name", "partner_name_zh"):
             if row[column] is None:
                 problems.append(f"{at}: {column} is empty")
         if code is None:
@@ -542,7 +560,7 @@ def _check_aliases(aliases: pl.DataFrame, partners: pl.DataFrame) -> list[str]:
         index.setdefault(normalise_label(alias), code)
     # Every partner's own names must resolve to it, so no published spelling of a name can be lost.
     for line, row in _rows(partners):
-        for column in ("name_en", "name_zh"):
+        for column in ("partner_name", "partner_name_zh"):
             name = row[column]
             if name is None or row["partner_code"] is None:
                 continue
@@ -633,6 +651,22 @@ def _check_hs(sections: pl.DataFrame, chapters: pl.DataFrame) -> list[str]:
             problems.append(
                 f"{cfile} line {line} (chapter {chapter}): outside section {section} ({span[0]}-{span[1]})"
             )
+    return problems
+
+
+def _check_hs_headings(headings: pl.DataFrame, chapters: pl.DataFrame) -> list[str]:
+    file = REFERENCE_FILES["hs_headings"]
+    problems = _duplicates(headings, file, lambda r: r["heading"], "heading")
+    real_chapters = set(chapters["chapter"].drop_nulls()) - {"77"}
+    for line, row in _rows(headings):
+        heading = row["heading"]
+        at = f"{file} line {line} (heading {heading})"
+        if heading is None or not re.fullmatch(r"\d{4}", heading):
+            problems.append(f"{at}: heading must be 4 digits")
+        elif heading[:2] not in real_chapters:
+            problems.append(f"{at}: chapter {heading[:2]} is not an HS chapter")
+        if not row["description"]:
+            problems.append(f"{at}: description is empty")
     return problems
 
 
@@ -762,6 +796,7 @@ def validate_reference(
     partner_groups: pl.DataFrame | None = None,
     hs_sections: pl.DataFrame | None = None,
     hs_chapters: pl.DataFrame | None = None,
+    hs_headings: pl.DataFrame | None = None,
     commodities: pl.DataFrame | None = None,
     commodity_aliases: pl.DataFrame | None = None,
     quantity_units: pl.DataFrame | None = None,
@@ -784,6 +819,7 @@ def validate_reference(
     problems += _check_aliases(partner_aliases, partners)
     problems += _check_groups(partner_groups, partners)
     problems += _check_hs(hs_sections, hs_chapters)
+    problems += _check_hs_headings(load_hs_headings() if hs_headings is None else hs_headings, hs_chapters)
     problems += _check_commodities(commodities, hs_chapters)
     problems += _check_commodity_aliases(
         load_commodity_aliases() if commodity_aliases is None else commodity_aliases, commodities

@@ -11,6 +11,8 @@ from typing import Final, Literal
 from selectolax.lexbor import LexborHTMLParser
 
 from flows.ingest.model import ParseError
+from flows.ingest.parsers.bulletin import is_bulletin_page, parse_bulletin_page
+from flows.ingest.parsers.bulletin_index import is_bulletin_index, parse_bulletin_index
 from flows.ingest.parsers.common import decode_html, not_a_page_error
 from flows.ingest.parsers.index_page import find_index_table, parse_index_page
 from flows.ingest.parsers.online_query import (
@@ -30,8 +32,10 @@ from flows.ingest.parsers.preliminary import (
 __all__ = [
     "FileKind",
     "ParseError",
+    "check_index_page",
     "direction_from_filename",
     "fill_quantity_units",
+    "parse_bulletin_page",
     "parse_index_page",
     "parse_online_query",
     "parse_preliminary_page",
@@ -39,11 +43,20 @@ __all__ = [
     "sniff",
 ]
 
-FileKind = Literal["preliminary", "index", "online_query"]
+FileKind = Literal["preliminary", "bulletin", "index", "online_query"]
 
 # An online-query export is told by its header, in the encoding it should have (GBK) or a wrong one
 # (UTF-8): either way it is a CSV for `parse_online_query`, which then names the encoding problem.
 CSV_ENCODINGS: Final = ("gbk", "utf-8-sig")
+
+
+def check_index_page(content: bytes, source: str) -> None:
+    """Read an index page (the preliminary release's, or the Bulletin's) to be sure it is one."""
+    tree = LexborHTMLParser(decode_html(content, source))
+    if find_index_table(tree) is not None:
+        parse_index_page(content, source)
+    else:
+        parse_bulletin_index(content, source)
 
 
 def sniff(content: bytes, name: str) -> FileKind:
@@ -53,6 +66,11 @@ def sniff(content: bytes, name: str) -> FileKind:
         return "online_query"
     tree = LexborHTMLParser(decode_html(content, name))
     if find_index_table(tree) is not None:
+        return "index"
+    # A Bulletin title (`..., 10.2019`) is never a preliminary one (`Oct 2019`): told apart by it.
+    if is_bulletin_page(tree):
+        return "bulletin"
+    if is_bulletin_index(tree):
         return "index"
     # A titled page with a `Unit:` table is a table page, even of a table the parser will not know: the
     # parser then names the unknown table, which says more than "unrecognised content".

@@ -365,6 +365,10 @@ def fact_trade_surplus(partner_trade: pl.DataFrame | None = None) -> pl.DataFram
         exports_ytd_yoy_pct=pl.lit(5.0),
         imports_ytd_yoy_pct=pl.lit(5.0),
         share_of_total_balance_pct=pl.lit(None, pl.Float64),
+        exports_yoy_source=pl.lit("published"),
+        imports_yoy_source=pl.lit("published"),
+        exports_ytd_yoy_source=pl.lit("published"),
+        imports_ytd_yoy_source=pl.lit("published"),
     )
     return FACT_TRADE_SURPLUS.conform(frame.sort("period", "partner_code"))
 
@@ -411,8 +415,8 @@ def dim_partner() -> pl.DataFrame:
             "partner_code": code,
             "gacc_code": None,
             "iso_alpha3": None if code in ("WLD", "EU") else code,
-            "name_en": label,
-            "name_zh": None,
+            "partner_name": label,
+            "partner_name_zh": None,
             "continent": None,
             "is_group": code in ("WLD", "EU"),
         }

@@ -33,6 +33,9 @@ MONTHLY = pl.DataFrame(
         "balance_cny": [1_230_000_000_000, 740_000_000_000],
         "exports_yoy_pct": [2.3, 12.4],
         "imports_yoy_pct": [-8.4, None],
+        "period_kind": ["jan_feb_combined", "month"],
+        "exports_yoy_source": ["published", "published"],
+        "imports_yoy_source": ["published", None],
     }
 )
 COMMODITY = pl.DataFrame(
@@ -46,6 +49,16 @@ COMMODITY = pl.DataFrame(
         "value_cny": [180_300_000_000],
         "quantity": [51_000_000_000.0],
         "quantity_unit": ["千克"],
+        "quantity_base": [51_000_000.0],
+        "quantity_base_unit": ["ton"],
+        "is_aggregate": [False],
+        "commodity_code": ["27090000"],
+        "commodity_code_kind": ["hs8"],
+        "commodity_name_en": ["Petroleum oils and oils obtained from bituminous minerals, crude"],
+        "commodity_name_zh": ["原油"],
+        "hs_heading": ["2709"],
+        "hs_chapter": ["27"],
+        "period_kind": ["month"],
     }
 )
 
@@ -157,9 +170,10 @@ def test_xlsx_one_workbook_a_sheet_per_view_and_the_dictionary(data_root: Path, 
     sheets = _sheets(out / WORKBOOK_NAME)
     strings = sheets.pop("__strings__")
     assert list(sheets) == [v.name for v in BI_VIEWS] + [DICTIONARY_NAME]
-    # A header row and a row per view row: monthly_trade's 11 columns (A..K), 2 rows.
-    assert sheets["monthly_trade"] == "A1:K3"
-    assert sheets["commodity_trade"] == "A1:I2"
+    # A header row and a row per view row: monthly_trade's 14 columns (A..N), 2 rows.
+    assert len(BI_MONTHLY_TRADE.column_names) == 14
+    assert sheets["monthly_trade"] == "A1:N3"
+    assert sheets["commodity_trade"] == "A1:S2"  # commodity_trade's 19 columns, 1 row
     dictionary_rows = sum(len(v.fields) for v in BI_VIEWS)
     assert sheets[DICTIONARY_NAME].endswith(f"{dictionary_rows + 1}")
     assert "原油" in strings and "2025-01..02" in strings and "exports_usd" in strings

@@ -13,8 +13,8 @@ PARTNERS = pl.LazyFrame(
         "partner_code": ["USA", "EU"],
         "gacc_code": ["502", None],
         "iso_alpha3": ["USA", None],
-        "name_en": ["United States", "European Union"],
-        "name_zh": ["美国", "欧盟"],
+        "partner_name": ["United States", "European Union"],
+        "partner_name_zh": ["美国", "欧盟"],
         "continent": ["North America", None],
         "is_group": [False, True],
     }
@@ -29,8 +29,8 @@ def test_dim_partner_adds_the_world_when_the_reference_lacks_it() -> None:
             "partner_code": ["EU", "USA", "WLD"],
             "gacc_code": [None, "502", None],
             "iso_alpha3": [None, "USA", None],
-            "name_en": ["European Union", "United States", "World"],
-            "name_zh": ["欧盟", "美国", "世界"],
+            "partner_name": ["European Union", "United States", "World"],
+            "partner_name_zh": ["欧盟", "美国", "世界"],
             "continent": [None, "North America", None],
             "is_group": [True, False, True],
         }
@@ -42,14 +42,18 @@ def test_dim_partner_keeps_the_references_own_world_row() -> None:
     with_world = pl.concat(
         [
             PARTNERS,
-            pl.LazyFrame({"partner_code": ["WLD"], "name_en": ["World (all partners)"], "is_group": [True]}),
+            pl.LazyFrame(
+                {"partner_code": ["WLD"], "partner_name": ["World (all partners)"], "is_group": [True]}
+            ),
         ],
         how="diagonal",
     )
 
     result = build_dim_partner(with_world).collect()
 
-    assert result.filter(pl.col("partner_code") == "WLD")["name_en"].to_list() == ["World (all partners)"]
+    assert result.filter(pl.col("partner_code") == "WLD")["partner_name"].to_list() == [
+        "World (all partners)"
+    ]
 
 
 def test_bridge_partner_group_passes_its_contract() -> None:
@@ -75,6 +79,25 @@ def test_bridge_partner_group_passes_its_contract() -> None:
         schema_overrides={"valid_to": pl.String},
     )
     assert_frame_equal(result, expected)
+
+
+def test_dim_commodity_names_an_hs8_code_by_its_chapter_where_its_heading_is_not_listed() -> None:
+    online = pl.DataFrame(
+        [{"period": "2024-01", "hs_code": "12019011", "commodity_name": "非转基因黄大豆", "release_id": "r1",
+          "product": "online_query", "source_sha256": "x", "parser_version": "1", "currency": "USD",
+          "direction": "import", "partner_code_gacc": "502", "amount_whole_units": 1}],
+        schema=STG_ONLINE_QUERY.polars_schema(),
+    ).lazy()  # fmt: skip
+    no_reference = pl.LazyFrame(
+        schema={c: pl.String for c in ("label", "commodity_code", "direction", "hs_heading")}
+    )
+    hs_names = pl.LazyFrame({"hs_code": ["12", "8517"], "description": ["Oil seeds", "Telephone sets"]})
+
+    result = build_dim_commodity(no_reference, online, hs_names).collect()
+
+    assert result.select(
+        "commodity_code", "commodity_code_kind", "commodity_name_en", "commodity_name_zh"
+    ).rows() == [("12019011", "hs8", "Oil seeds", "非转基因黄大豆")]
 
 
 def test_dim_commodity_one_row_per_code_from_reference_and_online_query() -> None:
@@ -110,7 +133,11 @@ def test_dim_commodity_one_row_per_code_from_reference_and_online_query() -> Non
         schema=STG_ONLINE_QUERY.polars_schema(),
     ).lazy()  # fmt: skip
 
-    result = DIM_COMMODITY.conform(build_dim_commodity(commodities, online).collect())
+    hs_names = pl.LazyFrame(
+        {"hs_code": ["85", "8517"], "description": ["Electrical machinery", "Telephone sets"]}
+    )
+
+    result = DIM_COMMODITY.conform(build_dim_commodity(commodities, online, hs_names).collect())
 
     expected = pl.DataFrame(
         {
@@ -125,6 +152,16 @@ def test_dim_commodity_one_row_per_code_from_reference_and_online_query() -> Non
             "direction": [None, "import", "export", "export", "export"],
             "hs_heading": ["8517", "1201", None, None, None],
             "hs_chapter": ["85", "12", None, "31", "28"],
+            "commodity_code_kind": ["hs8", "gacc_label", "gacc_label", "gacc_label", "gacc_label"],
+            # The HS8 code's English name is its heading's; the labels are GACC's English already.
+            "commodity_name_en": [
+                "Telephone sets",
+                "Soya beans",
+                "Agricultural products",
+                "Fertilizers",
+                "Rare earths",
+            ],
+            "commodity_name_zh": ["智能手机", None, None, None, None],
         },
         schema=DIM_COMMODITY.polars_schema(),
     )

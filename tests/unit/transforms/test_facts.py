@@ -138,8 +138,8 @@ PARTNERS = pl.LazyFrame(
         "partner_code": ["WLD", "DEU", "USA", "EU", "BRA"],
         "gacc_code": [None, "304", "502", None, "410"],
         "iso_alpha3": [None, "DEU", "USA", None, "BRA"],
-        "name_en": ["World", "Germany", "United States", "European Union", "Brazil"],
-        "name_zh": ["世界", "德国", "美国", "欧盟", "巴西"],
+        "partner_name": ["World", "Germany", "United States", "European Union", "Brazil"],
+        "partner_name_zh": ["世界", "德国", "美国", "欧盟", "巴西"],
         "continent": [None, "Europe", "North America", None, "Latin America"],
         "is_group": [True, False, False, True, False],
     }

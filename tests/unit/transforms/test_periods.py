@@ -25,7 +25,16 @@ def test_period_columns_match_the_period_class() -> None:
     result = with_period_columns(pl.LazyFrame({"period": KEYS})).collect()
 
     expected_rows = [
-        (p.key, p.start, p.year, p.first_month, p.last_month, p.months_covered, p.is_combined)
+        (
+            p.key,
+            p.start,
+            p.year,
+            p.first_month,
+            p.last_month,
+            p.months_covered,
+            p.is_combined,
+            "jan_feb_combined" if p.is_combined else "month",
+        )
         for p in map(Period.parse, KEYS)
     ]
     assert result.rows() == expected_rows
@@ -42,6 +51,7 @@ def test_jan_feb_is_one_period_starting_in_january() -> None:
         "last_month": 2,
         "months_covered": 2,
         "is_combined": True,
+        "period_kind": "jan_feb_combined",
     }
 
 
@@ -88,6 +98,7 @@ def test_build_dim_period_one_row_per_period_and_passes_its_contract() -> None:
             "last_month": [2, 3],
             "months_covered": [2, 1],
             "is_combined": [True, False],
+            "period_kind": ["jan_feb_combined", "month"],
         }
     )
     assert_frame_equal(result, expected)

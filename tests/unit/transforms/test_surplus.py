@@ -170,6 +170,9 @@ def test_yoy_is_published_where_gacc_published_it_else_derived_else_null() -> No
             "exports_yoy_pct": [None, (71 - 100) / 100 * 100, 5.9],
             "imports_yoy_pct": [None, 0.0, 5.9],  # the published figure given to both rows by `flows`
             "balance_yoy_change_usd": [None, 31 - 60, 126 - 100],
+            # Which is which, for the BI views (issue 13); null where there is no y/y at all.
+            "exports_yoy_source": [None, "derived", "published"],
+            "imports_yoy_source": [None, "derived", "published"],
         }
     )
     assert_frame_equal(result.select(expected.columns), expected)
@@ -188,6 +191,8 @@ def test_ytd_yoy_is_published_else_derived_from_the_cumulative_a_year_earlier() 
             "period": ["2025-03", "2025-04"],
             "exports_ytd_yoy_pct": [24.9, 25.0],
             "imports_ytd_yoy_pct": [24.9, -10.0],
+            "exports_ytd_yoy_source": ["published", "derived"],
+            "imports_ytd_yoy_source": ["published", "derived"],
         }
     )
     assert_frame_equal(result.select(expected.columns), expected)

@@ -141,7 +141,8 @@ def test_dictionary_frame_covers_every_table_and_view() -> None:
 def test_markdown_puts_the_bi_contract_first_and_marks_keys_and_units() -> None:
     result = render_markdown()
     sections = [line for line in result.splitlines() if line.startswith("## ")]
-    assert sections == ["## bi", "## core", "## meta"]
+    # The traps come first: they are what a first query runs into; then the BI contract.
+    assert sections == ["## Traps", "## bi", "## core", "## meta"]
     for c in (*WAREHOUSE_TABLES, *BI_VIEWS):
         assert f"### {c.qualified_name}\n" in result
     assert "| 1 | `period` | VARCHAR |  | PK | no |" in result  # bi.monthly_trade's key

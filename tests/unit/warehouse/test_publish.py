@@ -110,10 +110,20 @@ def sample_tables(version: int = 0) -> dict[TableContract, pl.DataFrame]:
         DIM_PARTNER: _frame(
             DIM_PARTNER,
             [
-                {"partner_code": "WLD", "name_en": "World", "name_zh": "总值", "is_group": True},
-                {"partner_code": "USA", "gacc_code": "502", "iso_alpha3": "USA", "name_en": "United States"}
-                | {"name_zh": "美国", "continent": "North America", "is_group": False},
-                {"partner_code": "EU", "name_en": "European Union", "name_zh": "欧盟", "is_group": True},
+                {"partner_code": "WLD", "partner_name": "World", "partner_name_zh": "总值", "is_group": True},
+                {
+                    "partner_code": "USA",
+                    "gacc_code": "502",
+                    "iso_alpha3": "USA",
+                    "partner_name": "United States",
+                }
+                | {"partner_name_zh": "美国", "continent": "North America", "is_group": False},
+                {
+                    "partner_code": "EU",
+                    "partner_name": "European Union",
+                    "partner_name_zh": "欧盟",
+                    "is_group": True,
+                },
             ],
         ),
         BRIDGE_PARTNER_GROUP: _frame(
@@ -124,14 +134,22 @@ def sample_tables(version: int = 0) -> dict[TableContract, pl.DataFrame]:
             DIM_PERIOD,
             [
                 {"period": "2024-12", "period_start": dt.date(2024, 12, 1), "year": 2024, "first_month": 12}
-                | {"last_month": 12, "months_covered": 1, "is_combined": False},
+                | {"last_month": 12, "months_covered": 1, "is_combined": False, "period_kind": "month"},
                 {"period": "2025-01..02", "period_start": dt.date(2025, 1, 1), "year": 2025, "first_month": 1}
-                | {"last_month": 2, "months_covered": 2, "is_combined": True},
+                | {
+                    "last_month": 2,
+                    "months_covered": 2,
+                    "is_combined": True,
+                    "period_kind": "jan_feb_combined",
+                },
             ],
         ),
         DIM_COMMODITY: _frame(
             DIM_COMMODITY,
-            [{"commodity_code": "85171300", "commodity_name": "Mobile phones", "hs_chapter": "85"}],
+            [
+                {"commodity_code": "85171300", "commodity_name": "Mobile phones", "hs_chapter": "85"}
+                | {"commodity_code_kind": "hs8"}
+            ],
         ),
         FACT_PARTNER_TRADE: _frame(
             FACT_PARTNER_TRADE,
@@ -168,7 +186,7 @@ def sample_tables(version: int = 0) -> dict[TableContract, pl.DataFrame]:
         DIM_TRADE_MODE: _frame(
             DIM_TRADE_MODE,
             [
-                {"trade_mode_code": "ORDINARY", "trade_mode": "Ordinary trade", "name_zh": "一般贸易"}
+                {"trade_mode_code": "ORDINARY", "trade_mode": "Ordinary trade", "trade_mode_zh": "一般贸易"}
                 | {"is_processing_trade": False, "is_aggregate": False}
             ],
         ),
@@ -452,7 +470,8 @@ def test_drift_report_names_a_wrong_column_order_and_nullability(tmp_path: Path)
     con.execute("CREATE SCHEMA core")
     con.execute(
         "CREATE TABLE core.dim_commodity (commodity_name VARCHAR, commodity_code VARCHAR, "
-        "direction VARCHAR NOT NULL, hs_heading VARCHAR, hs_chapter VARCHAR)"
+        "direction VARCHAR NOT NULL, hs_heading VARCHAR, hs_chapter VARCHAR, "
+        "commodity_code_kind VARCHAR NOT NULL, commodity_name_en VARCHAR, commodity_name_zh VARCHAR)"
     )
     con.close()
 
@@ -461,8 +480,9 @@ def test_drift_report_names_a_wrong_column_order_and_nullability(tmp_path: Path)
         "core.dim_commodity.commodity_code: nullable in the file, declared NOT NULL",
         "core.dim_commodity.direction: NOT NULL in the file, declared nullable",
         "core.dim_commodity: column order ['commodity_name', 'commodity_code', 'direction', 'hs_heading', "
-        "'hs_chapter'] in the file, declared ['commodity_code', 'commodity_name', 'direction', 'hs_heading', "
-        "'hs_chapter']",
+        "'hs_chapter', 'commodity_code_kind', 'commodity_name_en', 'commodity_name_zh'] in the file, "
+        "declared ['commodity_code', 'commodity_name', 'direction', 'hs_heading', 'hs_chapter', "
+        "'commodity_code_kind', 'commodity_name_en', 'commodity_name_zh']",
     ]
 
 
@@ -730,7 +750,8 @@ def test_heal_exports_bi_again_when_it_is_one_publish_behind(warehouse_copy: tup
 
     assert sorted(report.reexported) == sorted(parquet / f"{v.name}.parquet" for v in BI_VIEWS)
     assert report.messages() == [
-        f"exported {len(BI_VIEWS)} BI Parquet files again: they were not exported from the published warehouse as it is "
+        f"exported {len(BI_VIEWS)} BI Parquet files again: they were not exported from the published "
+        "warehouse as it is "
         "(a publish died between the warehouse swap and the Parquet renames, or the files predate the record "
         "of their source)"
     ]

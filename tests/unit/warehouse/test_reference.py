@@ -148,7 +148,7 @@ def test_uk_leaves_the_eu_after_january_2020() -> None:
 
 def test_every_partner_name_resolves() -> None:
     partners = load_partners()
-    names = partners["name_en"].to_list() + partners["name_zh"].to_list()
+    names = partners["partner_name"].to_list() + partners["partner_name_zh"].to_list()
     result = resolve_partner_labels(names, source="partners.csv")
     expected_codes = partners["partner_code"].to_list() * 2
     assert [result[name] for name in names] == expected_codes
@@ -323,6 +323,14 @@ BROKEN: dict[str, _Case] = {
     "bad month": ("partner_groups", "\nEU,HRV,2013-07,", "\nEU,HRV,2013-7,", "valid_from must be YYYY-MM"),
     "wrong roman numeral": ("hs_sections", "\n4,IV,", "\n4,VI,", "roman 'VI' should be 'IV'"),
     "chapter in wrong section": ("hs_chapters", "\n72,15,", "\n72,16,", "outside section 16"),
+    "heading not 4 digits": ("hs_headings", "\n1201,", "\n120,", "heading must be 4 digits"),
+    "heading in the reserved chapter": (
+        "hs_headings",
+        "\n8542,",
+        "\n7742,",
+        "chapter 77 is not an HS chapter",
+    ),
+    "duplicate heading": ("hs_headings", "\n2603,", "\n2601,", "duplicate heading '2601'"),
     "commodity code of the other direction": (
         "commodities",
         "\nSoya beans,M-SOYBEAN,import,",
