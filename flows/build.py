@@ -24,7 +24,7 @@ from transforms.dimensions import build_bridge_partner_group, build_dim_commodit
 from transforms.facts import build_fact_partner_trade, build_fact_trade_flows
 from transforms.periods import build_dim_period
 from transforms.quantities import fill_pending_quantity_units
-from transforms.surplus import build_fact_trade_surplus
+from transforms.surplus import build_fact_trade_surplus, build_fact_trade_surplus_history
 from transforms.trade_mode import build_dim_trade_mode, build_fact_trade_mode
 from warehouse import reference
 from warehouse.contracts import TableContract
@@ -40,6 +40,7 @@ from warehouse.tables import (
     FACT_TRADE_FLOWS,
     FACT_TRADE_MODE,
     FACT_TRADE_SURPLUS,
+    FACT_TRADE_SURPLUS_HISTORY,
     META_RELEASE_FILES,
     META_RELEASES,
     META_RUNS,
@@ -235,6 +236,7 @@ def _build_core_tables(inputs: StagedInputs) -> dict[TableContract, pl.DataFrame
         FACT_TRADE_FLOWS: flows,
         FACT_TRADE_MODE: trade_mode,
         FACT_TRADE_SURPLUS: surplus,
+        FACT_TRADE_SURPLUS_HISTORY: build_fact_trade_surplus_history(partner_trade.lazy()).collect(),
         DIM_PERIOD: build_dim_period(periods.lazy()).collect(),
         DIM_PARTNER: build_dim_partner(partners).collect(),
         BRIDGE_PARTNER_GROUP: build_bridge_partner_group(groups).collect(),

@@ -1,5 +1,5 @@
 """`customs`: the command-line entry point (ingest, run, validate, backfill, status, report,
-export, repair, automation).
+export, query, repair, automation).
 
 Every argument is checked here, before any flow or Prefect server starts; a mistake is one line saying
 what is wrong and how to fix it (exit 2). An expected failure (`domain.errors.ExpectedError`: a release
@@ -41,6 +41,7 @@ from domain.runs import validation_run_id
 from fileio.lock import LOCK_NAME, DataRootBusyError, command_line, exclusive_writer
 from flows.automation import automation_app
 from flows.export import export_command
+from flows.query import query_command
 from report.command import report_command
 from status.command import status_command
 from warehouse.codes import TRADE_DIRECTIONS, TradeDirection
@@ -548,6 +549,10 @@ app.command(
     "export", help="Export the BI views of the published warehouse as csv, parquet or an xlsx workbook."
 )(export_command)
 
+# --- customs query (issue 12: the warehouse as of a date, without SQL macros) ------------------------------
+app.command(
+    "query", help="Run read-only SQL against the published warehouse; --as-of reads the bi views as of a day."
+)(query_command)
 
 app.add_typer(automation_app, name="automation")
 

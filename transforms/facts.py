@@ -57,6 +57,7 @@ from transforms.periods import (
     period_start,
     period_year,
 )
+from transforms.vintages import public_on, vintage_is_latest, vintage_source, with_vintage_precedence
 from warehouse.codes import CURRENCIES
 from warehouse.reference import UnknownCommodityError
 from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_FLOWS
@@ -140,7 +141,11 @@ def pair_sides(
     if "retrieved_at" not in editions.collect_schema().names():
         editions = editions.with_columns(retrieved_at=pl.lit(None, dtype=pl.Datetime("us", "UTC")))
     editions = editions.with_columns(_vintage=_vintage_order())
-    paired = editions.select(*keys, "release_id", "published_on", "_vintage").unique().sort("_vintage")
+    paired = (
+        editions.select(*keys, "release_id", "published_on", "retrieved_at", "_vintage")
+        .unique()
+        .sort("_vintage")
+    )
     for side, suffix in sides.items():
         one_side = (
             editions.filter(pl.col(side_column) == side)
@@ -161,11 +166,6 @@ def pair_sides(
         matched = pl.col(f"_vintage_{suffix}")
         superseded = superseded | (matched.is_null() & matched.is_not_null().any().over(keys))
     return paired.filter(~superseded).drop(*(f"_vintage_{suffix}" for suffix in sides.values()))
-
-
-def vintage_is_latest(keys: Sequence[str]) -> pl.Expr:
-    """True on the row of the newest release of its grain (`keys`), after `pair_sides`."""
-    return pl.col("_vintage") == pl.col("_vintage").max().over(list(keys))
 
 
 def _with_period(lf: pl.LazyFrame) -> pl.LazyFrame:
@@ -289,8 +289,10 @@ def build_fact_partner_trade(
             partner_label=pl.coalesce("partner_label_usd", "partner_label_cny"),
             # A check on the two editions, never a conversion rate.
             implied_cny_per_usd=pl.when(ytd_usd > 0).then(ytd_cny / ytd_usd),
-            is_latest_vintage=vintage_is_latest(_PARTNER_KEYS),
         )
+        .with_columns(vintage_source(), public_on())
+        .pipe(with_vintage_precedence)
+        .with_columns(is_latest_vintage=vintage_is_latest(_PARTNER_KEYS))
     )
     return out.select(FACT_PARTNER_TRADE.column_names).sort(
         "period", "partner_code", "direction", "release_id"
@@ -517,15 +519,12 @@ def build_fact_trade_flows(
             ),
             is_aggregate=pl.coalesce("is_aggregate_usd", "is_aggregate_cny", pl.lit(False)),
             is_restatement=pl.col("is_restatement").fill_null(False),
-            # A restatement of a month's cumulative alone does not give the month: it never displaces the
-            # vintage that does (so the BI view shows each period once, with its own value).
-            _value_vintage=pl.when(gives_period_value).then(pl.col("_vintage")),
         )
-        .with_columns(
-            is_latest_vintage=(
-                pl.col("_vintage") == pl.col("_value_vintage").max().over(_FLOW_KEYS)
-            ).fill_null(False)
-        )
+        .with_columns(vintage_source(restated=pl.col("is_restatement")), public_on())
+        # A restatement of a month's cumulative alone does not give the month: it never displaces the
+        # vintage that does (so the BI view shows each period once, with its own value).
+        .pipe(with_vintage_precedence, eligible=gives_period_value)
+        .with_columns(is_latest_vintage=vintage_is_latest(_FLOW_KEYS))
     )
     return out.select(FACT_TRADE_FLOWS.column_names).sort(
         "period", "direction", "commodity_code", "partner_code", "release_id"

@@ -17,6 +17,11 @@ Every measure here is arithmetic on published figures of the latest vintage (FAC
   `*_yoy_source` says which: 'published' or 'derived' (null with the y/y);
 - share of total balance = 100 * balance_usd / the World's balance_usd of the period (null if that is 0
   or missing).
+
+The history (`build_fact_trade_surplus_history`) is the same fact as the warehouse would have computed it
+on each day a vintage became public: the vintages public by then, the precedence rule applied to them
+alone, every measure above derived from those. A row is kept once per version (valid from the day it
+first looked that way until the day it changed), so as-of queries read what the views showed then.
 """
 
 from __future__ import annotations
@@ -25,8 +30,9 @@ import polars as pl
 
 from domain.partners import WORLD_CODE
 from transforms.periods import period_first_month, period_last_month, period_year, year_earlier_key
+from transforms.vintages import vintage_is_latest
 from warehouse.codes import YoySource
-from warehouse.tables import FACT_TRADE_SURPLUS
+from warehouse.tables import FACT_TRADE_SURPLUS, FACT_TRADE_SURPLUS_HISTORY
 
 _KEYS = ["period", "partner_code"]
 # Period measure → the cumulative measure it equals for a period that starts in January.
@@ -190,3 +196,58 @@ def build_fact_trade_surplus(fact_partner_trade: pl.LazyFrame) -> pl.LazyFrame:
         for span in ("", "_ytd")
     )
     return out.select(FACT_TRADE_SURPLUS.column_names).sort("period_start", "period", "partner_code")
+
+
+_PARTNER_GRAIN = ["period", "partner_code", "direction"]
+
+
+def build_fact_trade_surplus_history(fact_partner_trade: pl.LazyFrame) -> pl.LazyFrame:
+    """FACT_TRADE_SURPLUS_HISTORY: every version the surplus fact had, with the days it was current.
+
+    For each day a vintage became public (`public_on`), the fact is built from the vintages public on or
+    before it, the latest of each figure picked by the precedence rule among those only. Consecutive
+    days on which a row is the same are one version; `visible_until` is the first day it differs or is
+    gone (exclusive), null for the current version. A vintage with no known public date is left out.
+
+    | period  | exports_usd | visible_from | visible_until |
+    |---------|-------------|--------------|---------------|
+    | 2025-12 | 100         | 2026-01-14   | 2026-02-20    |  (the preliminary release)
+    | 2025-12 | 99          | 2026-02-20   | null          |  (the Bulletin's revision)
+    """
+    facts = fact_partner_trade.filter(pl.col("public_on").is_not_null()).collect()
+    days = facts.get_column("public_on").unique().sort()
+    if days.is_empty():
+        return FACT_TRADE_SURPLUS_HISTORY.empty_frame().lazy()
+    snapshots = [
+        build_fact_trade_surplus(
+            facts.lazy()
+            .filter(pl.col("public_on") <= day)
+            .with_columns(is_latest_vintage=vintage_is_latest(_PARTNER_GRAIN))
+        ).with_columns(_snapshot=pl.lit(index, dtype=pl.Int64))
+        for index, day in enumerate(days.to_list())
+    ]
+    measures = FACT_TRADE_SURPLUS.column_names
+    every = pl.concat(pl.collect_all(snapshots)).with_columns(_content=pl.struct(measures).hash())
+    previous_content = pl.col("_content").shift().over(_KEYS, order_by="_snapshot")
+    previous_snapshot = pl.col("_snapshot").shift().over(_KEYS, order_by="_snapshot")
+    # A version starts where the row first appears, changes, or comes back after a day without it.
+    starts = (
+        previous_content.is_null()
+        | (previous_content != pl.col("_content"))
+        | (previous_snapshot != pl.col("_snapshot") - 1)
+    )
+    day_of = pl.DataFrame({"_index": range(days.len()), "_day": days}, schema_overrides={"_index": pl.Int64})
+    versions = (
+        every.lazy()
+        .with_columns(_version=starts.cum_sum().over(_KEYS, order_by="_snapshot"))
+        .group_by(*_KEYS, "_version")
+        .agg(pl.all().exclude("_content").sort_by("_snapshot").first(), _last=pl.col("_snapshot").max())
+        .join(day_of.lazy(), left_on="_snapshot", right_on="_index", how="left")
+        .rename({"_day": "visible_from"})
+        .with_columns(_next=pl.col("_last") + 1)
+        .join(day_of.lazy(), left_on="_next", right_on="_index", how="left")
+        .rename({"_day": "visible_until"})
+    )
+    return versions.select(FACT_TRADE_SURPLUS_HISTORY.column_names).sort(
+        "period_start", "period", "partner_code", "visible_from"
+    )

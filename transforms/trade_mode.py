@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.facts import pair_sides, vintage_is_latest
+from transforms.facts import pair_sides
 from transforms.periods import period_first_month, period_months_covered, period_start, year_earlier_key
+from transforms.vintages import public_on, vintage_is_latest, vintage_source, with_vintage_precedence
 from warehouse.codes import CURRENCIES, TRADE_DIRECTIONS
 from warehouse.tables import DIM_TRADE_MODE, FACT_TRADE_MODE
 
@@ -109,7 +110,11 @@ def build_fact_trade_mode(stg: pl.LazyFrame, trade_modes: pl.LazyFrame) -> pl.La
         product=pl.lit("preliminary"),
         period_start=period_start("period"),
         months_covered=period_months_covered("period"),
-        is_latest_vintage=vintage_is_latest(_KEYS),
+    )
+    rows = (
+        rows.with_columns(vintage_source(), public_on())
+        .pipe(with_vintage_precedence)
+        .with_columns(is_latest_vintage=vintage_is_latest(_KEYS))
     )
 
     # y/y: published, else derived from the same period a year earlier (its latest vintage).

@@ -74,3 +74,26 @@ PERIOD_KINDS: Final[tuple[PeriodKind, ...]] = get_args(PeriodKind)
 # The file formats `customs export` writes the BI views in.
 ExportFormat = Literal["csv", "parquet", "xlsx"]
 EXPORT_FORMATS: Final[tuple[ExportFormat, ...]] = get_args(ExportFormat)
+
+# Where a vintage of a figure comes from: the preliminary release, a later preliminary page's reprint of
+# an earlier figure (the prior-year January-to-month column of tables (5)/(6)), the Monthly Bulletin, or
+# an online-query export.
+VintageSource = Literal["preliminary", "preliminary_restated", "bulletin", "online_query"]
+VINTAGE_SOURCES: Final[tuple[VintageSource, ...]] = get_args(VintageSource)
+# The precedence rule, first key: a higher rank wins over any vintage of a lower rank, whatever its date.
+# `transforms.vintages` applies it; the text below is what the data dictionary says about it.
+VINTAGE_SOURCE_RANK: Final[dict[VintageSource, int]] = {
+    "preliminary": 0,
+    "preliminary_restated": 0,
+    "online_query": 0,
+    "bulletin": 1,
+}
+VINTAGE_PRECEDENCE_RULE: Final[str] = (
+    "Precedence rule (the latest vintage of a figure): the Monthly Bulletin over the preliminary release "
+    "and online-query exports; among vintages of the same rank, the later over the earlier (public_on, "
+    "then retrieval time, then release_id)"
+)
+
+# The figures of a partner's trade whose vintages `bi.revisions` compares (columns of core.fact_partner_trade).
+RevisedMeasure = Literal["value_usd", "value_cny", "value_ytd_usd", "value_ytd_cny"]
+REVISED_MEASURES: Final[tuple[RevisedMeasure, ...]] = get_args(RevisedMeasure)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import polars as pl
 
+from warehouse.asof import AS_OF_MACROS, AS_OF_PARAMETER
+from warehouse.codes import VINTAGE_PRECEDENCE_RULE
 from warehouse.contracts import TableContract
 from warehouse.tables import BI_VIEWS, META_DATA_DICTIONARY, WAREHOUSE_TABLES
 from warehouse.traps import TRAPS, Trap
@@ -118,6 +120,8 @@ def render_markdown(
             lines += [_SCHEMA_INTRO[schema], ""]
         for c in by_schema[schema]:
             lines += _render_object(c)
+        if schema == "bi":
+            lines += _render_as_of([c for c in by_schema[schema] if c.kind == "view"])
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -171,6 +175,28 @@ def _render_object(c: TableContract) -> list[str]:
             f"| {position} | `{f.name}` | {f.dtype.duckdb} | {_cell(f.unit or '')} | "
             f"{'PK' if f.name in c.primary_key else ''} | {'yes' if f.nullable else 'no'} | {_cell(details)} |"
         )
+    lines.append("")
+    return lines
+
+
+def _render_as_of(views: Sequence[TableContract]) -> list[str]:
+    macros = [m for m in AS_OF_MACROS if m.view in views]
+    if not macros:
+        return []
+    lines = [
+        "### As of a date",
+        "",
+        f"Every vintage of every figure is kept. {VINTAGE_PRECEDENCE_RULE}; the views show the vintage it "
+        "picks. These table macros return exactly what a view would have shown on a given day: the same "
+        "SQL, with the vintage chosen by the same rule among the vintages public on or before that day "
+        f"(`public_on`). `{AS_OF_PARAMETER}` is a DATE or an ISO date string, e.g. "
+        f"`SELECT * FROM {macros[0].name}(DATE '2026-01-14')`; without macros, "
+        '`customs query --as-of 2026-01-14 "SELECT ..."` reads the views as of that day.',
+        "",
+        "| macro | as of a date, the view |",
+        "|---|---|",
+    ]
+    lines += [f"| `{m.name}({AS_OF_PARAMETER})` | `{m.view.qualified_name}` |" for m in macros]
     lines.append("")
     return lines
 

@@ -10,8 +10,11 @@ from warehouse.codes import (
     PERIOD_KINDS,
     PRODUCTS,
     QUARANTINE_REASONS,
+    REVISED_MEASURES,
     SPANS,
     TABLE_IDS,
+    VINTAGE_PRECEDENCE_RULE,
+    VINTAGE_SOURCES,
     YOY_SOURCES,
 )
 from warehouse.contracts import DType, Field, FieldRegistry
@@ -74,8 +77,97 @@ FIELDS = FieldRegistry(
         Field(
             "is_latest_vintage",
             BOOL,
-            "True for the row of the newest release of its period; BI views show only these",
+            "True for the row of the newest release of its period (the one vintage_precedence picks); BI "
+            "views show only these",
             nullable=False,
+        ),
+        Field(
+            "vintage_source",
+            STR,
+            "Where this vintage of the figure comes from: the preliminary release, a later preliminary "
+            "page's reprint of an earlier figure, the Monthly Bulletin, or an online-query export",
+            nullable=False,
+            allowed_values=VINTAGE_SOURCES,
+        ),
+        Field(
+            "public_on",
+            DATE,
+            "The date this vintage became public: its release's publication date, or the date its file was "
+            "retrieved where no publication date is known; as-of queries see the vintages public on or "
+            "before their date",
+        ),
+        Field(
+            "vintage_precedence",
+            INT,
+            f"{VINTAGE_PRECEDENCE_RULE}. This vintage's rank under it (higher wins), comparable across the "
+            "rows of one table; null for a row that never gives the figure a view shows (a restatement of "
+            "a cumulative figure alone)",
+            min_value=1,
+        ),
+        Field(
+            "visible_from",
+            DATE,
+            "First day this version of the row was what the warehouse showed (a day a vintage became public)",
+            nullable=False,
+        ),
+        Field(
+            "visible_until",
+            DATE,
+            "The day a later version replaced this one (exclusive); null for the current version",
+        ),
+        # --- revisions ----------------------------------------------------------------------------
+        Field(
+            "revised_measure",
+            STR,
+            "Which figure of the partner's trade: the period value or the January-to-month value, in US "
+            "dollars or yuan (a column of core.fact_partner_trade)",
+            nullable=False,
+            allowed_values=REVISED_MEASURES,
+        ),
+        Field(
+            "value_whole_units",
+            INT,
+            "The figure in this vintage, in whole currency units of its measure (US dollars or yuan)",
+            unit="currency units",
+        ),
+        Field(
+            "previous_whole_units",
+            INT,
+            "The same figure in the vintage before this one under the precedence rule; null for the first",
+            unit="currency units",
+        ),
+        Field(
+            "change_whole_units",
+            INT,
+            "This vintage's value minus the previous vintage's: the revision",
+            unit="currency units",
+        ),
+        Field("change_pct", FLT, "The revision as a % of the previous vintage's value", unit="percent"),
+        Field(
+            "first_print_whole_units",
+            INT,
+            "The same figure in its first print (the earliest vintage public)",
+            unit="currency units",
+        ),
+        Field(
+            "days_since_first_print",
+            INT,
+            "Days from the first print's public_on to this vintage's",
+            unit="days",
+            min_value=0,
+        ),
+        Field(
+            "vintage_number",
+            INT,
+            "1 for a figure's first print, 2 for the next vintage public, and so on",
+            nullable=False,
+            min_value=1,
+        ),
+        Field(
+            "change_from_first_print_usd",
+            INT,
+            "value_usd minus the first print's value_usd",
+            unit="US dollars",
         ),
         # --- periods ------------------------------------------------------------------------------
         Field(

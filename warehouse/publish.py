@@ -49,6 +49,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from domain.errors import ExpectedError
+from warehouse.asof import AS_OF_MACROS
 from warehouse.contracts import TableContract
 from warehouse.dictionary import data_dictionary_frame, schemas_of
 from warehouse.tables import BI_VIEWS, META_DATA_DICTIONARY, WAREHOUSE_TABLES
@@ -206,6 +207,8 @@ def _build(
         announce("views")
         for view in BI_VIEWS:
             con.execute(view.create_sql())
+        for macro in AS_OF_MACROS:
+            con.execute(macro.create_sql())
 
         announce("check")
         drift = _drift(con, _BUILD_CATALOG, (*WAREHOUSE_TABLES, *BI_VIEWS))

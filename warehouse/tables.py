@@ -21,6 +21,8 @@ _TRADE_DIRECTION = FIELDS["direction"].but(
     allowed_values=TRADE_DIRECTIONS,
 )
 _PARTNER_DIRECTION = FIELDS["direction"].but(allowed_values=PARTNER_DIRECTIONS)
+# What every fact with release grain says about each vintage (transforms.vintages fills them).
+_VINTAGE_COLUMNS = ("vintage_source", "public_on", "vintage_precedence")
 
 # --- archive ----------------------------------------------------------------------------------------
 ARCHIVE_MANIFEST = TableContract(
@@ -234,6 +236,7 @@ FACT_PARTNER_TRADE = TableContract(
         "mom_pct_published_usd",
         "implied_cny_per_usd",
         "is_latest_vintage",
+        *_VINTAGE_COLUMNS,
     ),
     primary_key=("release_id", "period", "partner_code", "direction"),
 )
@@ -277,6 +280,7 @@ FACT_TRADE_FLOWS = TableContract(
             description="True for the row of the newest release that gives the period's own value; BI "
             "views show only these (a restatement of a cumulative figure alone never is)"
         ),
+        *_VINTAGE_COLUMNS,
     ),
     primary_key=("release_id", "period", "direction", "commodity_code", "partner_code"),
 )
@@ -309,6 +313,7 @@ FACT_TRADE_MODE = TableContract(
         "share_of_total_pct",
         "processing_trade_share_pct",
         "is_latest_vintage",
+        *_VINTAGE_COLUMNS,
     ),
     primary_key=("release_id", "period", "trade_mode_code", "direction"),
 )
@@ -354,6 +359,16 @@ FACT_TRADE_SURPLUS = TableContract(
         "imports_ytd_yoy_source",
     ),
     primary_key=("period", "partner_code"),
+)
+
+FACT_TRADE_SURPLUS_HISTORY = TableContract(
+    "core",
+    "fact_trade_surplus_history",
+    "Every version of core.fact_trade_surplus: the fact as it stood on each day a vintage became public "
+    "(the vintages public by then, the latest of each picked by the precedence rule), one row per version "
+    "with the days it was current; the as-of macros read it",
+    (*FACT_TRADE_SURPLUS.fields, *FIELDS.pick("visible_from", "visible_until")),
+    primary_key=("period", "partner_code", "visible_from"),
 )
 
 # --- meta -------------------------------------------------------------------------------------------
@@ -704,6 +719,91 @@ ORDER BY year, s.partner_code
 """,
 )
 
+# The vintages of each figure, side by side (issue 12).
+_REVISION_KEY = "PARTITION BY period, partner_code, direction, revised_measure"
+BI_REVISIONS = TableContract(
+    "bi",
+    "revisions",
+    "Every vintage of every partner-trade figure (period x partner x direction x measure): its value, the "
+    "previous vintage's (under the precedence rule), the revision, and the first print",
+    FIELDS.pick(
+        "period",
+        "partner_code",
+        _PARTNER_DIRECTION,
+        "revised_measure",
+        "release_id",
+        "vintage_source",
+        "public_on",
+        "is_latest_vintage",
+        "value_whole_units",
+        "previous_whole_units",
+        "change_whole_units",
+        "change_pct",
+        "first_print_whole_units",
+        "days_since_first_print",
+    ),
+    primary_key=("period", "partner_code", "direction", "revised_measure", "release_id"),
+    kind="view",
+    sql=f"""
+SELECT period, partner_code, direction, revised_measure, release_id, vintage_source, public_on,
+       is_latest_vintage, value_whole_units, previous_whole_units,
+       value_whole_units - previous_whole_units AS change_whole_units,
+       CASE WHEN previous_whole_units <> 0
+            THEN 100 * CAST(value_whole_units - previous_whole_units AS DOUBLE) / previous_whole_units
+       END AS change_pct,
+       first_print_whole_units,
+       CAST(public_on - first_print_on AS BIGINT) AS days_since_first_print
+FROM (
+    SELECT *,
+           lag(value_whole_units) OVER ({_REVISION_KEY} ORDER BY vintage_precedence) AS previous_whole_units,
+           first_value(value_whole_units) OVER by_print AS first_print_whole_units,
+           first_value(public_on) OVER by_print AS first_print_on
+    FROM (
+        UNPIVOT (
+            SELECT period, period_start, partner_code, direction, release_id, vintage_source, public_on,
+                   vintage_precedence, is_latest_vintage, value_usd, value_cny, value_ytd_usd, value_ytd_cny
+            FROM core.fact_partner_trade
+        )
+        ON value_usd, value_cny, value_ytd_usd, value_ytd_cny
+        INTO NAME revised_measure VALUE value_whole_units
+    )
+    WINDOW by_print AS ({_REVISION_KEY} ORDER BY public_on, vintage_precedence)
+)
+ORDER BY period_start, partner_code, direction, revised_measure, vintage_precedence
+""",
+)
+BI_REVISION_TRIANGLE = TableContract(
+    "bi",
+    "revision_triangle",
+    "China's totals (World) per reference period and vintage: each vintage's value in order of "
+    "publication, and its change from the first print (pivot vintage_number into columns for a triangle)",
+    FIELDS.pick(
+        "period",
+        _PARTNER_DIRECTION,
+        "vintage_number",
+        "public_on",
+        "release_id",
+        "vintage_source",
+        "value_usd",
+        "value_cny",
+        "change_from_first_print_usd",
+        "is_latest_vintage",
+    ),
+    primary_key=("period", "direction", "vintage_number"),
+    kind="view",
+    sql="""
+SELECT period, direction,
+       row_number() OVER by_print AS vintage_number,
+       public_on, release_id, vintage_source, value_usd, value_cny,
+       value_usd - first_value(value_usd) OVER by_print AS change_from_first_print_usd,
+       is_latest_vintage
+FROM core.fact_partner_trade
+WHERE partner_code = 'WLD'
+WINDOW by_print AS (PARTITION BY period, direction ORDER BY public_on, vintage_precedence)
+ORDER BY period_start, direction, vintage_number
+""",
+)
+
 WAREHOUSE_TABLES: tuple[TableContract, ...] = (
     DIM_PARTNER,
     BRIDGE_PARTNER_GROUP,
@@ -714,6 +814,7 @@ WAREHOUSE_TABLES: tuple[TableContract, ...] = (
     FACT_TRADE_FLOWS,
     FACT_TRADE_MODE,
     FACT_TRADE_SURPLUS,
+    FACT_TRADE_SURPLUS_HISTORY,
     META_RELEASES,
     META_RELEASE_FILES,
     META_RUNS,
@@ -727,6 +828,8 @@ BI_VIEWS: tuple[TableContract, ...] = (
     BI_COMMODITY_TRADE,
     BI_TRADE_MODE,
     BI_ANNUAL_TRADE,
+    BI_REVISIONS,
+    BI_REVISION_TRIANGLE,
 )
 STAGING_TABLES: tuple[TableContract, ...] = (STG_PRELIMINARY, STG_ONLINE_QUERY)
 ALL_CONTRACTS: tuple[TableContract, ...] = (ARCHIVE_MANIFEST, *STAGING_TABLES, *WAREHOUSE_TABLES, *BI_VIEWS)

@@ -119,6 +119,9 @@ CREATE TABLE core.fact_partner_trade (
     mom_pct_published_usd DOUBLE,
     implied_cny_per_usd DOUBLE,
     is_latest_vintage BOOLEAN NOT NULL,
+    vintage_source VARCHAR NOT NULL,
+    public_on DATE,
+    vintage_precedence BIGINT,
     PRIMARY KEY (release_id, period, partner_code, direction)
 );
 COMMENT ON TABLE core.fact_partner_trade IS 'Trade by partner from tables (1) (World) and (4), every release kept: both currencies as published';
@@ -146,7 +149,10 @@ COMMENT ON COLUMN core.fact_partner_trade.yoy_ytd_pct_published_usd IS 'Year-on-
 COMMENT ON COLUMN core.fact_partner_trade.yoy_ytd_pct_published_cny IS 'Year-on-year % of the January-to-month value as published (CNY) [percent]';
 COMMENT ON COLUMN core.fact_partner_trade.mom_pct_published_usd IS 'Month-on-month % as published (USD edition, table (1) only) [percent]';
 COMMENT ON COLUMN core.fact_partner_trade.implied_cny_per_usd IS 'CNY value divided by USD value of the same figure: a check, never used to convert [yuan per US dollar]';
-COMMENT ON COLUMN core.fact_partner_trade.is_latest_vintage IS 'True for the row of the newest release of its period; BI views show only these';
+COMMENT ON COLUMN core.fact_partner_trade.is_latest_vintage IS 'True for the row of the newest release of its period (the one vintage_precedence picks); BI views show only these';
+COMMENT ON COLUMN core.fact_partner_trade.vintage_source IS 'Where this vintage of the figure comes from: the preliminary release, a later preliminary page''s reprint of an earlier figure, the Monthly Bulletin, or an online-query export';
+COMMENT ON COLUMN core.fact_partner_trade.public_on IS 'The date this vintage became public: its release''s publication date, or the date its file was retrieved where no publication date is known; as-of queries see the vintages public on or before their date';
+COMMENT ON COLUMN core.fact_partner_trade.vintage_precedence IS 'Precedence rule (the latest vintage of a figure): the Monthly Bulletin over the preliminary release and online-query exports; among vintages of the same rank, the later over the earlier (public_on, then retrieval time, then release_id). This vintage''s rank under it (higher wins), comparable across the rows of one table; null for a row that never gives the figure a view shows (a restatement of a cumulative figure alone)';
 
 CREATE TABLE core.fact_trade_flows (
     release_id VARCHAR NOT NULL,
@@ -174,6 +180,9 @@ CREATE TABLE core.fact_trade_flows (
     yoy_ytd_pct_published_cny DOUBLE,
     is_restatement BOOLEAN NOT NULL,
     is_latest_vintage BOOLEAN NOT NULL,
+    vintage_source VARCHAR NOT NULL,
+    public_on DATE,
+    vintage_precedence BIGINT,
     PRIMARY KEY (release_id, period, direction, commodity_code, partner_code)
 );
 COMMENT ON TABLE core.fact_trade_flows IS 'Trade by commodity (tables (5)/(6), World) and by commodity x partner (online-query detail)';
@@ -202,6 +211,9 @@ COMMENT ON COLUMN core.fact_trade_flows.yoy_ytd_pct_published_usd IS 'Year-on-ye
 COMMENT ON COLUMN core.fact_trade_flows.yoy_ytd_pct_published_cny IS 'Year-on-year % of the January-to-month value as published (CNY) [percent]';
 COMMENT ON COLUMN core.fact_trade_flows.is_restatement IS 'True for a row reprinted by a later release (the prior-year January-to-month column of tables (5)/(6)): a later vintage of the period''s cumulative figures only';
 COMMENT ON COLUMN core.fact_trade_flows.is_latest_vintage IS 'True for the row of the newest release that gives the period''s own value; BI views show only these (a restatement of a cumulative figure alone never is)';
+COMMENT ON COLUMN core.fact_trade_flows.vintage_source IS 'Where this vintage of the figure comes from: the preliminary release, a later preliminary page''s reprint of an earlier figure, the Monthly Bulletin, or an online-query export';
+COMMENT ON COLUMN core.fact_trade_flows.public_on IS 'The date this vintage became public: its release''s publication date, or the date its file was retrieved where no publication date is known; as-of queries see the vintages public on or before their date';
+COMMENT ON COLUMN core.fact_trade_flows.vintage_precedence IS 'Precedence rule (the latest vintage of a figure): the Monthly Bulletin over the preliminary release and online-query exports; among vintages of the same rank, the later over the earlier (public_on, then retrieval time, then release_id). This vintage''s rank under it (higher wins), comparable across the rows of one table; null for a row that never gives the figure a view shows (a restatement of a cumulative figure alone)';
 
 CREATE TABLE core.fact_trade_mode (
     release_id VARCHAR NOT NULL,
@@ -226,6 +238,9 @@ CREATE TABLE core.fact_trade_mode (
     share_of_total_pct DOUBLE,
     processing_trade_share_pct DOUBLE,
     is_latest_vintage BOOLEAN NOT NULL,
+    vintage_source VARCHAR NOT NULL,
+    public_on DATE,
+    vintage_precedence BIGINT,
     PRIMARY KEY (release_id, period, trade_mode_code, direction)
 );
 COMMENT ON TABLE core.fact_trade_mode IS 'Trade by trade mode (customs regime) from tables (2) (the month) and (3) (January to month), every release kept: both currencies as published';
@@ -250,7 +265,10 @@ COMMENT ON COLUMN core.fact_trade_mode.yoy_pct IS 'Year-on-year % of value_usd: 
 COMMENT ON COLUMN core.fact_trade_mode.yoy_ytd_pct IS 'Year-on-year % of value_ytd_usd: GACC''s figure (table (3)), else derived, else null [percent]';
 COMMENT ON COLUMN core.fact_trade_mode.share_of_total_pct IS 'The row''s value_usd as a % of the Total Value of the same period and direction [percent]';
 COMMENT ON COLUMN core.fact_trade_mode.processing_trade_share_pct IS 'Processing trade (materials supplied plus imported materials) as a % of the Total Value of the same period and direction, in USD [percent]';
-COMMENT ON COLUMN core.fact_trade_mode.is_latest_vintage IS 'True for the row of the newest release of its period; BI views show only these';
+COMMENT ON COLUMN core.fact_trade_mode.is_latest_vintage IS 'True for the row of the newest release of its period (the one vintage_precedence picks); BI views show only these';
+COMMENT ON COLUMN core.fact_trade_mode.vintage_source IS 'Where this vintage of the figure comes from: the preliminary release, a later preliminary page''s reprint of an earlier figure, the Monthly Bulletin, or an online-query export';
+COMMENT ON COLUMN core.fact_trade_mode.public_on IS 'The date this vintage became public: its release''s publication date, or the date its file was retrieved where no publication date is known; as-of queries see the vintages public on or before their date';
+COMMENT ON COLUMN core.fact_trade_mode.vintage_precedence IS 'Precedence rule (the latest vintage of a figure): the Monthly Bulletin over the preliminary release and online-query exports; among vintages of the same rank, the later over the earlier (public_on, then retrieval time, then release_id). This vintage''s rank under it (higher wins), comparable across the rows of one table; null for a row that never gives the figure a view shows (a restatement of a cumulative figure alone)';
 
 CREATE TABLE core.fact_trade_surplus (
     period VARCHAR NOT NULL,
@@ -319,6 +337,77 @@ COMMENT ON COLUMN core.fact_trade_surplus.imports_yoy_source IS 'Where imports_y
 COMMENT ON COLUMN core.fact_trade_surplus.exports_ytd_yoy_source IS 'Where exports_ytd_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
 COMMENT ON COLUMN core.fact_trade_surplus.imports_ytd_yoy_source IS 'Where imports_ytd_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
 
+CREATE TABLE core.fact_trade_surplus_history (
+    period VARCHAR NOT NULL,
+    period_start DATE NOT NULL,
+    months_covered BIGINT NOT NULL,
+    partner_code VARCHAR NOT NULL,
+    is_group BOOLEAN NOT NULL,
+    release_id VARCHAR NOT NULL,
+    exports_usd BIGINT,
+    imports_usd BIGINT,
+    balance_usd BIGINT,
+    exports_cny BIGINT,
+    imports_cny BIGINT,
+    balance_cny BIGINT,
+    exports_ytd_usd BIGINT,
+    imports_ytd_usd BIGINT,
+    balance_ytd_usd BIGINT,
+    exports_ytd_cny BIGINT,
+    imports_ytd_cny BIGINT,
+    balance_ytd_cny BIGINT,
+    balance_rolling_12m_usd BIGINT,
+    balance_rolling_12m_cny BIGINT,
+    balance_yoy_change_usd BIGINT,
+    balance_yoy_change_cny BIGINT,
+    exports_yoy_pct DOUBLE,
+    imports_yoy_pct DOUBLE,
+    exports_ytd_yoy_pct DOUBLE,
+    imports_ytd_yoy_pct DOUBLE,
+    share_of_total_balance_pct DOUBLE,
+    exports_yoy_source VARCHAR,
+    imports_yoy_source VARCHAR,
+    exports_ytd_yoy_source VARCHAR,
+    imports_ytd_yoy_source VARCHAR,
+    visible_from DATE NOT NULL,
+    visible_until DATE,
+    PRIMARY KEY (period, partner_code, visible_from)
+);
+COMMENT ON TABLE core.fact_trade_surplus_history IS 'Every version of core.fact_trade_surplus: the fact as it stood on each day a vintage became public (the vintages public by then, the latest of each picked by the precedence rule), one row per version with the days it was current; the as-of macros read it';
+COMMENT ON COLUMN core.fact_trade_surplus_history.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN core.fact_trade_surplus_history.period_start IS 'First day of the reference period';
+COMMENT ON COLUMN core.fact_trade_surplus_history.months_covered IS 'Number of calendar months in the period';
+COMMENT ON COLUMN core.fact_trade_surplus_history.partner_code IS 'Partner: ISO 3166 alpha-3 for countries, WLD for the world, a group code (EU, ASEAN, ...)';
+COMMENT ON COLUMN core.fact_trade_surplus_history.is_group IS 'True for the world and for groups of countries';
+COMMENT ON COLUMN core.fact_trade_surplus_history.release_id IS 'The release the period''s figures come from (its latest vintage)';
+COMMENT ON COLUMN core.fact_trade_surplus_history.exports_usd IS 'Exports of the reference period, in whole US dollars as published (never converted) [US dollars]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.imports_usd IS 'Imports of the reference period, in whole US dollars as published (never converted) [US dollars]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.balance_usd IS 'Trade balance of the reference period: exports minus imports, in whole US dollars [US dollars]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.exports_cny IS 'Exports of the reference period, in whole yuan as published (never converted) [yuan]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.imports_cny IS 'Imports of the reference period, in whole yuan as published (never converted) [yuan]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.balance_cny IS 'Trade balance of the reference period: exports minus imports, in whole yuan [yuan]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.exports_ytd_usd IS 'Exports from January to the period''s last month, in whole US dollars as published (never converted) [US dollars]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.imports_ytd_usd IS 'Imports from January to the period''s last month, in whole US dollars as published (never converted) [US dollars]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.balance_ytd_usd IS 'Trade balance from January to the period''s last month: exports minus imports, in whole US dollars [US dollars]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.exports_ytd_cny IS 'Exports from January to the period''s last month, in whole yuan as published (never converted) [yuan]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.imports_ytd_cny IS 'Imports from January to the period''s last month, in whole yuan as published (never converted) [yuan]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.balance_ytd_cny IS 'Trade balance from January to the period''s last month: exports minus imports, in whole yuan [yuan]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.balance_rolling_12m_usd IS 'Trade balance over the 12 months ending with the period: exports minus imports, in whole US dollars [US dollars]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.balance_rolling_12m_cny IS 'Trade balance over the 12 months ending with the period: exports minus imports, in whole yuan [yuan]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.balance_yoy_change_usd IS 'Change in the period''s balance from the same period a year earlier: exports minus imports, in whole US dollars [US dollars]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.balance_yoy_change_cny IS 'Change in the period''s balance from the same period a year earlier: exports minus imports, in whole yuan [yuan]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.exports_yoy_pct IS 'Year-on-year % of exports_usd: GACC''s figure where published for this value, else derived [percent]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.imports_yoy_pct IS 'Year-on-year % of imports_usd: GACC''s figure where published for this value, else derived [percent]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.exports_ytd_yoy_pct IS 'Year-on-year % of exports_ytd_usd: published, else derived [percent]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.imports_ytd_yoy_pct IS 'Year-on-year % of imports_ytd_usd: published, else derived [percent]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.share_of_total_balance_pct IS 'The partner''s balance as a % of China''s total balance for the period [percent]';
+COMMENT ON COLUMN core.fact_trade_surplus_history.exports_yoy_source IS 'Where exports_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
+COMMENT ON COLUMN core.fact_trade_surplus_history.imports_yoy_source IS 'Where imports_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
+COMMENT ON COLUMN core.fact_trade_surplus_history.exports_ytd_yoy_source IS 'Where exports_ytd_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
+COMMENT ON COLUMN core.fact_trade_surplus_history.imports_ytd_yoy_source IS 'Where imports_ytd_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
+COMMENT ON COLUMN core.fact_trade_surplus_history.visible_from IS 'First day this version of the row was what the warehouse showed (a day a vintage became public)';
+COMMENT ON COLUMN core.fact_trade_surplus_history.visible_until IS 'The day a later version replaced this one (exclusive); null for the current version';
+
 CREATE TABLE meta.releases (
     release_id VARCHAR NOT NULL,
     product VARCHAR NOT NULL,
@@ -337,7 +426,7 @@ COMMENT ON COLUMN meta.releases.period IS 'Reference period: a month YYYY-MM, or
 COMMENT ON COLUMN meta.releases.published_on IS 'Publication date printed on the release (retrieval date where none)';
 COMMENT ON COLUMN meta.releases.retrieved_at IS 'When the raw file was fetched or dropped (UTC)';
 COMMENT ON COLUMN meta.releases.file_count IS 'Number of raw files';
-COMMENT ON COLUMN meta.releases.is_latest_vintage IS 'True for the row of the newest release of its period; BI views show only these';
+COMMENT ON COLUMN meta.releases.is_latest_vintage IS 'True for the row of the newest release of its period (the one vintage_precedence picks); BI views show only these';
 COMMENT ON COLUMN meta.releases.status IS 'Outcome';
 
 CREATE TABLE meta.release_files (
@@ -606,3 +695,67 @@ COMMENT ON COLUMN bi.annual_trade.partner_name IS 'Partner name in English';
 COMMENT ON COLUMN bi.annual_trade.is_group IS 'True for the world and for groups of countries';
 COMMENT ON COLUMN bi.annual_trade.exports_yoy_source IS 'Where exports_ytd_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
 COMMENT ON COLUMN bi.annual_trade.imports_yoy_source IS 'Where imports_ytd_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
+
+CREATE VIEW bi.revisions AS
+SELECT period, partner_code, direction, revised_measure, release_id, vintage_source, public_on,
+       is_latest_vintage, value_whole_units, previous_whole_units,
+       value_whole_units - previous_whole_units AS change_whole_units,
+       CASE WHEN previous_whole_units <> 0
+            THEN 100 * CAST(value_whole_units - previous_whole_units AS DOUBLE) / previous_whole_units
+       END AS change_pct,
+       first_print_whole_units,
+       CAST(public_on - first_print_on AS BIGINT) AS days_since_first_print
+FROM (
+    SELECT *,
+           lag(value_whole_units) OVER (PARTITION BY period, partner_code, direction, revised_measure ORDER BY vintage_precedence) AS previous_whole_units,
+           first_value(value_whole_units) OVER by_print AS first_print_whole_units,
+           first_value(public_on) OVER by_print AS first_print_on
+    FROM (
+        UNPIVOT (
+            SELECT period, period_start, partner_code, direction, release_id, vintage_source, public_on,
+                   vintage_precedence, is_latest_vintage, value_usd, value_cny, value_ytd_usd, value_ytd_cny
+            FROM core.fact_partner_trade
+        )
+        ON value_usd, value_cny, value_ytd_usd, value_ytd_cny
+        INTO NAME revised_measure VALUE value_whole_units
+    )
+    WINDOW by_print AS (PARTITION BY period, partner_code, direction, revised_measure ORDER BY public_on, vintage_precedence)
+)
+ORDER BY period_start, partner_code, direction, revised_measure, vintage_precedence;
+COMMENT ON VIEW bi.revisions IS 'Every vintage of every partner-trade figure (period x partner x direction x measure): its value, the previous vintage''s (under the precedence rule), the revision, and the first print';
+COMMENT ON COLUMN bi.revisions.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN bi.revisions.partner_code IS 'Partner: ISO 3166 alpha-3 for countries, WLD for the world, a group code (EU, ASEAN, ...)';
+COMMENT ON COLUMN bi.revisions.direction IS 'Trade direction';
+COMMENT ON COLUMN bi.revisions.revised_measure IS 'Which figure of the partner''s trade: the period value or the January-to-month value, in US dollars or yuan (a column of core.fact_partner_trade)';
+COMMENT ON COLUMN bi.revisions.release_id IS 'The release (vintage) a row comes from: product, reference period and publication date';
+COMMENT ON COLUMN bi.revisions.vintage_source IS 'Where this vintage of the figure comes from: the preliminary release, a later preliminary page''s reprint of an earlier figure, the Monthly Bulletin, or an online-query export';
+COMMENT ON COLUMN bi.revisions.public_on IS 'The date this vintage became public: its release''s publication date, or the date its file was retrieved where no publication date is known; as-of queries see the vintages public on or before their date';
+COMMENT ON COLUMN bi.revisions.is_latest_vintage IS 'True for the row of the newest release of its period (the one vintage_precedence picks); BI views show only these';
+COMMENT ON COLUMN bi.revisions.value_whole_units IS 'The figure in this vintage, in whole currency units of its measure (US dollars or yuan) [currency units]';
+COMMENT ON COLUMN bi.revisions.previous_whole_units IS 'The same figure in the vintage before this one under the precedence rule; null for the first [currency units]';
+COMMENT ON COLUMN bi.revisions.change_whole_units IS 'This vintage''s value minus the previous vintage''s: the revision [currency units]';
+COMMENT ON COLUMN bi.revisions.change_pct IS 'The revision as a % of the previous vintage''s value [percent]';
+COMMENT ON COLUMN bi.revisions.first_print_whole_units IS 'The same figure in its first print (the earliest vintage public) [currency units]';
+COMMENT ON COLUMN bi.revisions.days_since_first_print IS 'Days from the first print''s public_on to this vintage''s [days]';
+
+CREATE VIEW bi.revision_triangle AS
+SELECT period, direction,
+       row_number() OVER by_print AS vintage_number,
+       public_on, release_id, vintage_source, value_usd, value_cny,
+       value_usd - first_value(value_usd) OVER by_print AS change_from_first_print_usd,
+       is_latest_vintage
+FROM core.fact_partner_trade
+WHERE partner_code = 'WLD'
+WINDOW by_print AS (PARTITION BY period, direction ORDER BY public_on, vintage_precedence)
+ORDER BY period_start, direction, vintage_number;
+COMMENT ON VIEW bi.revision_triangle IS 'China''s totals (World) per reference period and vintage: each vintage''s value in order of publication, and its change from the first print (pivot vintage_number into columns for a triangle)';
+COMMENT ON COLUMN bi.revision_triangle.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN bi.revision_triangle.direction IS 'Trade direction';
+COMMENT ON COLUMN bi.revision_triangle.vintage_number IS '1 for a figure''s first print, 2 for the next vintage public, and so on';
+COMMENT ON COLUMN bi.revision_triangle.public_on IS 'The date this vintage became public: its release''s publication date, or the date its file was retrieved where no publication date is known; as-of queries see the vintages public on or before their date';
+COMMENT ON COLUMN bi.revision_triangle.release_id IS 'The release (vintage) a row comes from: product, reference period and publication date';
+COMMENT ON COLUMN bi.revision_triangle.vintage_source IS 'Where this vintage of the figure comes from: the preliminary release, a later preliminary page''s reprint of an earlier figure, the Monthly Bulletin, or an online-query export';
+COMMENT ON COLUMN bi.revision_triangle.value_usd IS 'Trade value of the reference period (the month, or Jan-Feb), in whole US dollars as published (never converted) [US dollars]';
+COMMENT ON COLUMN bi.revision_triangle.value_cny IS 'Trade value of the reference period (the month, or Jan-Feb), in whole yuan as published (never converted) [yuan]';
+COMMENT ON COLUMN bi.revision_triangle.change_from_first_print_usd IS 'value_usd minus the first print''s value_usd [US dollars]';
+COMMENT ON COLUMN bi.revision_triangle.is_latest_vintage IS 'True for the row of the newest release of its period (the one vintage_precedence picks); BI views show only these';

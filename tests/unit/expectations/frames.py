@@ -324,6 +324,7 @@ def fact_partner_trade(period_list: list[Period] | None = None) -> pl.DataFrame:
                         "mom_pct_published_usd": None,
                         "implied_cny_per_usd": cny / usd,
                         "is_latest_vintage": True,
+                        "vintage_source": "preliminary",
                     }
                 )
     return FACT_PARTNER_TRADE.conform(pl.DataFrame(rows, schema=FACT_PARTNER_TRADE.polars_schema()))
@@ -398,6 +399,7 @@ def fact_trade_flows() -> pl.DataFrame:
             "is_aggregate": False,
             "is_restatement": False,
             "is_latest_vintage": True,
+            "vintage_source": "preliminary",
         }
         for code, name, direction in (
             ("G_STEEL", "Steel products", "export"),

@@ -13,7 +13,18 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 
-COMMANDS = ("ingest", "run", "validate", "override", "backfill", "status", "report", "export", "repair")
+COMMANDS = (
+    "ingest",
+    "run",
+    "validate",
+    "override",
+    "backfill",
+    "status",
+    "report",
+    "export",
+    "repair",
+    "query",
+)
 
 
 @pytest.mark.parametrize("command", COMMANDS)

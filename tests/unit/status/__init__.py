@@ -61,8 +61,9 @@ def write_warehouse(
                     con.execute(
                         "INSERT INTO core.fact_trade_flows (release_id, product, period, period_start,"
                         " months_covered, direction, commodity_code, partner_code, is_aggregate,"
-                        " is_restatement, is_latest_vintage)"
-                        " VALUES (?, 'online_query', ?, ?, 1, 'import', '12019011', 'USA', false, false, true)",
+                        " is_restatement, is_latest_vintage, vintage_source)"
+                        " VALUES (?, 'online_query', ?, ?, 1, 'import', '12019011', 'USA', false, false, true,"
+                        " 'online_query')",
                         [release_id[0], month, date.fromisoformat(f"{month}-01")],
                     )
     return path

@@ -506,6 +506,9 @@ def test_major_commodity_tables_become_world_flows_in_both_currencies() -> None:
             "yoy_ytd_pct_published_cny": [-6.5],
             "is_restatement": [False],
             "is_latest_vintage": [True],
+            "vintage_source": ["preliminary"],
+            "public_on": [day],
+            "vintage_precedence": [1],
         }
     )
     assert_frame_equal(result, expected)
@@ -593,6 +596,10 @@ def test_online_query_records_are_mapped_to_partner_and_hs8_codes() -> None:
             "yoy_ytd_pct_published_cny": [None, None],
             "is_restatement": [False, False],
             "is_latest_vintage": [True, True],
+            # No publication date and, here, no retrieval time: when it became public is unknown.
+            "vintage_source": ["online_query"] * 2,
+            "public_on": [None, None],
+            "vintage_precedence": [1, 1],
         },
         schema=FACT_TRADE_FLOWS.polars_schema(),
     )

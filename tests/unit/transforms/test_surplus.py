@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import polars as pl
 from polars.testing import assert_frame_equal
 
 from transforms.periods import period_months_covered, period_start
-from transforms.surplus import build_fact_trade_surplus
-from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_SURPLUS
+from transforms.surplus import build_fact_trade_surplus, build_fact_trade_surplus_history
+from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_SURPLUS, FACT_TRADE_SURPLUS_HISTORY
 
 
 def row(
@@ -35,6 +36,9 @@ def row(
         "mom_pct_published_usd": None,
         "implied_cny_per_usd": None,
         "is_latest_vintage": True,
+        "vintage_source": "preliminary",
+        "public_on": None,
+        "vintage_precedence": None,
     }
     return {
         **defaults,
@@ -252,3 +256,45 @@ def test_jan_feb_compares_with_the_january_february_cumulative_of_a_february_pag
         25.0,
         -10 - 20,
     )
+
+
+def _history(*row_lists: list[dict[str, Any]]) -> pl.DataFrame:
+    facts = fact(*(r for rows in row_lists for r in rows))
+    result = build_fact_trade_surplus_history(facts).collect()
+    return FACT_TRADE_SURPLUS_HISTORY.conform(result)
+
+
+def test_history_keeps_each_version_with_the_days_it_was_current() -> None:
+    """A revision of February (public on 20 April) changes February and the rolling measures of March."""
+    jan_feb = date(2025, 3, 7)
+    march = date(2025, 4, 14)
+    revised = date(2025, 4, 20)
+    history = _history(
+        flows("2025-01..02", "WLD", exports=(100, 100), imports=(60, 60), public_on=jan_feb, vintage_precedence=1,
+              release_id="p-jf", is_latest_vintage=False),
+        flows("2025-03", "WLD", exports=(50, 150), imports=(30, 90), public_on=march, vintage_precedence=2,
+              release_id="p-m"),
+        flows("2025-01..02", "WLD", exports=(97, 97), imports=(60, 60), public_on=revised, vintage_precedence=3,
+              release_id="b-jf"),
+    )  # fmt: skip
+
+    assert history.select("period", "release_id", "exports_usd", "visible_from", "visible_until").rows() == [
+        ("2025-01..02", "p-jf", 100, jan_feb, revised),
+        ("2025-01..02", "b-jf", 97, revised, None),
+        ("2025-03", "p-m", 50, march, None),
+    ]
+    # The latest version of every row is the fact as built from every vintage.
+    latest = history.filter(pl.col("visible_until").is_null()).drop("visible_from", "visible_until")
+    everything = surplus(
+        flows("2025-01..02", "WLD", exports=(100, 100), imports=(60, 60), release_id="p-jf",
+              is_latest_vintage=False),
+        flows("2025-03", "WLD", exports=(50, 150), imports=(30, 90), release_id="p-m"),
+        flows("2025-01..02", "WLD", exports=(97, 97), imports=(60, 60), release_id="b-jf"),
+    )  # fmt: skip
+    assert_frame_equal(latest.sort("period"), everything.sort("period"))
+
+
+def test_history_is_empty_without_public_dates() -> None:
+    history = _history(flows("2025-03", "WLD", exports=(50, 150), imports=(30, 90)))
+    assert history.is_empty()
+    assert history.columns == FACT_TRADE_SURPLUS_HISTORY.column_names

@@ -162,7 +162,7 @@ def sample_tables(version: int = 0) -> dict[TableContract, pl.DataFrame]:
                     "direction": "export",
                     "value_usd": 539_940_000_000,
                 }
-                | {"is_latest_vintage": True}
+                | {"is_latest_vintage": True, "vintage_source": "preliminary"}
             ],
         ),
         FACT_TRADE_FLOWS: _frame(
@@ -173,13 +173,14 @@ def sample_tables(version: int = 0) -> dict[TableContract, pl.DataFrame]:
                 | {"commodity_code": "85171300", "commodity_name": "Mobile phones", "partner_code": "WLD"}
                 | {"quantity_unit": "10,000 units", "quantity": 12.5, "value_usd": 20_000_000_000}
                 | {"quantity_base_unit": "unit", "quantity_base": 125_000.0}
-                | {"is_aggregate": False, "is_restatement": False, "is_latest_vintage": True},
+                | {"is_aggregate": False, "is_restatement": False, "is_latest_vintage": True}
+                | {"vintage_source": "preliminary"},
                 # An older vintage: kept in the fact, hidden by the view.
                 {"release_id": "preliminary:2025-01..02:2025-03-01", "product": "preliminary"}
                 | {"period": "2025-01..02", "period_start": dt.date(2025, 1, 1), "months_covered": 2}
                 | {"direction": "export", "commodity_code": "85171300", "partner_code": "WLD"}
                 | {"value_usd": 19_000_000_000, "is_aggregate": False, "is_restatement": False}
-                | {"is_latest_vintage": False},
+                | {"is_latest_vintage": False, "vintage_source": "preliminary"},
             ],
         ),
         DIM_TRADE_MODE: _frame(
@@ -195,7 +196,7 @@ def sample_tables(version: int = 0) -> dict[TableContract, pl.DataFrame]:
                 {"release_id": _RELEASE, "product": "preliminary", "published_on": dt.date(2025, 3, 7)}
                 | {"period": "2025-01..02", "period_start": dt.date(2025, 1, 1), "months_covered": 2}
                 | {"trade_mode_code": "ORDINARY", "direction": "export", "value_usd": 350_000_000_000}
-                | {"is_latest_vintage": True}
+                | {"is_latest_vintage": True, "vintage_source": "preliminary"}
             ],
         ),
         FACT_TRADE_SURPLUS: _frame(FACT_TRADE_SURPLUS, surplus),
