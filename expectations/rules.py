@@ -179,6 +179,16 @@ def ei_equals_export_plus_import(staging: pl.DataFrame) -> pl.DataFrame:
     return wide
 
 
+def _table1_totals(values: pl.DataFrame, key: list[str]) -> pl.DataFrame:
+    """Table (1)'s figures by `key`, named for the rules that hold another table's total against them."""
+    return values.filter(pl.col("table_id") == "totals").select(
+        *key,
+        totals_release_id=pl.col("release_id"),
+        table1_value=pl.col("amount_whole_units"),
+        table1_scale=pl.col("scale"),
+    )
+
+
 def world_equals_table1_total(staging: pl.DataFrame) -> pl.DataFrame:
     """Table (4)'s Total row equals table (1)'s value (latest vintage of each table and period)."""
     values = latest_vintage(_values(staging, _PARTNER_TABLES)).filter(
@@ -191,12 +201,7 @@ def world_equals_table1_total(staging: pl.DataFrame) -> pl.DataFrame:
         table4_total=pl.col("amount_whole_units"),
         table4_scale=pl.col("scale"),
     )
-    totals = values.filter(pl.col("table_id") == "totals").select(
-        *key,
-        totals_release_id=pl.col("release_id"),
-        table1_value=pl.col("amount_whole_units"),
-        table1_scale=pl.col("scale"),
-    )
+    totals = _table1_totals(values, key)
     joined = (
         by_partner.join(totals, on=key, how="inner")
         .filter(pl.col("table4_total").is_not_null() & pl.col("table1_value").is_not_null())
@@ -285,12 +290,7 @@ def trade_mode_total_equals_table1(staging: pl.DataFrame) -> pl.DataFrame:
         trade_mode_total=pl.col("amount_whole_units"),
         trade_mode_scale=pl.col("scale"),
     )
-    totals = values.filter(pl.col("table_id") == "totals").select(
-        *key,
-        totals_release_id=pl.col("release_id"),
-        table1_value=pl.col("amount_whole_units"),
-        table1_scale=pl.col("scale"),
-    )
+    totals = _table1_totals(values, key)
     return (
         trade_mode.join(totals, on=key, how="inner")
         .filter(pl.col("trade_mode_total").is_not_null() & pl.col("table1_value").is_not_null())
