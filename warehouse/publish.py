@@ -49,6 +49,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from domain.errors import ExpectedError
+from fileio.atomic import fsync_directory  # makes a rename durable: else a power cut can undo it
 from warehouse.asof import AS_OF_MACROS
 from warehouse.contracts import TableContract
 from warehouse.dictionary import data_dictionary_frame, schemas_of
@@ -136,7 +137,7 @@ def publish_warehouse(
         for leftover in (building, Path(f"{building}.wal"), *parquet_temps.values()):
             leftover.unlink(missing_ok=True)
         raise
-    _fsync_directory(target.parent)
+    fsync_directory(target.parent)
     if parquet_path is not None:
         try:
             announce("rename-parquet")
@@ -286,7 +287,7 @@ def _export_parquet(
 def _rename_into_place(temps: Mapping[Path, Path], parquet_dir: Path) -> None:
     for final, temporary in temps.items():
         temporary.replace(final)
-    _fsync_directory(parquet_dir)
+    fsync_directory(parquet_dir)
 
 
 # --- healing at a run's start: what a dead publish or a BI tool left ---------------------------------
@@ -447,7 +448,7 @@ def _move_aside(path: Path, why: str) -> Path:
         counter += 1
         kept = path.with_name(f"{path.name}.{why}-{stamp}-{counter}")
     path.rename(kept)
-    _fsync_directory(path.parent)
+    fsync_directory(path.parent)
     return kept
 
 
@@ -634,15 +635,6 @@ def table_content_hashes(path: Path, ignore_columns: Collection[str] = ()) -> di
                 digest.update("".join(f"{h}\n" for h in batch.column(0).to_pylist()).encode())
             hashes[qualified] = digest.hexdigest()
     return hashes
-
-
-def _fsync_directory(directory: Path) -> None:
-    # Makes the rename itself durable: without it a power cut can bring the old file back.
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _literal(text: str) -> str:
