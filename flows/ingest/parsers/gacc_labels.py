@@ -18,7 +18,6 @@ from warehouse.reference import (
     load_commodity_aliases,
     load_quantity_units,
     load_trade_mode_aliases,
-    load_trade_modes,
     normalise_label,
 )
 
@@ -86,11 +85,6 @@ def _trade_mode_aliases() -> dict[str, tuple[_Alias, ...]]:
     ):
         index.setdefault(key, []).append(_Alias(code, start, end))
     return {key: tuple(aliases) for key, aliases in index.items()}
-
-
-@functools.cache
-def trade_mode_codes() -> frozenset[str]:
-    return frozenset(load_trade_modes()["trade_mode_code"])
 
 
 def quantity_unit(printed: str) -> QuantityUnit:
