@@ -253,7 +253,7 @@ def _check_range(start: str, end: str) -> None:
 
 def _fail_if_every_file_quarantined(report: IngestReport | None) -> None:
     """A command that took in files and staged none of them did not do what it said: exit 1."""
-    if report is not None and report.quarantined and not report.staged:
+    if report is not None and report.every_file_quarantined:
         raise ExpectedError(
             f"every new file was quarantined ({len(report.quarantined)}, the reasons are logged above): "
             "none was staged"

@@ -52,11 +52,6 @@ class RunSummary:
     failed: bool = False  # nothing could be published from what the run was given: exit non-zero
 
 
-def _all_rejected(report: IngestReport) -> bool:
-    """Every new file of the run was rejected (index pages aside), and none was staged."""
-    return bool(report.quarantined) and not report.staged
-
-
 def _periods_without_table_1(inputs: StagedInputs, release_ids: set[str]) -> list[str]:
     """Periods of this run's preliminary releases for which no table (1) is staged at all."""
     manifest = inputs.manifest.filter(pl.col("product") == "preliminary")
@@ -131,7 +126,7 @@ def _release(
         raise SourceFailedError("source failed: " + "; ".join(report.source_errors))
 
     inputs = load_staged(settings)
-    if _all_rejected(report):
+    if report.every_file_quarantined:
         n = len(report.quarantined)
         message = (
             f"all {n} new file(s) from {source} were rejected (quarantined, see above); nothing new was "

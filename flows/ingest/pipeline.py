@@ -59,6 +59,11 @@ class IngestReport:
     refused: list[tuple[str, str]] = field(default_factory=list)  # (source_uri, why): not read, not archived
     source_errors: list[str] = field(default_factory=list)
 
+    @property
+    def every_file_quarantined(self) -> bool:
+        """The run took in new files and staged none of them: it did not do what it said."""
+        return bool(self.quarantined) and not self.staged
+
     def summary(self) -> str:
         refused = f", {len(self.refused)} refused" if self.refused else ""
         return (
