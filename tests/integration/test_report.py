@@ -45,7 +45,7 @@ def test_demo_report_of_december_2025(warehouse: Path, tmp_path: Path) -> None:
     path = write_html_report(warehouse, "2025-12", tmp_path)
     tree = LexborHTMLParser(path.read_text(encoding="utf-8"))
     figures = tree.css("figure.chart")
-    assert len(figures) == 4 and all(len(f.css("svg path")) >= 4 for f in figures)
+    assert len(figures) == 5 and all(len(f.css("svg path")) >= 4 for f in figures)
     assert tree.css_first("#full-year") is not None
 
 
@@ -101,4 +101,4 @@ def test_customs_report_command_writes_the_page(published_demo: Path, tmp_path: 
     assert result.exit_code == 0, result.output
     page = tmp_path / "report-2025-11.html"
     assert str(page) in result.output
-    assert page.read_text(encoding="utf-8").count('<figure class="chart') == 4
+    assert page.read_text(encoding="utf-8").count('<figure class="chart') == 5
