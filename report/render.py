@@ -73,16 +73,14 @@ def figure_label(r: Revision) -> str:
 def revisions_window(section: RevisionsSection) -> str:
     """When the revisions shown were made public: '... after 8 December 2025, the first release of
     November 2025 (2025-11), up to 13 January 2026, this period's first release'."""
+    parts = []
     if section.after is not None and section.previous_period is not None:
-        since = (
-            f"since the first release of {period_label(section.previous_period)} "
-            f"({date_label(section.after)})"
+        parts.append(
+            f"since the first release of {period_label(section.previous_period)} ({date_label(section.after)})"
         )
-    else:
-        since = "since the first release in the warehouse"
     if section.until is not None:
-        return f"{since}, up to this period's first release ({date_label(section.until)})"
-    return since
+        parts.append(f"up to this period's first release ({date_label(section.until)})")
+    return ", ".join(parts) or "in the warehouse"
 
 
 def revisions_statement(section: RevisionsSection) -> str:
