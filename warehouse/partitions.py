@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from warehouse.contracts import TableContract
@@ -25,6 +26,8 @@ class PeriodPartition:
     fingerprint: str  # sha256 of the period's inputs: equal fingerprints, equal rows
     path: Path  # a Parquet file holding exactly this period's rows, in the contract's columns and types
     row_count: int
+    built_by_run_id: str  # the run that built this file: a carried-over period keeps its first builder's
+    built_at: datetime  # UTC
 
 
 @dataclass(frozen=True)
