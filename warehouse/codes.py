@@ -61,6 +61,10 @@ RELEASE_STATUSES: Final[tuple[ReleaseStatus, ...]] = get_args(ReleaseStatus)
 # Where a y/y % comes from: GACC's printed figure (one decimal) or derived by this project from two values.
 YoySource = Literal["published", "derived"]
 YOY_SOURCES: Final[tuple[YoySource, ...]] = get_args(YoySource)
+# Where a fact row's values come from: printed by GACC, or derived here from printed figures (January from a
+# Monthly Bulletin February page: its January-February minus its February). A derived value is never GACC's.
+ValueSource = Literal["published", "derived"]
+VALUE_SOURCES: Final[tuple[ValueSource, ...]] = get_args(ValueSource)
 # What kind of code a commodity row has: an HS8 code, an HS chapter, or our code for a GACC commodity label
 # of tables (5)/(6) ('M-CRUDE'), which is no HS code at all.
 CommodityCodeKind = Literal["hs8", "hs2", "gacc_label"]
