@@ -50,8 +50,10 @@ ARCHIVED_PRODUCTS: Final[tuple[ArchivedProduct, ...]] = (*PRODUCTS, "index")
 FileStatus = Literal["staged", "quarantined", "index"]
 FILE_STATUSES: Final[tuple[FileStatus, ...]] = get_args(FileStatus)
 # Why a file is quarantined: its parser could not read it, the build could not resolve its rows (a
-# partner the reference lacks), or the data-quality gate failed its release.
-QuarantineReason = Literal["parse", "build", "gate"]
+# partner the reference lacks), the data-quality gate failed its release, or (`unconfirmed`) it is a
+# Monthly Bulletin page printed without a Unit row that no staged vintage of its month can yet confirm:
+# it waits, and every ingest checks it again until one can (then it is staged, or rejected for good).
+QuarantineReason = Literal["parse", "build", "gate", "unconfirmed"]
 QUARANTINE_REASONS: Final[tuple[QuarantineReason, ...]] = get_args(QuarantineReason)
 
 ReleaseStatus = Literal["published", "quarantined", "released_by_override"]
