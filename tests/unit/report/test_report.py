@@ -201,7 +201,8 @@ def build_warehouse(
             CREATE TABLE bi.monthly_trade (period VARCHAR, period_start DATE, months_covered BIGINT,
                 exports_usd BIGINT, imports_usd BIGINT, balance_usd BIGINT, exports_cny BIGINT,
                 imports_cny BIGINT, balance_cny BIGINT, exports_yoy_pct DOUBLE, imports_yoy_pct DOUBLE,
-                period_kind VARCHAR, exports_yoy_source VARCHAR, imports_yoy_source VARCHAR)
+                period_kind VARCHAR, exports_yoy_source VARCHAR, imports_yoy_source VARCHAR,
+                value_source VARCHAR)
             """
         )
         world = {p: _world(p, i) for i, p in enumerate(PERIODS)}
@@ -214,7 +215,7 @@ def build_warehouse(
                 else (exports * 71 // 10, imports * 71 // 10)
             )
             con.execute(
-                "INSERT INTO bi.monthly_trade VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO bi.monthly_trade VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     period,
                     date(year, month, 1),
@@ -230,6 +231,7 @@ def build_warehouse(
                     "jan_feb_combined" if period.endswith("..02") else "month",
                     None if before is None else "derived",
                     None if before is None else "derived",
+                    "published",
                 ],
             )
         con.execute(
