@@ -165,8 +165,8 @@ def _vintages(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(
             "INSERT INTO core.fact_partner_trade (release_id, product, published_on, period, period_start,"
             " months_covered, partner_code, is_group, direction, value_usd, value_cny, value_ytd_usd,"
-            " is_latest_vintage, vintage_source, public_on, vintage_precedence)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " is_latest_vintage, vintage_source, public_on, vintage_precedence, value_source)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 row["release_id"],
                 row["product"],
@@ -184,6 +184,7 @@ def _vintages(con: duckdb.DuckDBPyConnection) -> None:
                 row["product"],
                 row["public_on"],
                 row["vintage_precedence"],
+                "published",
             ],
         )
     con.execute(BI_REVISIONS.create_sql())
