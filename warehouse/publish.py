@@ -497,14 +497,16 @@ def _check_partitions(
     if not contract.primary_key:
         return
     key = ", ".join(contract.primary_key)
+    groups = list(dict.fromkeys(["period", *contract.primary_key]))  # the period first, once
     duplicate = con.execute(
-        f"SELECT period, {key}, count(*) FROM {name} {where} GROUP BY ALL HAVING count(*) > 1 LIMIT 1",
+        f"SELECT {', '.join(groups)}, count(*) FROM {name} {where} GROUP BY ALL HAVING count(*) > 1 LIMIT 1",
         parameters,
     ).fetchone()
     if duplicate is not None:
+        values = dict(zip(groups, duplicate[:-1], strict=True))
+        shown = tuple(values[c] for c in contract.primary_key)
         raise DuplicateKeyError(
-            f"{name}: duplicate primary key ({key}) in period {duplicate[0]}: {duplicate[1:-1]} "
-            f"({duplicate[-1]} rows)"
+            f"{name}: duplicate primary key ({key}) in period {values['period']}: {shown} ({duplicate[-1]} rows)"
         )
 
 
