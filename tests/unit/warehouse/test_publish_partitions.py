@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from tests.unit.warehouse.test_publish import (
     _READER,
@@ -33,13 +34,23 @@ from tests.unit.warehouse.test_publish import (
 from warehouse.contracts import TableContract
 from warehouse.partitions import PartitionedTable, PeriodPartition
 from warehouse.publish import (
+    MANIFEST_NAME,
+    PARQUET_SOURCE_KEY,
+    PARTITIONED_VIEWS,
     DuplicateKeyError,
     PublishError,
+    heal_published,
     publish_warehouse,
     table_content_hashes,
 )
 from warehouse.read import published_partitions
-from warehouse.tables import DIM_PERIOD, FACT_TRADE_FLOWS, META_BUILD_PARTITIONS, WAREHOUSE_TABLES
+from warehouse.tables import (
+    BI_COMMODITY_TRADE,
+    DIM_PERIOD,
+    FACT_TRADE_FLOWS,
+    META_BUILD_PARTITIONS,
+    WAREHOUSE_TABLES,
+)
 
 UTC = dt.UTC
 _BUILT_AT = dt.datetime(2026, 1, 5, 3, tzinfo=UTC)
@@ -452,3 +463,47 @@ def test_an_incrementally_published_file_opens_in_the_duckdb_1_5_cli(
         {"period": "2025-04", "value_usd": 5_000_000},
         {"period": "2025-05", "value_usd": 10_000_000},
     ]
+
+
+def test_bi_exports_only_the_changed_periods_of_a_partitioned_view(
+    published: tuple[Path, Path], tmp_path: Path
+) -> None:
+    target, parquet = published
+    folder = parquet / BI_COMMODITY_TRADE.name
+    assert BI_COMMODITY_TRADE in PARTITIONED_VIEWS
+    before = {p.name: (p.stat().st_ino, _sha256(p)) for p in folder.glob("*.parquet")}
+    assert sorted(before) == [f"{m}.parquet" for m in _MONTHS]
+    months = {"2025-03": _ALL["2025-03"], "2025-04": _month_rows("2025-04", scale=2)}  # 2025-05 removed
+    flows = _flows(tmp_path / "parts", months, run_id="run-2")
+
+    result = publish_warehouse(target, _tables(), partitioned=[flows], parquet_dir=parquet)
+
+    written = sorted(p.relative_to(parquet).as_posix() for p in result.parquet_files if p.parent == folder)
+    assert written == ["commodity_trade/2025-04.parquet", f"commodity_trade/{MANIFEST_NAME}"]
+    after = {p.name: (p.stat().st_ino, _sha256(p)) for p in folder.glob("*.parquet")}
+    assert sorted(after) == ["2025-03.parquet", "2025-04.parquet"]
+    assert after["2025-03.parquet"] == before["2025-03.parquet"]  # the same file, untouched
+    assert after["2025-04.parquet"][1] != before["2025-04.parquet"][1]
+    manifest = json.loads((folder / MANIFEST_NAME).read_text())
+    assert manifest[PARQUET_SOURCE_KEY] == result.warehouse_sha256
+    with duckdb.connect(str(target), read_only=True) as con:
+        expected = con.sql(f"SELECT * FROM {BI_COMMODITY_TRADE.qualified_name}").pl()
+    assert_frame_equal(pl.read_parquet(folder / "*.parquet"), expected)
+    assert heal_published(target, parquet).messages() == []  # bi/ agrees with the new warehouse
+
+
+def test_heal_exports_a_partitioned_view_again_when_a_period_file_is_missing(
+    published: tuple[Path, Path],
+) -> None:
+    target, parquet = published
+    folder = parquet / BI_COMMODITY_TRADE.name
+    (folder / "2025-04.parquet").unlink()
+
+    report = heal_published(target, parquet)
+
+    assert sorted(p.name for p in report.reexported if p.parent == folder) == [
+        "2025-04.parquet",
+        MANIFEST_NAME,
+    ]
+    assert sorted(p.name for p in folder.glob("*.parquet")) == [f"{m}.parquet" for m in _MONTHS]
+    assert heal_published(target, parquet).messages() == []
