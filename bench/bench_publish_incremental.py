@@ -4,8 +4,8 @@
 
 Writes `--months` Parquet partitions of `core.fact_trade_flows` (`--rows` synthetic rows each, written by
 DuckDB), publishes them from scratch, then applies `--applies` monthly runs, each adding a new month and
-restating the previous one (two periods written), as a monthly run does. Prints, per publish: wall
-seconds, file size, DuckDB's free blocks, and the time of the warehouse's SHA-256 (part of every publish);
+restating the previous one (two periods written), as a monthly run does, each with its `bi/` export.
+Prints, per publish: wall seconds, file size, DuckDB's free blocks, and the time of the warehouse's SHA-256 (part of every publish);
 then a build from scratch of the final partitions, for the size and time the increments are compared to.
 Prints figures only; asserts nothing.
 """
@@ -136,10 +136,14 @@ def main() -> None:
             partitions = partitions | {restated.period: restated, added.period: added}
             started = time.perf_counter()
             result = publish_warehouse(
-                target, tables, partitioned=[PartitionedTable(FACT_TRADE_FLOWS, partitions)]
+                target,
+                tables,
+                partitioned=[PartitionedTable(FACT_TRADE_FLOWS, partitions)],
+                parquet_dir=root / "bi",
             )
             written = result.written_periods[FACT_TRADE_FLOWS.qualified_name]
-            label = f"apply {step + 1} ({len(written)} periods written)"
+            exported = sum(1 for p in result.parquet_files if p.suffix == ".parquet")
+            label = f"apply {step + 1} ({len(written)} periods, {exported} bi files)"
             if not result.incremental:
                 label += " REBUILT"
             _report(label, time.perf_counter() - started, target)
@@ -147,7 +151,11 @@ def main() -> None:
         scratch = root / "scratch.duckdb"
         started = time.perf_counter()
         publish_warehouse(
-            scratch, tables, partitioned=[PartitionedTable(FACT_TRADE_FLOWS, partitions)], rebuild=True
+            scratch,
+            tables,
+            partitioned=[PartitionedTable(FACT_TRADE_FLOWS, partitions)],
+            parquet_dir=root / "bi-scratch",
+            rebuild=True,
         )
         _report("same partitions from scratch", time.perf_counter() - started, scratch)
 
