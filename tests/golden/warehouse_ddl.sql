@@ -520,7 +520,7 @@ CREATE TABLE meta.build_partitions (
 );
 COMMENT ON TABLE meta.build_partitions IS 'One row per period of each table stored per period (core.fact_trade_flows): the fingerprint of what its rows were built from; a publish rewrites only the periods whose fingerprint changed';
 COMMENT ON COLUMN meta.build_partitions.table_name IS 'Qualified name (schema.table) of a table stored per period';
-COMMENT ON COLUMN meta.build_partitions.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN meta.build_partitions.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period. A Monthly Bulletin February page gives three: YYYY-01..02 (its January-February column, filed as the preliminary release files it, so that the two vintages compare like with like), YYYY-02 (February alone) and YYYY-01 (January, derived: value_source ''derived'')';
 COMMENT ON COLUMN meta.build_partitions.input_fingerprint IS 'SHA-256 over everything the period''s rows were built from (its staged files, the parser, the code, the reference data): equal fingerprints, equal rows';
 COMMENT ON COLUMN meta.build_partitions.row_count IS 'Number of rows';
 COMMENT ON COLUMN meta.build_partitions.built_by_run_id IS 'The run that built the rows (a carried-over period keeps its first)';
