@@ -192,6 +192,13 @@ class TemporaryServer:
         registered.running = True
 
     def stop(self) -> None:
+        """Stop its process (SIGTERM, then SIGKILL after a grace period) and take it back from Prefect, so
+        that a later command of this process does not take a stopped server for a running one."""
+        prefects = sys.modules.get("prefect.server.api.server")
+        registered = prefects.SubprocessASGIServer._instances.get(None) if prefects is not None else None
+        if registered is not None and registered.server_process is self.process:
+            registered.server_process = None  # stopped below, once
+            registered.stop()  # forgets the instance
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
             return
