@@ -165,8 +165,8 @@ def _vintages(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(
             "INSERT INTO core.fact_partner_trade (release_id, product, published_on, period, period_start,"
             " months_covered, partner_code, is_group, direction, value_usd, value_cny, value_ytd_usd,"
-            " is_latest_vintage, vintage_source, public_on, vintage_precedence)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " is_latest_vintage, vintage_source, public_on, vintage_precedence, value_source)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 row["release_id"],
                 row["product"],
@@ -184,6 +184,7 @@ def _vintages(con: duckdb.DuckDBPyConnection) -> None:
                 row["product"],
                 row["public_on"],
                 row["vintage_precedence"],
+                "published",
             ],
         )
     con.execute(BI_REVISIONS.create_sql())
@@ -201,7 +202,8 @@ def build_warehouse(
             CREATE TABLE bi.monthly_trade (period VARCHAR, period_start DATE, months_covered BIGINT,
                 exports_usd BIGINT, imports_usd BIGINT, balance_usd BIGINT, exports_cny BIGINT,
                 imports_cny BIGINT, balance_cny BIGINT, exports_yoy_pct DOUBLE, imports_yoy_pct DOUBLE,
-                period_kind VARCHAR, exports_yoy_source VARCHAR, imports_yoy_source VARCHAR)
+                period_kind VARCHAR, exports_yoy_source VARCHAR, imports_yoy_source VARCHAR,
+                value_source VARCHAR)
             """
         )
         world = {p: _world(p, i) for i, p in enumerate(PERIODS)}
@@ -214,7 +216,7 @@ def build_warehouse(
                 else (exports * 71 // 10, imports * 71 // 10)
             )
             con.execute(
-                "INSERT INTO bi.monthly_trade VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO bi.monthly_trade VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     period,
                     date(year, month, 1),
@@ -230,6 +232,7 @@ def build_warehouse(
                     "jan_feb_combined" if period.endswith("..02") else "month",
                     None if before is None else "derived",
                     None if before is None else "derived",
+                    "published",
                 ],
             )
         con.execute(
