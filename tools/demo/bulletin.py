@@ -130,6 +130,8 @@ class BulletinBuilder:
 
     def figures(self, partner: str, currency: Currency, year: int, month: int) -> _Figures:
         """A partner's (WLD: China's) Bulletin values: the preliminary figures plus the revision."""
+        table_id: TableId
+        label: str | None
         if partner == "WLD":
             table_id, label = "totals", None
         else:
