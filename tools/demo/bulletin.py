@@ -11,9 +11,9 @@ shaded row under it, in US$1,000 or CNY 10,000:
 - a customs regime: its share of the Bulletin's TOTAL (the series' shares), `Other` printed as the rest,
   so that the regimes add up to the TOTAL exactly;
 - y/y %: against last year's month or January-to-month of the series (as first published).
-A revision is small (within 0.02% of the month, deterministic from a hash of the figure), except the one
-that the issue fixes: December 2025 exports -US$30.9 million (imports unrevised, as in GACC's own).
-CNY revisions are the US$ ones at the month's implied rate. Pure, no I/O but the series.
+A revision is small (within 0.01% of the month, the size of GACC's own; deterministic, from a hash of
+the figure), except the one the issue fixes: December 2025 exports -US$30.9 million (imports unrevised,
+as in GACC's own). CNY revisions are the US$ ones at the month's implied rate. Pure, no I/O but the series.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ PINNED_REVISIONS_USD: Final[dict[tuple[str, Direction, int, int], int]] = {
     ("WLD", "import", 2025, 12): 0,
 }
 # At most this share of the month's value, in whole US$1,000.
-REVISION_SHARE: Final = Decimal("0.0002")
+REVISION_SHARE: Final = Decimal("0.0001")
 
 
 def publication_date(period: Period) -> date:

@@ -564,14 +564,14 @@ def test_bulletin_revisions_are_small_and_not_all_zero(tables: dict, bulletins: 
                 bulletins[("bulletin_trade_mode", "USD", key)], "TOTAL", direction, "month"
             )
             changes.append(revised - published)
-            assert abs(revised - published) <= 0.0002 * published
+            assert abs(revised - published) <= 0.0001 * published
         partners = tables[("by_partner", "USD", key)]
         for code, label, _, _ in releases.PARTNER_ROWS[1:]:
             published = _amount(partners, releases.normalise_label(label), "month", "export")
             revised = _bulletin_amount(
                 bulletins[("bulletin_by_partner", "USD", key)], code, "export", "month"
             )
-            assert abs(revised - published) <= 0.0002 * published + 1_000, (key, code)
+            assert abs(revised - published) <= 0.0001 * published + 1_000, (key, code)
     assert sum(1 for change in changes if change != 0) >= len(changes) // 2
 
 
