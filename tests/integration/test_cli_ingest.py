@@ -36,6 +36,8 @@ def test_demo_ingest_fills_archive_and_staging_and_a_second_run_changes_nothing(
     manifest = pl.read_parquet(data / "archive" / "manifest.parquet")
     assert manifest.height == demo_files
     assert set(manifest["status"]) == {"staged", "index"}
+    # The Monthly Bulletin of 2025 too: two tables in two editions, February to December.
+    assert manifest.filter((pl.col("product") == "bulletin") & (pl.col("status") == "staged")).height == 44
     assert len(list((data / "archive" / "raw").rglob("*.*"))) == demo_files
     # Every release's pages, both editions, partitioned by table and period.
     by_partner = data / "staging" / "preliminary_cells" / "table_id=by_partner"
