@@ -41,6 +41,8 @@ class Totals:
     period_kind: str
     exports_yoy_source: str | None
     imports_yoy_source: str | None
+    # Issue 12: 'derived' for a January derived from a Monthly Bulletin February page.
+    value_source: str
 
 
 @dataclass(frozen=True)
