@@ -8,8 +8,9 @@ shaded row under it, in US$1,000 or CNY 10,000:
   (the Bulletin restates the month; earlier months' revisions are already in the preliminary cumulative).
   February's own month, which no preliminary release prints, is the series' February;
 - a partner: the preliminary table (4) as printed, plus its revision;
-- a customs regime: its share of the Bulletin's TOTAL (the series' shares), `Other` printed as the rest,
-  so that the regimes add up to the TOTAL exactly;
+- a customs regime: the preliminary tables (2)/(3) as printed, revised in the proportion the TOTAL is
+  (February alone: the series' share of the TOTAL), `Other` printed as the rest, so that the regimes
+  add up to the TOTAL exactly;
 - y/y %: against last year's month or January-to-month of the series (as first published).
 A revision is small (within 0.01% of the month, the size of GACC's own; deterministic, from a hash of
 the figure), except the one the issue fixes: December 2025 exports -US$30.9 million (imports unrevised,
@@ -220,12 +221,17 @@ class BulletinBuilder:
             }
             for span in SPANS:
                 total = printed["TOTAL"][(direction, span)]
+                preliminary = self._preliminary_regimes(currency, period, direction, span)
                 for code in leaves:
-                    if span == "month":
+                    if preliminary is None:
+                        # February alone: in no preliminary table; the series' share of the TOTAL.
                         share = regimes[code].month(year, month) / total_series.month(year, month)
+                        amount = total * share
                     else:
-                        share = regimes[code].cumulative(year, month) / total_series.cumulative(year, month)
-                    printed[code][(direction, span)] = (total * share).quantize(Decimal(1), ROUND_HALF_UP)
+                        # The preliminary regime, revised in the proportion the TOTAL is: a regime's
+                        # revision is as small, relative to it, as the TOTAL's.
+                        amount = preliminary[code] * (total * scale) / preliminary["TOTAL"] / scale
+                    printed[code][(direction, span)] = amount.quantize(Decimal(1), ROUND_HALF_UP)
                 rest = total - sum((printed[c][(direction, span)] for c in leaves), Decimal(0))
                 if rest <= 0:
                     raise ValueError(f"{period} {direction} {span}: the regimes exceed the TOTAL")
@@ -246,6 +252,24 @@ class BulletinBuilder:
             )
             for number, (code, label) in enumerate(REGIME_ROWS, start=1)
         ]
+
+    def _preliminary_regimes(
+        self, currency: Currency, period: Period, direction: Direction, span: Span
+    ) -> dict[str, Decimal] | None:
+        """The preliminary tables (2)/(3) regimes of the month or January-to-month, whole units by trade
+        mode code (TOTAL included); None for February alone, which no preliminary table prints."""
+        if period.last_month == 2 and span == "month":
+            return None
+        table_period = Period.jan_feb(period.year) if period.last_month == 2 else period
+        table = self.preliminary(
+            "trade_mode_month" if span == "month" else "trade_mode_ytd", currency, table_period
+        )
+        amounts: dict[str, Decimal] = {}
+        for row in table.rows:
+            (cell,) = (c for c in row.cells if (c.measure, c.direction) == ("value", direction))
+            if row.trade_mode_code is not None and cell.amount_whole_units is not None:
+                amounts[row.trade_mode_code] = Decimal(cell.amount_whole_units)
+        return amounts
 
 
 def _cells(

@@ -146,7 +146,10 @@ def test_an_unknown_bulletin_partner_label_is_rejected_as_for_table_4() -> None:
         "Total": (100, 1000, 50, 500),
         "Atlantis": (1, 10, 1, 10),
     })  # fmt: skip
-    with pytest.raises(UnknownPartnerError, match=r"Monthly Bulletin table by country \(region\): 1 unknown partner label.*'Atlantis'"):
+    with pytest.raises(
+        UnknownPartnerError,
+        match=r"Monthly Bulletin table by country \(region\): 1 unknown partner label.*'Atlantis'",
+    ):
         partner_trade(countries)
 
 
