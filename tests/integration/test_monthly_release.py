@@ -59,7 +59,9 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str, *params: object) -> tuple:
 def test_run_publishes_every_demo_period(demo_run: tuple[Path, RunSummary]) -> None:
     _, summary = demo_run
     assert summary.published
-    assert len(summary.periods) == 33  # 3 years x (Jan-Feb + 10 months)
+    # 3 years x (Jan-Feb + 10 months), and 2025's February and (derived) January from its Bulletin.
+    assert len(summary.periods) == 35
+    assert {"2025-01", "2025-02"} <= set(summary.periods)
     assert summary.periods[0] == "2023-01..02" and summary.periods[-1] == "2025-12"
 
 
@@ -212,6 +214,8 @@ def test_bi_views_hold_only_the_contract_columns_and_parquet_copies(
         assert (data / "bi" / f"{view}.parquet").is_file()
     (preliminary_releases,) = _one(con, "SELECT count(*) FROM meta.releases WHERE product = 'preliminary'")
     assert preliminary_releases == 33
+    (bulletin_releases,) = _one(con, "SELECT count(*) FROM meta.releases WHERE product = 'bulletin'")
+    assert bulletin_releases == 11  # February to December 2025
     (runs,) = _one(con, "SELECT count(*) FROM meta.runs WHERE status = 'published'")
     assert runs == 1
 
