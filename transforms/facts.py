@@ -31,6 +31,12 @@ Semantics chosen here (the design leaves them open):
   for a later month it gives the cumulative alone, so it never becomes the vintage the BI view shows
   (`is_latest_vintage` is the newest release that gives the period value): nothing is counted twice,
   and a month's value is never blanked by a reprint of its cumulative.
+- The Monthly Bulletin (product `bulletin`). Its customs-regime TOTAL is the World (the Bulletin vintage
+  of table (1)) and its by-country table the partners (labels through the same aliases as table (4));
+  each page is a vintage of its own, never paired with a preliminary edition, and the precedence rule
+  (`transforms.vintages`) makes it the latest. Its periods are those `transforms.bulletin` files: a
+  February page also gives the January-February period, under the preliminary release's key, and a
+  January derived from it, `value_source` 'derived' (never passed off as published).
 - Quantities: as printed (`quantity`, `quantity_unit`) and in the unit's base unit (`quantity_base`,
   `quantity_base_unit`, from the parser's reference/quantity_units.csv factor). A row whose unit is
   still pending (a shifted page whose other edition never confirmed it) is left out.
