@@ -7,6 +7,8 @@ over the vintages public on or before it (never the `is_latest_vintage` flag of 
   (the fact rebuilt from the vintages then public, by the transforms, at publish time);
 - `core.fact_trade_flows` by its rows public by then, `is_latest_vintage` recomputed as the row of each
   figure with the highest `vintage_precedence` among them (the precedence rule, stored per row).
+What the view's SQL does with the fact comes along: a combined Jan-Feb period left out once its split
+months are known (`warehouse.tables`) is so left out as of the day the split became public, and not before.
 A view that reads another vintaged fact (bi.trade_mode: its derived y/y and shares come from the latest
 vintage) gets no macro rather than an approximate one.
 

@@ -503,6 +503,33 @@ _GACC_DECIMALS = 1  # GACC prints percentages with one decimal
 _SURPLUS_VALUE_SOURCE = FACT_TRADE_SURPLUS.field("value_source").description
 
 
+# A year's combined January-February period and its two single months are the same figure twice: the
+# latest views show the combined period only while its split is not known (the integrator's rule, issue
+# 12). Once a figure has both single months of that year (a February Monthly Bulletin gives them), its
+# combined row is left out of the view; the core facts keep every row and vintage. Written once, here, so
+# the as-of macros (generated from the views' SQL) apply it to the vintages public on the day.
+_JAN_FEB_RULE = (
+    "A year's combined January-February period (`YYYY-01..02`) shows only while its split is not known: "
+    "once the same figure has both `YYYY-01` and `YYYY-02` rows, the combined row is left out (core keeps it)"
+)
+
+
+def _jan_feb_split_filtered(relation: str, figure: str) -> str:
+    """`relation` (a fact with one row per period of each figure) without the combined Jan-Feb row of a
+    figure whose two single months of that year it also holds. `figure`: the figure's columns but period."""
+    return (
+        f"(SELECT * FROM {relation} QUALIFY NOT (months_covered > 1 AND count(*) FILTER "
+        f"(WHERE months_covered = 1 AND month(period_start) <= 2) OVER "
+        f"(PARTITION BY {figure}, year(period_start)) = 2))"
+    )
+
+
+_SURPLUS_LATEST = _jan_feb_split_filtered("core.fact_trade_surplus", "partner_code")
+_TRADE_MODE_LATEST = _jan_feb_split_filtered(
+    "(SELECT * FROM core.fact_trade_mode WHERE is_latest_vintage)", "trade_mode_code, direction"
+)
+
+
 def _bi_pct(name: str, rounded: str, core: str = "trade_surplus") -> Field:
     """A % column as the BI views show it: core's full-precision value, rounded where it is derived."""
     f = FIELDS[name]
@@ -524,7 +551,7 @@ def _yoy_sql(pct: str, source: str, alias: str | None = None, table: str = "s") 
 BI_MONTHLY_TRADE = TableContract(
     "bi",
     "monthly_trade",
-    "China's total trade per period (latest vintage): values in whole US dollars and yuan",
+    f"China's total trade per period (latest vintage): values in whole US dollars and yuan. {_JAN_FEB_RULE}",
     FIELDS.pick(
         "period",
         "period_start",
@@ -552,7 +579,7 @@ SELECT s.period, s.period_start, s.months_covered, s.exports_usd, s.imports_usd,
        {_yoy_sql("exports_yoy_pct", "exports_yoy_source")},
        {_yoy_sql("imports_yoy_pct", "imports_yoy_source")},
        d.period_kind, s.exports_yoy_source, s.imports_yoy_source, s.value_source
-FROM core.fact_trade_surplus AS s
+FROM {_SURPLUS_LATEST} AS s
 JOIN core.dim_period AS d USING (period)
 WHERE s.partner_code = 'WLD'
 ORDER BY s.period_start
@@ -561,7 +588,7 @@ ORDER BY s.period_start
 BI_PARTNER_TRADE = TableContract(
     "bi",
     "partner_trade",
-    "Trade per period and partner (countries, groups flagged, World = WLD), latest vintage",
+    f"Trade per period and partner (countries, groups flagged, World = WLD), latest vintage. {_JAN_FEB_RULE}",
     FIELDS.pick(
         "period",
         "partner_code",
@@ -590,7 +617,7 @@ SELECT s.period, s.partner_code, p.partner_name, s.is_group,
        {_yoy_sql("exports_yoy_pct", "exports_yoy_source")},
        {_yoy_sql("imports_yoy_pct", "imports_yoy_source")},
        d.period_kind, s.exports_yoy_source, s.imports_yoy_source, s.value_source
-FROM core.fact_trade_surplus AS s
+FROM {_SURPLUS_LATEST} AS s
 JOIN core.dim_partner AS p USING (partner_code)
 JOIN core.dim_period AS d USING (period)
 ORDER BY s.period_start, s.partner_code
@@ -599,7 +626,8 @@ ORDER BY s.period_start, s.partner_code
 BI_TRADE_SURPLUS = TableContract(
     "bi",
     "trade_surplus",
-    "Trade balance per period and partner: the period, year to date, rolling 12 months, share of total",
+    "Trade balance per period and partner: the period, year to date, rolling 12 months, share of total. "
+    f"{_JAN_FEB_RULE}",
     FIELDS.pick(
         "period",
         "partner_code",
@@ -618,7 +646,7 @@ BI_TRADE_SURPLUS = TableContract(
 SELECT s.period, s.partner_code, s.balance_usd, s.balance_ytd_usd, s.balance_rolling_12m_usd,
        round(s.share_of_total_balance_pct, {_GACC_DECIMALS}) AS share_of_total_balance_pct,
        p.partner_name, s.is_group, d.period_kind
-FROM core.fact_trade_surplus AS s
+FROM {_SURPLUS_LATEST} AS s
 JOIN core.dim_partner AS p USING (partner_code)
 JOIN core.dim_period AS d USING (period)
 ORDER BY s.period_start, s.partner_code
@@ -672,7 +700,7 @@ BI_TRADE_MODE = TableContract(
     "bi",
     "trade_mode",
     "Trade per period, trade mode (customs regime) and direction (tables (2)/(3), the Monthly Bulletin's "
-    "customs-regime table), latest vintage",
+    f"customs-regime table), latest vintage. {_JAN_FEB_RULE}",
     FIELDS.pick(
         "period",
         FIELDS["trade_mode_code"].but(nullable=False),
@@ -719,8 +747,7 @@ FROM (
                 WHEN yoy_pct IS NOT NULL THEN 'derived' END AS yoy_source,
            CASE WHEN yoy_ytd_pct_published_usd IS NOT NULL THEN 'published'
                 WHEN yoy_ytd_pct IS NOT NULL THEN 'derived' END AS yoy_ytd_source
-    FROM core.fact_trade_mode
-    WHERE is_latest_vintage
+    FROM {_TRADE_MODE_LATEST}
 ) AS f
 JOIN core.dim_trade_mode AS m USING (trade_mode_code)
 JOIN core.dim_period AS d USING (period)

@@ -42,12 +42,14 @@ TRAPS: Final[tuple[Trap, ...]] = (
         f"warehouse gives {DEMO_EXPORTS_2025_SUM_OF_PERIODS_BN:,.1f} bn summed over the periods and "
         f"{DEMO_EXPORTS_2025_ANNUAL_BN:,.1f} bn for the year.",
         "The annual figure is GACC's January-December cumulative of the December release, which carries "
-        "the revisions of every earlier month; each period's value is its first print, as published in its "
-        "own release (a later release revises it only inside the cumulative). "
+        "the revisions of every earlier month; each period's value is as its own latest release prints it "
+        "(the preliminary release, or the Monthly Bulletin of that month), and a later month's release "
+        "revises it only inside the cumulative. "
         "`core.fact_partner_trade.revision_residual_usd` shows the gap period by period; a year's "
         "residuals add up to it.",
         "Take annual figures from `bi.annual_trade` (or the `*_ytd_*` columns for January to a month); "
-        "sum periods only to study the months themselves, and say that the result is a sum of first prints.",
+        "sum periods only to study the months themselves, and say that the result is a sum of each month's "
+        "own print.",
         ("bi.annual_trade.exports_usd", "bi.monthly_trade.exports_usd"),
         """
 SELECT a.year,
@@ -63,13 +65,20 @@ ORDER BY a.year
         "jan-feb-combined",
         "January and February are one period, and some views hold the single months too",
         "GACC's preliminary release publishes January and February together (`2025-01..02`), while the "
-        "online-query detail has single months (`2024-01`, `2024-02`). Adding a combined period to the "
-        "single months of the same figure counts January and February twice; treating the combined "
-        "period as one month makes it look like a spike.",
-        "GACC publishes no January release: its first release of a year covers two months.",
+        "online-query detail has single months (`2024-01`, `2024-02`), and so, later, does the Monthly "
+        "Bulletin's February page (its February, and a January derived from it: `value_source` "
+        "'derived'). Adding a combined period to the single months of the same figure counts January and "
+        "February twice; treating the combined period as one month makes it look like a spike.",
+        "GACC publishes no January release: its first release of a year covers two months; the split comes "
+        "later, from the February Bulletin, or never.",
         f"Use `period_kind` ({_codes(PERIOD_KINDS)}): a series has either the combined period or the two "
-        "single months for a year, never both, so sum one series (one commodity code, partner and "
-        "direction) at a time, and weigh a combined period as two months when comparing with months.",
+        "single months for a year, never both. `bi.monthly_trade`, `bi.partner_trade`, `bi.trade_surplus` "
+        "and `bi.trade_mode` show a year's combined period only while its split is not known: once a "
+        "figure has both single months of the year, its combined row is left out of the view (and of the "
+        "as-of views from the day the split became public); `core.fact_trade_surplus` and "
+        "`core.fact_trade_mode` keep every row, and the next year's January-February y/y is computed "
+        "against the combined period there. Sum one series (one commodity code, partner and direction) at "
+        "a time, and weigh a combined period as two months when comparing with months.",
         (
             "bi.monthly_trade.period_kind",
             "bi.partner_trade.period_kind",
@@ -145,8 +154,9 @@ ORDER BY partner_code
 SELECT m.period, m.exports_yoy_pct AS exports_yoy_pct_usd,
        round(100 * (m.exports_cny - e.exports_cny) / e.exports_cny, 1) AS exports_yoy_pct_cny
 FROM bi.monthly_trade AS m
-JOIN bi.monthly_trade AS e
-  ON e.period = strftime(m.period_start - INTERVAL 1 YEAR, '%Y') || substr(m.period, 5)
+-- The year-earlier figure from core, which keeps a combined Jan-Feb the view leaves out once it is split.
+JOIN core.fact_trade_surplus AS e
+  ON e.partner_code = 'WLD' AND e.period = strftime(m.period_start - INTERVAL 1 YEAR, '%Y') || substr(m.period, 5)
 ORDER BY m.period_start
 """,
     ),

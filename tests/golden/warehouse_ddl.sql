@@ -559,11 +559,11 @@ SELECT s.period, s.period_start, s.months_covered, s.exports_usd, s.imports_usd,
        CASE WHEN s.exports_yoy_source = 'derived' THEN round(s.exports_yoy_pct, 1) ELSE s.exports_yoy_pct END AS exports_yoy_pct,
        CASE WHEN s.imports_yoy_source = 'derived' THEN round(s.imports_yoy_pct, 1) ELSE s.imports_yoy_pct END AS imports_yoy_pct,
        d.period_kind, s.exports_yoy_source, s.imports_yoy_source, s.value_source
-FROM core.fact_trade_surplus AS s
+FROM (SELECT * FROM core.fact_trade_surplus QUALIFY NOT (months_covered > 1 AND count(*) FILTER (WHERE months_covered = 1 AND month(period_start) <= 2) OVER (PARTITION BY partner_code, year(period_start)) = 2)) AS s
 JOIN core.dim_period AS d USING (period)
 WHERE s.partner_code = 'WLD'
 ORDER BY s.period_start;
-COMMENT ON VIEW bi.monthly_trade IS 'China''s total trade per period (latest vintage): values in whole US dollars and yuan';
+COMMENT ON VIEW bi.monthly_trade IS 'China''s total trade per period (latest vintage): values in whole US dollars and yuan. A year''s combined January-February period (`YYYY-01..02`) shows only while its split is not known: once the same figure has both `YYYY-01` and `YYYY-02` rows, the combined row is left out (core keeps it)';
 COMMENT ON COLUMN bi.monthly_trade.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period. A Monthly Bulletin February page gives three: YYYY-01..02 (its January-February column, filed as the preliminary release files it, so that the two vintages compare like with like), YYYY-02 (February alone) and YYYY-01 (January, derived: value_source ''derived'')';
 COMMENT ON COLUMN bi.monthly_trade.period_start IS 'First day of the reference period';
 COMMENT ON COLUMN bi.monthly_trade.months_covered IS 'Number of calendar months in the period';
@@ -586,11 +586,11 @@ SELECT s.period, s.partner_code, p.partner_name, s.is_group,
        CASE WHEN s.exports_yoy_source = 'derived' THEN round(s.exports_yoy_pct, 1) ELSE s.exports_yoy_pct END AS exports_yoy_pct,
        CASE WHEN s.imports_yoy_source = 'derived' THEN round(s.imports_yoy_pct, 1) ELSE s.imports_yoy_pct END AS imports_yoy_pct,
        d.period_kind, s.exports_yoy_source, s.imports_yoy_source, s.value_source
-FROM core.fact_trade_surplus AS s
+FROM (SELECT * FROM core.fact_trade_surplus QUALIFY NOT (months_covered > 1 AND count(*) FILTER (WHERE months_covered = 1 AND month(period_start) <= 2) OVER (PARTITION BY partner_code, year(period_start)) = 2)) AS s
 JOIN core.dim_partner AS p USING (partner_code)
 JOIN core.dim_period AS d USING (period)
 ORDER BY s.period_start, s.partner_code;
-COMMENT ON VIEW bi.partner_trade IS 'Trade per period and partner (countries, groups flagged, World = WLD), latest vintage';
+COMMENT ON VIEW bi.partner_trade IS 'Trade per period and partner (countries, groups flagged, World = WLD), latest vintage. A year''s combined January-February period (`YYYY-01..02`) shows only while its split is not known: once the same figure has both `YYYY-01` and `YYYY-02` rows, the combined row is left out (core keeps it)';
 COMMENT ON COLUMN bi.partner_trade.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period. A Monthly Bulletin February page gives three: YYYY-01..02 (its January-February column, filed as the preliminary release files it, so that the two vintages compare like with like), YYYY-02 (February alone) and YYYY-01 (January, derived: value_source ''derived'')';
 COMMENT ON COLUMN bi.partner_trade.partner_code IS 'Partner: ISO 3166 alpha-3 for countries, WLD for the world, a group code (EU, ASEAN, ...)';
 COMMENT ON COLUMN bi.partner_trade.partner_name IS 'Partner name in English';
@@ -612,11 +612,11 @@ CREATE VIEW bi.trade_surplus AS
 SELECT s.period, s.partner_code, s.balance_usd, s.balance_ytd_usd, s.balance_rolling_12m_usd,
        round(s.share_of_total_balance_pct, 1) AS share_of_total_balance_pct,
        p.partner_name, s.is_group, d.period_kind
-FROM core.fact_trade_surplus AS s
+FROM (SELECT * FROM core.fact_trade_surplus QUALIFY NOT (months_covered > 1 AND count(*) FILTER (WHERE months_covered = 1 AND month(period_start) <= 2) OVER (PARTITION BY partner_code, year(period_start)) = 2)) AS s
 JOIN core.dim_partner AS p USING (partner_code)
 JOIN core.dim_period AS d USING (period)
 ORDER BY s.period_start, s.partner_code;
-COMMENT ON VIEW bi.trade_surplus IS 'Trade balance per period and partner: the period, year to date, rolling 12 months, share of total';
+COMMENT ON VIEW bi.trade_surplus IS 'Trade balance per period and partner: the period, year to date, rolling 12 months, share of total. A year''s combined January-February period (`YYYY-01..02`) shows only while its split is not known: once the same figure has both `YYYY-01` and `YYYY-02` rows, the combined row is left out (core keeps it)';
 COMMENT ON COLUMN bi.trade_surplus.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period. A Monthly Bulletin February page gives three: YYYY-01..02 (its January-February column, filed as the preliminary release files it, so that the two vintages compare like with like), YYYY-02 (February alone) and YYYY-01 (January, derived: value_source ''derived'')';
 COMMENT ON COLUMN bi.trade_surplus.partner_code IS 'Partner: ISO 3166 alpha-3 for countries, WLD for the world, a group code (EU, ASEAN, ...)';
 COMMENT ON COLUMN bi.trade_surplus.balance_usd IS 'Trade balance of the reference period: exports minus imports, in whole US dollars [US dollars]';
@@ -674,13 +674,12 @@ FROM (
                 WHEN yoy_pct IS NOT NULL THEN 'derived' END AS yoy_source,
            CASE WHEN yoy_ytd_pct_published_usd IS NOT NULL THEN 'published'
                 WHEN yoy_ytd_pct IS NOT NULL THEN 'derived' END AS yoy_ytd_source
-    FROM core.fact_trade_mode
-    WHERE is_latest_vintage
+    FROM (SELECT * FROM (SELECT * FROM core.fact_trade_mode WHERE is_latest_vintage) QUALIFY NOT (months_covered > 1 AND count(*) FILTER (WHERE months_covered = 1 AND month(period_start) <= 2) OVER (PARTITION BY trade_mode_code, direction, year(period_start)) = 2))
 ) AS f
 JOIN core.dim_trade_mode AS m USING (trade_mode_code)
 JOIN core.dim_period AS d USING (period)
 ORDER BY f.period_start, f.trade_mode_code, f.direction;
-COMMENT ON VIEW bi.trade_mode IS 'Trade per period, trade mode (customs regime) and direction (tables (2)/(3), the Monthly Bulletin''s customs-regime table), latest vintage';
+COMMENT ON VIEW bi.trade_mode IS 'Trade per period, trade mode (customs regime) and direction (tables (2)/(3), the Monthly Bulletin''s customs-regime table), latest vintage. A year''s combined January-February period (`YYYY-01..02`) shows only while its split is not known: once the same figure has both `YYYY-01` and `YYYY-02` rows, the combined row is left out (core keeps it)';
 COMMENT ON COLUMN bi.trade_mode.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period. A Monthly Bulletin February page gives three: YYYY-01..02 (its January-February column, filed as the preliminary release files it, so that the two vintages compare like with like), YYYY-02 (February alone) and YYYY-01 (January, derived: value_source ''derived'')';
 COMMENT ON COLUMN bi.trade_mode.trade_mode_code IS 'Tables (2)/(3): the trade mode (customs regime), reference/trade_modes.csv';
 COMMENT ON COLUMN bi.trade_mode.trade_mode IS 'Trade mode (customs regime), English label from the reference data';

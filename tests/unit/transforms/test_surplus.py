@@ -259,6 +259,25 @@ def test_jan_feb_compares_with_the_january_february_cumulative_of_a_february_pag
     )
 
 
+def test_jan_feb_compares_with_the_combined_period_a_year_earlier_when_a_bulletin_split_it() -> None:
+    """A February Bulletin files 2025 under '2025-01..02', '2025-02' and a derived '2025-01': the BI views
+    then show the two months only, but core keeps the combined period, so '2026-01..02' finds its
+    year-earlier figure in it."""
+    bulletin = {"product": "bulletin", "vintage_source": "bulletin"}
+    result = surplus(
+        flows("2025-01", "WLD", exports=(40, 40), imports=(30, 30), value_source="derived", **bulletin),
+        flows("2025-01..02", "WLD", exports=(100, 100), imports=(80, 80), **bulletin),
+        flows("2025-02", "WLD", exports=(60, 100), imports=(50, 80), **bulletin),
+        flows("2026-01..02", "WLD", exports=(90, 90), imports=(100, 100)),
+    )
+
+    assert result["period"].to_list() == ["2025-01", "2025-01..02", "2025-02", "2026-01..02"]
+    jan_feb = result.filter(pl.col("period") == "2026-01..02")
+    assert jan_feb.select(
+        "exports_yoy_pct", "imports_yoy_pct", "exports_yoy_source", "balance_yoy_change_usd"
+    ).row(0) == (-10.0, 25.0, "derived", -10 - 20)
+
+
 def _history(*row_lists: list[dict[str, Any]]) -> pl.DataFrame:
     facts = fact(*(r for rows in row_lists for r in rows))
     result = build_fact_trade_surplus_history(facts).collect()
