@@ -78,7 +78,14 @@ def test_a_core_join_by_partner_code_gives_the_same_partner_name_as_the_views(
         " JOIN core.dim_partner USING (partner_code) ORDER BY period, partner_code",
     )
     in_view = _rows(con, "SELECT period, partner_code, partner_name FROM bi.partner_trade ORDER BY ALL")
-    assert joined and joined == in_view
+    # The view leaves out a combined Jan-Feb once the same partner has its two months (a Bulletin's split).
+    months = {(period, code) for period, code, _ in joined}
+    split = {
+        (period, code)
+        for period, code, _ in joined
+        if ".." in period and {(period[:5] + "01", code), (period[:5] + "02", code)} <= months
+    }
+    assert split and joined and [r for r in joined if r[:2] not in split] == in_view
     assert ("2025-11", "USA", "United States") in joined
 
 
