@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from uuid import UUID
 
+import duckdb
 import pytest
 from prefect import flow
 from prefect.client.orchestration import get_client
@@ -88,18 +89,39 @@ def warehouse(published_demo: Path) -> Path:
     return published_demo / "warehouse.duckdb"
 
 
+def _bulletin_world_figures(warehouse: Path, period: str) -> list[tuple[int, int, float]]:
+    """China's (exports, imports) of `period` as the Monthly Bulletin prints them: (US$, CNY, y/y %) each.
+
+    The Bulletin is the latest vintage (its US$354.9 bn of December 2025 exports; the US$355.0 bn of
+    docs facts.md is the preliminary release's, the latest as of 2026-01-14)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "SELECT direction, vintage_source, value_usd, value_cny, yoy_pct_published_usd"
+            " FROM core.fact_partner_trade WHERE is_latest_vintage AND period = ? AND partner_code = 'WLD'"
+            " AND direction IN ('export', 'import') ORDER BY direction",
+            [period],
+        ).fetchall()
+    assert [(r[0], r[1]) for r in rows] == [("export", "bulletin"), ("import", "bulletin")]
+    return [(usd, cny, yoy) for _, _, usd, cny, yoy in rows]
+
+
 def test_demo_report_of_december_2025(warehouse: Path, tmp_path: Path) -> None:
     data = load_report_data(warehouse, "2025-12")
     assert len(data.history) == HISTORY_PERIODS and data.history[-1].period == "2025-12"
-    assert data.history[0].period == "2023-11"
+    # 24 periods: 2025's twelve months (its Jan-Feb split by the February Bulletin, so never also the
+    # combined period), 2024's eleven (no Bulletin in the demo: Jan-Feb combined), and 2023-12.
+    periods = [t.period for t in data.history]
+    assert [p for p in periods if p.startswith("2025")] == [f"2025-{m:02d}" for m in range(1, 13)]
+    assert periods[0] == "2023-12" and "2024-01..02" in periods
     assert len(data.top_partners) == TOP_PARTNERS
     assert all(p.partner_code != "WLD" for p in data.top_partners)
     assert data.publication_date is not None
     md = render_markdown_summary(data)
-    # The demo's December 2025 world figures (bi.monthly_trade): 355.0 / 245.8 / 109.2 bn, +6.6% / +5.7%.
-    assert "| Exports | US$355.0 bn | CNY 2,512.2 bn | +6.6% |" in md
-    assert "| Imports | US$245.8 bn | CNY 1,739.2 bn | +5.7% |" in md
-    assert "US$109.2 bn" in md
+    # The demo's December 2025 world figures: the Bulletin's (2026-01-19), the latest vintage.
+    (exports, imports) = _bulletin_world_figures(warehouse, "2025-12")
+    for label, (usd, cny, yoy) in (("Exports", exports), ("Imports", imports)):
+        assert f"| {label} | US${usd / 1e9:,.1f} bn | CNY {cny / 1e9:,.1f} bn | {yoy:+.1f}% |" in md
+    assert f"US${(exports[0] - imports[0]) / 1e9:,.1f} bn" in md
     # December: the full year, from bi.annual_trade (the demo's 2025: 3,770.0 bn of exports).
     assert data.annual is not None and "Exports US$3,770.0 bn" in md
     assert data.is_demo and "Synthetic demo figures" in md
@@ -143,7 +165,8 @@ def test_publish_artifacts_inside_a_flow_run(warehouse: Path) -> None:
     assert set(by_key) == {SUMMARY_ARTIFACT_KEY, PARTNERS_ARTIFACT_KEY}
     summary = by_key[SUMMARY_ARTIFACT_KEY]
     assert summary.type == "markdown"
-    assert isinstance(summary.data, str) and "US$355.0 bn" in summary.data
+    ((exports_usd, _, _), _) = _bulletin_world_figures(warehouse, "2025-12")
+    assert isinstance(summary.data, str) and f"US${exports_usd / 1e9:,.1f} bn" in summary.data
     table = by_key[PARTNERS_ARTIFACT_KEY]
     assert table.type == "table"
     assert isinstance(table.data, str)  # a table artifact stores its rows as JSON
