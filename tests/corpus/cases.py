@@ -54,6 +54,19 @@ class Case:
     bug: str = ""
 
 
+def revised_dec_2025_vintage(column: str, partner: str, direction: str) -> str:
+    """The query of a case's revised December 2025 figure: (release, `column`, the latest vintage's source).
+
+    The revision is a vintage of its own in core; the demo's Bulletin of 2026-01-19 outranks it (the
+    Bulletin over the preliminary release, whatever the dates), so it is never the latest vintage."""
+    return (
+        f"SELECT r.release_id, r.{column}, l.vintage_source FROM core.fact_partner_trade AS r"
+        " JOIN core.fact_partner_trade AS l USING (period, partner_code, direction)"
+        f" WHERE r.release_id = '{REVISED_DEC_2025}' AND l.is_latest_vintage"
+        f" AND period = '2025-12' AND partner_code = '{partner}' AND direction = '{direction}'"
+    )
+
+
 T4_DEC_USD = ("t4_by_partner_2025-12_usd.html",)
 T4_DEC_USD_REVISED = ("t4_by_partner_2025-12_usd_revised.html",)
 T4_DEC_CNY = ("t4_by_partner_2025-12_cny.html",)
@@ -384,11 +397,8 @@ CASES: tuple[Case, ...] = (
         T4_DEC_USD_REVISED,
         ('"label": "Japan"', '"period": "2025-12"', '"published_yoy_pct": 10.7'),
         rules=("yoy_agrees_with_levels.partners",),
-        sql=(
-            "SELECT release_id, yoy_ytd_pct_published_usd FROM core.fact_partner_trade WHERE is_latest_vintage"
-            " AND period = '2025-12' AND partner_code = 'JPN' AND direction = 'export'"
-        ),
-        sql_row=(REVISED_DEC_2025, 10.7),
+        sql=revised_dec_2025_vintage("yoy_ytd_pct_published_usd", "JPN", "export"),
+        sql_row=(REVISED_DEC_2025, 10.7, "bulletin"),
     ),
     Case(
         "warn-outlier-partner",
@@ -397,11 +407,8 @@ CASES: tuple[Case, ...] = (
         T4_DEC_USD_REVISED,
         ('"label": "New Zealand"', '"period": "2025-12"', '"kind": "mom"'),
         rules=("no_outlier_moves",),
-        sql=(
-            "SELECT release_id, value_usd FROM core.fact_partner_trade WHERE is_latest_vintage"
-            " AND period = '2025-12' AND partner_code = 'NZL' AND direction = 'export'"
-        ),
-        sql_row=(REVISED_DEC_2025, 7_091_000_000),
+        sql=revised_dec_2025_vintage("value_usd", "NZL", "export"),
+        sql_row=(REVISED_DEC_2025, 7_091_000_000, "bulletin"),
     ),
     # --- tricky but valid ----------------------------------------------------------------------------------
     Case(
@@ -409,11 +416,8 @@ CASES: tuple[Case, ...] = (
         "passes",
         "a revised table (4) USD, Dec 2025, printed as '(3)': identified by its description",
         ("t4_by_partner_2025-12_usd_printed_3.html",),
-        sql=(
-            "SELECT release_id, value_usd FROM core.fact_partner_trade WHERE is_latest_vintage"
-            " AND period = '2025-12' AND partner_code = 'USA' AND direction = 'export'"
-        ),
-        sql_row=(REVISED_DEC_2025, 34_084_000_000),
+        sql=revised_dec_2025_vintage("value_usd", "USA", "export"),
+        sql_row=(REVISED_DEC_2025, 34_084_000_000, "bulletin"),
     ),
     Case(
         "control-gbk-declared",
