@@ -1,6 +1,6 @@
 """The bad-input corpus (tests/corpus), each case run through the real monthly release.
 
-The demo is published once into a base data root; every case then starts from its own copy of that
+The demo is published once per worker into a base data root (tests/conftest.py); every case then starts from its own copy of that
 root, drops its files into a landing folder and runs `monthly_release(source="landing", ...)`. What each
 case must do is in `tests/corpus/cases.py`; how its files are made, in `tests/corpus/make_corpus.py`.
 """
@@ -41,12 +41,10 @@ def no_flow_heartbeats(prefect_harness: None) -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def published_base(tmp_path_factory: pytest.TempPathFactory, no_flow_heartbeats: None) -> Path:
-    """A data root where the demo releases are published: every case copies it."""
-    data = tmp_path_factory.mktemp("corpus-base") / "data"
-    summary = monthly_release(source="demo", data_dir=str(data))
-    assert summary.published, summary.message
-    return data
+def published_base(published_demo: Path, no_flow_heartbeats: None) -> Path:
+    """A data root where the demo releases are published (the worker's, tests/conftest.py): every case
+    copies it."""
+    return published_demo
 
 
 # --- the corpus itself ----------------------------------------------------------------------------------
