@@ -47,12 +47,20 @@ def prefect_harness() -> Iterator[None]:
     """Prefect's test harness (a temporary database and API server), started once per worker: flows run
     in the test process use it, and so do the `customs` children given `prefect_api_url`."""
     from prefect.logging.configuration import setup_logging
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
     # Configure Prefect's log handlers on the real stderr now: configured later, inside a CliRunner
     # invocation, they would keep its captured stream and fail once the invocation has closed it.
     setup_logging(incremental=False)
-    with prefect_test_harness(server_startup_timeout=HARNESS_STARTUP_BOUND_SECONDS):
+    with (
+        prefect_test_harness(server_startup_timeout=HARNESS_STARTUP_BOUND_SECONDS),
+        # No heartbeat thread for the flows run in the test process: the engine joins it at the end of
+        # every flow run, and it sleeps in one-second steps (about 0.9 s a run). Heartbeats let a server
+        # detect crashed runs of deployed flows; nothing the tests check here depends on them (the
+        # deployment test and the `customs` children run with Prefect's own settings).
+        temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+    ):
         yield
 
 
@@ -98,3 +106,39 @@ def copy_data_root(source: Path, destination: Path) -> Path:
 def published_demo_copy(published_demo: Path, tmp_path: Path) -> Path:
     """This test's own copy (tmp_path / "data") of the published demo data root, to run flows against."""
     return copy_data_root(published_demo, tmp_path / "data")
+
+
+# --- the order of the files across the two workers ------------------------------------------------------
+# `pytest -n 2 --dist loadfile` hands out whole files in collection order; a worker takes the next one
+# when it is nearly done. The slowest files go first (each minutes long: whole flows in child processes),
+# so that the many short ones fill in behind them and both workers finish together, instead of one
+# worker starting a slow file last while the other waits. The other files keep their collection order.
+SLOWEST_FILES_FIRST = (
+    "tests/integration/test_backfill.py",
+    "tests/integration/test_bad_inputs_built.py",
+    "tests/reliability/test_shrink_and_repair.py",
+    "tests/integration/test_deployments.py",
+    "tests/integration/test_bad_inputs_published.py",
+    "tests/reliability/test_writer_lock.py",
+    "tests/integration/test_real_layouts.py",
+    "tests/reliability/test_unknown_partner.py",
+    "tests/integration/test_quarantine.py",
+    "tests/reliability/test_landing.py",
+    "tests/integration/test_monthly_release.py",
+    "tests/reliability/test_publish_faults.py",
+    "tests/integration/test_bad_inputs.py",
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist would otherwise reorder the files by their number of tests (a file of one slow test
+    # would go last): keep the collection order below.
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    rank = {path: i for i, path in enumerate(SLOWEST_FILES_FIRST)}
+    items.sort(
+        key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank))
+    )  # stable: the rest keep theirs
