@@ -37,6 +37,11 @@ class Settings(BaseSettings):
         "/statics/report/monthly{year}.html",
         description="Path of an earlier year's Monthly Bulletin index page, with a {year} placeholder",
     )
+    gacc_bulletin: bool = Field(
+        True,
+        description="With --source gacc, crawl the Monthly Bulletin index and pages too, after the "
+        "preliminary release (false: the preliminary release only)",
+    )
     http_timeout_seconds: float = Field(30.0, gt=0)
     http_retries: int = Field(4, ge=0, description="Retries after the first attempt, on 5xx and timeouts")
     http_backoff_seconds: float = Field(2.0, ge=0, description="First retry delay; doubles each retry")

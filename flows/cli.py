@@ -260,17 +260,25 @@ def _fail_if_every_file_quarantined(report: IngestReport | None) -> None:
         )
 
 
-def _prefect_server(settings: Settings) -> None:
-    """The temporary Prefect server of a flow command (unless PREFECT_API_URL names one), tied to it."""
+def _prefect_server(settings: Settings) -> Callable[[], None]:
+    """Launch the temporary Prefect server of a flow command (unless PREFECT_API_URL names one), tied to
+    it; returns what waits for it to answer. Call that after importing the flow and before running it:
+    the server starts while the flow's modules import."""
     # Also for any server Prefect starts on its own: the same patience.
     os.environ.setdefault(
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(settings.prefect_startup_timeout_seconds)
     )
-    from flows.prefect_server import hide_expected_tracebacks, start_temporary_server
+    from flows.prefect_server import hide_expected_tracebacks, launch_temporary_server
 
+    server = launch_temporary_server()
     if not _Customs.debug:
         hide_expected_tracebacks()
-    start_temporary_server(settings.prefect_startup_timeout_seconds)
+
+    def wait_until_ready() -> None:
+        if server is not None:
+            server.wait_until_ready(settings.prefect_startup_timeout_seconds)
+
+    return wait_until_ready
 
 
 @app.command()
@@ -286,8 +294,10 @@ def ingest(
     """Fetch a source's files into the raw archive and staging Parquet (no warehouse change)."""
     source_name = _check_source(source, path, base_url, year)
     trade_direction = _check_direction(direction, source_name)
-    _prefect_server(_settings(data_dir, base_url))
+    server_ready = _prefect_server(_settings(data_dir, base_url))
     from flows.ingest.flow import ingest_flow
+
+    server_ready()
 
     report = ingest_flow(
         source=source_name,
@@ -352,8 +362,10 @@ def run(
     if period is not None:
         period = _period_argument("--period", period).key
     settings = _settings(data_dir, base_url)
-    _prefect_server(settings)
+    server_ready = _prefect_server(settings)
     from flows.monthly import monthly_release
+
+    server_ready()
 
     summary = monthly_release(
         period=period,
@@ -471,10 +483,12 @@ def backfill(
     _check_range(start, end)
     if dask_address is not None and not dask_address.strip():
         raise UsageError("--dask-address is empty: give the scheduler's address, e.g. tcp://127.0.0.1:8786")
-    _prefect_server(_settings(data_dir, base_url))
+    server_ready = _prefect_server(_settings(data_dir, base_url))
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from flows import backfill as backfill_module
+
+    server_ready()
 
     with Progress(
         TextColumn("periods"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console

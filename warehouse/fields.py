@@ -13,6 +13,7 @@ from warehouse.codes import (
     REVISED_MEASURES,
     SPANS,
     TABLE_IDS,
+    VALUE_SOURCES,
     VINTAGE_PRECEDENCE_RULE,
     VINTAGE_SOURCES,
     YOY_SOURCES,
@@ -173,7 +174,10 @@ FIELDS = FieldRegistry(
         Field(
             "period",
             STR,
-            "Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period",
+            "Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period. "
+            "A Monthly Bulletin February page gives three: YYYY-01..02 (its January-February column, filed "
+            "as the preliminary release files it, so that the two vintages compare like with like), YYYY-02 "
+            "(February alone) and YYYY-01 (January, derived: value_source 'derived')",
             nullable=False,
             pattern=PERIOD_PATTERN,
         ),
@@ -550,15 +554,37 @@ FIELDS = FieldRegistry(
         Field("column_description", STR, "What the column holds", nullable=False),
         Field("is_primary_key", BOOL, "True if the column is part of the primary key", nullable=False),
         Field("is_nullable", BOOL, "True if the column may hold nulls", nullable=False),
+        # --- the partitions of the incremental build and publish (issue 11) -----------------------------
+        Field(
+            "table_name", STR, "Qualified name (schema.table) of a table stored per period", nullable=False
+        ),
+        Field("row_count", INT, "Number of rows", nullable=False, min_value=0),
+        Field(
+            "built_by_run_id",
+            STR,
+            "The run that built the rows (a carried-over period keeps its first)",
+            nullable=False,
+        ),
+        Field("built_at", TS, "When the rows were built (UTC)", nullable=False),
         # --- the BI layer without traps (issue 13) ---------------------------------------------------
         Field(
             "period_kind",
             STR,
             "What the period covers: 'month', or 'jan_feb_combined' (GACC's January-February period, "
             "published as one). Never add a jan_feb_combined row to January or February rows of the same "
-            "figure",
+            "figure (a Monthly Bulletin February page gives both: the January-February period, and February "
+            "with a derived January)",
             nullable=False,
             allowed_values=PERIOD_KINDS,
+        ),
+        Field(
+            "value_source",
+            STR,
+            "Where the row's values come from: 'published' (printed by GACC) or 'derived' (computed here "
+            "from printed figures, never GACC's print: January from a Monthly Bulletin February page, its "
+            "January-February minus its February, with no published y/y)",
+            nullable=False,
+            allowed_values=VALUE_SOURCES,
         ),
         _yoy_source("exports_yoy_pct"),
         _yoy_source("imports_yoy_pct"),

@@ -21,8 +21,16 @@ Why it works this way (see the shared stack notes on DuckDB 2.0):
   while another connection to the target is still open sees the old file. Close every connection of
   the process to see a new publish (other processes are not affected).
 
+- the publish cost follows what changed (issue 11): a table stored per period (`PartitionedTable`,
+  `core.fact_trade_flows`) is applied to a file copy of the published warehouse (copy_file_range: a
+  reflink where the file system shares blocks), only the periods whose fingerprint differs from the
+  published `meta.build_partitions` being deleted and loaded again, by DuckDB from their Parquet files;
+  the copy is then checked and swapped exactly like a file built from scratch. Its key is the grain,
+  checked per written period (a DuckDB PRIMARY KEY doubled the publish and made the file ~10x larger).
+  A copy with too many free blocks (deleted periods) is dropped for a build from scratch, its compaction.
+
 Steps, each announced to `fault(step)` before it runs, so tests can make any of them fail:
-"build", "load:<schema.table>" (one per table), "views", "check", "checkpoint", "parquet" (only with
+"build" (create the file, or copy the published one), "load:<schema.table>" (one per table), "views", "check", "checkpoint", "parquet" (only with
 `parquet_dir`), "swap" and, after the swap, "rename-parquet" (only with `parquet_dir`). A failure
 before the swap removes what was built and leaves the target, its `.wal` and the Parquet files as they
 were; a failure at "rename-parquet" leaves the new warehouse published and `bi/` one publish behind,
@@ -34,8 +42,10 @@ from __future__ import annotations
 import contextlib
 import glob
 import hashlib
+import json
 import os
 import re
+import shutil
 import time
 import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
@@ -53,13 +63,16 @@ from fileio.atomic import fsync_directory  # makes a rename durable: else a powe
 from warehouse.asof import AS_OF_MACROS
 from warehouse.contracts import TableContract
 from warehouse.dictionary import data_dictionary_frame, schemas_of
-from warehouse.tables import BI_VIEWS, META_DATA_DICTIONARY, WAREHOUSE_TABLES
+from warehouse.partitions import PartitionedTable
+from warehouse.tables import BI_VIEWS, META_BUILD_PARTITIONS, META_DATA_DICTIONARY, WAREHOUSE_TABLES
 
 # The storage format of DuckDB 1.5: 1.5.x clients read it, while 2.0's default (version 69) they refuse.
 STORAGE_VERSION = "v1.5.0"
 WAREHOUSE_SCHEMAS = ("core", "meta", "bi")
 _BUILD_CATALOG = "building"
 _INCOMING = "_incoming_frame"
+# Rendered here from the contracts and the partitions, never given.
+RENDERED_TABLES = (META_DATA_DICTIONARY, META_BUILD_PARTITIONS)
 # information_schema spells some types differently from the DDL the contracts render.
 _TYPE_ALIASES = {"TIMESTAMPTZ": "TIMESTAMP WITH TIME ZONE"}
 
@@ -92,16 +105,43 @@ class PublishResult:
     parquet_files: tuple[Path, ...] = field(default=())
     warehouse_sha256: str = ""
     moved_aside: tuple[Path, ...] = field(default=())  # a stray WAL found beside the target, kept
+    # The incremental path: the published file was copied and only what changed was applied to it.
+    incremental: bool = False
+    rebuilt_because: str | None = None  # why partitioned tables were built from scratch, when they were
+    written_periods: Mapping[str, tuple[str, ...]] = field(
+        default_factory=dict
+    )  # table -> periods (re)loaded
+    dropped_periods: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # table -> periods deleted
+
+
+# Free blocks above this share of a copied file's blocks: the copy is dropped and the file built afresh,
+# so space left by deleted periods cannot grow without bound.
+COMPACT_FREE_SHARE = 0.5
 
 
 def publish_warehouse(
     target: Path,
     tables: Mapping[TableContract, pl.DataFrame],
     *,
+    partitioned: Sequence[PartitionedTable] = (),
     parquet_dir: Path | None = None,
     fault: Callable[[str], None] | None = None,
+    rebuild: bool = False,
 ) -> PublishResult:
-    """Publish `tables` (every warehouse table but `meta.data_dictionary`, which is filled here) to `target`.
+    """Publish every warehouse table to `target`: `tables` as frames, `partitioned` as per-period Parquet.
+
+    `tables` holds every warehouse table but `meta.data_dictionary` and `meta.build_partitions` (both
+    rendered here) and the tables given in `partitioned`. A partitioned contract (`partition_by`, e.g.
+    `core.fact_trade_flows`) may be given either way: as a frame it is published whole, as before; as
+    a `PartitionedTable` it is loaded by DuckDB from its Parquet files (never a polars frame of the
+    history) and recorded in `meta.build_partitions`.
+
+    With a `partitioned` table and a published file whose tables match the contracts, the publish is
+    incremental: the file is copied beside the target (a file copy, not a row copy), every frame table
+    is replaced whole in the copy, and of each partitioned table only the periods whose fingerprint
+    differs from the published `meta.build_partitions` (or are new) are rewritten, the periods no longer
+    given deleted. Otherwise (no file, drift, too much free space, `rebuild=True`, or no `partitioned`)
+    the file is built from scratch. Either way the file is checked and swapped in as below.
 
     The target is only ever replaced whole: on any exception before the swap the building file (and
     any Parquet temporary) is removed, the target is untouched, and the exception propagates. A process
@@ -111,14 +151,15 @@ def publish_warehouse(
     announce = fault or _no_fault
     target = Path(target)
     parquet_path = None if parquet_dir is None else Path(parquet_dir)
-    frames = _frames_in_load_order(tables)
+    plan = _load_plan(tables, partitioned)
     target.parent.mkdir(parents=True, exist_ok=True)
     token = _new_token()
     building = target.with_name(f"{target.name}.building-{token}")
-    parquet_temps: dict[Path, Path] = {}  # final path -> temporary beside it
+    export = _ParquetExport()
     moved_aside: list[Path] = []
     try:
-        row_counts = _build(building, frames, announce)
+        base = target if partitioned and not rebuild and target.is_file() else None
+        built = _build(building, plan, announce, base)
         building.chmod(READ_ONLY_MODE)
         sha256 = _file_sha256(building)
         if parquet_path is not None:
@@ -126,7 +167,7 @@ def publish_warehouse(
             # target (same bytes), and renamed into place only after the swap: a failed export then
             # leaves the published warehouse and the old Parquet files as they were.
             announce("parquet")
-            _export_parquet(building, parquet_path, token, sha256, parquet_temps)
+            _export_parquet(building, parquet_path, token, sha256, export)
         announce("swap")
         refuse_if_held(target)  # a BI tool that connected read-write since the run started
         stray = _move_aside_stray_wal(target)
@@ -134,25 +175,29 @@ def publish_warehouse(
             moved_aside.append(stray)
         building.replace(target)  # os.replace: atomic within one directory
     except BaseException:
-        for leftover in (building, Path(f"{building}.wal"), *parquet_temps.values()):
+        for leftover in (building, Path(f"{building}.wal")):
             leftover.unlink(missing_ok=True)
+        export.discard()
         raise
     fsync_directory(target.parent)
     if parquet_path is not None:
         try:
             announce("rename-parquet")
-            _rename_into_place(parquet_temps, parquet_path)
+            _rename_into_place(export, parquet_path)
         except BaseException:
-            for temporary in parquet_temps.values():
-                temporary.unlink(missing_ok=True)
+            export.discard()
             raise
     return PublishResult(
         path=target,
-        row_counts=row_counts,
+        row_counts=built.row_counts,
         elapsed_seconds=time.perf_counter() - started,
-        parquet_files=tuple(parquet_temps),
+        parquet_files=tuple(export.temps),
         warehouse_sha256=sha256,
         moved_aside=tuple(moved_aside),
+        incremental=built.incremental,
+        rebuilt_because=built.rebuilt_because if partitioned else None,
+        written_periods=built.written_periods,
+        dropped_periods=built.dropped_periods,
     )
 
 
@@ -165,45 +210,120 @@ def _new_token() -> str:
     return f"{os.getpid()}-{uuid.uuid4().hex}"
 
 
-def _frames_in_load_order(
-    tables: Mapping[TableContract, pl.DataFrame],
-) -> list[tuple[TableContract, pl.DataFrame]]:
-    """The frames in declaration order, the data dictionary added; unknown or missing tables refused."""
+_Source = pl.DataFrame | PartitionedTable
+
+
+def _load_plan(
+    tables: Mapping[TableContract, pl.DataFrame], partitioned: Sequence[PartitionedTable]
+) -> list[tuple[TableContract, _Source]]:
+    """What each table is loaded from, in declaration order; unknown, missing or doubled tables refused."""
     declared = set(WAREHOUSE_TABLES)
-    unknown = sorted(c.qualified_name for c in tables if c not in declared)
+    unknown = sorted(
+        c.qualified_name for c in [*tables, *(p.contract for p in partitioned)] if c not in declared
+    )
     if unknown:
         raise PublishError(f"not warehouse tables (only WAREHOUSE_TABLES are published): {unknown}")
-    if META_DATA_DICTIONARY in tables:
-        raise PublishError(f"{META_DATA_DICTIONARY.qualified_name} is rendered from the contracts, not given")
+    for rendered in RENDERED_TABLES:
+        if rendered in tables or any(p.contract is rendered for p in partitioned):
+            raise PublishError(f"{rendered.qualified_name} is rendered from the contracts, not given")
+    by_contract = {p.contract: p for p in partitioned}
+    if len(by_contract) != len(partitioned):
+        raise PublishError("a partitioned table is given twice")
+    twice = sorted(c.qualified_name for c in by_contract if c in tables)
+    if twice:
+        raise PublishError(f"given both as a frame and as partitions: {twice}")
+    not_partitioned = sorted(c.qualified_name for c in by_contract if "period" not in c.partition_by)
+    if not_partitioned:
+        raise PublishError(
+            f"not partitioned by period in its contract, so given as a frame only: {not_partitioned}"
+        )
     missing = [
-        c.qualified_name for c in WAREHOUSE_TABLES if c not in tables and c is not META_DATA_DICTIONARY
+        c.qualified_name
+        for c in WAREHOUSE_TABLES
+        if c not in tables and c not in by_contract and c not in RENDERED_TABLES
     ]
     if missing:
-        raise PublishError(f"no frame given for {missing}: every warehouse table is published whole")
-    return [
-        (c, data_dictionary_frame() if c is META_DATA_DICTIONARY else tables[c]) for c in WAREHOUSE_TABLES
+        raise PublishError(f"no frame given for {missing}: every warehouse table is published")
+    plan: list[tuple[TableContract, _Source]] = []
+    for c in WAREHOUSE_TABLES:
+        if c is META_DATA_DICTIONARY:
+            plan.append((c, data_dictionary_frame()))
+        elif c is META_BUILD_PARTITIONS:
+            plan.append((c, _build_partitions_frame(partitioned)))
+        else:
+            plan.append((c, by_contract.get(c) or tables[c]))
+    return plan
+
+
+def _build_partitions_frame(partitioned: Sequence[PartitionedTable]) -> pl.DataFrame:
+    rows = [
+        {
+            "table_name": table.contract.qualified_name,
+            "period": p.period,
+            "input_fingerprint": p.fingerprint,
+            "row_count": p.row_count,
+            "built_by_run_id": p.built_by_run_id,
+            "built_at": p.built_at,
+        }
+        for table in partitioned
+        for _, p in sorted(table.partitions.items())
     ]
+    return pl.DataFrame(rows, schema=META_BUILD_PARTITIONS.polars_schema())
+
+
+@dataclass
+class _Built:
+    row_counts: dict[str, int]
+    incremental: bool = False
+    rebuilt_because: str | None = None
+    written_periods: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    dropped_periods: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _build(
-    building: Path, frames: Sequence[tuple[TableContract, pl.DataFrame]], announce: Callable[[str], None]
-) -> dict[str, int]:
-    """Create, load, check and checkpoint the new file; it is closed (and has no .wal) on return."""
+    building: Path,
+    plan: Sequence[tuple[TableContract, _Source]],
+    announce: Callable[[str], None],
+    base: Path | None,
+) -> _Built:
+    """Create (or copy from `base`), load, check and checkpoint the new file; closed, no .wal, on return."""
     con = duckdb.connect()  # in memory: the file is attached, so its storage version can be chosen
     try:
         announce("build")
-        con.execute(
-            f"ATTACH {_literal(str(building))} AS {_BUILD_CATALOG} (STORAGE_VERSION '{STORAGE_VERSION}')"
+        published, why = (
+            _attach_copy(con, base, building) if base is not None else (None, "no published file")
         )
-        con.execute(f"USE {_BUILD_CATALOG}")  # the contracts' DDL and view SQL name schema.table only
-        for schema in schemas_of([*WAREHOUSE_TABLES, *BI_VIEWS]):
-            con.execute(f"CREATE SCHEMA {schema}")
-        for contract in WAREHOUSE_TABLES:
-            con.execute(contract.create_sql())
+        built = _Built(row_counts={}, incremental=published is not None, rebuilt_because=why)
+        if published is None:
+            con.execute(
+                f"ATTACH {_literal(str(building))} AS {_BUILD_CATALOG} (STORAGE_VERSION '{STORAGE_VERSION}')"
+            )
+            con.execute(f"USE {_BUILD_CATALOG}")  # the contracts' DDL and view SQL name schema.table only
+            for schema in schemas_of([*WAREHOUSE_TABLES, *BI_VIEWS]):
+                con.execute(f"CREATE SCHEMA {schema}")
+            for contract in WAREHOUSE_TABLES:
+                con.execute(contract.create_sql())
+        else:
+            # Views and macros are recreated below (cheap), so a changed definition is taken up.
+            for macro in AS_OF_MACROS:
+                con.execute(f"DROP MACRO TABLE IF EXISTS {macro.name}")
+            for view in BI_VIEWS:
+                con.execute(f"DROP VIEW IF EXISTS {view.qualified_name}")
 
-        for contract, frame in frames:
+        checked_periods: dict[TableContract, tuple[str, ...] | None] = {}  # None: every period
+        for contract, source in plan:
             announce(f"load:{contract.qualified_name}")
-            _load(con, contract, frame)
+            if isinstance(source, PartitionedTable):
+                written, dropped = _load_partitions(con, source, published)
+                built.written_periods[contract.qualified_name] = written
+                built.dropped_periods[contract.qualified_name] = dropped
+                checked_periods[contract] = written if published is not None else None
+                continue
+            if published is not None:
+                # Small tables: replaced whole, recreated so a changed description is taken up.
+                con.execute(f"DROP TABLE {contract.qualified_name}")
+                con.execute(contract.create_sql())
+            _load(con, contract, source)
 
         announce("views")
         for view in BI_VIEWS:
@@ -215,9 +335,13 @@ def _build(
         drift = _drift(con, _BUILD_CATALOG, (*WAREHOUSE_TABLES, *BI_VIEWS))
         if drift:
             raise PublishError("the new warehouse differs from its contracts:\n  " + "\n  ".join(drift))
-        row_counts = {c.qualified_name: _count(con, c.qualified_name) for c in WAREHOUSE_TABLES}
+        built.row_counts = {c.qualified_name: _count(con, c.qualified_name) for c in WAREHOUSE_TABLES}
+        for contract, periods in checked_periods.items():
+            _check_partitions(con, contract, periods)
         for view in BI_VIEWS:
-            row_counts[view.qualified_name] = _check_view(con, view)
+            built.row_counts[view.qualified_name] = _check_view(
+                con, view, _view_periods(view, checked_periods)
+            )
 
         announce("checkpoint")
         con.execute(f"CHECKPOINT {_BUILD_CATALOG}")
@@ -225,7 +349,200 @@ def _build(
         con.execute(f"DETACH {_BUILD_CATALOG}")
     finally:
         con.close()
-    return row_counts
+    return built
+
+
+def _attach_copy(
+    con: duckdb.DuckDBPyConnection, base: Path, building: Path
+) -> tuple[dict[tuple[str, str], str] | None, str | None]:
+    """Copy `base` to `building` and attach it; with its fingerprints, or (None, why it cannot be used).
+
+    When it cannot be used, nothing is attached and the copy is removed."""
+    try:
+        copy_file(base, building)
+        con.execute(f"ATTACH {_literal(str(building))} AS {_BUILD_CATALOG}")
+    except (OSError, duckdb.Error) as exc:
+        Path(building).unlink(missing_ok=True)
+        return None, f"the published file cannot be copied and opened ({str(exc).splitlines()[0]})"
+    con.execute(f"USE {_BUILD_CATALOG}")
+    problems = _drift(con, _BUILD_CATALOG, (*WAREHOUSE_TABLES, *BI_VIEWS))
+    problems += _constraint_drift(con)
+    row = con.execute(
+        "SELECT free_blocks, total_blocks FROM pragma_database_size() WHERE database_name = ?",
+        [_BUILD_CATALOG],
+    ).fetchone()
+    if row is not None and row[1] and row[0] > COMPACT_FREE_SHARE * row[1]:
+        problems.append(f"{row[0]} of its {row[1]} blocks are free: compacted by a build from scratch")
+    published: dict[tuple[str, str], str] | None = None
+    if not problems:
+        published = {
+            (table, period): fingerprint
+            for table, period, fingerprint in con.execute(
+                f"SELECT table_name, period, input_fingerprint FROM {META_BUILD_PARTITIONS.qualified_name}"
+            ).fetchall()
+        }
+        return published, None
+    con.execute("USE memory")
+    con.execute(f"DETACH {_BUILD_CATALOG}")
+    Path(building).unlink(missing_ok=True)
+    Path(f"{building}.wal").unlink(missing_ok=True)
+    return None, "the published file differs from the contracts: " + "; ".join(problems)
+
+
+def _constraint_drift(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """A primary key constraint the contracts no longer declare (a partitioned table's, since issue 11)."""
+    keyed = {
+        (schema, table)
+        for schema, table in con.execute(
+            "SELECT schema_name, table_name FROM duckdb_constraints() "
+            "WHERE database_name = ? AND constraint_type = 'PRIMARY KEY'",
+            [_BUILD_CATALOG],
+        ).fetchall()
+    }
+    return [
+        f"{c.qualified_name}: a PRIMARY KEY constraint the contract does not declare"
+        for c in WAREHOUSE_TABLES
+        if c.partition_by and (c.schema, c.name) in keyed
+    ]
+
+
+def copy_file(source: Path, destination: Path) -> None:
+    """A file copy in the kernel: a reflink (no data copied) where the file system shares blocks."""
+    with Path(source).open("rb") as src, Path(destination).open("wb") as dst:
+        remaining = os.fstat(src.fileno()).st_size
+        try:
+            while remaining > 0:
+                copied = os.copy_file_range(src.fileno(), dst.fileno(), remaining)
+                if copied == 0:
+                    break
+                remaining -= copied
+        except OSError:  # not supported here (another file system, an older kernel): a plain copy
+            src.seek(0)
+            dst.seek(0)
+            dst.truncate()
+            shutil.copyfileobj(src, dst, 1 << 20)
+        if remaining > 0:
+            raise OSError(f"{source} changed size while it was copied")
+
+
+def _load_partitions(
+    con: duckdb.DuckDBPyConnection,
+    table: PartitionedTable,
+    published: Mapping[tuple[str, str], str] | None,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Load the periods whose fingerprint is not the published one; delete those no longer given.
+
+    Returns (periods written, periods deleted). Without `published` (a build from scratch), every
+    period is written. The rows are read by DuckDB from the Parquet files, streamed, never one frame."""
+    name = table.contract.qualified_name
+    given = table.fingerprints()
+    if published is None:
+        written = sorted(given)
+        dropped: list[str] = []
+    else:
+        before = {period: fp for (t, period), fp in published.items() if t == name}
+        written = sorted(p for p, fp in given.items() if before.get(p) != fp)
+        dropped = sorted(before.keys() - given.keys())
+        if not before:
+            # Published whole, as a frame, by an earlier version: no period is known, so all are rewritten.
+            con.execute(f"DELETE FROM {name}")
+        elif written or dropped:
+            con.execute(
+                f"DELETE FROM {name} WHERE period IN (SELECT unnest(?::VARCHAR[]))", [[*written, *dropped]]
+            )
+    if written:
+        paths = [str(table.partitions[p].path) for p in written]
+        missing = [p for p in paths if not Path(p).is_file()]
+        if missing:
+            raise PublishError(f"{name}: partition files missing: {missing}")
+        columns = ", ".join(table.contract.column_names)
+        try:
+            con.execute(
+                f"INSERT INTO {name} ({columns}) SELECT {columns} FROM read_parquet(?::VARCHAR[])", [paths]
+            )
+        except duckdb.ConstraintException as exc:
+            raise PublishError(f"{name}: {str(exc).splitlines()[0]}") from exc
+    return tuple(written), tuple(dropped)
+
+
+def _check_partitions(
+    con: duckdb.DuckDBPyConnection, contract: TableContract, periods: tuple[str, ...] | None
+) -> None:
+    """Row counts agree with meta.build_partitions; the key is unique within each written period.
+
+    Cheap aggregates: counts per period (DuckDB reads one column), and the key's GROUP BY over the
+    written periods only (`periods`; None means every period, after a build from scratch)."""
+    name = contract.qualified_name
+    expected = dict(
+        con.execute(
+            f"SELECT period, row_count FROM {META_BUILD_PARTITIONS.qualified_name} WHERE table_name = ?",
+            [name],
+        ).fetchall()
+    )
+    total = _count(con, name)
+    if total != sum(expected.values()):
+        raise PublishError(
+            f"{name}: {total} rows in the new file, {sum(expected.values())} recorded in "
+            f"{META_BUILD_PARTITIONS.qualified_name}"
+        )
+    where, parameters = _period_filter(periods)
+    found = dict(
+        con.execute(f"SELECT period, count(*) FROM {name} {where} GROUP BY period", parameters).fetchall()
+    )
+    for period in sorted(expected if periods is None else periods):
+        if found.get(period, 0) != expected[period]:
+            raise PublishError(
+                f"{name}: period {period} has {found.get(period, 0)} rows, its partition file records "
+                f"{expected[period]}"
+            )
+    if not contract.primary_key:
+        return
+    key = ", ".join(contract.primary_key)
+    groups = list(dict.fromkeys(["period", *contract.primary_key]))  # the period first, once
+    duplicate = con.execute(
+        f"SELECT {', '.join(groups)}, count(*) FROM {name} {where} GROUP BY ALL HAVING count(*) > 1 LIMIT 1",
+        parameters,
+    ).fetchone()
+    if duplicate is not None:
+        values = dict(zip(groups, duplicate[:-1], strict=True))
+        shown = tuple(values[c] for c in contract.primary_key)
+        raise DuplicateKeyError(
+            f"{name}: duplicate primary key ({key}) in period {values['period']}: {shown} ({duplicate[-1]} rows)"
+        )
+
+
+def _period_filter(periods: Collection[str] | None) -> tuple[str, list[object]]:
+    if periods is None:
+        return "", []
+    return "WHERE period IN (SELECT unnest(?::VARCHAR[]))", [sorted(periods)]
+
+
+def _view_periods(
+    view: TableContract, checked: Mapping[TableContract, tuple[str, ...] | None]
+) -> tuple[str, ...] | None:
+    """The periods whose rows of `view` can have changed, when its grain can be checked per period.
+
+    A view on a partitioned table whose key includes the period: its rows in an unchanged period come
+    from unchanged fact rows joined to dimensions whose keys are unique (their constraints), so only
+    the written periods need the grain check. None: check the whole view."""
+    assert view.sql is not None
+    if "period" not in view.primary_key or "period" not in view.column_names:
+        return None
+    periods: set[str] = set()
+    for contract, written in checked.items():
+        if contract.qualified_name in view.sql:
+            if written is None:
+                return None
+            periods.update(written)
+    reads_partitioned = any(c.qualified_name in view.sql for c in checked)
+    reads_whole = any(
+        c.qualified_name in view.sql
+        for c in WAREHOUSE_TABLES
+        if c not in checked and c.kind == "table" and c.schema == "core" and c.name.startswith("fact_")
+    )
+    if not reads_partitioned or reads_whole:
+        return None
+    return tuple(sorted(periods))
 
 
 def _load(con: duckdb.DuckDBPyConnection, contract: TableContract, frame: pl.DataFrame) -> None:
@@ -242,6 +559,16 @@ def _load(con: duckdb.DuckDBPyConnection, contract: TableContract, frame: pl.Dat
         raise PublishError(f"{contract.qualified_name}: {exc}") from exc
     finally:
         con.unregister(_INCOMING)
+    if contract.partition_by and contract.primary_key:
+        # A partitioned table given as a frame: no constraint holds its grain, so it is checked here.
+        key = ", ".join(contract.primary_key)
+        duplicate = con.execute(
+            f"SELECT {key}, count(*) FROM {contract.qualified_name} GROUP BY ALL HAVING count(*) > 1 LIMIT 1"
+        ).fetchone()
+        if duplicate is not None:
+            raise DuplicateKeyError(
+                f"{contract.qualified_name}: duplicate primary key ({key}): {duplicate[:-1]} ({duplicate[-1]} rows)"
+            )
 
 
 def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
@@ -250,13 +577,19 @@ def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
     return int(row[0])
 
 
-def _check_view(con: duckdb.DuckDBPyConnection, view: TableContract) -> int:
-    """Run the view; its declared key (the grain the BI contract promises) must be unique."""
+def _check_view(
+    con: duckdb.DuckDBPyConnection, view: TableContract, periods: tuple[str, ...] | None = None
+) -> int:
+    """Run the view; its declared key (the grain the BI contract promises) must be unique.
+
+    With `periods`, the grain is checked on those periods' rows only (see `_view_periods`)."""
     rows = _count(con, view.qualified_name)
-    if view.primary_key:
+    if view.primary_key and periods != ():
         key = ", ".join(view.primary_key)
+        where, parameters = _period_filter(periods)
         duplicate = con.execute(
-            f"SELECT {key}, count(*) FROM {view.qualified_name} GROUP BY ALL HAVING count(*) > 1 LIMIT 1"
+            f"SELECT {key}, count(*) FROM {view.qualified_name} {where} GROUP BY ALL HAVING count(*) > 1 LIMIT 1",
+            parameters,
         ).fetchone()
         if duplicate is not None:
             raise DuplicateKeyError(
@@ -265,29 +598,171 @@ def _check_view(con: duckdb.DuckDBPyConnection, view: TableContract) -> int:
     return rows
 
 
-def _export_parquet(
-    source: Path, parquet_dir: Path, token: str, source_sha256: str, temps: dict[Path, Path]
-) -> None:
-    """Every BI view to `<parquet_dir>/<view>.parquet.tmp-<token>`, recorded in `temps` as it goes.
+@dataclass
+class _ParquetExport:
+    """What an export wrote beside `bi/` and what the renames will do with it."""
 
-    Each file records `source_sha256` (the warehouse file's SHA-256) in its metadata."""
+    temps: dict[Path, Path] = field(default_factory=dict)  # final -> temporary; a view's manifest last
+    stale: list[Path] = field(default_factory=list)  # files of periods (or layouts) no longer published
+
+    def discard(self) -> None:
+        for temporary in self.temps.values():
+            temporary.unlink(missing_ok=True)
+
+
+def _partitioned_sources(view: TableContract) -> list[TableContract]:
+    assert view.sql is not None
+    return [c for c in WAREHOUSE_TABLES if c.partition_by and c.qualified_name in view.sql]
+
+
+# Views on a table stored per period are exported one Parquet file per period, `bi/<view>/<period>.parquet`,
+# so that a publish rewrites only the periods whose rows can have changed.
+PARTITIONED_VIEWS: tuple[TableContract, ...] = tuple(
+    v for v in BI_VIEWS if "period" in v.column_names and _partitioned_sources(v)
+)
+# The key, in each per-period file's metadata, of the digest of what its rows were exported from.
+PARTITION_DIGEST_KEY = "customs.partition_digest"
+MANIFEST_NAME = "_manifest.json"
+_RELATION = re.compile(r"\b(?:core|meta)\.[a-z_]+\b")
+
+
+def _export_parquet(
+    source: Path, parquet_dir: Path, token: str, source_sha256: str, export: _ParquetExport
+) -> None:
+    """Every BI view beside `<parquet_dir>`, as temporaries named with `token`, recorded in `export`.
+
+    A view is one file, `<view>.parquet`, that records `source_sha256` (the warehouse file's SHA-256) in
+    its metadata; a view in `PARTITIONED_VIEWS` is a folder `<view>/` of one file per period, of which
+    only the periods whose digest changed are written, and a `_manifest.json` naming `source_sha256` and
+    every period's digest (renamed last)."""
     parquet_dir.mkdir(parents=True, exist_ok=True)
     with _read_only(source) as con:
         for view in BI_VIEWS:
+            if view in PARTITIONED_VIEWS:
+                _export_by_period(con, view, parquet_dir, token, source_sha256, export)
+                continue
             final = parquet_dir / f"{view.name}.parquet"
             temporary = parquet_dir / f"{view.name}.parquet.tmp-{token}"
-            temps[final] = temporary
-            con.execute(
-                f"COPY (SELECT * FROM {view.qualified_name}) TO {_literal(str(temporary))}"
-                f" (FORMAT parquet, KV_METADATA {{{_literal(PARQUET_SOURCE_KEY)}: {_literal(source_sha256)}}})"
+            export.temps[final] = temporary
+            _copy_to_parquet(
+                con, f"SELECT * FROM {view.qualified_name}", temporary, {PARQUET_SOURCE_KEY: source_sha256}
             )
-            temporary.chmod(READ_ONLY_MODE)
 
 
-def _rename_into_place(temps: Mapping[Path, Path], parquet_dir: Path) -> None:
-    for final, temporary in temps.items():
+def _copy_to_parquet(
+    con: duckdb.DuckDBPyConnection, query: str, path: Path, metadata: Mapping[str, str]
+) -> None:
+    pairs = ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in metadata.items())
+    con.execute(f"COPY ({query}) TO {_literal(str(path))} (FORMAT parquet, KV_METADATA {{{pairs}}})")
+    path.chmod(READ_ONLY_MODE)
+
+
+def _export_by_period(
+    con: duckdb.DuckDBPyConnection,
+    view: TableContract,
+    parquet_dir: Path,
+    token: str,
+    source_sha256: str,
+    export: _ParquetExport,
+) -> None:
+    folder = parquet_dir / view.name
+    folder.mkdir(exist_ok=True)
+    digests = _period_digests(con, view, source_sha256)
+    for period, digest in sorted(digests.items()):
+        final = folder / f"{period}.parquet"
+        if _parquet_metadata(final).get(PARTITION_DIGEST_KEY) == digest:
+            continue  # exported from the same rows: kept
+        temporary = folder / f"{period}.parquet.tmp-{token}"
+        export.temps[final] = temporary
+        _copy_to_parquet(
+            con,
+            f"SELECT * FROM {view.qualified_name} WHERE period = {_literal(period)}",
+            temporary,
+            {PARTITION_DIGEST_KEY: digest, PARQUET_SOURCE_KEY: source_sha256},
+        )
+    export.stale += [p for p in folder.glob("*.parquet") if p.name.removesuffix(".parquet") not in digests]
+    whole = parquet_dir / f"{view.name}.parquet"  # the layout before issue 11
+    if whole.exists():
+        export.stale.append(whole)
+    manifest = folder / MANIFEST_NAME
+    temporary = folder / f"{MANIFEST_NAME}.tmp-{token}"
+    temporary.write_text(
+        json.dumps({PARQUET_SOURCE_KEY: source_sha256, "periods": digests}, indent=1, sort_keys=True)
+    )
+    temporary.chmod(READ_ONLY_MODE)
+    export.temps[manifest] = temporary
+
+
+def _period_digests(
+    con: duckdb.DuckDBPyConnection, view: TableContract, source_sha256: str
+) -> dict[str, str]:
+    """period -> a digest of everything the view's rows of that period are computed from.
+
+    That is the view's SQL, the period's fingerprint in meta.build_partitions for each partitioned table
+    it reads, and the contents of the (small) other tables it reads: equal digests, equal rows. A table
+    published whole (no fingerprints) gives each period the warehouse's SHA-256: always written."""
+    assert view.sql is not None
+    sources = _partitioned_sources(view)
+    others = sorted(set(_RELATION.findall(view.sql)) - {c.qualified_name for c in sources})
+    common = hashlib.sha256(view.sql.encode())
+    for relation in others:
+        row = con.execute(
+            f"SELECT md5(string_agg(h, '' ORDER BY h)) FROM "
+            f"(SELECT md5(CAST(t AS VARCHAR)) AS h FROM {relation} AS t)"
+        ).fetchone()
+        common.update(f"{relation}:{row[0] if row else ''}\n".encode())
+    by_period: dict[str, list[str]] = {}
+    for source in sources:
+        fingerprints = (
+            dict(
+                con.execute(
+                    f"SELECT period, input_fingerprint FROM {META_BUILD_PARTITIONS.qualified_name} WHERE table_name = ?",
+                    [source.qualified_name],
+                ).fetchall()
+            )
+            if _has_table(con, META_BUILD_PARTITIONS)
+            else {}
+        )
+        if not fingerprints:
+            periods = [
+                p for (p,) in con.execute(f"SELECT DISTINCT period FROM {source.qualified_name}").fetchall()
+            ]
+            fingerprints = dict.fromkeys(periods, f"published whole in {source_sha256}")
+        for period, fingerprint in fingerprints.items():
+            by_period.setdefault(period, []).append(f"{source.qualified_name}:{fingerprint}")
+    digests: dict[str, str] = {}
+    for period, parts in by_period.items():
+        digest = common.copy()
+        digest.update("\n".join([period, *sorted(parts)]).encode())
+        digests[period] = digest.hexdigest()
+    return digests
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, contract: TableContract) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
+        " AND schema_name = ? AND table_name = ?",
+        [contract.schema, contract.name],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _parquet_metadata(path: Path) -> dict[str, str]:
+    try:
+        metadata = pq.read_metadata(path).metadata or {}
+    except (OSError, pa.ArrowException):
+        return {}
+    return {k.decode(): v.decode() for k, v in metadata.items()}
+
+
+def _rename_into_place(export: _ParquetExport, parquet_dir: Path) -> None:
+    """Temporaries over their final names (a view's manifest after its periods), then stale files removed."""
+    for final, temporary in export.temps.items():
         temporary.replace(final)
-    fsync_directory(parquet_dir)
+    for stale in export.stale:
+        stale.unlink(missing_ok=True)
+    for folder in {parquet_dir, *(f.parent for f in export.temps), *(f.parent for f in export.stale)}:
+        fsync_directory(folder)
 
 
 # --- healing at a run's start: what a dead publish or a BI tool left ---------------------------------
@@ -357,32 +832,30 @@ def heal_published(target: Path, parquet_dir: Path | None = None) -> HealReport:
     made_read_only = _make_read_only(target)
     if parquet_path is None:
         return HealReport(tuple(swept), tuple(moved), made_read_only)
-    temps: dict[Path, Path] = {}
+    export = _ParquetExport()
     try:
-        _export_parquet(target, parquet_path, _new_token(), sha256, temps)
-        _rename_into_place(temps, parquet_path)
+        _export_parquet(target, parquet_path, _new_token(), sha256, export)
+        _rename_into_place(export, parquet_path)
     except duckdb.Error as exc:
         # A file published by an older version may lack a view declared since: not this start's
         # business; the run's own publish exports every view.
-        for temporary in temps.values():
-            temporary.unlink(missing_ok=True)
+        export.discard()
         return HealReport(tuple(swept), tuple(moved), made_read_only, export_failed=str(exc).splitlines()[0])
     except BaseException:
-        for temporary in temps.values():
-            temporary.unlink(missing_ok=True)
+        export.discard()
         raise
-    return HealReport(tuple(swept), tuple(moved), made_read_only, tuple(temps))
+    return HealReport(tuple(swept), tuple(moved), made_read_only, tuple(export.temps))
 
 
 def sweep_leftovers(target: Path, parquet_dir: Path | None = None) -> list[Path]:
-    """Remove `<target>.building-*` (and their `.wal`) and `<parquet_dir>/*.tmp-*` of dead processes.
+    """Remove `<target>.building-*` (and their `.wal`) and `<parquet_dir>/**/*.tmp-*` of dead processes.
 
     A name whose pid is alive is left alone: that process may be publishing right now. Names written
     before the pid was part of them have none and are removed."""
     target = Path(target)
     candidates = list(target.parent.glob(f"{glob.escape(target.name)}.building-*"))
     if parquet_dir is not None and Path(parquet_dir).is_dir():
-        candidates += Path(parquet_dir).glob("*.parquet.tmp-*")
+        candidates += Path(parquet_dir).rglob("*.tmp-*")  # per-period folders included
     swept: list[Path] = []
     for path in sorted(candidates):
         token = path.name.rsplit(".building-", 1)[-1].rsplit(".tmp-", 1)[-1].removesuffix(".wal")
@@ -469,16 +942,39 @@ def _unreadable(target: Path) -> str | None:
 
 
 def _parquet_agrees(parquet_dir: Path, warehouse_sha256: str) -> bool:
-    """Every BI view's Parquet file is there and was exported from the warehouse file of that SHA-256."""
+    """Every BI view's Parquet file (or folder) is there and was exported from the warehouse of that SHA-256.
+
+    A per-period folder agrees when its manifest names the SHA-256 and its files are exactly the
+    manifest's periods, each with the manifest's digest (footers only: cheap)."""
     for view in BI_VIEWS:
-        path = parquet_dir / f"{view.name}.parquet"
-        try:
-            metadata = pq.read_metadata(path).metadata or {}
-        except (OSError, pa.ArrowException):
-            return False
-        if metadata.get(PARQUET_SOURCE_KEY.encode()) != warehouse_sha256.encode():
+        if view in PARTITIONED_VIEWS:
+            if not period_folder_agrees(parquet_dir / view.name, warehouse_sha256):
+                return False
+        elif (
+            _parquet_metadata(parquet_dir / f"{view.name}.parquet").get(PARQUET_SOURCE_KEY)
+            != warehouse_sha256
+        ):
             return False
     return True
+
+
+def period_folder_agrees(folder: Path, warehouse_sha256: str) -> bool:
+    """A per-period view's folder names the warehouse of that SHA-256 and holds exactly its manifest's files."""
+    try:
+        manifest = json.loads((folder / MANIFEST_NAME).read_text())
+    except (OSError, ValueError):
+        return False
+    if not isinstance(manifest, dict) or manifest.get(PARQUET_SOURCE_KEY) != warehouse_sha256:
+        return False
+    periods = manifest.get("periods")
+    if not isinstance(periods, dict):
+        return False
+    if {p.name.removesuffix(".parquet") for p in folder.glob("*.parquet")} != set(periods):
+        return False
+    return all(
+        _parquet_metadata(folder / f"{period}.parquet").get(PARTITION_DIGEST_KEY) == digest
+        for period, digest in periods.items()
+    )
 
 
 def _file_sha256(path: Path) -> str:
@@ -642,8 +1138,13 @@ def _literal(text: str) -> str:
 
 
 __all__ = [
+    "COMPACT_FREE_SHARE",
+    "MANIFEST_NAME",
     "PARQUET_SOURCE_KEY",
+    "PARTITIONED_VIEWS",
+    "PARTITION_DIGEST_KEY",
     "READ_ONLY_MODE",
+    "RENDERED_TABLES",
     "STORAGE_VERSION",
     "DuplicateKeyError",
     "HealReport",
@@ -652,6 +1153,7 @@ __all__ = [
     "WarehouseInUseError",
     "drift_report",
     "heal_published",
+    "period_folder_agrees",
     "publish_warehouse",
     "refuse_if_held",
     "sweep_leftovers",

@@ -9,8 +9,9 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from config.settings import SOURCES_TEXT, Settings, SourceName, settings_for
+from flows.ingest.bulletin_source import BulletinSource
 from flows.ingest.pipeline import IngestReport, ingest
-from flows.ingest.sources import DemoSource, GaccSource, LandingSource, Source
+from flows.ingest.sources import ChainedSource, DemoSource, GaccSource, LandingSource, Source
 from flows.writer import holding_data_root
 from warehouse.codes import TradeDirection
 
@@ -38,7 +39,13 @@ def make_source(
             raise ValueError("--source landing needs --path DIR: the folder files are dropped into")
         return LandingSource(path, max_file_bytes=settings.max_file_bytes, direction=direction)
     if source == "gacc":
-        return GaccSource(settings, years or default_years())
+        crawl_years = years or default_years()
+        preliminary = GaccSource(settings, crawl_years)
+        if not settings.gacc_bulletin:
+            return preliminary
+        # The preliminary release first: a Bulletin page printed without a Unit row is confirmed
+        # against the preliminary vintage of its month.
+        return ChainedSource("gacc", preliminary, BulletinSource(settings, crawl_years))
     raise ValueError(f"unknown source {source!r}: choose {SOURCES_TEXT}")
 
 

@@ -1,5 +1,9 @@
 """Where files come from: GACC's English site, a landing folder, or the bundled demo releases.
 
+GACC's site is read as its preliminary release (`GaccSource`) then its Monthly Bulletin
+(`flows.ingest.bulletin_source.BulletinSource`), chained; the demo releases and a landing folder hold
+pages of both, recognised by their content.
+
 Every source yields `FetchedFile`s; the ingest step does not care which source it reads.
 """
 
@@ -171,12 +175,34 @@ def demo_releases_dir() -> Path:
 
 
 class DemoSource(LandingSource):
-    """The bundled demo releases: GACC-format pages for 2023-01..2025-12 and an online-query export."""
+    """The bundled demo releases: GACC-format preliminary pages for 2023-01..2025-12, the Monthly Bulletin
+    of 2025 with its index, and an online-query export."""
 
     name = "demo"
 
     def __init__(self) -> None:
         super().__init__(demo_releases_dir(), uri_prefix="demo:")
+
+
+class ChainedSource:
+    """Sources read one after the other as one: GACC's site is its preliminary release, then its Monthly
+    Bulletin. A source that fails (its index page) does not keep the next from running; the failures are
+    raised together, one line, once every source has had its turn."""
+
+    def __init__(self, name: str, *sources: Source) -> None:
+        self.name = name
+        self.sources = sources
+
+    def files(self, skip_uris: set[str]) -> Iterator[FetchedFile | RefusedFile]:
+        errors: list[str] = []
+        for source in self.sources:
+            try:
+                yield from source.files(skip_uris)
+            except SourceError as exc:
+                log.error("%s", exc)
+                errors.append(str(exc))
+        if errors:
+            raise SourceError("; ".join(errors))
 
 
 # --- GACC's English site ------------------------------------------------------------------------------

@@ -1,14 +1,13 @@
-"""As-of access on a warehouse published by the real pipeline: the demo, then a revised vintage of
-December 2025's table (1) in US dollars, published on 20 February 2026 (exports -US$30 million)."""
+"""As-of access on a warehouse published by the real pipeline from the demo releases: December 2025's
+exports were first printed by the preliminary release of 13 January 2026 and revised by the Monthly
+Bulletin of 19 January 2026 (-US$30.9 million, as GACC's own Bulletin did)."""
 
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -16,58 +15,39 @@ import duckdb
 import pytest
 
 from domain.periods import Period
-from flows.ingest.model import TableRow
-from flows.monthly import monthly_release
 from tests.reliability.cli import Done, customs, customs_env
-from tools.demo import releases
-from tools.demo.render import render_preliminary_page
+from tools.demo import bulletin, releases
 from warehouse.asof import AS_OF_MACROS, AsOfMacro
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
 
-FIRST_PRINT = date(2026, 1, 13)  # the demo's December 2025 release
-REVISED_ON = date(2026, 2, 20)
-REVISION_USD = -30_000_000  # -0.3 in the page's unit, US$100 million
+FIRST_PRINT = date(2026, 1, 13)  # the demo's December 2025 preliminary release
+REVISED_ON = date(2026, 1, 19)  # the demo's December 2025 Monthly Bulletin
+DAY_BEFORE = "2026-01-18"
+REVISION_USD = -30_900_000
 EXPORTS_FIRST_PRINT_USD = 354_980_000_000
+FIRST_PRINT_ID, BULLETIN_ID = "preliminary:2025-12:2026-01-13", "bulletin:2025-12:2026-01-19"
 
 
-def _revised(row: TableRow) -> TableRow:
-    """Exports lower by REVISION_USD, month and January-to-December, and E&I and balance with them."""
-    if row.label not in ("Export & Import", "Export", "Balance"):
-        return row
-    cells = tuple(
-        replace(
-            c,
-            figure_as_published=round(c.figure_as_published + REVISION_USD / 1e8, 1),
-            amount_whole_units=c.amount_whole_units + REVISION_USD,
-        )
-        if c.measure == "value" and c.amount_whole_units is not None and c.figure_as_published is not None
-        else c
-        for c in row.cells
-    )
-    return replace(row, cells=cells)
+def _bulletin_exports_usd(month: int) -> int:
+    """China's exports of a 2025 month (March to December) as the demo's Bulletin prints them."""
+    figures = bulletin.BulletinBuilder(releases.load_series()).figures("WLD", "USD", 2025, month)
+    return int(figures.values[("export", "month")])
 
 
-def _revised_totals_page() -> bytes:
+def test_the_demo_prints_the_figures_these_tests_name() -> None:
     table = releases.build_table(releases.load_series(), "totals", "USD", Period.month(2025, 12))
-    assert table.published_on == FIRST_PRINT
-    return render_preliminary_page(
-        replace(table, rows=tuple(_revised(r) for r in table.rows), published_on=REVISED_ON)
-    )
+    (export,) = (r for r in table.rows if r.label == "Export")
+    month = next(c for c in export.cells if (c.measure, c.span) == ("value", "month"))
+    assert (table.published_on, month.amount_whole_units) == (FIRST_PRINT, EXPORTS_FIRST_PRINT_USD)
+    assert bulletin.publication_date(Period.month(2025, 12)) == REVISED_ON
+    assert _bulletin_exports_usd(12) == EXPORTS_FIRST_PRINT_USD + REVISION_USD
 
 
 @pytest.fixture(scope="module")
-def revised(published_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data root: the demo, then the revised page through the landing folder."""
-    root = tmp_path_factory.mktemp("as-of")
-    data = root / "data"
-    shutil.copytree(published_demo, data)
-    landing = root / "landing"
-    landing.mkdir()
-    (landing / "t1_usd_2025-12_revised.html").write_bytes(_revised_totals_page())
-    summary = monthly_release(source="landing", path=str(landing), data_dir=str(data))
-    assert summary.published, summary.message
-    return data
+def revised(published_demo: Path) -> Path:
+    """The demo as published (read only): its Bulletin revises the preliminary figures."""
+    return published_demo
 
 
 @pytest.fixture
@@ -97,8 +77,8 @@ def test_the_vintage_choice_is_the_published_one(con: duckdb.DuckDBPyConnection)
         " WHERE period = '2025-12' AND partner_code = 'WLD' AND direction = 'export' ORDER BY public_on"
     ).fetchall()
     assert rows == [
-        ("preliminary:2025-12:2026-01-13", "preliminary", FIRST_PRINT, False),
-        ("preliminary:2025-12:2026-02-20", "preliminary", REVISED_ON, True),
+        (FIRST_PRINT_ID, "preliminary", FIRST_PRINT, False),
+        (BULLETIN_ID, "bulletin", REVISED_ON, True),
     ]
 
 
@@ -114,12 +94,12 @@ def test_a_period_is_absent_as_of_a_day_before_its_first_release(con: duckdb.Duc
 
 def test_the_value_changes_on_the_day_the_revised_vintage_appears(con: duckdb.DuckDBPyConnection) -> None:
     revised = EXPORTS_FIRST_PRINT_USD + REVISION_USD
-    assert _exports_usd(con, "bi.monthly_trade_as_of(DATE '2026-02-19')") == [EXPORTS_FIRST_PRINT_USD]
-    assert _exports_usd(con, "bi.monthly_trade_as_of(DATE '2026-02-20')") == [revised]
+    assert _exports_usd(con, f"bi.monthly_trade_as_of(DATE '{DAY_BEFORE}')") == [EXPORTS_FIRST_PRINT_USD]
+    assert _exports_usd(con, f"bi.monthly_trade_as_of(DATE '{REVISED_ON}')") == [revised]
     # An ISO date string works as well as a DATE.
-    assert _exports_usd(con, "bi.monthly_trade_as_of('2026-02-19')") == [EXPORTS_FIRST_PRINT_USD]
+    assert _exports_usd(con, f"bi.monthly_trade_as_of('{DAY_BEFORE}')") == [EXPORTS_FIRST_PRINT_USD]
     assert _exports_usd(con, "bi.monthly_trade") == [revised]
-    world = "(SELECT * FROM bi.partner_trade_as_of(DATE '2026-02-19') WHERE partner_code = 'WLD')"
+    world = f"(SELECT * FROM bi.partner_trade_as_of(DATE '{DAY_BEFORE}') WHERE partner_code = 'WLD')"
     assert _exports_usd(con, world) == [EXPORTS_FIRST_PRINT_USD]
     # What follows from the figure follows the vintage: the balance, and 2025's annual exports.
     before, after = (
@@ -127,14 +107,14 @@ def test_the_value_changes_on_the_day_the_revised_vintage_appears(con: duckdb.Du
             f"SELECT balance_usd FROM bi.trade_surplus_as_of(DATE '{day}')"
             " WHERE period = '2025-12' AND partner_code = 'WLD'"
         ).fetchone()
-        for day in ("2026-02-19", "2026-02-20")
+        for day in (DAY_BEFORE, REVISED_ON.isoformat())
     )
     assert after is not None and before is not None and after[0] - before[0] == REVISION_USD
     annual = [
         con.execute(
             f"SELECT exports_usd FROM bi.annual_trade_as_of(DATE '{day}') WHERE year = 2025 AND partner_code = 'WLD'"
         ).fetchone()
-        for day in ("2026-02-19", "2026-02-20")
+        for day in (DAY_BEFORE, REVISED_ON.isoformat())
     ]
     assert annual[0] is not None and annual[1] is not None and annual[1][0] - annual[0][0] == REVISION_USD
 
@@ -164,11 +144,15 @@ def test_the_macros_run_in_a_duckdb_1_5_client(revised: Path) -> None:
         " WHERE period = '2025-12' AND direction = 'export' ORDER BY vintage_number"
     )
     assert csv(revision).splitlines()[1:] == ["0", str(REVISION_USD)]
-    changes = "SELECT count(*), sum(change_whole_units) FROM bi.revisions WHERE revised_measure = 'value_usd'"
-    assert csv(changes).splitlines()[-1].endswith(f",{2 * REVISION_USD}")  # December's exports and E&I
+    changes = (
+        "SELECT count(*), sum(change_whole_units) FROM bi.revisions WHERE revised_measure = 'value_usd'"
+        " AND period = '2025-12' AND partner_code = 'WLD' AND direction IN ('export', 'import')"
+    )
+    # Each flow's two vintages; exports revised, imports not.
+    assert csv(changes).splitlines()[-1] == f"4,{REVISION_USD}"
     december = "SELECT exports_usd FROM bi.monthly_trade_as_of('{}') WHERE period = '2025-12'"
-    assert csv(december.format("2026-02-19")).splitlines()[-1] == str(EXPORTS_FIRST_PRINT_USD)
-    assert csv(december.format("2026-02-20")).splitlines()[-1] == str(EXPORTS_FIRST_PRINT_USD + REVISION_USD)
+    assert csv(december.format(DAY_BEFORE)).splitlines()[-1] == str(EXPORTS_FIRST_PRINT_USD)
+    assert csv(december.format(REVISED_ON)).splitlines()[-1] == str(EXPORTS_FIRST_PRINT_USD + REVISION_USD)
 
 
 # --- customs query, through its real entry point ---------------------------------------------------------
@@ -182,18 +166,19 @@ def _query(tmp_path: Path, data: Path, *args: str) -> Done:
 
 
 def test_query_as_of_reads_the_views_as_they_were(revised: Path, tmp_path: Path) -> None:
-    before = _query(tmp_path, revised, "--as-of", "2026-02-19", "--csv", DECEMBER_EXPORTS)
+    november = _bulletin_exports_usd(11)  # its Bulletin came out on 19 December 2025
+    before = _query(tmp_path, revised, "--as-of", DAY_BEFORE, "--csv", DECEMBER_EXPORTS)
     assert before.exit_code == 0, before.output
     assert before.stdout.splitlines() == [
         "period,exports_usd",
-        "2025-11,330300000000",
+        f"2025-11,{november}",
         f"2025-12,{EXPORTS_FIRST_PRINT_USD}",
     ]
     latest = _query(tmp_path, revised, "--csv", DECEMBER_EXPORTS)
     assert latest.stdout.splitlines()[-1] == f"2025-12,{EXPORTS_FIRST_PRINT_USD + REVISION_USD}"
     absent = _query(tmp_path, revised, "--as-of", "2026-01-12", DECEMBER_EXPORTS)
     assert absent.exit_code == 0, absent.output
-    assert "330300000000" in absent.stdout and str(EXPORTS_FIRST_PRINT_USD) not in absent.stdout
+    assert str(november) in absent.stdout and str(EXPORTS_FIRST_PRINT_USD) not in absent.stdout
     assert absent.stdout.splitlines()[-1] == "1 row, as of 2026-01-12"
 
 
@@ -245,27 +230,32 @@ def test_revisions_list_the_december_export_revision(con: duckdb.DuckDBPyConnect
         " AND revised_measure = 'value_usd'"
     ).fetchall()
     revised = EXPORTS_FIRST_PRINT_USD + REVISION_USD
-    first = ("value_usd", "preliminary:2025-12:2026-01-13", "preliminary", FIRST_PRINT, False)
-    second = ("value_usd", "preliminary:2025-12:2026-02-20", "preliminary", REVISED_ON, True)
+    first = ("value_usd", FIRST_PRINT_ID, "preliminary", FIRST_PRINT, False)
+    second = ("value_usd", BULLETIN_ID, "bulletin", REVISED_ON, True)
     change_pct = pytest.approx(100 * REVISION_USD / EXPORTS_FIRST_PRINT_USD)
     days = (REVISED_ON - FIRST_PRINT).days
     assert rows == [
         (*first, EXPORTS_FIRST_PRINT_USD, None, None, None, EXPORTS_FIRST_PRINT_USD, 0),
         (*second, revised, EXPORTS_FIRST_PRINT_USD, REVISION_USD, change_pct, EXPORTS_FIRST_PRINT_USD, days),
     ]
-    # The CNY edition was not revised: its new vintage (the same figure) is no change.
-    cny = con.execute(
+    # The CNY edition was revised too, by the same figure at the month's implied rate (about 7.1-7.3).
+    ((cny,),) = con.execute(
         "SELECT change_whole_units FROM bi.revisions WHERE period = '2025-12' AND partner_code = 'WLD'"
         " AND direction = 'export' AND revised_measure = 'value_cny' AND public_on = ?",
         [REVISED_ON],
     ).fetchall()
-    assert cny == [(0,)]
-    # Nothing else changed anywhere: the only non-zero revisions are December's exports and E&I.
-    changed = con.execute(
-        "SELECT DISTINCT period, partner_code, direction FROM bi.revisions WHERE change_whole_units <> 0"
-        " ORDER BY ALL"
+    assert 7.0 <= cny / REVISION_USD <= 7.4
+    # Imports were not revised: their Bulletin vintage is no change.
+    assert con.execute(
+        "SELECT change_whole_units FROM bi.revisions WHERE period = '2025-12' AND partner_code = 'WLD'"
+        " AND direction = 'import' AND revised_measure = 'value_usd' AND public_on = ?",
+        [REVISED_ON],
+    ).fetchall() == [(0,)]
+    # Every revision in the warehouse is a Bulletin's, of 2025: no preliminary figure changed otherwise.
+    sources = con.execute(
+        "SELECT DISTINCT vintage_source, left(period, 4) FROM bi.revisions WHERE change_whole_units <> 0"
     ).fetchall()
-    assert changed == [("2025-12", "WLD", "export"), ("2025-12", "WLD", "total")]
+    assert sources == [("bulletin", "2025")]
 
 
 def test_revision_triangle_of_china_totals(con: duckdb.DuckDBPyConnection) -> None:
@@ -277,7 +267,7 @@ def test_revision_triangle_of_china_totals(con: duckdb.DuckDBPyConnection) -> No
         (1, FIRST_PRINT, EXPORTS_FIRST_PRINT_USD, 0, False),
         (2, REVISED_ON, EXPORTS_FIRST_PRINT_USD + REVISION_USD, REVISION_USD, True),
     ]
-    # One row per period, direction and vintage: a period printed once has vintage 1 only.
+    # One row per period, direction and vintage: a period printed once (no Bulletin) has vintage 1 only.
     assert con.execute(
-        "SELECT max(vintage_number) FROM bi.revision_triangle WHERE period = '2025-11'"
+        "SELECT max(vintage_number) FROM bi.revision_triangle WHERE period = '2024-11'"
     ).fetchone() == (1,)

@@ -36,6 +36,8 @@ def test_demo_ingest_fills_archive_and_staging_and_a_second_run_changes_nothing(
     manifest = pl.read_parquet(data / "archive" / "manifest.parquet")
     assert manifest.height == demo_files
     assert set(manifest["status"]) == {"staged", "index"}
+    # The Monthly Bulletin of 2025 too: two tables in two editions, February to December.
+    assert manifest.filter((pl.col("product") == "bulletin") & (pl.col("status") == "staged")).height == 44
     assert len(list((data / "archive" / "raw").rglob("*.*"))) == demo_files
     # Every release's pages, both editions, partitioned by table and period.
     by_partner = data / "staging" / "preliminary_cells" / "table_id=by_partner"
@@ -200,8 +202,70 @@ def test_gacc_source_through_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyP
         )
     assert result.exit_code == 0, result.output
     manifest = pl.read_parquet(tmp_path / "data" / "archive" / "manifest.parquet")
-    assert manifest.filter(pl.col("status") == "staged").height == len(server.pages)
+    staged = manifest.filter(pl.col("status") == "staged")
+    # The preliminary release's pages, then the Monthly Bulletin's (every page its index lists).
+    assert staged.filter(pl.col("product") == "preliminary").height == len(server.pages)
+    assert staged.filter(pl.col("product") == "bulletin").height == len(server.bulletin_pages) - 1 == 44
+    assert manifest.filter(pl.col("status") == "index").height == 2
     assert all(uri.startswith(server.base_url) for uri in manifest["source_uri"])
+
+
+def test_gacc_source_without_the_bulletin_crawls_the_preliminary_release_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.integration.test_gacc_source import BULLETIN_INDEX_PATH, GaccLikeServer
+
+    monkeypatch.setenv("CUSTOMS_GACC_INDEX_PATH", "/index?year={year}")
+    monkeypatch.setenv("CUSTOMS_HTTP_POLITE_DELAY_SECONDS", "0")
+    monkeypatch.setenv("CUSTOMS_GACC_BULLETIN", "false")
+    with GaccLikeServer(2025) as server:
+        result = runner.invoke(
+            app,
+            [
+                "ingest",
+                "--source",
+                "gacc",
+                "--base-url",
+                server.base_url,
+                "--year",
+                "2025",
+                "--data-dir",
+                str(tmp_path),
+            ],
+        )
+    assert result.exit_code == 0, result.output
+    assert server.requests[BULLETIN_INDEX_PATH] == 0
+    manifest = pl.read_parquet(tmp_path / "archive" / "manifest.parquet")
+    assert set(manifest.filter(pl.col("status") == "staged")["product"]) == {"preliminary"}
+
+
+def test_a_failing_bulletin_index_fails_the_crawl_after_the_preliminary_pages_are_staged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.integration.test_gacc_source import GaccLikeServer
+
+    monkeypatch.setenv("CUSTOMS_GACC_INDEX_PATH", "/index?year={year}")
+    monkeypatch.setenv("CUSTOMS_GACC_BULLETIN_INDEX_PATH", "/statics/report/moved.html")
+    monkeypatch.setenv("CUSTOMS_HTTP_POLITE_DELAY_SECONDS", "0")
+    with GaccLikeServer(2025) as server:
+        result = runner.invoke(
+            app,
+            [
+                "ingest",
+                "--source",
+                "gacc",
+                "--base-url",
+                server.base_url,
+                "--year",
+                "2025",
+                "--data-dir",
+                str(tmp_path),
+            ],
+        )
+    assert result.exit_code != 0
+    assert f"Bulletin index {server.base_url}/statics/report/moved.html: 404 Not Found" in result.output
+    manifest = pl.read_parquet(tmp_path / "archive" / "manifest.parquet")
+    assert manifest.filter(pl.col("status") == "staged").height == len(server.pages)
 
 
 def test_unknown_source_is_a_usage_error(tmp_path: Path) -> None:

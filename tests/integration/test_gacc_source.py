@@ -19,9 +19,11 @@ import pytest
 
 from config.settings import Settings
 from flows.ingest.parsers import parse_index_page
+from flows.ingest.parsers.bulletin_index import parse_bulletin_index
 from flows.ingest.pipeline import ingest
 from flows.ingest.sources import GaccSource, HttpFetcher, demo_releases_dir
 
+BULLETIN_INDEX_PATH = "/statics/report/monthly.html"  # the setting's default path
 CAPTCHA_PAGE = (
     b"<html><head><title>Verification</title></head><body><div>Please enter the verification code"
     b" to continue</div><img src='/captcha.jpg'/></body></html>"
@@ -29,7 +31,8 @@ CAPTCHA_PAGE = (
 
 
 class GaccLikeServer:
-    """Serves one year's demo index page and its pages, with scripted failures per path."""
+    """Serves one year's demo index page and its pages, with scripted failures per path, and the demo's
+    Monthly Bulletin index and pages at GACC's paths."""
 
     def __init__(self, year: int) -> None:
         year_dir = demo_releases_dir() / str(year)
@@ -38,6 +41,13 @@ class GaccLikeServer:
         self.pages: dict[str, bytes] = {}
         for entry in entries:
             self.pages["/" + entry.url.lstrip("./")] = (year_dir / entry.url).read_bytes()
+        # The demo's Monthly Bulletin, where GACC has it: its index links pages by relative URL.
+        bulletin_dir = demo_releases_dir() / "bulletin"
+        self.bulletin_pages: dict[str, bytes] = {
+            BULLETIN_INDEX_PATH: (bulletin_dir / "monthly.html").read_bytes()
+        }
+        for entry in parse_bulletin_index(self.bulletin_pages[BULLETIN_INDEX_PATH], "monthly.html"):
+            self.bulletin_pages["/statics/report/" + entry.url] = (bulletin_dir / entry.url).read_bytes()
         self.requests: Counter[str] = Counter()
         self.user_agents: set[str] = set()
         self.fail_once_500: set[str] = set()
@@ -67,6 +77,8 @@ class GaccLikeServer:
                 first = server.requests[path] == 1
                 if path == "/index":
                     return self._send(200, server.index)
+                if path in server.bulletin_pages:
+                    return self._send(200, server.bulletin_pages[path])
                 if path not in server.pages:
                     return self._send(404, b"<html><body>404 Not Found</body></html>")
                 if path in server.fail_once_500 and first:

@@ -1,6 +1,8 @@
 """The monthly-release flow on the bundled demo releases, end to end, into a temporary data root.
 
-Reproduces every figure of shared/docs/facts.md from the BI views, within the rounding it states.
+Reproduces every figure of shared/docs/facts.md from the BI views as they were on 14 January 2026 (the
+as-of macros): the preliminary vintage GACC reported that day. The latest views show the Monthly
+Bulletin's vintage, which revised December 2025 exports by -US$30.9 million.
 """
 
 from __future__ import annotations
@@ -9,18 +11,26 @@ import hashlib
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from domain.periods import Period
 from flows.monthly import RunSummary, monthly_release
 from tests.conftest import copy_data_root
+from tools.demo import releases
 from warehouse.publish import drift_report, table_content_hashes
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
 
 BN = 1e9
+# The day facts.md's figures were reported: the December 2025 preliminary release is public, its Bulletin
+# (19 January 2026 in the demo) is not.
+FACTS_AS_OF = "2026-01-14"
+BULLETIN_ON = "2026-01-19"  # tools.demo.bulletin.publication_date of December 2025
+DECEMBER_EXPORTS_REVISION_USD = -30_900_000
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +60,9 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str, *params: object) -> tuple:
 def test_run_publishes_every_demo_period(demo_run: tuple[Path, RunSummary]) -> None:
     _, summary = demo_run
     assert summary.published
-    assert len(summary.periods) == 33  # 3 years x (Jan-Feb + 10 months)
+    # 3 years x (Jan-Feb + 10 months), and 2025's February and (derived) January from its Bulletin.
+    assert len(summary.periods) == 35
+    assert {"2025-01", "2025-02"} <= set(summary.periods)
     assert summary.periods[0] == "2023-01..02" and summary.periods[-1] == "2025-12"
 
 
@@ -59,7 +71,7 @@ def test_full_year_2025(con: duckdb.DuckDBPyConnection) -> None:
     exports, imports, balance, exports_yoy, imports_yoy = _one(
         con,
         "SELECT exports_usd, imports_usd, balance_usd, exports_yoy_pct, imports_yoy_pct"
-        " FROM bi.annual_trade WHERE year = 2025 AND partner_code = 'WLD'",
+        f" FROM bi.annual_trade_as_of('{FACTS_AS_OF}') WHERE year = 2025 AND partner_code = 'WLD'",
     )
     assert abs(exports / BN - 3770) <= 5
     assert abs(exports_yoy - 5.5) <= 0.1
@@ -72,12 +84,14 @@ def test_full_year_2025(con: duckdb.DuckDBPyConnection) -> None:
     ("query", "balance_bn"),
     [
         pytest.param(
-            "SELECT balance_usd FROM bi.annual_trade WHERE year = 2024 AND partner_code = 'WLD'",
+            f"SELECT balance_usd FROM bi.annual_trade_as_of('{FACTS_AS_OF}') WHERE year = 2024"
+            " AND partner_code = 'WLD'",
             992,
             id="full_year_2024",
         ),
         pytest.param(
-            "SELECT balance_ytd_usd FROM bi.trade_surplus WHERE period = '2025-11' AND partner_code = 'WLD'",
+            f"SELECT balance_ytd_usd FROM bi.trade_surplus_as_of('{FACTS_AS_OF}') WHERE period = '2025-11'"
+            " AND partner_code = 'WLD'",
             1080,
             id="january_to_november_2025",
         ),
@@ -106,7 +120,8 @@ def test_monthly_figures(
 ) -> None:
     exports, imports, e_yoy, i_yoy = _one(
         con,
-        "SELECT exports_usd, imports_usd, exports_yoy_pct, imports_yoy_pct FROM bi.monthly_trade WHERE period = ?",
+        "SELECT exports_usd, imports_usd, exports_yoy_pct, imports_yoy_pct"
+        f" FROM bi.monthly_trade_as_of('{FACTS_AS_OF}') WHERE period = ?",
         period,
     )
     if exports_bn is not None:
@@ -119,7 +134,7 @@ def test_monthly_figures(
 
 def test_exports_to_the_united_states(con: duckdb.DuckDBPyConnection) -> None:
     rows = con.execute(
-        "SELECT period, exports_yoy_pct FROM bi.partner_trade WHERE partner_code = 'USA'"
+        f"SELECT period, exports_yoy_pct FROM bi.partner_trade_as_of('{FACTS_AS_OF}') WHERE partner_code = 'USA'"
         " AND period BETWEEN '2025-04' AND '2025-11' ORDER BY period"
     ).fetchall()
     assert [p for p, _ in rows] == [f"2025-{m:02d}" for m in range(4, 12)]
@@ -127,6 +142,61 @@ def test_exports_to_the_united_states(con: duckdb.DuckDBPyConnection) -> None:
     assert abs(november - (-29)) <= 1
     # "the eighth month in a row of double-digit declines"
     assert all(yoy <= -10 for _, yoy in rows)
+
+
+# --- the Monthly Bulletin's vintage ----------------------------------------------------------------------
+def _december(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[int, int]:
+    exports, imports = _one(con, f"SELECT exports_usd, imports_usd FROM {relation} WHERE period = '2025-12'")
+    return exports, imports
+
+
+def test_latest_view_shows_the_bulletins_december_2025_exports(con: duckdb.DuckDBPyConnection) -> None:
+    preliminary = releases.build_table(releases.load_series(), "totals", "USD", Period.month(2025, 12))
+    first_print = {
+        row.label: next(c.amount_whole_units for c in row.cells if (c.measure, c.span) == ("value", "month"))
+        for row in preliminary.rows
+    }
+    assert _december(con, f"bi.monthly_trade_as_of('{FACTS_AS_OF}')") == (
+        first_print["Export"],
+        first_print["Import"],
+    )
+    day_before = (date.fromisoformat(BULLETIN_ON) - timedelta(days=1)).isoformat()
+    assert _december(con, f"bi.monthly_trade_as_of('{day_before}')") == _december(
+        con, f"bi.monthly_trade_as_of('{FACTS_AS_OF}')"
+    )
+    exports, imports = _december(con, "bi.monthly_trade")
+    assert exports == first_print["Export"] + DECEMBER_EXPORTS_REVISION_USD  # preliminary - 30.9 million
+    assert imports == first_print["Import"]  # not revised
+    assert _december(con, f"bi.monthly_trade_as_of('{BULLETIN_ON}')") == (exports, imports)
+
+
+def test_revisions_list_the_december_2025_export_revision(con: duckdb.DuckDBPyConnection) -> None:
+    rows = con.execute(
+        "SELECT vintage_source, public_on, is_latest_vintage, value_whole_units, previous_whole_units,"
+        " change_whole_units, first_print_whole_units FROM bi.revisions WHERE period = '2025-12'"
+        " AND partner_code = 'WLD' AND direction = 'export' AND revised_measure = 'value_usd'"
+        " ORDER BY public_on"
+    ).fetchall()
+    (_, first_on, _, first_print, *_), (source, public_on, latest, value, previous, change, first) = rows
+    assert (first_on, source, public_on, latest) == (
+        date(2026, 1, 13),
+        "bulletin",
+        date.fromisoformat(BULLETIN_ON),
+        True,
+    )
+    assert (previous, first) == (first_print, first_print)
+    assert change == value - previous == DECEMBER_EXPORTS_REVISION_USD
+
+
+def test_revision_triangle_has_the_bulletin_vintage(con: duckdb.DuckDBPyConnection) -> None:
+    rows = con.execute(
+        "SELECT vintage_number, vintage_source, public_on, change_from_first_print_usd, is_latest_vintage"
+        " FROM bi.revision_triangle WHERE period = '2025-12' AND direction = 'export' ORDER BY vintage_number"
+    ).fetchall()
+    assert rows == [
+        (1, "preliminary", date(2026, 1, 13), 0, False),
+        (2, "bulletin", date.fromisoformat(BULLETIN_ON), DECEMBER_EXPORTS_REVISION_USD, True),
+    ]
 
 
 # --- the warehouse as published --------------------------------------------------------------------------
@@ -142,9 +212,15 @@ def test_bi_views_hold_only_the_contract_columns_and_parquet_copies(
     for view in ("monthly_trade", "partner_trade", "trade_surplus", "commodity_trade", "annual_trade"):
         (count,) = _one(con, f"SELECT count(*) FROM bi.{view}")
         assert count > 0, view
-        assert (data / "bi" / f"{view}.parquet").is_file()
-    (releases,) = _one(con, "SELECT count(*) FROM meta.releases WHERE product = 'preliminary'")
-    assert releases == 33
+        if view == "commodity_trade":  # a folder of one file per period, with its manifest
+            assert (data / "bi" / view / "_manifest.json").is_file()
+            assert list((data / "bi" / view).glob("*.parquet")), view
+        else:
+            assert (data / "bi" / f"{view}.parquet").is_file()
+    (preliminary_releases,) = _one(con, "SELECT count(*) FROM meta.releases WHERE product = 'preliminary'")
+    assert preliminary_releases == 33
+    (bulletin_releases,) = _one(con, "SELECT count(*) FROM meta.releases WHERE product = 'bulletin'")
+    assert bulletin_releases == 11  # February to December 2025
     (runs,) = _one(con, "SELECT count(*) FROM meta.runs WHERE status = 'published'")
     assert runs == 1
 

@@ -120,6 +120,7 @@ def _customs(args: list[str], site: Site2018, tmp_path: Path, api_url: str) -> C
         {
             "CUSTOMS_GACC_INDEX_PATH": "/index?year={year}",
             "CUSTOMS_HTTP_POLITE_DELAY_SECONDS": "0",
+            "CUSTOMS_GACC_BULLETIN": "false",  # this site has no Monthly Bulletin
             "CUSTOMS_HTTP_TIMEOUT_SECONDS": "20",
             "CUSTOMS_HTTP_RETRIES": "1",
             "CUSTOMS_HTTP_BACKOFF_SECONDS": "0.01",

@@ -41,6 +41,7 @@ def _crawl(site: HostileGacc, tmp_path: Path, api_url: str, env: dict[str, str] 
         {
             "CUSTOMS_GACC_INDEX_PATH": "/index?year={year}",
             "CUSTOMS_HTTP_POLITE_DELAY_SECONDS": "0",
+            "CUSTOMS_GACC_BULLETIN": "false",  # this site has no Monthly Bulletin
             "CUSTOMS_HTTP_TIMEOUT_SECONDS": "20",  # per read: the drip's bytes each come well within it
             "CUSTOMS_HTTP_RETRIES": "2",
             "CUSTOMS_HTTP_BACKOFF_SECONDS": "0.01",

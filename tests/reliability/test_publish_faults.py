@@ -8,6 +8,7 @@ swept, `bi/` agreeing with the warehouse again) and that a problem is told in on
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -25,7 +26,9 @@ from polars.testing import assert_frame_equal
 from fileio.lock import LOCK_NAME
 from tests.unit.warehouse.test_publish import sample_tables
 from warehouse.publish import (
+    MANIFEST_NAME,
     PARQUET_SOURCE_KEY,
+    PARTITIONED_VIEWS,
     READ_ONLY_MODE,
     WarehouseInUseError,
     heal_published,
@@ -61,15 +64,15 @@ _KILLED_REPUBLISHER = textwrap.dedent(
     import os, signal, sys
     from pathlib import Path
     import duckdb
-    from warehouse.publish import publish_warehouse
-    from warehouse.tables import META_DATA_DICTIONARY, WAREHOUSE_TABLES
+    from warehouse.publish import RENDERED_TABLES, publish_warehouse
+    from warehouse.tables import WAREHOUSE_TABLES
 
     target, parquet, step = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
     with duckdb.connect(str(target), read_only=True) as con:
         tables = {
             c: con.sql(f"SELECT * FROM {c.qualified_name}").pl()
             for c in WAREHOUSE_TABLES
-            if c is not META_DATA_DICTIONARY
+            if c not in RENDERED_TABLES
         }
 
     def fault(current):
@@ -119,13 +122,14 @@ def _python(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _leftovers(*folders: Path) -> list[str]:
-    return sorted(
-        p.name
+    found = {  # a set: bi/ may be inside another folder given
+        p
         for folder in folders
         if folder.is_dir()
-        for p in folder.iterdir()
+        for p in folder.rglob("*")
         if ".building-" in p.name or ".tmp-" in p.name
-    )
+    }
+    return sorted(p.name for p in found)
 
 
 def _assert_bi_agrees(target: Path, parquet: Path) -> None:
@@ -133,12 +137,24 @@ def _assert_bi_agrees(target: Path, parquet: Path) -> None:
     sha = hashlib.sha256(target.read_bytes()).hexdigest()
     with duckdb.connect(str(target), read_only=True) as con:
         for view in BI_VIEWS:
-            path = parquet / f"{view.name}.parquet"
-            kv = con.execute(
-                "SELECT value FROM parquet_kv_metadata(?) WHERE key = ?", [str(path), PARQUET_SOURCE_KEY]
-            ).fetchall()
-            assert kv == [(sha.encode(),)], path
-            assert_frame_equal(pl.read_parquet(path), con.sql(f"SELECT * FROM {view.qualified_name}").pl())
+            if view in PARTITIONED_VIEWS:
+                # A folder of one file per period: its manifest names the warehouse.
+                folder = parquet / view.name
+                assert json.loads((folder / MANIFEST_NAME).read_text())[PARQUET_SOURCE_KEY] == sha, folder
+                # Files come in period-name order, rows within each in the view's order: compare by key.
+                key = list(view.primary_key)
+                exported = pl.read_parquet(folder / "*.parquet").sort(key)
+                expected = con.sql(f"SELECT * FROM {view.qualified_name}").pl().sort(key)
+                assert_frame_equal(exported, expected)
+                continue
+            else:
+                path = parquet / f"{view.name}.parquet"
+                kv = con.execute(
+                    "SELECT value FROM parquet_kv_metadata(?) WHERE key = ?", [str(path), PARQUET_SOURCE_KEY]
+                ).fetchall()
+                assert kv == [(sha.encode(),)], path
+                exported = pl.read_parquet(path)
+            assert_frame_equal(exported, con.sql(f"SELECT * FROM {view.qualified_name}").pl())
 
 
 def _exports_sum(target: Path) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import psutil
@@ -80,3 +81,55 @@ def test_a_server_that_never_answers_is_one_line_with_what_to_do(tmp_path: Path,
     assert "did not answer within 5 s" in line
     assert "CUSTOMS_PREFECT_STARTUP_TIMEOUT_SECONDS" in line
     assert "PREFECT_API_URL" in line
+
+
+# A fresh interpreter, as `customs` runs: launch, wait, then Prefect's own clients use that server.
+_LAUNCH_THEN_FLOW = """
+from prefect import flow
+from prefect.client.orchestration import get_client
+
+from flows.prefect_server import launch_temporary_server
+
+server = launch_temporary_server()
+assert server is not None, "no server launched without PREFECT_API_URL"
+url = server.wait_until_ready(600)
+assert server.process is not None and server.process.poll() is None
+
+from prefect.server.api.server import SubprocessASGIServer
+
+registered = SubprocessASGIServer()
+assert registered.running and registered.api_url == url and registered.server_process is server.process
+
+
+@flow(name="launched-server-check")
+def answer() -> int:
+    return 42
+
+
+assert answer() == 42
+with get_client(sync_client=True) as client:
+    assert str(client.api_url).rstrip("/") == url, client.api_url
+    assert [run.flow_id for run in client.read_flow_runs()], "the flow run is not on the launched server"
+print("server pid", server.process.pid)
+"""
+
+
+def test_a_launched_server_is_the_one_every_prefect_client_uses(prefect_home: Path) -> None:
+    """The command launches the server before importing its flow and waits for it after: Prefect then
+    finds that server (no second one), and it is stopped with the process."""
+    done = subprocess.run(
+        [sys.executable, "-c", _LAUNCH_THEN_FLOW],
+        cwd=REPO_ROOT,
+        env=customs_env(prefect_home),
+        capture_output=True,
+        text=True,
+        timeout=SERVER_START_BOUND_SECONDS,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    pids = [int(line.split()[-1]) for line in done.stdout.splitlines() if line.startswith("server pid")]
+    assert len(pids) == 1, done.stdout
+    if psutil.pid_exists(pids[0]):
+        server = psutil.Process(pids[0])
+        _gone, alive = psutil.wait_procs([server], timeout=SERVER_GONE_BOUND_SECONDS)
+        assert alive == [], f"server {pids[0]} outlived its process"

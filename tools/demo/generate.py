@@ -7,6 +7,9 @@ differ from the committed ones, are missing or are extra. Deterministic: same se
 Layout of `releases/`:
     <year>/index.html                 the yearly index, linking pages by relative URL `pages/<uuid>.html`
     <year>/pages/<uuid>.html          tables (1), (4), (5), (6), CNY and USD editions, every period
+    bulletin/monthly.html             the Monthly Bulletin index (2025), linking `pages/<uuid>.html`
+    bulletin/pages/<uuid>.html        Bulletin tables (5) customs regime and (6) by country, both editions,
+                                      February to December 2025 (see bulletin.py)
     online_query/online_query_hs8_partner_2024_imports_usd.csv
 """
 
@@ -17,12 +20,20 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from flows.ingest.model import PreliminaryTable
-from tools.demo import RELEASES_DIR, SERIES_DIR, releases
-from tools.demo.render import render_index_page, render_online_query_csv, render_preliminary_page
+from flows.ingest.model import BulletinTable, PreliminaryTable
+from tools.demo import RELEASES_DIR, SERIES_DIR, bulletin, releases
+from tools.demo.render import (
+    render_bulletin_index,
+    render_bulletin_page,
+    render_index_page,
+    render_online_query_csv,
+    render_preliminary_page,
+)
 from warehouse.codes import Currency
 
 ONLINE_QUERY_FILE = "online_query/online_query_hs8_partner_2024_imports_usd.csv"
+BULLETIN_DIR = "bulletin"
+BULLETIN_INDEX_FILE = f"{BULLETIN_DIR}/monthly.html"
 
 
 def page_path(table: PreliminaryTable) -> str:
@@ -33,6 +44,11 @@ def page_path(table: PreliminaryTable) -> str:
 def index_title(table: PreliminaryTable) -> str:
     number, description = releases.TABLE_TITLES[table.table_id]
     return f"({number}) {description}"
+
+
+def bulletin_page_path(table: BulletinTable) -> str:
+    """Path of a Bulletin page relative to `releases/`."""
+    return f"{BULLETIN_DIR}/pages/{releases.page_name(table.table_id, table.currency, table.period)}"
 
 
 def render_release_files(series_dir: Path = SERIES_DIR) -> dict[str, bytes]:
@@ -49,6 +65,16 @@ def render_release_files(series_dir: Path = SERIES_DIR) -> dict[str, bytes]:
                 f"{year}/"
             )
         files[f"{year}/index.html"] = render_index_page(year, links)
+    bulletin_links: dict[tuple[str, Currency, int], str] = {}
+    for bulletin_table in bulletin.build_bulletin_tables(series):
+        path = bulletin_page_path(bulletin_table)
+        files[path] = render_bulletin_page(bulletin_table)
+        number, description = bulletin.TITLES[bulletin_table.table_id]
+        month = bulletin_table.period.last_month
+        bulletin_links[(f"({number}) {description}", bulletin_table.currency, month)] = path.removeprefix(
+            f"{BULLETIN_DIR}/"
+        )
+    files[BULLETIN_INDEX_FILE] = render_bulletin_index(bulletin.BULLETIN_YEAR, bulletin_links)
     files[ONLINE_QUERY_FILE] = render_online_query_csv(releases.build_online_query(series))
     return dict(sorted(files.items()))
 

@@ -12,7 +12,14 @@ import html
 from collections.abc import Mapping
 from decimal import Decimal
 
-from flows.ingest.model import Cell, OnlineQueryExport, OnlineQueryRecord, PreliminaryTable, TableRow
+from flows.ingest.model import (
+    BulletinTable,
+    Cell,
+    OnlineQueryExport,
+    OnlineQueryRecord,
+    PreliminaryTable,
+    TableRow,
+)
 from warehouse.codes import Currency
 
 NBSP = "\xa0"
@@ -69,15 +76,17 @@ _PAGE_HEAD = """<!DOCTYPE html>
     <meta name="viewport" content="width=device-width" />
     <link rel="stylesheet" type="text/css" href="/Content/CSS/Site.css" />
 </head>
-<!-- Synthetic demo page in the layout of GACC's English preliminary release (customs-warehouse). -->
+<!-- Synthetic demo page in the layout of GACC's English {product} (customs-warehouse). -->
 <body>
     <div class="g-top">
         <div class="g-top-lks"><a href="/">Home</a><span>|</span><a href="#">中文站</a></div>
     </div>
     <div class="g-m">
         <div class="g-pth"><a href="/">Home</a> &gt; <a href="/statics/report/preliminary.html">Statistics</a>
-            &gt; <a class="g-pth-cur">Preliminary Release</a></div>
+            &gt; <a class="g-pth-cur">{crumb}</a></div>
 """
+PRELIMINARY_CHROME = {"product": "preliminary release", "crumb": "Preliminary Release"}
+BULLETIN_CHROME = {"product": "Monthly Bulletin", "crumb": "Monthly Bulletin"}
 _PAGE_FOOT = """        <div class="g-ftr">
             <div class="g-ftr-cnt">
                 <div class="g-ftr-l">
@@ -281,7 +290,7 @@ def render_preliminary_page(table: PreliminaryTable) -> bytes:
         "            </div>\n"
         "        </div>\n"
     )
-    return (_PAGE_HEAD.format(title=table.title) + article + _PAGE_FOOT).encode("utf-8")
+    return (_PAGE_HEAD.format(title=table.title, **PRELIMINARY_CHROME) + article + _PAGE_FOOT).encode("utf-8")
 
 
 # --- yearly index ----------------------------------------------------------------------------------
@@ -329,7 +338,144 @@ def render_index_page(year: int, links: Mapping[tuple[str, Currency | None, int]
         '            <div class="clr"></div>\n'
         "        </div>\n"
     )
-    return (_PAGE_HEAD.format(title="News - Newsroom - GACC") + body + _PAGE_FOOT).encode("utf-8")
+    return (
+        _PAGE_HEAD.format(title="News - Newsroom - GACC", **PRELIMINARY_CHROME) + body + _PAGE_FOOT
+    ).encode("utf-8")
+
+
+# --- Monthly Bulletin -----------------------------------------------------------------------------
+
+BULLETIN_NOTES = (
+    "1\u3001Figures in shaded areas refer to percentage change over the same period in the previous year.",
+    "2\u3001Since 2014, duty-free goods is included in Customs Statistics of China. For more information, "
+    "please see the explanatory note.",
+    "3\u3001" + DEMO_NOTE,
+)
+BULLETIN_FLOW_HEADERS = {"export": "Exports", "import": "Imports"}
+BULLETIN_ROW_HEADERS = {"bulletin_trade_mode": "Customs Regime", "bulletin_by_partner": "Country (Region)"}
+
+
+def format_bulletin_figure(cell: Cell) -> str:
+    """As the Bulletin prints: whole units with thousands commas and a trailing `&nbsp;` for values, one
+    decimal for the y/y %, `-` where there is no figure."""
+    figure = cell.figure_as_published
+    if figure is None:
+        return "-"
+    if cell.measure == "yoy_pct":
+        return f"{Decimal(repr(figure)):.1f}"
+    return f"{int(figure):,}&nbsp;"
+
+
+def _bulletin_td(
+    text: str, *, colspan: int | None = None, rowspan: int | None = None, shade: bool = False
+) -> str:
+    attributes = "" if colspan is None else f' colspan="{colspan}"'
+    attributes += "" if rowspan is None else f' rowspan="{rowspan}"'
+    attributes += ' bgcolor="#C0C0C0"' if shade else ""
+    return f"\t\t\t<td{attributes}>\n\t\t\t\t<span>{text}</span>\n\t\t\t</td>\n"
+
+
+def render_bulletin_page(table: BulletinTable) -> bytes:
+    """One Monthly Bulletin table page (UTF-8 HTML) in the template of GACC's Bulletin pages
+    (../shared/gacc-samples/real_bulletin_t5_customs_regime_2019-10_usd.html): the title in the heading
+    and as the table's first row, a Unit row, the flows over the month and `1 to M`, per row a value row
+    whose label cell spans the shaded y/y % row under it, notes below the table."""
+    flows = list(dict.fromkeys(c.direction for row in table.rows for c in row.cells))
+    m = table.period.last_month
+    width = 1 + 2 * len(flows)
+    # The table's own title row is printed without the spaces of the heading, as on GACC's page.
+    compact = table.title.replace(") ", ")", 1).replace(", ", ",", 1)
+    rows = [
+        _tr([_bulletin_td(html.escape(compact, quote=False), colspan=width)]),
+        _tr([_bulletin_td(f"Unit: {html.escape(table.unit_label, quote=False)}", colspan=width)]),
+        _tr(
+            [
+                _bulletin_td(BULLETIN_ROW_HEADERS[table.table_id] + "&nbsp;", rowspan=2),
+                *(_bulletin_td(BULLETIN_FLOW_HEADERS[f], colspan=2) for f in flows),
+            ]
+        ),
+        _tr([_bulletin_td(text) for _ in flows for text in (f"{m}", f"1 to {m}")]),
+    ]
+    for row in table.rows:
+        values = [c for c in row.cells if c.measure == "value"]
+        yoys = [c for c in row.cells if c.measure == "yoy_pct"]
+        rows.append(
+            _tr(
+                [
+                    _bulletin_td(format_label(row.label_as_published), rowspan=2),
+                    *(_bulletin_td(format_bulletin_figure(c)) for c in values),
+                ]
+            )
+        )
+        rows.append(_tr([_bulletin_td(format_bulletin_figure(c), shade=True) for c in yoys]))
+    notes = "".join(f"<p>\n\t{html.escape(note, quote=False)}\n</p>\n" for note in BULLETIN_NOTES)
+    date_text = "" if table.published_on is None else table.published_on.strftime("%Y/%m/%d")
+    article = (
+        '        <div class="atcl">\n'
+        '            <div class="atcl-main">\n'
+        f'                <div class="atcl-ttl">{html.escape(table.title, quote=False)}</div>\n'
+        "            </div>\n"
+        '            <div class="atcl-layout">\n'
+        '                <div class="atcl-main">\n'
+        f'                    <div class="atcl-date">{date_text}</div>\n'
+        '                    <div class="atcl-cnt" style="overflow-x:auto">'
+        '<table border="0" cellspacing="0" class="ke-zeroborder">\n'
+        "\t<tbody>\n" + "".join(rows) + "\t</tbody>\n"
+        "</table>\n" + notes + "</div>\n"
+        "                </div>\n"
+        '                <div class="atcl-sbr"></div>\n'
+        "            </div>\n"
+        "        </div>\n"
+    )
+    head = _PAGE_HEAD.format(title=html.escape(table.title, quote=False), **BULLETIN_CHROME)
+    return (head + article + _PAGE_FOOT).encode("utf-8")
+
+
+# The Bulletin index lists its tables in both editions, whether or not the demo renders them; the demo
+# renders tables (5) and (6).
+BULLETIN_INDEX_ROWS: tuple[str, ...] = (
+    "(1) Summary of Imports and Exports",
+    "(5) Imports and Exports by Customs Regime",
+    "(6) Imports and Exports by Country (Region) of Origin/Destination",
+    "(7) Imports and Exports by Type of Enterprise",
+)
+
+
+def render_bulletin_index(year: int, links: Mapping[tuple[str, Currency, int], str]) -> bytes:
+    """The Monthly Bulletin index (`statics/report/monthly.html`), in the preliminary index's Title x Month
+    layout: `links` maps (row title as in BULLETIN_INDEX_ROWS, edition, month 1-12) to the page URL."""
+    unknown = sorted({title for title, _, _ in links} - set(BULLETIN_INDEX_ROWS))
+    if unknown:
+        raise ValueError(f"no Bulletin index row for {unknown}")
+    table_rows = []
+    for title in BULLETIN_INDEX_ROWS:
+        for currency in ("CNY", "USD"):
+            items = []
+            for month, name in enumerate(INDEX_MONTHS, start=1):
+                url = links.get((title, currency, month))
+                items.append(f"<span>{name}</span>" if url is None else f"<a href={url}> {name}</a>")
+                if month == 6:
+                    items.append("</br>")
+            table_rows.append(f"<tr><td>{title} (in {currency})</td><td>{''.join(items)}</td></tr>")
+    body = (
+        '        <div class="nr-n-container">\n'
+        '            <div class="nr-n-right nr-n-content Statistics">\n'
+        '                <div class="nr-n-content-title">Monthly Bulletin</div>\n'
+        '                <div class="nr-n-content-detail ">\n'
+        "                    <div>Due to data verification after the preliminary release, "
+        "the monthly bulletin is of more accuracy.</div>\n"
+        '                    <div class="m-report-title"><span>Year</span><select id="monthlysel">'
+        f'<option value="{year}">{year}</option></select></div>\n'
+        "                    <table><thead><tr><th>Title</th><th>Month</th></tr></thead><tbody>\n"
+        + "".join(f"{row}\n" for row in table_rows)
+        + "</tbody></table>\n"
+        "                </div>\n"
+        "            </div>\n"
+        '            <div class="clr"></div>\n'
+        "        </div>\n"
+    )
+    head = _PAGE_HEAD.format(title="Monthly Bulletin - Statistics - GACC", **BULLETIN_CHROME)
+    return (head + body + _PAGE_FOOT).encode("utf-8")
 
 
 # --- online-query export ---------------------------------------------------------------------------

@@ -16,12 +16,14 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from domain.periods import Period
-from flows.ingest.model import Cell, OnlineQueryExport, OnlineQueryRecord, PreliminaryTable
+from flows.ingest.model import BulletinTable, Cell, OnlineQueryExport, OnlineQueryRecord, PreliminaryTable
 from flows.ingest.parsers import parse_index_page
+from flows.ingest.parsers.bulletin_index import parse_bulletin_index
 from tests.conftest import REPO_ROOT
-from tools.demo import SERIES_DIR, design_series, generate, releases
+from tools.demo import SERIES_DIR, bulletin, design_series, generate, releases
 from tools.demo.render import (
     INDEX_ROWS,
+    format_bulletin_figure,
     format_figure,
     render_index_page,
     render_online_query_csv,
@@ -386,7 +388,7 @@ def _links(index: bytes, year: int) -> dict[tuple[str, str | None, int], str]:
 
 
 def test_every_period_has_every_table_in_both_editions_linked_from_its_index(files: dict[str, bytes]) -> None:
-    pages = {path for path in files if "/pages/" in path}
+    pages = {path for path in files if "/pages/" in path and not path.startswith(f"{generate.BULLETIN_DIR}/")}
     linked = set()
     for year in releases.RENDERED_YEARS:
         links = _links(files[f"{year}/index.html"], year)
@@ -410,7 +412,7 @@ def test_every_period_has_every_table_in_both_editions_linked_from_its_index(fil
 
 
 def test_release_folder_is_small(files: dict[str, bytes]) -> None:
-    # Six tables in two editions for 33 releases, shipped as package data.
+    # Six tables in two editions for 33 releases and 44 Bulletin pages, shipped as package data.
     assert sum(len(content) for content in files.values()) < 8_000_000
 
 
@@ -503,3 +505,135 @@ def test_the_generator_runs_as_a_module_and_checks_the_committed_pages() -> None
         timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- the Monthly Bulletin (2025) -------------------------------------------------------------------------
+MILLION = 1_000_000
+
+
+@pytest.fixture(scope="module")
+def bulletins(series: releases.DemoSeries) -> dict[tuple[TableId, Currency, str], BulletinTable]:
+    return {(t.table_id, t.currency, t.period.key): t for t in bulletin.build_bulletin_tables(series)}
+
+
+def _bulletin_amount(table: BulletinTable, code: str, direction: Direction, span: Span) -> int:
+    row = next(r for r in table.rows if code in (r.trade_mode_code, r.partner_code))
+    (cell,) = (c for c in row.cells if (c.measure, c.direction, c.span) == ("value", direction, span))
+    assert cell.amount_whole_units is not None
+    return cell.amount_whole_units
+
+
+def test_bulletin_pages_cover_february_to_december_2025_in_both_tables_and_editions(
+    bulletins: dict,
+) -> None:
+    assert set(bulletins) == {
+        (table_id, currency, f"2025-{month:02d}")
+        for table_id in ("bulletin_trade_mode", "bulletin_by_partner")
+        for currency in ("CNY", "USD")
+        for month in range(2, 13)
+    }
+    february = bulletins[("bulletin_trade_mode", "USD", "2025-02")]
+    assert february.title == "(5) Imports and Exports by Customs Regime, 02.2025"
+    assert {(c.direction, c.span) for c in february.rows[0].cells} == {
+        (d, s) for d in ("export", "import") for s in ("month", "ytd")
+    }
+    assert bulletins[("bulletin_by_partner", "CNY", "2025-12")].unit_label == "CNY 10,000"
+
+
+def test_december_2025_bulletin_revises_exports_by_minus_30_9_million_and_leaves_imports(
+    tables: dict, bulletins: dict
+) -> None:
+    preliminary = tables[("totals", "USD", "2025-12")]
+    for table_id in ("bulletin_trade_mode", "bulletin_by_partner"):
+        december = bulletins[(table_id, "USD", "2025-12")]
+        total = "TOTAL" if table_id == "bulletin_trade_mode" else "WLD"
+        for span in ("month", "ytd"):
+            exports = _bulletin_amount(december, total, "export", span)
+            imports = _bulletin_amount(december, total, "import", span)
+            assert exports - _amount(preliminary, "Export", span, "export") == -30_900_000
+            assert imports == _amount(preliminary, "Import", span, "import")
+
+
+def test_bulletin_revisions_are_small_and_not_all_zero(tables: dict, bulletins: dict) -> None:
+    changes = []
+    for month in range(3, 13):
+        key = f"2025-{month:02d}"
+        for direction, label in (("export", "Export"), ("import", "Import")):
+            published = _amount(tables[("totals", "USD", key)], label, "month", direction)
+            revised = _bulletin_amount(
+                bulletins[("bulletin_trade_mode", "USD", key)], "TOTAL", direction, "month"
+            )
+            changes.append(revised - published)
+            assert abs(revised - published) <= 0.0001 * published
+        partners = tables[("by_partner", "USD", key)]
+        for code, label, _, _ in releases.PARTNER_ROWS[1:]:
+            published = _amount(partners, releases.normalise_label(label), "month", "export")
+            revised = _bulletin_amount(
+                bulletins[("bulletin_by_partner", "USD", key)], code, "export", "month"
+            )
+            assert abs(revised - published) <= 0.0001 * published + 1_000, (key, code)
+    assert sum(1 for change in changes if change != 0) >= len(changes) // 2
+
+
+@pytest.mark.parametrize("currency", ["USD", "CNY"])
+def test_bulletin_total_is_the_sum_of_its_regimes_and_the_by_country_total(
+    bulletins: dict, currency: Currency
+) -> None:
+    for month in range(2, 13):
+        regimes = bulletins[("bulletin_trade_mode", currency, f"2025-{month:02d}")]
+        by_country = bulletins[("bulletin_by_partner", currency, f"2025-{month:02d}")]
+        for direction in ("export", "import"):
+            for span in ("month", "ytd"):
+                total = _bulletin_amount(regimes, "TOTAL", direction, span)
+                leaves = [
+                    _bulletin_amount(regimes, code, direction, span)
+                    for code, _ in bulletin.REGIME_ROWS
+                    if code != "TOTAL"
+                ]
+                assert all(leaf > 0 for leaf in leaves)
+                assert sum(leaves) == total
+                assert _bulletin_amount(by_country, "WLD", direction, span) == total
+
+
+def test_bulletin_still_reproduces_the_facts_as_of_its_dates(bulletins: dict) -> None:
+    # Every Bulletin of 2025 but December's is public by 14 January 2026: facts.md holds on them too.
+    november = bulletins[("bulletin_by_partner", "USD", "2025-11")]
+    assert abs(_bulletin_amount(november, "WLD", "export", "month") / BN - 330.3) <= 0.1
+    assert abs(_bulletin_amount(november, "WLD", "import", "month") / BN - 218.6) <= 0.1
+    ytd = _bulletin_amount(november, "WLD", "export", "ytd") - _bulletin_amount(
+        november, "WLD", "import", "ytd"
+    )
+    assert abs(ytd / BN - 1080) <= 5
+    usa = next(r for r in november.rows if r.partner_code == "USA")
+    (usa_yoy,) = (c for c in usa.cells if (c.measure, c.direction, c.span) == ("yoy_pct", "export", "month"))
+    assert usa_yoy.figure_as_published is not None and abs(usa_yoy.figure_as_published - (-29)) <= 1
+
+
+def test_bulletin_publication_dates_are_the_18th_to_20th_of_the_next_month() -> None:
+    for period in bulletin.bulletin_periods():
+        published = bulletin.publication_date(period)
+        assert 18 <= published.day <= 20 and published.weekday() < 5
+        assert published.month == period.last_month % 12 + 1
+        preliminary = Period.jan_feb(2025) if period.last_month == 2 else period
+        assert published > releases.publication_date(preliminary)  # the Bulletin follows its release
+    assert bulletin.publication_date(Period.month(2025, 12)) == date(2026, 1, 19)  # after 14 January 2026
+
+
+def test_bulletin_index_links_every_bulletin_page(files: dict[str, bytes]) -> None:
+    entries = parse_bulletin_index(files[generate.BULLETIN_INDEX_FILE], "monthly.html")
+    linked = {f"{generate.BULLETIN_DIR}/{entry.url}" for entry in entries}
+    pages = {path for path in files if path.startswith(f"{generate.BULLETIN_DIR}/pages/")}
+    assert linked == pages and len(pages) == 44
+    assert {(e.year, e.month) for e in entries} == {(2025, month) for month in range(2, 13)}
+    assert {(e.table_id, e.currency) for e in entries} == {
+        (t, c) for t in ("bulletin_trade_mode", "bulletin_by_partner") for c in ("CNY", "USD")
+    }
+
+
+def test_format_bulletin_figure() -> None:
+    def cell(measure: Measure, figure: float | None) -> Cell:
+        return Cell(2, measure, "month", "export", figure, None)
+
+    assert format_bulletin_figure(cell("value", 212916095.0)) == "212,916,095&nbsp;"
+    assert format_bulletin_figure(cell("yoy_pct", -0.9)) == "-0.9"
+    assert format_bulletin_figure(cell("value", None)) == "-"

@@ -10,10 +10,10 @@ from dataclasses import replace
 
 import pytest
 
-from flows.ingest.model import PreliminaryTable
-from flows.ingest.parsers import parse_preliminary_page
-from tools.demo import releases
-from tools.demo.render import render_preliminary_page
+from flows.ingest.model import BulletinTable, PreliminaryTable
+from flows.ingest.parsers import parse_bulletin_page, parse_preliminary_page, sniff
+from tools.demo import bulletin, releases
+from tools.demo.render import render_bulletin_page, render_preliminary_page
 
 
 def _round_trip(table: PreliminaryTable) -> PreliminaryTable:
@@ -89,3 +89,12 @@ def test_demo_trade_modes_carry_reference_codes(demo_tables: list[PreliminaryTab
             "Bonded Warehousing and Entry-Exit Goods in Bonded Supervision Sites": "Bonded Logistics",
             "Customs Special Supervision Areas Logistics Goods": "Bonded Logistics",
         }
+
+
+def test_every_demo_bulletin_table_round_trips_through_the_bulletin_parser() -> None:
+    tables: list[BulletinTable] = bulletin.build_bulletin_tables(releases.load_series())
+    assert len(tables) == 44  # February to December 2025 x 2 tables x 2 editions
+    for table in tables:
+        page = render_bulletin_page(table)
+        assert sniff(page, "demo") == "bulletin", table.title
+        assert parse_bulletin_page(page, "demo") == table, table.title

@@ -22,8 +22,11 @@ from polars.testing import assert_frame_equal
 from warehouse.contracts import ContractError, TableContract, describe
 from warehouse.dictionary import data_dictionary_frame
 from warehouse.publish import (
+    MANIFEST_NAME,
     PARQUET_SOURCE_KEY,
+    PARTITIONED_VIEWS,
     READ_ONLY_MODE,
+    RENDERED_TABLES,
     STORAGE_VERSION,
     DuplicateKeyError,
     PublishError,
@@ -78,7 +81,7 @@ def sample_tables(version: int = 0) -> dict[TableContract, pl.DataFrame]:
     December so `bi.annual_trade` has a year, one latest-vintage commodity flow. A table added to
     the contracts later gets an empty frame, so the helper keeps up with the declarations.
     """
-    empty = {c: c.empty_frame() for c in WAREHOUSE_TABLES if c is not META_DATA_DICTIONARY}
+    empty = {c: c.empty_frame() for c in WAREHOUSE_TABLES if c not in RENDERED_TABLES}
     scale = version + 1
     surplus = []
     for period, (start, months) in _PERIODS.items():
@@ -104,6 +107,7 @@ def sample_tables(version: int = 0) -> dict[TableContract, pl.DataFrame]:
                     "exports_yoy_pct": 5.5 + version,
                     "imports_yoy_pct": None,  # a measure the releases do not give is NULL, never 0
                     "share_of_total_balance_pct": 100.0 * tenths / 10,
+                    "value_source": "published",
                 }
             )
     return empty | {
@@ -162,7 +166,7 @@ def sample_tables(version: int = 0) -> dict[TableContract, pl.DataFrame]:
                     "direction": "export",
                     "value_usd": 539_940_000_000,
                 }
-                | {"is_latest_vintage": True, "vintage_source": "preliminary"}
+                | {"is_latest_vintage": True, "vintage_source": "preliminary", "value_source": "published"}
             ],
         ),
         FACT_TRADE_FLOWS: _frame(
@@ -196,7 +200,7 @@ def sample_tables(version: int = 0) -> dict[TableContract, pl.DataFrame]:
                 {"release_id": _RELEASE, "product": "preliminary", "published_on": dt.date(2025, 3, 7)}
                 | {"period": "2025-01..02", "period_start": dt.date(2025, 1, 1), "months_covered": 2}
                 | {"trade_mode_code": "ORDINARY", "direction": "export", "value_usd": 350_000_000_000}
-                | {"is_latest_vintage": True, "vintage_source": "preliminary"}
+                | {"is_latest_vintage": True, "vintage_source": "preliminary", "value_source": "published"}
             ],
         ),
         FACT_TRADE_SURPLUS: _frame(FACT_TRADE_SURPLUS, surplus),
@@ -245,7 +249,30 @@ def _query(path: Path, sql: str) -> list[tuple[Any, ...]]:
 
 
 def _leftovers(directory: Path) -> list[str]:
-    return sorted(p.name for p in directory.iterdir() if ".building-" in p.name or ".tmp-" in p.name)
+    return sorted(p.name for p in directory.rglob("*") if ".building-" in p.name or ".tmp-" in p.name)
+
+
+def _files(directory: Path) -> dict[str, str]:
+    """Every file under `directory` (a per-period view is a folder) -> its SHA-256."""
+    return {str(p.relative_to(directory)): _sha256(p) for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def _bi_files(parquet: Path, periods: Sequence[str] = ("2025-01..02",)) -> list[Path]:
+    """The files of `bi/`: one per view, a folder of one per period (and its manifest) for a partitioned view."""
+    files: list[Path] = []
+    for view in BI_VIEWS:
+        if view in PARTITIONED_VIEWS:
+            files += [parquet / view.name / f"{p}.parquet" for p in periods]
+            files.append(parquet / view.name / MANIFEST_NAME)
+        else:
+            files.append(parquet / f"{view.name}.parquet")
+    return sorted(files)
+
+
+def _view_frame(parquet: Path, view: TableContract) -> pl.DataFrame:
+    if view in PARTITIONED_VIEWS:
+        return pl.read_parquet(parquet / view.name / "*.parquet")
+    return pl.read_parquet(parquet / f"{view.name}.parquet")
 
 
 # A published warehouse and its Parquet export, built once; tests copy it rather than publish again.
@@ -514,7 +541,7 @@ _STEPS = [
 def test_a_failure_at_any_step_leaves_the_old_warehouse(step: str, warehouse_copy: tuple[Path, Path]) -> None:
     target, parquet = warehouse_copy
     before = _sha256(target)
-    parquet_before = {p.name: _sha256(p) for p in parquet.iterdir()}
+    parquet_before = _files(parquet)
 
     with pytest.raises(InjectedFaultError, match=step):
         publish_warehouse(target, sample_tables(1), parquet_dir=parquet, fault=_fail_at(step))
@@ -523,7 +550,7 @@ def test_a_failure_at_any_step_leaves_the_old_warehouse(step: str, warehouse_cop
     assert _query(target, "SELECT sum(exports_usd) FROM bi.monthly_trade") == [
         (600_000_000_000,)
     ]  # still opens
-    assert {p.name: _sha256(p) for p in parquet.iterdir()} == parquet_before
+    assert _files(parquet) == parquet_before
     assert _leftovers(target.parent) == []
     assert _leftovers(parquet) == []
 
@@ -648,7 +675,7 @@ def test_readers_see_the_old_or_a_new_warehouse_never_an_error(tmp_path: Path) -
     versions = [1, 2, 3]
     expected = {v: {"count": 6, "sum": _exports_sum(v)} for v in [0, *versions]}
     stop = tmp_path / "stop"
-    results = {mode: tmp_path / f"{mode}.jsonl" for mode in ("fresh", "held")}
+    result_files = {mode: tmp_path / f"{mode}.jsonl" for mode in ("fresh", "held")}
 
     readers = {
         mode: subprocess.Popen(
@@ -660,12 +687,12 @@ def test_readers_see_the_old_or_a_new_warehouse_never_an_error(tmp_path: Path) -
                 mode,
                 str(stop),
                 str(os.getpid()),
-                str(results[mode]),
+                str(result_files[mode]),
             ],
             stdout=subprocess.PIPE,
             text=True,
         )
-        for mode in results
+        for mode in result_files
     }
     try:
         first = {mode: json.loads(proc.stdout.readline()) for mode, proc in readers.items()}  # type: ignore[union-attr]
@@ -682,7 +709,9 @@ def test_readers_see_the_old_or_a_new_warehouse_never_an_error(tmp_path: Path) -
                 proc.communicate()
 
     assert all(proc.returncode == 0 for proc in readers.values())
-    seen = {mode: [first[mode], *map(json.loads, results[mode].read_text().splitlines())] for mode in readers}
+    seen = {
+        mode: [first[mode], *map(json.loads, result_files[mode].read_text().splitlines())] for mode in readers
+    }
     version_of = {json.dumps(result, sort_keys=True): v for v, result in expected.items()}
     for mode, results in seen.items():
         errors = [r for r in results if "error" in r]
@@ -703,13 +732,13 @@ def test_parquet_export_writes_one_file_per_view_with_the_view_rows(
     published_v0: tuple[Path, Path, PublishResult],
 ) -> None:
     target, parquet, result = published_v0
-    assert sorted(p.name for p in parquet.iterdir()) == sorted(f"{v.name}.parquet" for v in BI_VIEWS)
-    assert sorted(result.parquet_files) == sorted(parquet / f"{v.name}.parquet" for v in BI_VIEWS)
+    assert sorted(p for p in parquet.rglob("*") if p.is_file()) == _bi_files(parquet)
+    assert sorted(result.parquet_files) == _bi_files(parquet)
     con = duckdb.connect(str(target), read_only=True)
     try:
         for view in BI_VIEWS:
             expected = con.sql(f"SELECT * FROM {view.qualified_name}").pl()
-            result_frame = pl.read_parquet(parquet / f"{view.name}.parquet")
+            result_frame = _view_frame(parquet, view)
             assert_frame_equal(result_frame, expected)
             assert result_frame.height > 0, view.qualified_name
     finally:
@@ -732,6 +761,9 @@ def test_published_files_are_read_only_on_disk_and_parquet_names_the_warehouse_i
     assert result.warehouse_sha256 == _sha256(target)
     for path in result.parquet_files:
         assert path.stat().st_mode & 0o777 == READ_ONLY_MODE
+        if path.name == MANIFEST_NAME:
+            assert json.loads(path.read_text())[PARQUET_SOURCE_KEY] == result.warehouse_sha256
+            continue
         kv = _query(
             target, f"SELECT value FROM parquet_kv_metadata('{path}') WHERE key = '{PARQUET_SOURCE_KEY}'"
         )
@@ -750,25 +782,26 @@ def test_a_read_only_published_file_is_replaced_by_the_next_publish(
 # --- healing at a run's start -----------------------------------------------------------------------
 def test_heal_does_nothing_when_the_warehouse_and_bi_agree(warehouse_copy: tuple[Path, Path]) -> None:
     target, parquet = warehouse_copy
-    before = {p.name: _sha256(p) for p in [target, *parquet.iterdir()]}
+    before = (_sha256(target), _files(parquet))
     report = heal_published(target, parquet)
     assert report.messages() == []
-    assert {p.name: _sha256(p) for p in [target, *parquet.iterdir()]} == before
+    assert (_sha256(target), _files(parquet)) == before
 
 
 def test_heal_exports_bi_again_when_it_is_one_publish_behind(warehouse_copy: tuple[Path, Path]) -> None:
     target, parquet = warehouse_copy
-    stale = {p.name: _sha256(p) for p in parquet.iterdir()}
+    stale = _files(parquet)
     # A publish that died after the warehouse swap, before the Parquet renames.
     with pytest.raises(InjectedFaultError, match="rename-parquet"):
         publish_warehouse(target, sample_tables(2), parquet_dir=parquet, fault=_fail_at("rename-parquet"))
-    assert {p.name: _sha256(p) for p in parquet.iterdir()} == stale
+    assert _files(parquet) == stale
 
     report = heal_published(target, parquet)
 
-    assert sorted(report.reexported) == sorted(parquet / f"{v.name}.parquet" for v in BI_VIEWS)
+    # The flows were published whole (a frame): their periods carry no fingerprint, so all are exported.
+    assert sorted(report.reexported) == _bi_files(parquet)
     assert report.messages() == [
-        f"exported {len(BI_VIEWS)} BI Parquet files again: they were not exported from the published "
+        f"exported {len(_bi_files(parquet))} BI Parquet files again: they were not exported from the published "
         "warehouse as it is "
         "(a publish died between the warehouse swap and the Parquet renames, or the files predate the record "
         "of their source)"
