@@ -16,7 +16,6 @@ import pytest
 from config.settings import Settings
 from flows.backfill import UNPARSED, _files_by_period, backfill, periods_between
 from flows.ingest.archive import RawArchive
-from flows.monthly import monthly_release
 from warehouse.publish import table_content_hashes
 from warehouse.tables import ARCHIVE_MANIFEST
 
@@ -77,9 +76,9 @@ def test_backfill_retries_files_that_failed_to_parse_but_not_those_the_gate_quar
     }
 
 
-def test_backfill_gives_the_same_warehouse_as_the_monthly_run(tmp_path: Path) -> None:
-    run_root, backfill_root = tmp_path / "run", tmp_path / "backfill"
-    monthly_release(source="demo", data_dir=str(run_root))
+def test_backfill_gives_the_same_warehouse_as_the_monthly_run(published_demo: Path, tmp_path: Path) -> None:
+    # The monthly run: the worker's demo, published by monthly_release into a fresh data root.
+    run_root, backfill_root = published_demo, tmp_path / "backfill"
     summary = backfill(start="2023-01", end="2025-12", source="demo", data_dir=str(backfill_root))
 
     assert summary.published
@@ -97,16 +96,19 @@ def _result_records(data: Path) -> set[str]:
     return {p.name for p in folder.glob("prepare-period-*")} if folder.exists() else set()
 
 
-def test_killed_backfill_resumes_without_redoing_finished_periods(tmp_path: Path) -> None:
+def test_killed_backfill_resumes_without_redoing_finished_periods(
+    tmp_path: Path, prefect_api_url: str
+) -> None:
     data = tmp_path / "data"
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "CUSTOMS_DATA_DIR": str(data)}
+    # On the worker's Prefect server: the point is the resume, not a temporary server of its own.
+    env = {**os.environ, "PREFECT_API_URL": prefect_api_url, "CUSTOMS_DATA_DIR": str(data)}
     cli = str(Path(sys.executable).parent / "customs")
     process = subprocess.Popen(
         [cli, "backfill", "--from", "2023-01", "--to", "2025-12"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        start_new_session=True,  # its own process group: the temporary Prefect server dies with it
+        start_new_session=True,  # its own process group: whatever it started dies with it
     )
     try:
         deadline = time.monotonic() + 240

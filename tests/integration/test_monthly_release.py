@@ -19,6 +19,7 @@ import pytest
 
 from domain.periods import Period
 from flows.monthly import RunSummary, monthly_release
+from tests.conftest import copy_data_root
 from tools.demo import releases
 from warehouse.publish import drift_report, table_content_hashes
 
@@ -34,11 +35,11 @@ DECEMBER_EXPORTS_REVISION_USD = -30_900_000
 
 @pytest.fixture(scope="module")
 def demo_run(
-    tmp_path_factory: pytest.TempPathFactory, prefect_harness: None
-) -> Iterator[tuple[Path, RunSummary]]:
-    data = tmp_path_factory.mktemp("demo") / "data"
-    summary = monthly_release(source="demo", data_dir=str(data))
-    yield data, summary
+    published_demo_run: tuple[Path, RunSummary], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, RunSummary]:
+    """The worker's demo run (tests/conftest.py), in a copy of its data root: a test here runs again on it."""
+    published, summary = published_demo_run
+    return copy_data_root(published, tmp_path_factory.mktemp("demo") / "data"), summary
 
 
 @pytest.fixture

@@ -1,9 +1,10 @@
 """Fault injection, for real: hostile files in a landing folder, a hostile HTTP server on 127.0.0.1, and
 the `customs` command run as a child process whose peak memory is measured.
 
-A child `customs` talks to the Prefect API server of the test harness (started once per session), so
-that it does not start a temporary server of its own on a loaded machine; the tests of the command line
-itself (`tests/reliability/cli.py`: errors, the temporary server) run it as a user does, with its own.
+A child `customs` talks to the Prefect API server of the test harness (`prefect_api_url`, started once
+per worker in tests/conftest.py), so that it does not start a temporary server of its own on a loaded
+machine; the tests of the command line itself (`tests/reliability/cli.py`: errors, the temporary
+server) run it as a user does, with its own.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,28 +20,12 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-
 # Generous: a child that ran away (the 200 MB page took 5.7 GB, the gzip bomb 16 GB) is far above it.
 CHILD_PEAK_RSS_CAP_BYTES = 1536 * 1024 * 1024
 # Every child is killed after this long: a hang fails the test instead of blocking the suite.
 CHILD_TIMEOUT_SECONDS = 600
 # The installed `customs` command of the environment running the tests (it imports from PYTHONPATH).
 CUSTOMS = Path(sys.executable).parent / "customs"
-
-
-@pytest.fixture(scope="session")
-def prefect_api_url() -> Iterator[str]:
-    from prefect.logging.configuration import setup_logging
-    from prefect.settings import PREFECT_API_URL
-    from prefect.testing.utilities import prefect_test_harness
-
-    setup_logging(incremental=False)
-    with prefect_test_harness(server_startup_timeout=180):
-        url = PREFECT_API_URL.value()
-        assert url, "the Prefect test harness set no API URL"
-        yield url
 
 
 @dataclass(frozen=True)
@@ -99,3 +83,12 @@ def env(prefect_home: Path) -> dict[str, str]:
     from tests.reliability.cli import customs_env
 
     return customs_env(prefect_home)
+
+
+@pytest.fixture
+def harness_env(prefect_home: Path, prefect_api_url: str) -> dict[str, str]:
+    """The environment of a `customs` child as in `env`, but on the worker's Prefect test harness: for
+    the tests whose point is not the temporary server, which costs a server start per command."""
+    from tests.reliability.cli import customs_env
+
+    return customs_env(prefect_home, PREFECT_API_URL=prefect_api_url)

@@ -24,7 +24,6 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from fileio.lock import LOCK_NAME
-from tests.integration.conftest import prefect_harness  # noqa: F401  (a fixture, used by name)
 from tests.unit.warehouse.test_publish import sample_tables
 from warehouse.publish import (
     MANIFEST_NAME,
@@ -306,19 +305,9 @@ def test_a_read_write_holder_is_refused_in_one_line_naming_it(
 
 
 # --- through the monthly-release flow ---------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def demo_root(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> Path:  # noqa: F811
-    from flows.monthly import monthly_release
-
-    data = tmp_path_factory.mktemp("demo") / "data"
-    summary = monthly_release(source="demo", data_dir=str(data))
-    assert summary.published, summary.message
-    return data
-
-
-def _copy_root(demo_root: Path, tmp_path: Path) -> Path:
+def _copy_root(published_demo: Path, tmp_path: Path) -> Path:
     data = tmp_path / "data"
-    shutil.copytree(demo_root, data, ignore=shutil.ignore_patterns("prefect-results"))
+    shutil.copytree(published_demo, data, ignore=shutil.ignore_patterns("prefect-results"))
     return data
 
 
@@ -328,11 +317,11 @@ def _content(target: Path) -> dict[str, str]:
 
 @pytest.mark.integration
 def test_the_next_run_heals_bi_after_a_publish_killed_between_the_renames(
-    demo_root: Path, tmp_path: Path
+    published_demo: Path, tmp_path: Path
 ) -> None:
     from flows.monthly import monthly_release
 
-    data = _copy_root(demo_root, tmp_path)
+    data = _copy_root(published_demo, tmp_path)
     target, parquet = data / "warehouse.duckdb", data / "bi"
     before = _content(target)
     killed = _python(_KILLED_REPUBLISHER, str(target), str(parquet), "rename-parquet")
@@ -351,11 +340,11 @@ def test_the_next_run_heals_bi_after_a_publish_killed_between_the_renames(
 
 @pytest.mark.integration
 def test_the_next_run_moves_a_truncated_warehouse_aside_and_publishes_everything(
-    demo_root: Path, tmp_path: Path
+    published_demo: Path, tmp_path: Path
 ) -> None:
     from flows.monthly import monthly_release
 
-    data = _copy_root(demo_root, tmp_path)
+    data = _copy_root(published_demo, tmp_path)
     target = data / "warehouse.duckdb"
     # The run history went with the file; the gate's results gain this run's.
     history = ("meta.runs", "meta.validation_results")
@@ -379,7 +368,7 @@ def test_the_next_run_moves_a_truncated_warehouse_aside_and_publishes_everything
 @pytest.mark.integration
 def test_a_run_is_refused_before_any_work_while_a_bi_tool_holds_the_warehouse(
     read_write_holder: tuple[Path, subprocess.Popen[str]],
-    prefect_harness: None,  # noqa: F811
+    prefect_harness: None,
 ) -> None:
     from flows.monthly import monthly_release
 

@@ -36,14 +36,6 @@ def _customs(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def _published_demo(tmp_path: Path) -> Path:
-    data = tmp_path / "data"
-    code, output = _customs("run", "--source", "demo", "--data-dir", str(data))
-    assert code == 0, output
-    assert "published" in output
-    return data
-
-
 def _file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -63,9 +55,9 @@ def _last_run_message(data: Path) -> str:
 
 
 def test_a_run_after_the_manifest_is_lost_refuses_to_publish_less_and_repair_restores_it(
-    tmp_path: Path,
+    tmp_path: Path, published_demo_copy: Path
 ) -> None:
-    data = _published_demo(tmp_path)
+    data = published_demo_copy  # the demo, published
     warehouse = data / "warehouse.duckdb"
     before_bytes, before = _file_hash(warehouse), fingerprint(warehouse, ignore_columns=PROVENANCE)
     (data / "archive" / "manifest.parquet").unlink()
@@ -95,9 +87,9 @@ def test_a_run_after_the_manifest_is_lost_refuses_to_publish_less_and_repair_res
 
 
 def test_deleted_staging_files_stop_a_forced_run_unless_it_may_shrink_and_repair_restores_them(
-    tmp_path: Path,
+    published_demo_copy: Path,
 ) -> None:
-    data = _published_demo(tmp_path)
+    data = published_demo_copy  # the demo, published
     warehouse = data / "warehouse.duckdb"
     before_bytes, before, rows = _file_hash(warehouse), fingerprint(warehouse), _partner_trade_rows(data)
     by_partner = data / "staging" / "preliminary_cells" / "table_id=by_partner"
@@ -129,9 +121,9 @@ def test_deleted_staging_files_stop_a_forced_run_unless_it_may_shrink_and_repair
 
 
 def test_a_truncated_manifest_is_one_line_for_every_command_and_repair_brings_everything_back(
-    tmp_path: Path,
+    published_demo_copy: Path,
 ) -> None:
-    data = _published_demo(tmp_path)
+    data = published_demo_copy  # the demo, published
     warehouse = data / "warehouse.duckdb"
     before = fingerprint(warehouse, ignore_columns=PROVENANCE)
     manifest = data / "archive" / "manifest.parquet"

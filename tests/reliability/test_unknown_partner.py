@@ -24,8 +24,9 @@ BAD_RELEASE = "preliminary:2025-12:2026-01-20"  # the page's own release: a revi
 
 
 def test_an_unknown_partner_label_quarantines_its_release_and_the_next_run_publishes(
-    tmp_path: Path, env: dict[str, str]
+    tmp_path: Path, harness_env: dict[str, str]
 ) -> None:
+    env = harness_env
     landing = tmp_path / "landing"
     landing.mkdir()
     shutil.copyfile(CORPUS_DIR / "page-unknown-partner-label" / PAGE, landing / PAGE)

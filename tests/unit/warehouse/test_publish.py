@@ -635,11 +635,11 @@ def _exports_sum(version: int) -> int:
 
 _READER = textwrap.dedent(
     """
-    import json, sys, time
+    import json, os, sys
     from pathlib import Path
     import duckdb
 
-    path, mode, stop = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+    path, mode, stop, parent, results = sys.argv[1], sys.argv[2], Path(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
     query = "SELECT count(*), sum(exports_usd) FROM core.fact_trade_surplus"
     held = duckdb.connect(path, read_only=True) if mode == "held" else None
 
@@ -654,21 +654,19 @@ _READER = textwrap.dedent(
             if held is None:
                 con.close()
 
-    print(json.dumps(read()), flush=True)  # the first line doubles as "ready"
-    deadline = time.monotonic() + 20  # a bound only: the stop file normally ends the loop in a second
-    for _ in range(5000):
-        if stop.exists() or time.monotonic() > deadline:
-            break
-        print(json.dumps(read()), flush=True)
-    # The loop's bounds can end it before the publishes do on a loaded machine: the last read waits
-    # for the stop file (bounded too), so it is made after the last publish.
-    for _ in range(6000):
-        if stop.exists():
-            break
-        time.sleep(0.05)
-    print(json.dumps(read()), flush=True)  # one read after the last publish
+    print(json.dumps(read()), flush=True)  # the first read, on stdout, doubles as "ready"
+    # The later reads go to a file, not the pipe: a full pipe would stop the reader during the publishes.
+    # It reads until the test says the last publish is done, however long the publishes take: no count
+    # and no clock decides when to stop. A reader whose test died (it is re-parented) stops too.
+    with open(results, "w") as out:
+        while not stop.exists() and os.getppid() == parent:
+            print(json.dumps(read()), file=out)
+        print(json.dumps(read()), file=out)  # one read after the last publish
     """
 )
+
+
+READER_HANG_BOUND_SECONDS = 600
 
 
 def test_readers_see_the_old_or_a_new_warehouse_never_an_error(tmp_path: Path) -> None:
@@ -677,19 +675,33 @@ def test_readers_see_the_old_or_a_new_warehouse_never_an_error(tmp_path: Path) -
     versions = [1, 2, 3]
     expected = {v: {"count": 6, "sum": _exports_sum(v)} for v in [0, *versions]}
     stop = tmp_path / "stop"
+    result_files = {mode: tmp_path / f"{mode}.jsonl" for mode in ("fresh", "held")}
 
     readers = {
         mode: subprocess.Popen(
-            [sys.executable, "-c", _READER, str(target), mode, str(stop)], stdout=subprocess.PIPE, text=True
+            [
+                sys.executable,
+                "-c",
+                _READER,
+                str(target),
+                mode,
+                str(stop),
+                str(os.getpid()),
+                str(result_files[mode]),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
         )
-        for mode in ("fresh", "held")
+        for mode in result_files
     }
     try:
         first = {mode: json.loads(proc.stdout.readline()) for mode, proc in readers.items()}  # type: ignore[union-attr]
         for version in versions:
             publish_warehouse(target, sample_tables(version))
         stop.touch()
-        outputs = {mode: proc.communicate(timeout=60)[0] for mode, proc in readers.items()}
+        for proc in readers.values():
+            # A bound for a hung reader only: a reader stops within one read of the stop file.
+            proc.communicate(timeout=READER_HANG_BOUND_SECONDS)
     finally:
         for proc in readers.values():
             if proc.poll() is None:
@@ -697,7 +709,9 @@ def test_readers_see_the_old_or_a_new_warehouse_never_an_error(tmp_path: Path) -
                 proc.communicate()
 
     assert all(proc.returncode == 0 for proc in readers.values())
-    seen = {mode: [first[mode], *map(json.loads, outputs[mode].splitlines())] for mode in readers}
+    seen = {
+        mode: [first[mode], *map(json.loads, result_files[mode].read_text().splitlines())] for mode in readers
+    }
     version_of = {json.dumps(result, sort_keys=True): v for v, result in expected.items()}
     for mode, results in seen.items():
         errors = [r for r in results if "error" in r]
