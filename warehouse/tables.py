@@ -508,6 +508,8 @@ _SURPLUS_VALUE_SOURCE = FACT_TRADE_SURPLUS.field("value_source").description
 # 12). Once a figure has both single months of that year (a February Monthly Bulletin gives them), its
 # combined row is left out of the view; the core facts keep every row and vintage. Written once, here, so
 # the as-of macros (generated from the views' SQL) apply it to the vintages public on the day.
+# The views order by `period` after `period_start`: YYYY-01 and YYYY-01..02 start on the same day, and a
+# view holding both (bi.revisions keeps every period) would otherwise list them in any order.
 _JAN_FEB_RULE = (
     "A year's combined January-February period (`YYYY-01..02`) shows only while its split is not known: "
     "once the same figure has both `YYYY-01` and `YYYY-02` rows, the combined row is left out (core keeps it)"
@@ -582,7 +584,7 @@ SELECT s.period, s.period_start, s.months_covered, s.exports_usd, s.imports_usd,
 FROM {_SURPLUS_LATEST} AS s
 JOIN core.dim_period AS d USING (period)
 WHERE s.partner_code = 'WLD'
-ORDER BY s.period_start
+ORDER BY s.period_start, s.period
 """,
 )
 BI_PARTNER_TRADE = TableContract(
@@ -620,7 +622,7 @@ SELECT s.period, s.partner_code, p.partner_name, s.is_group,
 FROM {_SURPLUS_LATEST} AS s
 JOIN core.dim_partner AS p USING (partner_code)
 JOIN core.dim_period AS d USING (period)
-ORDER BY s.period_start, s.partner_code
+ORDER BY s.period_start, s.period, s.partner_code
 """,
 )
 BI_TRADE_SURPLUS = TableContract(
@@ -649,7 +651,7 @@ SELECT s.period, s.partner_code, s.balance_usd, s.balance_ytd_usd, s.balance_rol
 FROM {_SURPLUS_LATEST} AS s
 JOIN core.dim_partner AS p USING (partner_code)
 JOIN core.dim_period AS d USING (period)
-ORDER BY s.period_start, s.partner_code
+ORDER BY s.period_start, s.period, s.partner_code
 """,
 )
 BI_COMMODITY_TRADE = TableContract(
@@ -751,7 +753,7 @@ FROM (
 ) AS f
 JOIN core.dim_trade_mode AS m USING (trade_mode_code)
 JOIN core.dim_period AS d USING (period)
-ORDER BY f.period_start, f.trade_mode_code, f.direction
+ORDER BY f.period_start, f.period, f.trade_mode_code, f.direction
 """,
 )
 BI_ANNUAL_TRADE = TableContract(
@@ -838,7 +840,7 @@ FROM (
     )
     WINDOW by_print AS ({_REVISION_KEY} ORDER BY public_on, vintage_precedence)
 )
-ORDER BY period_start, partner_code, direction, revised_measure, vintage_precedence
+ORDER BY period_start, period, partner_code, direction, revised_measure, vintage_precedence
 """,
 )
 BI_REVISION_TRIANGLE = TableContract(
@@ -869,7 +871,7 @@ SELECT period, direction,
 FROM core.fact_partner_trade
 WHERE partner_code = 'WLD'
 WINDOW by_print AS (PARTITION BY period, direction ORDER BY public_on, vintage_precedence)
-ORDER BY period_start, direction, vintage_number
+ORDER BY period_start, period, direction, vintage_number
 """,
 )
 

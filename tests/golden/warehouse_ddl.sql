@@ -562,7 +562,7 @@ SELECT s.period, s.period_start, s.months_covered, s.exports_usd, s.imports_usd,
 FROM (SELECT * FROM core.fact_trade_surplus QUALIFY NOT (months_covered > 1 AND count(*) FILTER (WHERE months_covered = 1 AND month(period_start) <= 2) OVER (PARTITION BY partner_code, year(period_start)) = 2)) AS s
 JOIN core.dim_period AS d USING (period)
 WHERE s.partner_code = 'WLD'
-ORDER BY s.period_start;
+ORDER BY s.period_start, s.period;
 COMMENT ON VIEW bi.monthly_trade IS 'China''s total trade per period (latest vintage): values in whole US dollars and yuan. A year''s combined January-February period (`YYYY-01..02`) shows only while its split is not known: once the same figure has both `YYYY-01` and `YYYY-02` rows, the combined row is left out (core keeps it)';
 COMMENT ON COLUMN bi.monthly_trade.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period. A Monthly Bulletin February page gives three: YYYY-01..02 (its January-February column, filed as the preliminary release files it, so that the two vintages compare like with like), YYYY-02 (February alone) and YYYY-01 (January, derived: value_source ''derived'')';
 COMMENT ON COLUMN bi.monthly_trade.period_start IS 'First day of the reference period';
@@ -589,7 +589,7 @@ SELECT s.period, s.partner_code, p.partner_name, s.is_group,
 FROM (SELECT * FROM core.fact_trade_surplus QUALIFY NOT (months_covered > 1 AND count(*) FILTER (WHERE months_covered = 1 AND month(period_start) <= 2) OVER (PARTITION BY partner_code, year(period_start)) = 2)) AS s
 JOIN core.dim_partner AS p USING (partner_code)
 JOIN core.dim_period AS d USING (period)
-ORDER BY s.period_start, s.partner_code;
+ORDER BY s.period_start, s.period, s.partner_code;
 COMMENT ON VIEW bi.partner_trade IS 'Trade per period and partner (countries, groups flagged, World = WLD), latest vintage. A year''s combined January-February period (`YYYY-01..02`) shows only while its split is not known: once the same figure has both `YYYY-01` and `YYYY-02` rows, the combined row is left out (core keeps it)';
 COMMENT ON COLUMN bi.partner_trade.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period. A Monthly Bulletin February page gives three: YYYY-01..02 (its January-February column, filed as the preliminary release files it, so that the two vintages compare like with like), YYYY-02 (February alone) and YYYY-01 (January, derived: value_source ''derived'')';
 COMMENT ON COLUMN bi.partner_trade.partner_code IS 'Partner: ISO 3166 alpha-3 for countries, WLD for the world, a group code (EU, ASEAN, ...)';
@@ -615,7 +615,7 @@ SELECT s.period, s.partner_code, s.balance_usd, s.balance_ytd_usd, s.balance_rol
 FROM (SELECT * FROM core.fact_trade_surplus QUALIFY NOT (months_covered > 1 AND count(*) FILTER (WHERE months_covered = 1 AND month(period_start) <= 2) OVER (PARTITION BY partner_code, year(period_start)) = 2)) AS s
 JOIN core.dim_partner AS p USING (partner_code)
 JOIN core.dim_period AS d USING (period)
-ORDER BY s.period_start, s.partner_code;
+ORDER BY s.period_start, s.period, s.partner_code;
 COMMENT ON VIEW bi.trade_surplus IS 'Trade balance per period and partner: the period, year to date, rolling 12 months, share of total. A year''s combined January-February period (`YYYY-01..02`) shows only while its split is not known: once the same figure has both `YYYY-01` and `YYYY-02` rows, the combined row is left out (core keeps it)';
 COMMENT ON COLUMN bi.trade_surplus.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period. A Monthly Bulletin February page gives three: YYYY-01..02 (its January-February column, filed as the preliminary release files it, so that the two vintages compare like with like), YYYY-02 (February alone) and YYYY-01 (January, derived: value_source ''derived'')';
 COMMENT ON COLUMN bi.trade_surplus.partner_code IS 'Partner: ISO 3166 alpha-3 for countries, WLD for the world, a group code (EU, ASEAN, ...)';
@@ -678,7 +678,7 @@ FROM (
 ) AS f
 JOIN core.dim_trade_mode AS m USING (trade_mode_code)
 JOIN core.dim_period AS d USING (period)
-ORDER BY f.period_start, f.trade_mode_code, f.direction;
+ORDER BY f.period_start, f.period, f.trade_mode_code, f.direction;
 COMMENT ON VIEW bi.trade_mode IS 'Trade per period, trade mode (customs regime) and direction (tables (2)/(3), the Monthly Bulletin''s customs-regime table), latest vintage. A year''s combined January-February period (`YYYY-01..02`) shows only while its split is not known: once the same figure has both `YYYY-01` and `YYYY-02` rows, the combined row is left out (core keeps it)';
 COMMENT ON COLUMN bi.trade_mode.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period. A Monthly Bulletin February page gives three: YYYY-01..02 (its January-February column, filed as the preliminary release files it, so that the two vintages compare like with like), YYYY-02 (February alone) and YYYY-01 (January, derived: value_source ''derived'')';
 COMMENT ON COLUMN bi.trade_mode.trade_mode_code IS 'Tables (2)/(3): the trade mode (customs regime), reference/trade_modes.csv';
@@ -747,7 +747,7 @@ FROM (
     )
     WINDOW by_print AS (PARTITION BY period, partner_code, direction, revised_measure ORDER BY public_on, vintage_precedence)
 )
-ORDER BY period_start, partner_code, direction, revised_measure, vintage_precedence;
+ORDER BY period_start, period, partner_code, direction, revised_measure, vintage_precedence;
 COMMENT ON VIEW bi.revisions IS 'Every vintage of every partner-trade figure (period x partner x direction x measure): its value, the previous vintage''s (under the precedence rule), the revision, and the first print';
 COMMENT ON COLUMN bi.revisions.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period. A Monthly Bulletin February page gives three: YYYY-01..02 (its January-February column, filed as the preliminary release files it, so that the two vintages compare like with like), YYYY-02 (February alone) and YYYY-01 (January, derived: value_source ''derived'')';
 COMMENT ON COLUMN bi.revisions.partner_code IS 'Partner: ISO 3166 alpha-3 for countries, WLD for the world, a group code (EU, ASEAN, ...)';
@@ -773,7 +773,7 @@ SELECT period, direction,
 FROM core.fact_partner_trade
 WHERE partner_code = 'WLD'
 WINDOW by_print AS (PARTITION BY period, direction ORDER BY public_on, vintage_precedence)
-ORDER BY period_start, direction, vintage_number;
+ORDER BY period_start, period, direction, vintage_number;
 COMMENT ON VIEW bi.revision_triangle IS 'China''s totals (World) per reference period and vintage: each vintage''s value in order of publication, and its change from the first print (pivot vintage_number into columns for a triangle)';
 COMMENT ON COLUMN bi.revision_triangle.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period. A Monthly Bulletin February page gives three: YYYY-01..02 (its January-February column, filed as the preliminary release files it, so that the two vintages compare like with like), YYYY-02 (February alone) and YYYY-01 (January, derived: value_source ''derived'')';
 COMMENT ON COLUMN bi.revision_triangle.direction IS 'Trade direction';
