@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -22,6 +23,7 @@ from polars.testing import assert_frame_equal
 
 from tests.unit.warehouse.test_publish import (
     _READER,
+    READER_HANG_BOUND_SECONDS,
     InjectedFaultError,
     _duckdb_cli,
     _exports_sum,
@@ -402,11 +404,15 @@ def test_readers_see_the_old_or_a_new_warehouse_during_incremental_publishes(tmp
     versions = [1, 2, 3]
     expected = {v: {"count": 6, "sum": _exports_sum(v)} for v in [0, *versions]}
     stop = tmp_path / "stop"
+    # The reader's arguments as test_publish passes them: its later reads go to a file (never a full pipe).
+    result_files = {mode: tmp_path / f"{mode}.jsonl" for mode in ("fresh", "held")}
     readers = {
         mode: subprocess.Popen(
-            [sys.executable, "-c", _READER, str(target), mode, str(stop)], stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", _READER, str(target), mode, str(stop), str(os.getpid()), str(results)],
+            stdout=subprocess.PIPE,
+            text=True,
         )
-        for mode in ("fresh", "held")
+        for mode, results in result_files.items()
     }
     try:
         first = {mode: json.loads(proc.stdout.readline()) for mode, proc in readers.items()}  # type: ignore[union-attr]
@@ -417,7 +423,9 @@ def test_readers_see_the_old_or_a_new_warehouse_during_incremental_publishes(tmp
             )
             assert result.incremental, result.rebuilt_because
         stop.touch()
-        outputs = {mode: proc.communicate(timeout=60)[0] for mode, proc in readers.items()}
+        for proc in readers.values():
+            # A bound for a hung reader only: a reader stops within one read of the stop file.
+            proc.communicate(timeout=READER_HANG_BOUND_SECONDS)
     finally:
         for proc in readers.values():
             if proc.poll() is None:
@@ -427,7 +435,7 @@ def test_readers_see_the_old_or_a_new_warehouse_during_incremental_publishes(tmp
     assert all(proc.returncode == 0 for proc in readers.values())
     version_of = {json.dumps(result, sort_keys=True): v for v, result in expected.items()}
     for mode in readers:
-        seen = [first[mode], *map(json.loads, outputs[mode].splitlines())]
+        seen = [first[mode], *map(json.loads, result_files[mode].read_text().splitlines())]
         assert [r for r in seen if "error" in r] == [], mode
         versions_seen = [version_of[json.dumps(r, sort_keys=True)] for r in seen]
         assert versions_seen == sorted(versions_seen), mode
