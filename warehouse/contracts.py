@@ -173,11 +173,18 @@ class TableContract:
             for f in self.fields:
                 null = "" if f.nullable else " NOT NULL"
                 cols.append(f"    {f.name} {f.dtype.duckdb}{null}")
-            if self.primary_key:
+            if self.primary_key and not self.partition_by:
+                # A partitioned table's key is its grain, checked per changed period by the publish:
+                # as a DuckDB constraint it doubled the publish's cost and made the file ~10x larger.
                 cols.append(f"    PRIMARY KEY ({', '.join(self.primary_key)})")
             parts.append(f"CREATE TABLE {self.qualified_name} (\n" + ",\n".join(cols) + "\n);")
+        parts.append(self.comment_sql())
+        return "\n".join(parts)
+
+    def comment_sql(self) -> str:
+        """The `COMMENT ON` statements for the table or view and every column (part of `create_sql`)."""
         kind = "VIEW" if self.kind == "view" else "TABLE"
-        parts.append(f"COMMENT ON {kind} {self.qualified_name} IS {_sql_literal(self.description)};")
+        parts = [f"COMMENT ON {kind} {self.qualified_name} IS {_sql_literal(self.description)};"]
         for f in self.fields:
             parts.append(f"COMMENT ON COLUMN {self.qualified_name}.{f.name} IS {_sql_literal(describe(f))};")
         return "\n".join(parts)

@@ -162,7 +162,13 @@ def _render_object(c: TableContract) -> list[str]:
         "",
         f"*{c.kind}* · {_cell(c.description)}",
         "",
-        f"Primary key: {key}" + (f" · partitioned by {', '.join(c.partition_by)}" if c.partition_by else ""),
+        f"Primary key: {key}"
+        + (
+            f" · partitioned by {', '.join(c.partition_by)} (the key is the grain, checked per period by the "
+            "publish, not a DuckDB constraint)"
+            if c.partition_by
+            else ""
+        ),
         "",
         "| # | column | type | unit | key | nullable | description |",
         "|---:|---|---|---|---|---|---|",

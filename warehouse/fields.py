@@ -550,6 +550,18 @@ FIELDS = FieldRegistry(
         Field("column_description", STR, "What the column holds", nullable=False),
         Field("is_primary_key", BOOL, "True if the column is part of the primary key", nullable=False),
         Field("is_nullable", BOOL, "True if the column may hold nulls", nullable=False),
+        # --- the partitions of the incremental build and publish (issue 11) -----------------------------
+        Field(
+            "table_name", STR, "Qualified name (schema.table) of a table stored per period", nullable=False
+        ),
+        Field("row_count", INT, "Number of rows", nullable=False, min_value=0),
+        Field(
+            "built_by_run_id",
+            STR,
+            "The run that built the rows (a carried-over period keeps its first)",
+            nullable=False,
+        ),
+        Field("built_at", TS, "When the rows were built (UTC)", nullable=False),
         # --- the BI layer without traps (issue 13) ---------------------------------------------------
         Field(
             "period_kind",

@@ -21,8 +21,16 @@ Why it works this way (see the shared stack notes on DuckDB 2.0):
   while another connection to the target is still open sees the old file. Close every connection of
   the process to see a new publish (other processes are not affected).
 
+- the publish cost follows what changed (issue 11): a table stored per period (`PartitionedTable`,
+  `core.fact_trade_flows`) is applied to a file copy of the published warehouse (copy_file_range: a
+  reflink where the file system shares blocks), only the periods whose fingerprint differs from the
+  published `meta.build_partitions` being deleted and loaded again, by DuckDB from their Parquet files;
+  the copy is then checked and swapped exactly like a file built from scratch. Its key is the grain,
+  checked per written period (a DuckDB PRIMARY KEY doubled the publish and made the file ~10x larger).
+  A copy with too many free blocks (deleted periods) is dropped for a build from scratch, its compaction.
+
 Steps, each announced to `fault(step)` before it runs, so tests can make any of them fail:
-"build", "load:<schema.table>" (one per table), "views", "check", "checkpoint", "parquet" (only with
+"build" (create the file, or copy the published one), "load:<schema.table>" (one per table), "views", "check", "checkpoint", "parquet" (only with
 `parquet_dir`), "swap" and, after the swap, "rename-parquet" (only with `parquet_dir`). A failure
 before the swap removes what was built and leaves the target, its `.wal` and the Parquet files as they
 were; a failure at "rename-parquet" leaves the new warehouse published and `bi/` one publish behind,
@@ -36,6 +44,7 @@ import glob
 import hashlib
 import os
 import re
+import shutil
 import time
 import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
@@ -53,13 +62,16 @@ from fileio.atomic import fsync_directory  # makes a rename durable: else a powe
 from warehouse.asof import AS_OF_MACROS
 from warehouse.contracts import TableContract
 from warehouse.dictionary import data_dictionary_frame, schemas_of
-from warehouse.tables import BI_VIEWS, META_DATA_DICTIONARY, WAREHOUSE_TABLES
+from warehouse.partitions import PartitionedTable
+from warehouse.tables import BI_VIEWS, META_BUILD_PARTITIONS, META_DATA_DICTIONARY, WAREHOUSE_TABLES
 
 # The storage format of DuckDB 1.5: 1.5.x clients read it, while 2.0's default (version 69) they refuse.
 STORAGE_VERSION = "v1.5.0"
 WAREHOUSE_SCHEMAS = ("core", "meta", "bi")
 _BUILD_CATALOG = "building"
 _INCOMING = "_incoming_frame"
+# Rendered here from the contracts and the partitions, never given.
+RENDERED_TABLES = (META_DATA_DICTIONARY, META_BUILD_PARTITIONS)
 # information_schema spells some types differently from the DDL the contracts render.
 _TYPE_ALIASES = {"TIMESTAMPTZ": "TIMESTAMP WITH TIME ZONE"}
 
@@ -92,16 +104,43 @@ class PublishResult:
     parquet_files: tuple[Path, ...] = field(default=())
     warehouse_sha256: str = ""
     moved_aside: tuple[Path, ...] = field(default=())  # a stray WAL found beside the target, kept
+    # The incremental path: the published file was copied and only what changed was applied to it.
+    incremental: bool = False
+    rebuilt_because: str | None = None  # why partitioned tables were built from scratch, when they were
+    written_periods: Mapping[str, tuple[str, ...]] = field(
+        default_factory=dict
+    )  # table -> periods (re)loaded
+    dropped_periods: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # table -> periods deleted
+
+
+# Free blocks above this share of a copied file's blocks: the copy is dropped and the file built afresh,
+# so space left by deleted periods cannot grow without bound.
+COMPACT_FREE_SHARE = 0.5
 
 
 def publish_warehouse(
     target: Path,
     tables: Mapping[TableContract, pl.DataFrame],
     *,
+    partitioned: Sequence[PartitionedTable] = (),
     parquet_dir: Path | None = None,
     fault: Callable[[str], None] | None = None,
+    rebuild: bool = False,
 ) -> PublishResult:
-    """Publish `tables` (every warehouse table but `meta.data_dictionary`, which is filled here) to `target`.
+    """Publish every warehouse table to `target`: `tables` as frames, `partitioned` as per-period Parquet.
+
+    `tables` holds every warehouse table but `meta.data_dictionary` and `meta.build_partitions` (both
+    rendered here) and the tables given in `partitioned`. A partitioned contract (`partition_by`, e.g.
+    `core.fact_trade_flows`) may be given either way: as a frame it is published whole, as before; as
+    a `PartitionedTable` it is loaded by DuckDB from its Parquet files (never a polars frame of the
+    history) and recorded in `meta.build_partitions`.
+
+    With a `partitioned` table and a published file whose tables match the contracts, the publish is
+    incremental: the file is copied beside the target (a file copy, not a row copy), every frame table
+    is replaced whole in the copy, and of each partitioned table only the periods whose fingerprint
+    differs from the published `meta.build_partitions` (or are new) are rewritten, the periods no longer
+    given deleted. Otherwise (no file, drift, too much free space, `rebuild=True`, or no `partitioned`)
+    the file is built from scratch. Either way the file is checked and swapped in as below.
 
     The target is only ever replaced whole: on any exception before the swap the building file (and
     any Parquet temporary) is removed, the target is untouched, and the exception propagates. A process
@@ -111,14 +150,15 @@ def publish_warehouse(
     announce = fault or _no_fault
     target = Path(target)
     parquet_path = None if parquet_dir is None else Path(parquet_dir)
-    frames = _frames_in_load_order(tables)
+    plan = _load_plan(tables, partitioned)
     target.parent.mkdir(parents=True, exist_ok=True)
     token = _new_token()
     building = target.with_name(f"{target.name}.building-{token}")
     parquet_temps: dict[Path, Path] = {}  # final path -> temporary beside it
     moved_aside: list[Path] = []
     try:
-        row_counts = _build(building, frames, announce)
+        base = target if partitioned and not rebuild and target.is_file() else None
+        built = _build(building, plan, announce, base)
         building.chmod(READ_ONLY_MODE)
         sha256 = _file_sha256(building)
         if parquet_path is not None:
@@ -148,11 +188,15 @@ def publish_warehouse(
             raise
     return PublishResult(
         path=target,
-        row_counts=row_counts,
+        row_counts=built.row_counts,
         elapsed_seconds=time.perf_counter() - started,
         parquet_files=tuple(parquet_temps),
         warehouse_sha256=sha256,
         moved_aside=tuple(moved_aside),
+        incremental=built.incremental,
+        rebuilt_because=built.rebuilt_because if partitioned else None,
+        written_periods=built.written_periods,
+        dropped_periods=built.dropped_periods,
     )
 
 
@@ -165,45 +209,120 @@ def _new_token() -> str:
     return f"{os.getpid()}-{uuid.uuid4().hex}"
 
 
-def _frames_in_load_order(
-    tables: Mapping[TableContract, pl.DataFrame],
-) -> list[tuple[TableContract, pl.DataFrame]]:
-    """The frames in declaration order, the data dictionary added; unknown or missing tables refused."""
+_Source = pl.DataFrame | PartitionedTable
+
+
+def _load_plan(
+    tables: Mapping[TableContract, pl.DataFrame], partitioned: Sequence[PartitionedTable]
+) -> list[tuple[TableContract, _Source]]:
+    """What each table is loaded from, in declaration order; unknown, missing or doubled tables refused."""
     declared = set(WAREHOUSE_TABLES)
-    unknown = sorted(c.qualified_name for c in tables if c not in declared)
+    unknown = sorted(
+        c.qualified_name for c in [*tables, *(p.contract for p in partitioned)] if c not in declared
+    )
     if unknown:
         raise PublishError(f"not warehouse tables (only WAREHOUSE_TABLES are published): {unknown}")
-    if META_DATA_DICTIONARY in tables:
-        raise PublishError(f"{META_DATA_DICTIONARY.qualified_name} is rendered from the contracts, not given")
+    for rendered in RENDERED_TABLES:
+        if rendered in tables or any(p.contract is rendered for p in partitioned):
+            raise PublishError(f"{rendered.qualified_name} is rendered from the contracts, not given")
+    by_contract = {p.contract: p for p in partitioned}
+    if len(by_contract) != len(partitioned):
+        raise PublishError("a partitioned table is given twice")
+    twice = sorted(c.qualified_name for c in by_contract if c in tables)
+    if twice:
+        raise PublishError(f"given both as a frame and as partitions: {twice}")
+    not_partitioned = sorted(c.qualified_name for c in by_contract if "period" not in c.partition_by)
+    if not_partitioned:
+        raise PublishError(
+            f"not partitioned by period in its contract, so given as a frame only: {not_partitioned}"
+        )
     missing = [
-        c.qualified_name for c in WAREHOUSE_TABLES if c not in tables and c is not META_DATA_DICTIONARY
+        c.qualified_name
+        for c in WAREHOUSE_TABLES
+        if c not in tables and c not in by_contract and c not in RENDERED_TABLES
     ]
     if missing:
-        raise PublishError(f"no frame given for {missing}: every warehouse table is published whole")
-    return [
-        (c, data_dictionary_frame() if c is META_DATA_DICTIONARY else tables[c]) for c in WAREHOUSE_TABLES
+        raise PublishError(f"no frame given for {missing}: every warehouse table is published")
+    plan: list[tuple[TableContract, _Source]] = []
+    for c in WAREHOUSE_TABLES:
+        if c is META_DATA_DICTIONARY:
+            plan.append((c, data_dictionary_frame()))
+        elif c is META_BUILD_PARTITIONS:
+            plan.append((c, _build_partitions_frame(partitioned)))
+        else:
+            plan.append((c, by_contract.get(c) or tables[c]))
+    return plan
+
+
+def _build_partitions_frame(partitioned: Sequence[PartitionedTable]) -> pl.DataFrame:
+    rows = [
+        {
+            "table_name": table.contract.qualified_name,
+            "period": p.period,
+            "input_fingerprint": p.fingerprint,
+            "row_count": p.row_count,
+            "built_by_run_id": p.built_by_run_id,
+            "built_at": p.built_at,
+        }
+        for table in partitioned
+        for _, p in sorted(table.partitions.items())
     ]
+    return pl.DataFrame(rows, schema=META_BUILD_PARTITIONS.polars_schema())
+
+
+@dataclass
+class _Built:
+    row_counts: dict[str, int]
+    incremental: bool = False
+    rebuilt_because: str | None = None
+    written_periods: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    dropped_periods: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _build(
-    building: Path, frames: Sequence[tuple[TableContract, pl.DataFrame]], announce: Callable[[str], None]
-) -> dict[str, int]:
-    """Create, load, check and checkpoint the new file; it is closed (and has no .wal) on return."""
+    building: Path,
+    plan: Sequence[tuple[TableContract, _Source]],
+    announce: Callable[[str], None],
+    base: Path | None,
+) -> _Built:
+    """Create (or copy from `base`), load, check and checkpoint the new file; closed, no .wal, on return."""
     con = duckdb.connect()  # in memory: the file is attached, so its storage version can be chosen
     try:
         announce("build")
-        con.execute(
-            f"ATTACH {_literal(str(building))} AS {_BUILD_CATALOG} (STORAGE_VERSION '{STORAGE_VERSION}')"
+        published, why = (
+            _attach_copy(con, base, building) if base is not None else (None, "no published file")
         )
-        con.execute(f"USE {_BUILD_CATALOG}")  # the contracts' DDL and view SQL name schema.table only
-        for schema in schemas_of([*WAREHOUSE_TABLES, *BI_VIEWS]):
-            con.execute(f"CREATE SCHEMA {schema}")
-        for contract in WAREHOUSE_TABLES:
-            con.execute(contract.create_sql())
+        built = _Built(row_counts={}, incremental=published is not None, rebuilt_because=why)
+        if published is None:
+            con.execute(
+                f"ATTACH {_literal(str(building))} AS {_BUILD_CATALOG} (STORAGE_VERSION '{STORAGE_VERSION}')"
+            )
+            con.execute(f"USE {_BUILD_CATALOG}")  # the contracts' DDL and view SQL name schema.table only
+            for schema in schemas_of([*WAREHOUSE_TABLES, *BI_VIEWS]):
+                con.execute(f"CREATE SCHEMA {schema}")
+            for contract in WAREHOUSE_TABLES:
+                con.execute(contract.create_sql())
+        else:
+            # Views and macros are recreated below (cheap), so a changed definition is taken up.
+            for macro in AS_OF_MACROS:
+                con.execute(f"DROP MACRO TABLE IF EXISTS {macro.name}")
+            for view in BI_VIEWS:
+                con.execute(f"DROP VIEW IF EXISTS {view.qualified_name}")
 
-        for contract, frame in frames:
+        checked_periods: dict[TableContract, tuple[str, ...] | None] = {}  # None: every period
+        for contract, source in plan:
             announce(f"load:{contract.qualified_name}")
-            _load(con, contract, frame)
+            if isinstance(source, PartitionedTable):
+                written, dropped = _load_partitions(con, source, published)
+                built.written_periods[contract.qualified_name] = written
+                built.dropped_periods[contract.qualified_name] = dropped
+                checked_periods[contract] = written if published is not None else None
+                continue
+            if published is not None:
+                # Small tables: replaced whole, recreated so a changed description is taken up.
+                con.execute(f"DROP TABLE {contract.qualified_name}")
+                con.execute(contract.create_sql())
+            _load(con, contract, source)
 
         announce("views")
         for view in BI_VIEWS:
@@ -215,9 +334,13 @@ def _build(
         drift = _drift(con, _BUILD_CATALOG, (*WAREHOUSE_TABLES, *BI_VIEWS))
         if drift:
             raise PublishError("the new warehouse differs from its contracts:\n  " + "\n  ".join(drift))
-        row_counts = {c.qualified_name: _count(con, c.qualified_name) for c in WAREHOUSE_TABLES}
+        built.row_counts = {c.qualified_name: _count(con, c.qualified_name) for c in WAREHOUSE_TABLES}
+        for contract, periods in checked_periods.items():
+            _check_partitions(con, contract, periods)
         for view in BI_VIEWS:
-            row_counts[view.qualified_name] = _check_view(con, view)
+            built.row_counts[view.qualified_name] = _check_view(
+                con, view, _view_periods(view, checked_periods)
+            )
 
         announce("checkpoint")
         con.execute(f"CHECKPOINT {_BUILD_CATALOG}")
@@ -225,7 +348,198 @@ def _build(
         con.execute(f"DETACH {_BUILD_CATALOG}")
     finally:
         con.close()
-    return row_counts
+    return built
+
+
+def _attach_copy(
+    con: duckdb.DuckDBPyConnection, base: Path, building: Path
+) -> tuple[dict[tuple[str, str], str] | None, str | None]:
+    """Copy `base` to `building` and attach it; with its fingerprints, or (None, why it cannot be used).
+
+    When it cannot be used, nothing is attached and the copy is removed."""
+    try:
+        copy_file(base, building)
+        con.execute(f"ATTACH {_literal(str(building))} AS {_BUILD_CATALOG}")
+    except (OSError, duckdb.Error) as exc:
+        Path(building).unlink(missing_ok=True)
+        return None, f"the published file cannot be copied and opened ({str(exc).splitlines()[0]})"
+    con.execute(f"USE {_BUILD_CATALOG}")
+    problems = _drift(con, _BUILD_CATALOG, (*WAREHOUSE_TABLES, *BI_VIEWS))
+    problems += _constraint_drift(con)
+    row = con.execute(
+        "SELECT free_blocks, total_blocks FROM pragma_database_size() WHERE database_name = ?",
+        [_BUILD_CATALOG],
+    ).fetchone()
+    if row is not None and row[1] and row[0] > COMPACT_FREE_SHARE * row[1]:
+        problems.append(f"{row[0]} of its {row[1]} blocks are free: compacted by a build from scratch")
+    published: dict[tuple[str, str], str] | None = None
+    if not problems:
+        published = {
+            (table, period): fingerprint
+            for table, period, fingerprint in con.execute(
+                f"SELECT table_name, period, input_fingerprint FROM {META_BUILD_PARTITIONS.qualified_name}"
+            ).fetchall()
+        }
+        return published, None
+    con.execute("USE memory")
+    con.execute(f"DETACH {_BUILD_CATALOG}")
+    Path(building).unlink(missing_ok=True)
+    Path(f"{building}.wal").unlink(missing_ok=True)
+    return None, "the published file differs from the contracts: " + "; ".join(problems)
+
+
+def _constraint_drift(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """A primary key constraint the contracts no longer declare (a partitioned table's, since issue 11)."""
+    keyed = {
+        (schema, table)
+        for schema, table in con.execute(
+            "SELECT schema_name, table_name FROM duckdb_constraints() "
+            "WHERE database_name = ? AND constraint_type = 'PRIMARY KEY'",
+            [_BUILD_CATALOG],
+        ).fetchall()
+    }
+    return [
+        f"{c.qualified_name}: a PRIMARY KEY constraint the contract does not declare"
+        for c in WAREHOUSE_TABLES
+        if c.partition_by and (c.schema, c.name) in keyed
+    ]
+
+
+def copy_file(source: Path, destination: Path) -> None:
+    """A file copy in the kernel: a reflink (no data copied) where the file system shares blocks."""
+    with Path(source).open("rb") as src, Path(destination).open("wb") as dst:
+        remaining = os.fstat(src.fileno()).st_size
+        try:
+            while remaining > 0:
+                copied = os.copy_file_range(src.fileno(), dst.fileno(), remaining)
+                if copied == 0:
+                    break
+                remaining -= copied
+        except OSError:  # not supported here (another file system, an older kernel): a plain copy
+            src.seek(0)
+            dst.seek(0)
+            dst.truncate()
+            shutil.copyfileobj(src, dst, 1 << 20)
+        if remaining > 0:
+            raise OSError(f"{source} changed size while it was copied")
+
+
+def _load_partitions(
+    con: duckdb.DuckDBPyConnection,
+    table: PartitionedTable,
+    published: Mapping[tuple[str, str], str] | None,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Load the periods whose fingerprint is not the published one; delete those no longer given.
+
+    Returns (periods written, periods deleted). Without `published` (a build from scratch), every
+    period is written. The rows are read by DuckDB from the Parquet files, streamed, never one frame."""
+    name = table.contract.qualified_name
+    given = table.fingerprints()
+    if published is None:
+        written = sorted(given)
+        dropped: list[str] = []
+    else:
+        before = {period: fp for (t, period), fp in published.items() if t == name}
+        written = sorted(p for p, fp in given.items() if before.get(p) != fp)
+        dropped = sorted(before.keys() - given.keys())
+        if not before:
+            # Published whole, as a frame, by an earlier version: no period is known, so all are rewritten.
+            con.execute(f"DELETE FROM {name}")
+        elif written or dropped:
+            con.execute(
+                f"DELETE FROM {name} WHERE period IN (SELECT unnest(?::VARCHAR[]))", [[*written, *dropped]]
+            )
+    if written:
+        paths = [str(table.partitions[p].path) for p in written]
+        missing = [p for p in paths if not Path(p).is_file()]
+        if missing:
+            raise PublishError(f"{name}: partition files missing: {missing}")
+        columns = ", ".join(table.contract.column_names)
+        try:
+            con.execute(
+                f"INSERT INTO {name} ({columns}) SELECT {columns} FROM read_parquet(?::VARCHAR[])", [paths]
+            )
+        except duckdb.ConstraintException as exc:
+            raise PublishError(f"{name}: {str(exc).splitlines()[0]}") from exc
+    return tuple(written), tuple(dropped)
+
+
+def _check_partitions(
+    con: duckdb.DuckDBPyConnection, contract: TableContract, periods: tuple[str, ...] | None
+) -> None:
+    """Row counts agree with meta.build_partitions; the key is unique within each written period.
+
+    Cheap aggregates: counts per period (DuckDB reads one column), and the key's GROUP BY over the
+    written periods only (`periods`; None means every period, after a build from scratch)."""
+    name = contract.qualified_name
+    expected = dict(
+        con.execute(
+            f"SELECT period, row_count FROM {META_BUILD_PARTITIONS.qualified_name} WHERE table_name = ?",
+            [name],
+        ).fetchall()
+    )
+    total = _count(con, name)
+    if total != sum(expected.values()):
+        raise PublishError(
+            f"{name}: {total} rows in the new file, {sum(expected.values())} recorded in "
+            f"{META_BUILD_PARTITIONS.qualified_name}"
+        )
+    where, parameters = _period_filter(periods)
+    found = dict(
+        con.execute(f"SELECT period, count(*) FROM {name} {where} GROUP BY period", parameters).fetchall()
+    )
+    for period in sorted(expected if periods is None else periods):
+        if found.get(period, 0) != expected[period]:
+            raise PublishError(
+                f"{name}: period {period} has {found.get(period, 0)} rows, its partition file records "
+                f"{expected[period]}"
+            )
+    if not contract.primary_key:
+        return
+    key = ", ".join(contract.primary_key)
+    duplicate = con.execute(
+        f"SELECT period, {key}, count(*) FROM {name} {where} GROUP BY ALL HAVING count(*) > 1 LIMIT 1",
+        parameters,
+    ).fetchone()
+    if duplicate is not None:
+        raise DuplicateKeyError(
+            f"{name}: duplicate primary key ({key}) in period {duplicate[0]}: {duplicate[1:-1]} "
+            f"({duplicate[-1]} rows)"
+        )
+
+
+def _period_filter(periods: Collection[str] | None) -> tuple[str, list[object]]:
+    if periods is None:
+        return "", []
+    return "WHERE period IN (SELECT unnest(?::VARCHAR[]))", [sorted(periods)]
+
+
+def _view_periods(
+    view: TableContract, checked: Mapping[TableContract, tuple[str, ...] | None]
+) -> tuple[str, ...] | None:
+    """The periods whose rows of `view` can have changed, when its grain can be checked per period.
+
+    A view on a partitioned table whose key includes the period: its rows in an unchanged period come
+    from unchanged fact rows joined to dimensions whose keys are unique (their constraints), so only
+    the written periods need the grain check. None: check the whole view."""
+    assert view.sql is not None
+    if "period" not in view.primary_key or "period" not in view.column_names:
+        return None
+    periods: set[str] = set()
+    for contract, written in checked.items():
+        if contract.qualified_name in view.sql:
+            if written is None:
+                return None
+            periods.update(written)
+    reads_partitioned = any(c.qualified_name in view.sql for c in checked)
+    reads_whole = any(
+        c.qualified_name in view.sql
+        for c in WAREHOUSE_TABLES
+        if c not in checked and c.kind == "table" and c.schema == "core" and c.name.startswith("fact_")
+    )
+    if not reads_partitioned or reads_whole:
+        return None
+    return tuple(sorted(periods))
 
 
 def _load(con: duckdb.DuckDBPyConnection, contract: TableContract, frame: pl.DataFrame) -> None:
@@ -242,6 +556,16 @@ def _load(con: duckdb.DuckDBPyConnection, contract: TableContract, frame: pl.Dat
         raise PublishError(f"{contract.qualified_name}: {exc}") from exc
     finally:
         con.unregister(_INCOMING)
+    if contract.partition_by and contract.primary_key:
+        # A partitioned table given as a frame: no constraint holds its grain, so it is checked here.
+        key = ", ".join(contract.primary_key)
+        duplicate = con.execute(
+            f"SELECT {key}, count(*) FROM {contract.qualified_name} GROUP BY ALL HAVING count(*) > 1 LIMIT 1"
+        ).fetchone()
+        if duplicate is not None:
+            raise DuplicateKeyError(
+                f"{contract.qualified_name}: duplicate primary key ({key}): {duplicate[:-1]} ({duplicate[-1]} rows)"
+            )
 
 
 def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
@@ -250,13 +574,19 @@ def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
     return int(row[0])
 
 
-def _check_view(con: duckdb.DuckDBPyConnection, view: TableContract) -> int:
-    """Run the view; its declared key (the grain the BI contract promises) must be unique."""
+def _check_view(
+    con: duckdb.DuckDBPyConnection, view: TableContract, periods: tuple[str, ...] | None = None
+) -> int:
+    """Run the view; its declared key (the grain the BI contract promises) must be unique.
+
+    With `periods`, the grain is checked on those periods' rows only (see `_view_periods`)."""
     rows = _count(con, view.qualified_name)
-    if view.primary_key:
+    if view.primary_key and periods != ():
         key = ", ".join(view.primary_key)
+        where, parameters = _period_filter(periods)
         duplicate = con.execute(
-            f"SELECT {key}, count(*) FROM {view.qualified_name} GROUP BY ALL HAVING count(*) > 1 LIMIT 1"
+            f"SELECT {key}, count(*) FROM {view.qualified_name} {where} GROUP BY ALL HAVING count(*) > 1 LIMIT 1",
+            parameters,
         ).fetchone()
         if duplicate is not None:
             raise DuplicateKeyError(
@@ -642,8 +972,10 @@ def _literal(text: str) -> str:
 
 
 __all__ = [
+    "COMPACT_FREE_SHARE",
     "PARQUET_SOURCE_KEY",
     "READ_ONLY_MODE",
+    "RENDERED_TABLES",
     "STORAGE_VERSION",
     "DuplicateKeyError",
     "HealReport",

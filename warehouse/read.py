@@ -26,6 +26,7 @@ from warehouse.tables import (
     BI_TRADE_SURPLUS,
     BI_VIEWS,
     FACT_TRADE_FLOWS,
+    META_BUILD_PARTITIONS,
     META_DATA_DICTIONARY,
     META_RELEASES,
     META_RUNS,
@@ -333,3 +334,21 @@ def warehouse_releases(warehouse_path: Path) -> set[tuple[str, str]]:
     """The (product, period) pairs the published warehouse holds; empty when there is no warehouse."""
     frame = warehouse_release_frame(warehouse_path)
     return set(zip(frame["product"].to_list(), frame["period"].to_list(), strict=True))
+
+
+def published_partitions(warehouse_path: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    """(table_name, period) -> its meta.build_partitions row (a dict by column), as published.
+
+    Empty when there is no warehouse or it has no such table (published before issue 11): every
+    period is then built. The build compares a period's `input_fingerprint` with its inputs' to decide
+    whether to rebuild it."""
+    path = Path(warehouse_path)
+    if not path.is_file():
+        return {}
+    with open_read_only(path) as warehouse:
+        if not warehouse.has_table(META_BUILD_PARTITIONS.schema, META_BUILD_PARTITIONS.name):
+            return {}
+        frame = warehouse.con.sql(
+            f"SELECT {', '.join(META_BUILD_PARTITIONS.column_names)} FROM {META_BUILD_PARTITIONS.qualified_name}"
+        ).pl()
+    return {(row["table_name"], row["period"]): row for row in frame.iter_rows(named=True)}

@@ -282,7 +282,10 @@ FACT_TRADE_FLOWS = TableContract(
         ),
         *_VINTAGE_COLUMNS,
     ),
+    # The grain, checked per changed period by the publish; not a DuckDB constraint (see partition_by).
     primary_key=("release_id", "period", "direction", "commodity_code", "partner_code"),
+    # Stored and published one period at a time (warehouse.partitions): tens of millions of rows.
+    partition_by=("period",),
 )
 
 FACT_TRADE_MODE = TableContract(
@@ -440,6 +443,25 @@ META_VALIDATION_RESULTS = TableContract(
         "validated_at",
     ),
     primary_key=("run_id", "suite_name", "rule", "batch_id"),
+)
+META_BUILD_PARTITIONS = TableContract(
+    "meta",
+    "build_partitions",
+    "One row per period of each table stored per period (core.fact_trade_flows): the fingerprint of "
+    "what its rows were built from; a publish rewrites only the periods whose fingerprint changed",
+    FIELDS.pick(
+        "table_name",
+        "period",
+        FIELDS["input_fingerprint"].but(
+            description="SHA-256 over everything the period's rows were built from (its staged files, the "
+            "parser, the code, the reference data): equal fingerprints, equal rows",
+            nullable=False,
+        ),
+        "row_count",
+        "built_by_run_id",
+        "built_at",
+    ),
+    primary_key=("table_name", "period"),
 )
 META_DATA_DICTIONARY = TableContract(
     "meta",
@@ -819,6 +841,7 @@ WAREHOUSE_TABLES: tuple[TableContract, ...] = (
     META_RELEASE_FILES,
     META_RUNS,
     META_VALIDATION_RESULTS,
+    META_BUILD_PARTITIONS,
     META_DATA_DICTIONARY,
 )
 BI_VIEWS: tuple[TableContract, ...] = (

@@ -62,15 +62,15 @@ _KILLED_REPUBLISHER = textwrap.dedent(
     import os, signal, sys
     from pathlib import Path
     import duckdb
-    from warehouse.publish import publish_warehouse
-    from warehouse.tables import META_DATA_DICTIONARY, WAREHOUSE_TABLES
+    from warehouse.publish import RENDERED_TABLES, publish_warehouse
+    from warehouse.tables import WAREHOUSE_TABLES
 
     target, parquet, step = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
     with duckdb.connect(str(target), read_only=True) as con:
         tables = {
             c: con.sql(f"SELECT * FROM {c.qualified_name}").pl()
             for c in WAREHOUSE_TABLES
-            if c is not META_DATA_DICTIONARY
+            if c not in RENDERED_TABLES
         }
 
     def fault(current):

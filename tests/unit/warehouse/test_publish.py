@@ -24,6 +24,7 @@ from warehouse.dictionary import data_dictionary_frame
 from warehouse.publish import (
     PARQUET_SOURCE_KEY,
     READ_ONLY_MODE,
+    RENDERED_TABLES,
     STORAGE_VERSION,
     DuplicateKeyError,
     PublishError,
@@ -78,7 +79,7 @@ def sample_tables(version: int = 0) -> dict[TableContract, pl.DataFrame]:
     December so `bi.annual_trade` has a year, one latest-vintage commodity flow. A table added to
     the contracts later gets an empty frame, so the helper keeps up with the declarations.
     """
-    empty = {c: c.empty_frame() for c in WAREHOUSE_TABLES if c is not META_DATA_DICTIONARY}
+    empty = {c: c.empty_frame() for c in WAREHOUSE_TABLES if c not in RENDERED_TABLES}
     scale = version + 1
     surplus = []
     for period, (start, months) in _PERIODS.items():
