@@ -166,8 +166,9 @@ def run_gate(
     `tables`: the built warehouse tables by contract (views and tables not given are not checked);
     the business rules read core.fact_partner_trade and core.fact_trade_surplus when present.
     `by_period`: (contract, period, that period's rows) of the tables stored per period, for the periods
-    this run built only; each is validated as its own batch `period=<key>`, and may be an iterator that
-    reads a period when asked, so no more than one period is held at a time.
+    this run built only, in period order; consecutive periods are validated together up to
+    `max_batch_rows` rows (batch `period=<key>` or `periods=<first>/<last>`). It may be an iterator
+    that reads a period when asked: no more than a batch of rows per table is held at a time.
     `partner_codes`: the partner codes the reference data knows (core.dim_partner's); every
     `partner_code` column must hold one of them.
     """
@@ -178,14 +179,32 @@ def run_gate(
         if contract.kind == "table" and contract not in (STG_PRELIMINARY, STG_ONLINE_QUERY):
             checks.append(contract_check(contract, frame, partner_codes))
     templates: dict[TableContract, Check] = {}
+    pending: dict[TableContract, list[tuple[str, pl.DataFrame]]] = {}
+
+    def check_of(contract: TableContract, frames: list[tuple[str, pl.DataFrame]]) -> Check:
+        template = templates.setdefault(
+            contract, contract_check(contract, frames[0][1].clear(), partner_codes)
+        )
+        first, last = frames[0][0], frames[-1][0]
+        # One suite per table, built once (the template's cache is shared), one batch per group of periods.
+        return dataclasses.replace(
+            template,
+            frame=pl.concat([frame for _, frame in frames], how="vertical"),
+            batch_id=f"period={first}" if first == last else f"periods={first}/{last}",
+            _suite_cache=template._suite_cache,
+        )
 
     def period_checks() -> Iterator[Check]:
+        # Small periods are validated together up to `max_batch_rows` rows (GX's cost is per batch).
         for contract, period, frame in by_period:
-            template = templates.setdefault(contract, contract_check(contract, frame.clear(), partner_codes))
-            # One suite per table, built once (sharing the template's cache), one batch per period.
-            yield dataclasses.replace(
-                template, frame=frame, batch_id=f"period={period}", _suite_cache=template._suite_cache
-            )
+            frames = pending.setdefault(contract, [])
+            if frames and sum(f.height for _, f in frames) + frame.height > max_batch_rows:
+                yield check_of(contract, frames)
+                frames.clear()
+            frames.append((period, frame))
+        for contract, frames in pending.items():
+            if frames:
+                yield check_of(contract, frames)
 
     return validate_checks(
         itertools.chain(checks, period_checks()),

@@ -34,6 +34,7 @@ from transforms.facts import FLOW_TABLE_IDS, build_fact_trade_flows
 from transforms.quantities import fill_pending_quantity_units
 from warehouse import reference
 from warehouse.partitions import PartitionedTable, PeriodPartition
+from warehouse.read import published_partitions
 from warehouse.tables import FACT_TRADE_FLOWS, STG_ONLINE_QUERY
 
 log = logging.getLogger(__name__)
@@ -207,6 +208,17 @@ class PublishedPartition:
     built_at: datetime
 
 
+def published_flow_partitions(warehouse_path: Path) -> dict[str, PublishedPartition]:
+    """The periods of core.fact_trade_flows the published warehouse holds, by period."""
+    return {
+        period: PublishedPartition(
+            row["input_fingerprint"], row["row_count"], row["built_by_run_id"], row["built_at"]
+        )
+        for (table, period), row in published_partitions(warehouse_path).items()
+        if table == FACT_TRADE_FLOWS.qualified_name
+    }
+
+
 @dataclass(frozen=True)
 class FlowsBuild:
     """Every period of `core.fact_trade_flows` after this run's build: rebuilt or carried over."""
@@ -222,17 +234,13 @@ class FlowsBuild:
             f"{len(self.carried_over)} carried over"
         )
 
-    def rebuilt_frames(self) -> Iterator[tuple[str, pl.DataFrame]]:
-        """The rebuilt periods' rows, one period at a time (read when asked)."""
-        for period in self.rebuilt:
-            yield period, pl.read_parquet(self.table.partitions[period].path)
-
-    def staged_online_query(self) -> Iterator[tuple[str, pl.DataFrame]]:
-        """The rebuilt periods' online-query staging rows, one period at a time."""
+    def rebuilt_frames(self) -> Iterator[tuple[str, pl.DataFrame | None, pl.DataFrame]]:
+        """Per rebuilt period, one at a time (read when asked): its online-query staging rows (None
+        without any) and its rows of the fact."""
         for period in self.rebuilt:
             sources = self.sources.periods[period]
-            if sources.online_query_files:
-                yield period, scan_online_query(sources).collect()
+            staged = scan_online_query(sources).collect() if sources.online_query_files else None
+            yield period, staged, pl.read_parquet(self.table.partitions[period].path)
 
     def hs8_names(self) -> pl.LazyFrame:
         """Every period's HS8 names (a few thousand rows a period), for dim_commodity."""
@@ -325,6 +333,8 @@ def build_fact_partitions(
 
     A period whose file a backfill worker already built for this fingerprint is taken as it is."""
     built_at = built_at or datetime.now(UTC)
+    # The tables (5)/(6) cells are small (a few thousand a month): read once, sliced per period.
+    cells: pl.LazyFrame | None = None
     partitions: dict[str, PeriodPartition] = {}
     rebuilt: list[str] = []
     carried: list[str] = []
@@ -342,8 +352,10 @@ def build_fact_partitions(
                 period, period_sources.fingerprint, path, row_count, run_id, built_at
             )
         else:
+            if cells is None:
+                cells = preliminary.filter(pl.col("table_id").is_in(list(FLOW_TABLE_IDS))).collect().lazy()
             partitions[period] = build_period_partition(
-                settings, period_sources, preliminary, manifest, run_id=run_id, built_at=built_at
+                settings, period_sources, cells, manifest, run_id=run_id, built_at=built_at
             )
         rebuilt.append(period)
     build = FlowsBuild(PartitionedTable(FACT_TRADE_FLOWS, partitions), rebuilt, carried, sources)
