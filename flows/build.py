@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
@@ -46,6 +47,7 @@ from warehouse.tables import (
     DIM_PERIOD,
     DIM_TRADE_MODE,
     FACT_PARTNER_TRADE,
+    FACT_TRADE_FLOWS,
     FACT_TRADE_MODE,
     FACT_TRADE_SURPLUS,
     FACT_TRADE_SURPLUS_HISTORY,
@@ -87,8 +89,15 @@ def _reference_digest() -> str:
     return digest.hexdigest()
 
 
-def load_staged(settings: Settings, include_release_ids: frozenset[str] = frozenset()) -> StagedInputs:
-    """The staged files' rows; `include_release_ids` brings quarantined releases back in (to re-validate)."""
+def load_staged(
+    settings: Settings,
+    include_release_ids: frozenset[str] = frozenset(),
+    *,
+    flow_periods: Collection[str] | None = None,
+) -> StagedInputs:
+    """The staged files' rows; `include_release_ids` brings quarantined releases back in (to re-validate).
+
+    `flow_periods` limits `sources` to those periods of core.fact_trade_flows (a backfill worker's)."""
     archive = RawArchive(settings.archive_dir)
     manifest = archive.manifest.filter(
         (pl.col("status") == "staged")
@@ -110,7 +119,9 @@ def load_staged(settings: Settings, include_release_ids: frozenset[str] = frozen
         ),
         manifest=manifest,
         fingerprint=digest.hexdigest(),
-        sources=staged_sources(settings.staging_dir, preliminary, hashes, reference_digest, code_version()),
+        sources=staged_sources(
+            settings.staging_dir, preliminary, hashes, reference_digest, code_version(), flow_periods
+        ),
     )
 
 
@@ -196,6 +207,7 @@ def build_flows(
     *,
     run_id: str,
     force: bool = False,
+    fresh_since: datetime | None = None,
 ) -> FlowsBuild:
     """core.fact_trade_flows: the periods whose inputs changed since `published` are rebuilt (all with
     `force`), the others carried over.
@@ -214,6 +226,36 @@ def build_flows(
         )
     except UnknownPartnerError as exc:
         raise _rejected(inputs, exc) from exc
+
+
+def prebuild_flow_periods(settings: Settings, periods: Collection[str], *, force: bool = False) -> list[str]:
+    """Build the partitions of these periods of core.fact_trade_flows from what is staged now, where
+    no file of their current fingerprint exists yet: a backfill worker's share of the build, done
+    beside its parsing. Returns the periods built.
+
+    The run's build later takes a file whose fingerprint is still its period's as it is, and rebuilds
+    any other (a page another worker staged since restates the period, say): a file always holds the
+    rows of exactly the files its fingerprint names, so adopting it is safe. A period that cannot be
+    built (an unknown partner) is left to the run's build, which reports it."""
+    inputs = load_staged(settings, flow_periods=periods)
+    built: list[str] = []
+    for period in sorted(inputs.sources.periods):
+        try:
+            build = build_fact_partitions(
+                settings,
+                StagedSources({period: inputs.sources.periods[period]}, inputs.sources.present_sha256s),
+                inputs.preliminary,
+                inputs.manifest,
+                {},
+                run_id="backfill-worker",
+                force=force,
+            )
+        except Exception as exc:  # the run's build redoes it and reports it; the worker's parse stands
+            log.warning("period %s of %s left to the run's build: %s", period, FACT_TRADE_FLOWS.name, exc)
+            continue
+        if build.rebuilt and not build.adopted:
+            built.append(period)
+    return built
 
 
 def build_core_tables(inputs: StagedInputs, flows: FlowsBuild) -> dict[TableContract, pl.DataFrame]:

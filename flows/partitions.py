@@ -19,7 +19,7 @@ import hashlib
 import logging
 import shutil
 from collections.abc import Collection, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -90,12 +90,19 @@ class StagedSources:
         return sorted(self.periods, key=_period_order)
 
 
-def online_query_files_by_period(staging_dir: Path, staged: Collection[str]) -> dict[str, dict[Path, str]]:
+def online_query_files_by_period(
+    staging_dir: Path, staged: Collection[str], periods: Collection[str] | None = None
+) -> dict[str, dict[Path, str]]:
     """{period: {staged file: its source_sha256}} of the online-query staging, from each file's first row
-    (a staged file holds one export's rows of one month); files of sha256s not in `staged` are left out."""
+    (a staged file holds one export's rows of one month); files of sha256s not in `staged` are left out,
+    and with `periods`, the folders of other periods are not looked at."""
     found: dict[str, dict[Path, str]] = {}
     wanted = set(staged)
-    for path in staging_files(STG_ONLINE_QUERY, staging_dir):
+    files = staging_files(STG_ONLINE_QUERY, staging_dir)
+    if periods is not None:
+        folders = {f"period={p}" for p in periods}
+        files = [f for f in files if f.parent.name in folders]
+    for path in files:
         head = pl.scan_parquet(path).select("source_sha256", "period").head(1).collect()
         if head.is_empty():
             continue
@@ -137,24 +144,32 @@ def period_fingerprint(period: str, sha256s: Collection[str], reference_digest: 
 
 
 def staged_sources(
-    staging_dir: Path, preliminary: pl.LazyFrame, staged: Collection[str], reference_digest: str, code: str
+    staging_dir: Path,
+    preliminary: pl.LazyFrame,
+    staged: Collection[str],
+    reference_digest: str,
+    code: str,
+    periods: Collection[str] | None = None,
 ) -> StagedSources:
-    """Every period's sources and fingerprint. `preliminary` is the staged cells of the `staged` files."""
-    online = online_query_files_by_period(staging_dir, staged)
+    """Every period's sources and fingerprint (with `periods`, those periods' only; `present_sha256s`
+    is then partial). `preliminary` is the staged cells of the `staged` files."""
+    online = online_query_files_by_period(staging_dir, staged, periods)
     prelim = preliminary_files_by_period(preliminary)
+    if periods is not None:
+        prelim = {p: files for p, files in prelim.items() if p in periods}
     present = {sha for files in online.values() for sha in files.values()}
     present |= set(preliminary.select("source_sha256").unique().collect()["source_sha256"].to_list())
-    periods: dict[str, PeriodSources] = {}
+    found: dict[str, PeriodSources] = {}
     for period in set(online) | set(prelim):
         files = online.get(period, {})
         sha256s = tuple(sorted(set(files.values()) | prelim.get(period, set())))
-        periods[period] = PeriodSources(
+        found[period] = PeriodSources(
             period,
             tuple(sorted(files)),
             sha256s,
             period_fingerprint(period, sha256s, reference_digest, code),
         )
-    return StagedSources(periods, frozenset(present))
+    return StagedSources(found, frozenset(present))
 
 
 # --- building one period -----------------------------------------------------------------------------
@@ -224,13 +239,15 @@ class FlowsBuild:
     """Every period of `core.fact_trade_flows` after this run's build: rebuilt or carried over."""
 
     table: PartitionedTable
-    rebuilt: list[str]
+    rebuilt: list[str]  # periods new to the warehouse or whose inputs changed (validated and written)
     carried_over: list[str]
     sources: StagedSources
+    adopted: list[str] = field(default_factory=list)  # of `rebuilt`, those a backfill worker had built
 
     def summary(self) -> str:
+        by_workers = f" ({len(self.adopted)} built by the backfill's workers)" if self.adopted else ""
         return (
-            f"{FACT_TRADE_FLOWS.name}: {len(self.rebuilt)} periods rebuilt, "
+            f"{FACT_TRADE_FLOWS.name}: {len(self.rebuilt)} periods rebuilt{by_workers}, "
             f"{len(self.carried_over)} carried over"
         )
 
@@ -318,6 +335,12 @@ def _carried(
     )
 
 
+def _adoptable(path: Path, written_since: datetime | None) -> bool:
+    if not (path.exists() and hs8_names_path(path).exists()):
+        return False
+    return written_since is None or path.stat().st_mtime >= written_since.timestamp()
+
+
 def build_fact_partitions(
     settings: Settings,
     sources: StagedSources,
@@ -328,16 +351,20 @@ def build_fact_partitions(
     run_id: str,
     force: bool = False,
     built_at: datetime | None = None,
+    fresh_since: datetime | None = None,
 ) -> FlowsBuild:
     """Carry over every period whose fingerprint the warehouse holds; rebuild the others (all: `force`).
 
-    A period whose file a backfill worker already built for this fingerprint is taken as it is."""
+    A period whose file for this fingerprint exists already (a backfill worker built it, or a run the
+    gate stopped) is taken as it is; with `force`, only a file written since `fresh_since` (by this
+    run's workers)."""
     built_at = built_at or datetime.now(UTC)
     # The tables (5)/(6) cells are small (a few thousand a month): read once, sliced per period.
     cells: pl.LazyFrame | None = None
     partitions: dict[str, PeriodPartition] = {}
     rebuilt: list[str] = []
     carried: list[str] = []
+    adopted: list[str] = []
     for period in sources.sorted_periods():
         period_sources = sources.periods[period]
         kept = None if force else _carried(settings, period_sources, published.get(period))
@@ -346,11 +373,12 @@ def build_fact_partitions(
             carried.append(period)
             continue
         path = partition_path(settings, period, period_sources.fingerprint)
-        if not force and path.exists() and hs8_names_path(path).exists():
+        if _adoptable(path, None if not force else (fresh_since or built_at)):
             row_count = pl.scan_parquet(path).select(pl.len()).collect().item()
             partitions[period] = PeriodPartition(
                 period, period_sources.fingerprint, path, row_count, run_id, built_at
             )
+            adopted.append(period)
         else:
             if cells is None:
                 cells = preliminary.filter(pl.col("table_id").is_in(list(FLOW_TABLE_IDS))).collect().lazy()
@@ -358,7 +386,7 @@ def build_fact_partitions(
                 settings, period_sources, cells, manifest, run_id=run_id, built_at=built_at
             )
         rebuilt.append(period)
-    build = FlowsBuild(PartitionedTable(FACT_TRADE_FLOWS, partitions), rebuilt, carried, sources)
+    build = FlowsBuild(PartitionedTable(FACT_TRADE_FLOWS, partitions), rebuilt, carried, sources, adopted)
     log.info("%s", build.summary())
     return build
 

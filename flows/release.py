@@ -184,22 +184,33 @@ def all_validation_results(settings: Settings) -> pl.DataFrame:
 
 # --- tasks --------------------------------------------------------------------------------------------
 def build_everything(
-    settings: Settings, inputs: StagedInputs, *, run_id: str, force: bool = False
+    settings: Settings,
+    inputs: StagedInputs,
+    *,
+    run_id: str,
+    force: bool = False,
+    started_at: datetime | None = None,
 ) -> tuple[dict[TableContract, pl.DataFrame], FlowsBuild]:
-    """core.fact_trade_flows' changed periods (all with `force`) and every other core table."""
+    """core.fact_trade_flows' changed periods (all with `force`: but those this run's backfill workers
+    built since `started_at`) and every other core table."""
     flows = build_flows(
-        settings, inputs, published_flow_partitions(settings.warehouse_path), run_id=run_id, force=force
+        settings,
+        inputs,
+        published_flow_partitions(settings.warehouse_path),
+        run_id=run_id,
+        force=force,
+        fresh_since=started_at,
     )
     return build_core_tables(inputs, flows), flows
 
 
 @task(name="build-tables", cache_policy=NO_CACHE)
 def build_tables(
-    settings: Settings, inputs: StagedInputs, run_id: str, force: bool = False
+    settings: Settings, inputs: StagedInputs, run_id: str, force: bool, started_at: datetime
 ) -> tuple[dict[TableContract, pl.DataFrame], FlowsBuild]:
     logger = get_run_logger()
     try:
-        tables, flows = build_everything(settings, inputs, run_id=run_id, force=force)
+        tables, flows = build_everything(settings, inputs, run_id=run_id, force=force, started_at=started_at)
     except BuildRejectedError as exc:
         # Charged to its releases like a gate failure: quarantined, so the next runs build without them.
         quarantined = quarantine_rejected(settings, exc)
@@ -328,7 +339,7 @@ def build_validate_publish(
     if missing:
         message = f"{message}; published smaller by --allow-shrink: {missing.describe()}"
         log.warning("publishing less than the warehouse held (--allow-shrink): %s", missing.describe())
-    tables, flows = build_tables(settings, inputs, run_id, force)
+    tables, flows = build_tables(settings, inputs, run_id, force, started_at)
     overrides = load_overrides(settings)
     gate = validate(settings, inputs, tables, flows, run_id, overrides)
     this_run: dict[str, object] = {
