@@ -133,6 +133,7 @@ class BackfillSummary:
     warehouse_path: Path
     message: str
     report_path: Path | None = None
+    flow_periods_built: list[str] = field(default_factory=list)  # by the per-period tasks (workers)
 
 
 # Called with (period, periods to do) as each period finishes: the CLI draws its progress bar from it.
@@ -231,6 +232,7 @@ def backfill(
         reused: list[str] = []
         worker_processes: set[int] = set()
         rows: list[dict[str, Any]] = []
+        flow_periods_built: list[str] = []
         with _task_runner(dask, dask_address) as runner:
             futures: dict[str, PrefectFuture[PeriodWork]] = {
                 p: runner.submit(
@@ -247,6 +249,7 @@ def backfill(
                 if not cached:
                     worker_processes.add(work.process_id)
                 rows.extend(work.manifest_rows)
+                flow_periods_built.extend(work.flow_periods)
                 logger.info(
                     "period %s: %d files staged %s, %d periods of %s built",
                     p,
@@ -280,6 +283,7 @@ def backfill(
             False,
             settings.warehouse_path,
             "",
+            flow_periods_built=sorted(flow_periods_built),
         )
         if not force and last_published_fingerprint(settings.warehouse_path) == inputs.fingerprint:
             summary.message = "the warehouse already holds these releases as staged now; nothing published"

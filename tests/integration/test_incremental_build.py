@@ -4,6 +4,7 @@ publishes equals a full rebuild."""
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import duckdb
 import pytest
 
 from config.settings import Settings
+from flows.backfill import backfill
 from flows.ingest.sources import demo_releases_dir
 from flows.monthly import monthly_release
 from flows.partitions import build_dir
@@ -18,9 +20,10 @@ from warehouse.publish import table_content_hashes
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
 
-# What differs between two builds of the same inputs by design: the run logs, and who built a period when.
+# What differs between two builds of the same inputs by design: the run logs, who built a period when,
+# and (between two data roots) when each file was retrieved.
 RUN_LOGS = {"meta.runs", "meta.validation_results"}
-RUN_COLUMNS = ("built_by_run_id", "built_at")
+RUN_COLUMNS = ("built_by_run_id", "built_at", "retrieved_at")
 REVISED_MONTH = "202405"
 
 
@@ -106,3 +109,29 @@ def test_a_re_run_with_nothing_new_publishes_nothing_and_keeps_every_period(tmp_
     forced = monthly_release(source="demo", data_dir=str(data), force=True)
     assert forced.published
     assert set(_built_by(data / "warehouse.duckdb").values()) == {forced.run_id}
+
+
+def test_backfill_workers_build_their_periods_and_the_dask_backfill_equals_the_serial_one(
+    tmp_path: Path,
+) -> None:
+    serial_root, dask_root = tmp_path / "serial", tmp_path / "dask"
+    serial = backfill(start="2024-01", end="2024-06", source="demo", data_dir=str(serial_root))
+    distributed = backfill(start="2024-01", end="2024-06", source="demo", data_dir=str(dask_root), dask=True)
+
+    assert serial.published and distributed.published
+    assert distributed.worker_processes and os.getpid() not in distributed.worker_processes
+    # The months of the range (the online-query detail's too) were built by the per-period tasks;
+    # the 2023 periods the 2024 pages restate, by the run's build.
+    months = ["2024-01", "2024-01..02", "2024-02", "2024-03", "2024-04", "2024-05", "2024-06"]
+    assert serial.flow_periods_built == distributed.flow_periods_built == months
+    built = _built_by(dask_root / "warehouse.duckdb")
+    assert set(months) < set(built) and any(p.startswith("2023-") for p in built)
+    assert set(built.values()) == {distributed.run_id}
+    with duckdb.connect(str(dask_root / "warehouse.duckdb"), read_only=True) as con:
+        (message,) = con.execute("SELECT message FROM meta.runs").fetchone()
+        detail = con.execute(
+            "SELECT count(*) FROM core.fact_trade_flows WHERE product = 'online_query'"
+        ).fetchone()
+    assert f"({len(months)} built by the backfill's workers)" in message
+    assert detail is not None and detail[0] > 0
+    assert _contents(dask_root / "warehouse.duckdb") == _contents(serial_root / "warehouse.duckdb")
