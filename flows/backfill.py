@@ -1,10 +1,12 @@
 """`backfill(start, end)`: every period of a range re-parsed from the archive, then one publish.
 
 Per period (in parallel: Prefect's thread pool, or a Dask cluster with `dask=True`) the period's raw
-files are parsed again with the current parser and re-staged. That work is cached by Prefect, keyed on
-the files' checksums, the parser and the code version, with results persisted under the data root, so
-a re-run after a crash or a kill redoes only the periods that had not finished. Then the facts are
-rebuilt, validated and published once, at the end.
+files are parsed again with the current parser and re-staged, and the period's share of
+core.fact_trade_flows (its months' partitions, flows.partitions) is built from them: the same unit of
+work as a monthly run's. That work is cached by Prefect, keyed on the files' checksums, the parser and
+the code version, with results persisted under the data root, so a re-run after a crash or a kill
+redoes only the periods that had not finished. Then the other tables are rebuilt, the fact's periods
+that changed are validated, and everything is published once, at the end.
 """
 
 from __future__ import annotations
