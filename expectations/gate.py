@@ -167,7 +167,7 @@ def run_gate(
     the business rules read core.fact_partner_trade and core.fact_trade_surplus when present.
     `by_period`: (contract, period, that period's rows) of the tables stored per period, for the periods
     this run built only, in period order; consecutive periods are validated together up to
-    `max_batch_rows` rows (batch `period=<key>` or `periods=<first>/<last>`). It may be an iterator
+    `max_batch_rows` rows (batch `period=<key>` or `periods=<first>_to_<last>`). It may be an iterator
     that reads a period when asked: no more than a batch of rows per table is held at a time.
     `partner_codes`: the partner codes the reference data knows (core.dim_partner's); every
     `partner_code` column must hold one of them.
@@ -190,7 +190,8 @@ def run_gate(
         return dataclasses.replace(
             template,
             frame=pl.concat([frame for _, frame in frames], how="vertical"),
-            batch_id=f"period={first}" if first == last else f"periods={first}/{last}",
+            # No '/' in a batch id: it names the Data Docs' files.
+            batch_id=f"period={first}" if first == last else f"periods={first}_to_{last}",
             _suite_cache=template._suite_cache,
         )
 

@@ -33,7 +33,7 @@ def test_periods_are_validated_together_up_to_the_batch_size_and_each_result_is_
     together = _gate(periods, max_batch_rows=4)
     assert together.get_column("batch_id").unique().sort().to_list() == [
         "period=2025-06",
-        "periods=2025-04/2025-05",
+        "periods=2025-04_to_2025-05",
     ]
     assert together["success"].all()
     one_each = _gate(periods, max_batch_rows=1)
