@@ -42,6 +42,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -154,7 +155,7 @@ def publish_warehouse(
     target.parent.mkdir(parents=True, exist_ok=True)
     token = _new_token()
     building = target.with_name(f"{target.name}.building-{token}")
-    parquet_temps: dict[Path, Path] = {}  # final path -> temporary beside it
+    export = _ParquetExport()
     moved_aside: list[Path] = []
     try:
         base = target if partitioned and not rebuild and target.is_file() else None
@@ -166,7 +167,7 @@ def publish_warehouse(
             # target (same bytes), and renamed into place only after the swap: a failed export then
             # leaves the published warehouse and the old Parquet files as they were.
             announce("parquet")
-            _export_parquet(building, parquet_path, token, sha256, parquet_temps)
+            _export_parquet(building, parquet_path, token, sha256, export)
         announce("swap")
         refuse_if_held(target)  # a BI tool that connected read-write since the run started
         stray = _move_aside_stray_wal(target)
@@ -174,23 +175,23 @@ def publish_warehouse(
             moved_aside.append(stray)
         building.replace(target)  # os.replace: atomic within one directory
     except BaseException:
-        for leftover in (building, Path(f"{building}.wal"), *parquet_temps.values()):
+        for leftover in (building, Path(f"{building}.wal")):
             leftover.unlink(missing_ok=True)
+        export.discard()
         raise
     fsync_directory(target.parent)
     if parquet_path is not None:
         try:
             announce("rename-parquet")
-            _rename_into_place(parquet_temps, parquet_path)
+            _rename_into_place(export, parquet_path)
         except BaseException:
-            for temporary in parquet_temps.values():
-                temporary.unlink(missing_ok=True)
+            export.discard()
             raise
     return PublishResult(
         path=target,
         row_counts=built.row_counts,
         elapsed_seconds=time.perf_counter() - started,
-        parquet_files=tuple(parquet_temps),
+        parquet_files=tuple(export.temps),
         warehouse_sha256=sha256,
         moved_aside=tuple(moved_aside),
         incremental=built.incremental,
@@ -497,14 +498,16 @@ def _check_partitions(
     if not contract.primary_key:
         return
     key = ", ".join(contract.primary_key)
+    groups = list(dict.fromkeys(["period", *contract.primary_key]))  # the period first, once
     duplicate = con.execute(
-        f"SELECT period, {key}, count(*) FROM {name} {where} GROUP BY ALL HAVING count(*) > 1 LIMIT 1",
+        f"SELECT {', '.join(groups)}, count(*) FROM {name} {where} GROUP BY ALL HAVING count(*) > 1 LIMIT 1",
         parameters,
     ).fetchone()
     if duplicate is not None:
+        values = dict(zip(groups, duplicate[:-1], strict=True))
+        shown = tuple(values[c] for c in contract.primary_key)
         raise DuplicateKeyError(
-            f"{name}: duplicate primary key ({key}) in period {duplicate[0]}: {duplicate[1:-1]} "
-            f"({duplicate[-1]} rows)"
+            f"{name}: duplicate primary key ({key}) in period {values['period']}: {shown} ({duplicate[-1]} rows)"
         )
 
 
@@ -595,29 +598,171 @@ def _check_view(
     return rows
 
 
-def _export_parquet(
-    source: Path, parquet_dir: Path, token: str, source_sha256: str, temps: dict[Path, Path]
-) -> None:
-    """Every BI view to `<parquet_dir>/<view>.parquet.tmp-<token>`, recorded in `temps` as it goes.
+@dataclass
+class _ParquetExport:
+    """What an export wrote beside `bi/` and what the renames will do with it."""
 
-    Each file records `source_sha256` (the warehouse file's SHA-256) in its metadata."""
+    temps: dict[Path, Path] = field(default_factory=dict)  # final -> temporary; a view's manifest last
+    stale: list[Path] = field(default_factory=list)  # files of periods (or layouts) no longer published
+
+    def discard(self) -> None:
+        for temporary in self.temps.values():
+            temporary.unlink(missing_ok=True)
+
+
+def _partitioned_sources(view: TableContract) -> list[TableContract]:
+    assert view.sql is not None
+    return [c for c in WAREHOUSE_TABLES if c.partition_by and c.qualified_name in view.sql]
+
+
+# Views on a table stored per period are exported one Parquet file per period, `bi/<view>/<period>.parquet`,
+# so that a publish rewrites only the periods whose rows can have changed.
+PARTITIONED_VIEWS: tuple[TableContract, ...] = tuple(
+    v for v in BI_VIEWS if "period" in v.column_names and _partitioned_sources(v)
+)
+# The key, in each per-period file's metadata, of the digest of what its rows were exported from.
+PARTITION_DIGEST_KEY = "customs.partition_digest"
+MANIFEST_NAME = "_manifest.json"
+_RELATION = re.compile(r"\b(?:core|meta)\.[a-z_]+\b")
+
+
+def _export_parquet(
+    source: Path, parquet_dir: Path, token: str, source_sha256: str, export: _ParquetExport
+) -> None:
+    """Every BI view beside `<parquet_dir>`, as temporaries named with `token`, recorded in `export`.
+
+    A view is one file, `<view>.parquet`, that records `source_sha256` (the warehouse file's SHA-256) in
+    its metadata; a view in `PARTITIONED_VIEWS` is a folder `<view>/` of one file per period, of which
+    only the periods whose digest changed are written, and a `_manifest.json` naming `source_sha256` and
+    every period's digest (renamed last)."""
     parquet_dir.mkdir(parents=True, exist_ok=True)
     with _read_only(source) as con:
         for view in BI_VIEWS:
+            if view in PARTITIONED_VIEWS:
+                _export_by_period(con, view, parquet_dir, token, source_sha256, export)
+                continue
             final = parquet_dir / f"{view.name}.parquet"
             temporary = parquet_dir / f"{view.name}.parquet.tmp-{token}"
-            temps[final] = temporary
-            con.execute(
-                f"COPY (SELECT * FROM {view.qualified_name}) TO {_literal(str(temporary))}"
-                f" (FORMAT parquet, KV_METADATA {{{_literal(PARQUET_SOURCE_KEY)}: {_literal(source_sha256)}}})"
+            export.temps[final] = temporary
+            _copy_to_parquet(
+                con, f"SELECT * FROM {view.qualified_name}", temporary, {PARQUET_SOURCE_KEY: source_sha256}
             )
-            temporary.chmod(READ_ONLY_MODE)
 
 
-def _rename_into_place(temps: Mapping[Path, Path], parquet_dir: Path) -> None:
-    for final, temporary in temps.items():
+def _copy_to_parquet(
+    con: duckdb.DuckDBPyConnection, query: str, path: Path, metadata: Mapping[str, str]
+) -> None:
+    pairs = ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in metadata.items())
+    con.execute(f"COPY ({query}) TO {_literal(str(path))} (FORMAT parquet, KV_METADATA {{{pairs}}})")
+    path.chmod(READ_ONLY_MODE)
+
+
+def _export_by_period(
+    con: duckdb.DuckDBPyConnection,
+    view: TableContract,
+    parquet_dir: Path,
+    token: str,
+    source_sha256: str,
+    export: _ParquetExport,
+) -> None:
+    folder = parquet_dir / view.name
+    folder.mkdir(exist_ok=True)
+    digests = _period_digests(con, view, source_sha256)
+    for period, digest in sorted(digests.items()):
+        final = folder / f"{period}.parquet"
+        if _parquet_metadata(final).get(PARTITION_DIGEST_KEY) == digest:
+            continue  # exported from the same rows: kept
+        temporary = folder / f"{period}.parquet.tmp-{token}"
+        export.temps[final] = temporary
+        _copy_to_parquet(
+            con,
+            f"SELECT * FROM {view.qualified_name} WHERE period = {_literal(period)}",
+            temporary,
+            {PARTITION_DIGEST_KEY: digest, PARQUET_SOURCE_KEY: source_sha256},
+        )
+    export.stale += [p for p in folder.glob("*.parquet") if p.name.removesuffix(".parquet") not in digests]
+    whole = parquet_dir / f"{view.name}.parquet"  # the layout before issue 11
+    if whole.exists():
+        export.stale.append(whole)
+    manifest = folder / MANIFEST_NAME
+    temporary = folder / f"{MANIFEST_NAME}.tmp-{token}"
+    temporary.write_text(
+        json.dumps({PARQUET_SOURCE_KEY: source_sha256, "periods": digests}, indent=1, sort_keys=True)
+    )
+    temporary.chmod(READ_ONLY_MODE)
+    export.temps[manifest] = temporary
+
+
+def _period_digests(
+    con: duckdb.DuckDBPyConnection, view: TableContract, source_sha256: str
+) -> dict[str, str]:
+    """period -> a digest of everything the view's rows of that period are computed from.
+
+    That is the view's SQL, the period's fingerprint in meta.build_partitions for each partitioned table
+    it reads, and the contents of the (small) other tables it reads: equal digests, equal rows. A table
+    published whole (no fingerprints) gives each period the warehouse's SHA-256: always written."""
+    assert view.sql is not None
+    sources = _partitioned_sources(view)
+    others = sorted(set(_RELATION.findall(view.sql)) - {c.qualified_name for c in sources})
+    common = hashlib.sha256(view.sql.encode())
+    for relation in others:
+        row = con.execute(
+            f"SELECT md5(string_agg(h, '' ORDER BY h)) FROM "
+            f"(SELECT md5(CAST(t AS VARCHAR)) AS h FROM {relation} AS t)"
+        ).fetchone()
+        common.update(f"{relation}:{row[0] if row else ''}\n".encode())
+    by_period: dict[str, list[str]] = {}
+    for source in sources:
+        fingerprints = (
+            dict(
+                con.execute(
+                    f"SELECT period, input_fingerprint FROM {META_BUILD_PARTITIONS.qualified_name} WHERE table_name = ?",
+                    [source.qualified_name],
+                ).fetchall()
+            )
+            if _has_table(con, META_BUILD_PARTITIONS)
+            else {}
+        )
+        if not fingerprints:
+            periods = [
+                p for (p,) in con.execute(f"SELECT DISTINCT period FROM {source.qualified_name}").fetchall()
+            ]
+            fingerprints = dict.fromkeys(periods, f"published whole in {source_sha256}")
+        for period, fingerprint in fingerprints.items():
+            by_period.setdefault(period, []).append(f"{source.qualified_name}:{fingerprint}")
+    digests: dict[str, str] = {}
+    for period, parts in by_period.items():
+        digest = common.copy()
+        digest.update("\n".join([period, *sorted(parts)]).encode())
+        digests[period] = digest.hexdigest()
+    return digests
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, contract: TableContract) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
+        " AND schema_name = ? AND table_name = ?",
+        [contract.schema, contract.name],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _parquet_metadata(path: Path) -> dict[str, str]:
+    try:
+        metadata = pq.read_metadata(path).metadata or {}
+    except (OSError, pa.ArrowException):
+        return {}
+    return {k.decode(): v.decode() for k, v in metadata.items()}
+
+
+def _rename_into_place(export: _ParquetExport, parquet_dir: Path) -> None:
+    """Temporaries over their final names (a view's manifest after its periods), then stale files removed."""
+    for final, temporary in export.temps.items():
         temporary.replace(final)
-    fsync_directory(parquet_dir)
+    for stale in export.stale:
+        stale.unlink(missing_ok=True)
+    for folder in {parquet_dir, *(f.parent for f in export.temps), *(f.parent for f in export.stale)}:
+        fsync_directory(folder)
 
 
 # --- healing at a run's start: what a dead publish or a BI tool left ---------------------------------
@@ -687,32 +832,30 @@ def heal_published(target: Path, parquet_dir: Path | None = None) -> HealReport:
     made_read_only = _make_read_only(target)
     if parquet_path is None:
         return HealReport(tuple(swept), tuple(moved), made_read_only)
-    temps: dict[Path, Path] = {}
+    export = _ParquetExport()
     try:
-        _export_parquet(target, parquet_path, _new_token(), sha256, temps)
-        _rename_into_place(temps, parquet_path)
+        _export_parquet(target, parquet_path, _new_token(), sha256, export)
+        _rename_into_place(export, parquet_path)
     except duckdb.Error as exc:
         # A file published by an older version may lack a view declared since: not this start's
         # business; the run's own publish exports every view.
-        for temporary in temps.values():
-            temporary.unlink(missing_ok=True)
+        export.discard()
         return HealReport(tuple(swept), tuple(moved), made_read_only, export_failed=str(exc).splitlines()[0])
     except BaseException:
-        for temporary in temps.values():
-            temporary.unlink(missing_ok=True)
+        export.discard()
         raise
-    return HealReport(tuple(swept), tuple(moved), made_read_only, tuple(temps))
+    return HealReport(tuple(swept), tuple(moved), made_read_only, tuple(export.temps))
 
 
 def sweep_leftovers(target: Path, parquet_dir: Path | None = None) -> list[Path]:
-    """Remove `<target>.building-*` (and their `.wal`) and `<parquet_dir>/*.tmp-*` of dead processes.
+    """Remove `<target>.building-*` (and their `.wal`) and `<parquet_dir>/**/*.tmp-*` of dead processes.
 
     A name whose pid is alive is left alone: that process may be publishing right now. Names written
     before the pid was part of them have none and are removed."""
     target = Path(target)
     candidates = list(target.parent.glob(f"{glob.escape(target.name)}.building-*"))
     if parquet_dir is not None and Path(parquet_dir).is_dir():
-        candidates += Path(parquet_dir).glob("*.parquet.tmp-*")
+        candidates += Path(parquet_dir).rglob("*.tmp-*")  # per-period folders included
     swept: list[Path] = []
     for path in sorted(candidates):
         token = path.name.rsplit(".building-", 1)[-1].rsplit(".tmp-", 1)[-1].removesuffix(".wal")
@@ -799,16 +942,38 @@ def _unreadable(target: Path) -> str | None:
 
 
 def _parquet_agrees(parquet_dir: Path, warehouse_sha256: str) -> bool:
-    """Every BI view's Parquet file is there and was exported from the warehouse file of that SHA-256."""
+    """Every BI view's Parquet file (or folder) is there and was exported from the warehouse of that SHA-256.
+
+    A per-period folder agrees when its manifest names the SHA-256 and its files are exactly the
+    manifest's periods, each with the manifest's digest (footers only: cheap)."""
     for view in BI_VIEWS:
-        path = parquet_dir / f"{view.name}.parquet"
-        try:
-            metadata = pq.read_metadata(path).metadata or {}
-        except (OSError, pa.ArrowException):
-            return False
-        if metadata.get(PARQUET_SOURCE_KEY.encode()) != warehouse_sha256.encode():
+        if view in PARTITIONED_VIEWS:
+            if not _folder_agrees(parquet_dir / view.name, warehouse_sha256):
+                return False
+        elif (
+            _parquet_metadata(parquet_dir / f"{view.name}.parquet").get(PARQUET_SOURCE_KEY)
+            != warehouse_sha256
+        ):
             return False
     return True
+
+
+def _folder_agrees(folder: Path, warehouse_sha256: str) -> bool:
+    try:
+        manifest = json.loads((folder / MANIFEST_NAME).read_text())
+    except (OSError, ValueError):
+        return False
+    if not isinstance(manifest, dict) or manifest.get(PARQUET_SOURCE_KEY) != warehouse_sha256:
+        return False
+    periods = manifest.get("periods")
+    if not isinstance(periods, dict):
+        return False
+    if {p.name.removesuffix(".parquet") for p in folder.glob("*.parquet")} != set(periods):
+        return False
+    return all(
+        _parquet_metadata(folder / f"{period}.parquet").get(PARTITION_DIGEST_KEY) == digest
+        for period, digest in periods.items()
+    )
 
 
 def _file_sha256(path: Path) -> str:
@@ -973,7 +1138,10 @@ def _literal(text: str) -> str:
 
 __all__ = [
     "COMPACT_FREE_SHARE",
+    "MANIFEST_NAME",
     "PARQUET_SOURCE_KEY",
+    "PARTITIONED_VIEWS",
+    "PARTITION_DIGEST_KEY",
     "READ_ONLY_MODE",
     "RENDERED_TABLES",
     "STORAGE_VERSION",

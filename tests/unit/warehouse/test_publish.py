@@ -22,7 +22,9 @@ from polars.testing import assert_frame_equal
 from warehouse.contracts import ContractError, TableContract, describe
 from warehouse.dictionary import data_dictionary_frame
 from warehouse.publish import (
+    MANIFEST_NAME,
     PARQUET_SOURCE_KEY,
+    PARTITIONED_VIEWS,
     READ_ONLY_MODE,
     RENDERED_TABLES,
     STORAGE_VERSION,
@@ -246,7 +248,30 @@ def _query(path: Path, sql: str) -> list[tuple[Any, ...]]:
 
 
 def _leftovers(directory: Path) -> list[str]:
-    return sorted(p.name for p in directory.iterdir() if ".building-" in p.name or ".tmp-" in p.name)
+    return sorted(p.name for p in directory.rglob("*") if ".building-" in p.name or ".tmp-" in p.name)
+
+
+def _files(directory: Path) -> dict[str, str]:
+    """Every file under `directory` (a per-period view is a folder) -> its SHA-256."""
+    return {str(p.relative_to(directory)): _sha256(p) for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def _bi_files(parquet: Path, periods: Sequence[str] = ("2025-01..02",)) -> list[Path]:
+    """The files of `bi/`: one per view, a folder of one per period (and its manifest) for a partitioned view."""
+    files: list[Path] = []
+    for view in BI_VIEWS:
+        if view in PARTITIONED_VIEWS:
+            files += [parquet / view.name / f"{p}.parquet" for p in periods]
+            files.append(parquet / view.name / MANIFEST_NAME)
+        else:
+            files.append(parquet / f"{view.name}.parquet")
+    return sorted(files)
+
+
+def _view_frame(parquet: Path, view: TableContract) -> pl.DataFrame:
+    if view in PARTITIONED_VIEWS:
+        return pl.read_parquet(parquet / view.name / "*.parquet")
+    return pl.read_parquet(parquet / f"{view.name}.parquet")
 
 
 # A published warehouse and its Parquet export, built once; tests copy it rather than publish again.
@@ -515,7 +540,7 @@ _STEPS = [
 def test_a_failure_at_any_step_leaves_the_old_warehouse(step: str, warehouse_copy: tuple[Path, Path]) -> None:
     target, parquet = warehouse_copy
     before = _sha256(target)
-    parquet_before = {p.name: _sha256(p) for p in parquet.iterdir()}
+    parquet_before = _files(parquet)
 
     with pytest.raises(InjectedFaultError, match=step):
         publish_warehouse(target, sample_tables(1), parquet_dir=parquet, fault=_fail_at(step))
@@ -524,7 +549,7 @@ def test_a_failure_at_any_step_leaves_the_old_warehouse(step: str, warehouse_cop
     assert _query(target, "SELECT sum(exports_usd) FROM bi.monthly_trade") == [
         (600_000_000_000,)
     ]  # still opens
-    assert {p.name: _sha256(p) for p in parquet.iterdir()} == parquet_before
+    assert _files(parquet) == parquet_before
     assert _leftovers(target.parent) == []
     assert _leftovers(parquet) == []
 
@@ -686,13 +711,13 @@ def test_parquet_export_writes_one_file_per_view_with_the_view_rows(
     published_v0: tuple[Path, Path, PublishResult],
 ) -> None:
     target, parquet, result = published_v0
-    assert sorted(p.name for p in parquet.iterdir()) == sorted(f"{v.name}.parquet" for v in BI_VIEWS)
-    assert sorted(result.parquet_files) == sorted(parquet / f"{v.name}.parquet" for v in BI_VIEWS)
+    assert sorted(p for p in parquet.rglob("*") if p.is_file()) == _bi_files(parquet)
+    assert sorted(result.parquet_files) == _bi_files(parquet)
     con = duckdb.connect(str(target), read_only=True)
     try:
         for view in BI_VIEWS:
             expected = con.sql(f"SELECT * FROM {view.qualified_name}").pl()
-            result_frame = pl.read_parquet(parquet / f"{view.name}.parquet")
+            result_frame = _view_frame(parquet, view)
             assert_frame_equal(result_frame, expected)
             assert result_frame.height > 0, view.qualified_name
     finally:
@@ -715,6 +740,9 @@ def test_published_files_are_read_only_on_disk_and_parquet_names_the_warehouse_i
     assert result.warehouse_sha256 == _sha256(target)
     for path in result.parquet_files:
         assert path.stat().st_mode & 0o777 == READ_ONLY_MODE
+        if path.name == MANIFEST_NAME:
+            assert json.loads(path.read_text())[PARQUET_SOURCE_KEY] == result.warehouse_sha256
+            continue
         kv = _query(
             target, f"SELECT value FROM parquet_kv_metadata('{path}') WHERE key = '{PARQUET_SOURCE_KEY}'"
         )
@@ -733,25 +761,26 @@ def test_a_read_only_published_file_is_replaced_by_the_next_publish(
 # --- healing at a run's start -----------------------------------------------------------------------
 def test_heal_does_nothing_when_the_warehouse_and_bi_agree(warehouse_copy: tuple[Path, Path]) -> None:
     target, parquet = warehouse_copy
-    before = {p.name: _sha256(p) for p in [target, *parquet.iterdir()]}
+    before = (_sha256(target), _files(parquet))
     report = heal_published(target, parquet)
     assert report.messages() == []
-    assert {p.name: _sha256(p) for p in [target, *parquet.iterdir()]} == before
+    assert (_sha256(target), _files(parquet)) == before
 
 
 def test_heal_exports_bi_again_when_it_is_one_publish_behind(warehouse_copy: tuple[Path, Path]) -> None:
     target, parquet = warehouse_copy
-    stale = {p.name: _sha256(p) for p in parquet.iterdir()}
+    stale = _files(parquet)
     # A publish that died after the warehouse swap, before the Parquet renames.
     with pytest.raises(InjectedFaultError, match="rename-parquet"):
         publish_warehouse(target, sample_tables(2), parquet_dir=parquet, fault=_fail_at("rename-parquet"))
-    assert {p.name: _sha256(p) for p in parquet.iterdir()} == stale
+    assert _files(parquet) == stale
 
     report = heal_published(target, parquet)
 
-    assert sorted(report.reexported) == sorted(parquet / f"{v.name}.parquet" for v in BI_VIEWS)
+    # The flows were published whole (a frame): their periods carry no fingerprint, so all are exported.
+    assert sorted(report.reexported) == _bi_files(parquet)
     assert report.messages() == [
-        f"exported {len(BI_VIEWS)} BI Parquet files again: they were not exported from the published "
+        f"exported {len(_bi_files(parquet))} BI Parquet files again: they were not exported from the published "
         "warehouse as it is "
         "(a publish died between the warehouse swap and the Parquet renames, or the files predate the record "
         "of their source)"
