@@ -139,6 +139,23 @@ MAD_CAP = Parameter(
     "a cap on the scaled MAD, so a short series whose few points include the outliers themselves still "
     "flags a x1000 slip (log 1000 = 6.9 > 8 x 0.5)",
 )
+BULLETIN_HALF_UNIT = Parameter(
+    "bulletin_half_unit",
+    0.5,
+    "printed units per printed figure",
+    "the Monthly Bulletin prints whole US$1,000 (CNY 10,000), each figure within half a unit of its true "
+    "value: its regimes may miss its TOTAL by half a unit per figure summed (the real customs-regime page "
+    "of 10.2019 misses by 2 units, US$2,000, over 18 rows), while a missing, doubled or mistyped regime is "
+    "off by thousands of units",
+)
+BULLETIN_REVISION_SHARE = Parameter(
+    "bulletin_revision_share",
+    0.001,
+    "x the preliminary value",
+    "the Bulletin's revisions of preliminary figures are small (December 2025 exports: -US$30.9 million, "
+    "-0.008%); one above 0.1% (plus half the preliminary's printed step, its own rounding) is unusual "
+    "enough for an operator to look at, and is reported naming the figure and both values",
+)
 
 PARAMETERS: tuple[Parameter, ...] = (
     HALF_STEP,
@@ -158,4 +175,6 @@ PARAMETERS: tuple[Parameter, ...] = (
     MAD_SCALE,
     MAD_FLOOR,
     MAD_CAP,
+    BULLETIN_HALF_UNIT,
+    BULLETIN_REVISION_SHARE,
 )

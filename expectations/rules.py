@@ -34,6 +34,8 @@ from domain.periods import Period
 from expectations.checks import CRITICAL, WARNING, Check, ExpectationSpec, Severity
 from expectations.parameters import (
     BALANCE_TOLERANCE,
+    BULLETIN_HALF_UNIT,
+    BULLETIN_REVISION_SHARE,
     EI_TOLERANCE,
     FACT_PARTNER_WORLD_SHARE,
     HALF_STEP,
@@ -63,7 +65,7 @@ from transforms.periods import (
 from warehouse import reference
 from warehouse.contracts import TableContract
 from warehouse.fields import PERIOD_PATTERN
-from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_SURPLUS, STG_PRELIMINARY
+from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_MODE, FACT_TRADE_SURPLUS, STG_PRELIMINARY
 
 # The printed unit of fact_partner_trade's rows (their table's scale): the World comes from table (1),
 # in 100 million of either currency; partners from table (4), in USD 1 million or CNY 100 million.
@@ -78,6 +80,9 @@ _FLOW_DIRECTIONS = ("total", "export", "import")
 _PARTNER_TABLES = ("totals", "by_partner")
 _TRADE_MODE_TABLES = ("trade_mode_month", "trade_mode_ytd")
 _TOTAL_TRADE_MODE = "TOTAL"
+_BULLETIN_REGIME_TABLE = "bulletin_trade_mode"
+# The printed unit of tables (2)/(3) (100 million of either currency): the preliminary trade-mode figures.
+_TRADE_MODE_PUBLISHED_UNIT = 1e8
 
 
 # --- shared building blocks ----------------------------------------------------------------------------
@@ -229,14 +234,15 @@ def _trade_mode_values(staging: pl.DataFrame) -> pl.DataFrame:
     return values
 
 
-def trade_modes_sum_to_total(staging: pl.DataFrame) -> pl.DataFrame:
-    """Tables (2)/(3): the regimes sum to the Total Value row, per file, direction and span.
+def _regimes_against_total(values: pl.DataFrame, half_unit: float, margin: float) -> pl.DataFrame:
+    """The regimes of each printed column (file, direction, span) summed against its TOTAL row.
 
     Rows that sum other rows (the Total, 'Processing trade', 'Bonded logistics': is_aggregate in
-    reference/trade_modes.csv) are not added; a regime printed '-' counts as 0.
+    reference/trade_modes.csv) are not added; a regime printed '-' counts as 0. Tolerance: `half_unit`
+    per printed figure (the regimes and the total), plus `margin`, in printed units.
     """
     aggregates = reference.load_trade_modes().filter(pl.col("is_aggregate"))["trade_mode_code"].to_list()
-    values = _trade_mode_values(staging).filter(pl.col("trade_mode_code").is_not_null())
+    values = values.filter(pl.col("trade_mode_code").is_not_null())
     column_key = ["release_id", "source_sha256", "table_id", "currency", "period", "span", "direction"]
     regimes = (
         values.filter(~pl.col("trade_mode_code").is_in(aggregates))
@@ -260,12 +266,25 @@ def trade_modes_sum_to_total(staging: pl.DataFrame) -> pl.DataFrame:
             "regimes_sum",
             "difference",
             deviation=pl.col("difference").abs(),
-            # One printed rounding per regime and for the total, plus a margin.
-            tolerance=HALF_STEP.value * (pl.col("n_regimes") + 1).cast(pl.Float64)
-            + TRADE_MODE_SUM_MARGIN.value,
+            tolerance=half_unit * (pl.col("n_regimes") + 1).cast(pl.Float64) + margin,
         )
         .sort("period", "table_id", "currency", "direction", "span")
     )
+
+
+def trade_modes_sum_to_total(staging: pl.DataFrame) -> pl.DataFrame:
+    """Tables (2)/(3): the regimes sum to the Total Value row, per file, direction and span (one printed
+    rounding of 0.1 per regime and for the total, plus a margin)."""
+    return _regimes_against_total(_trade_mode_values(staging), HALF_STEP.value, TRADE_MODE_SUM_MARGIN.value)
+
+
+def bulletin_regimes_sum_to_total(staging: pl.DataFrame) -> pl.DataFrame:
+    """The Monthly Bulletin's customs regimes sum to its TOTAL row (China's total), per page, flow and
+    span, within half a printed unit (US$1,000, CNY 10,000) per figure: the Bulletin prints whole units."""
+    values = _values(staging, (_BULLETIN_REGIME_TABLE,))
+    if "trade_mode_code" not in values.columns:
+        values = values.with_columns(trade_mode_code=pl.lit(None, dtype=pl.String))
+    return _regimes_against_total(values, BULLETIN_HALF_UNIT.value, 0.0)
 
 
 def trade_mode_total_equals_table1(staging: pl.DataFrame) -> pl.DataFrame:
@@ -733,6 +752,69 @@ def derived_month_matches_published(partner_trade: pl.DataFrame) -> pl.DataFrame
     )
 
 
+_REVISED_MEASURES = ("value_usd", "value_cny", "value_ytd_usd", "value_ytd_cny")
+
+
+def _bulletin_revisions(fact: pl.DataFrame, grain: str, unit: pl.Expr) -> pl.DataFrame:
+    """Each published Bulletin figure against the latest preliminary vintage of the same figure (period,
+    `grain`, direction, measure): both values, the revision, and the tolerance (a share of the preliminary
+    value plus half its printed step, `unit` per row: its own rounding)."""
+    key = ["period", grain, "direction"]
+    bulletin = fact.filter((pl.col("vintage_source") == "bulletin") & (pl.col("value_source") == "published"))
+    preliminary = (
+        fact.filter(pl.col("vintage_source") == "preliminary")
+        .sort("vintage_precedence", nulls_last=False)
+        .unique(key, keep="last", maintain_order=True)
+    )
+    parts = []
+    for measure in _REVISED_MEASURES:
+        currency = measure.rsplit("_", 1)[1]
+        parts.append(
+            bulletin.select(*key, "release_id", bulletin_value=pl.col(measure))
+            .join(
+                preliminary.select(
+                    *key,
+                    preliminary_release_id=pl.col("release_id"),
+                    preliminary_value=pl.col(measure),
+                ),
+                on=key,
+                how="inner",
+            )
+            .with_columns(measure=pl.lit(measure), _currency=pl.lit(currency))
+        )
+    columns = ["release_id", "preliminary_release_id", *key, "measure", "bulletin_value", "preliminary_value"]
+    revisions = pl.concat([part.select(*columns, "_currency") for part in parts])
+    return (
+        revisions.drop_nulls(["bulletin_value", "preliminary_value"])
+        .with_columns(revision=pl.col("bulletin_value") - pl.col("preliminary_value"))
+        .with_columns(
+            deviation=pl.col("revision").abs().cast(pl.Float64),
+            tolerance=BULLETIN_REVISION_SHARE.value * pl.col("preliminary_value").abs().cast(pl.Float64)
+            + HALF_STEP.value * unit,
+        )
+        .drop("_currency")
+        .sort(*key, "measure")
+    )
+
+
+def bulletin_revision_within_tolerance(partner_trade: pl.DataFrame) -> pl.DataFrame:
+    """The Bulletin's revisions of partner figures (the World from table (1), partners from table (4))."""
+    is_world = pl.col("partner_code") == WORLD_CODE
+    unit = (
+        pl.when(is_world)
+        .then(_PUBLISHED_UNIT[("usd", True)])
+        .when(pl.col("_currency") == "usd")
+        .then(_PUBLISHED_UNIT[("usd", False)])
+        .otherwise(_PUBLISHED_UNIT[("cny", False)])
+    )
+    return _bulletin_revisions(partner_trade, "partner_code", unit)
+
+
+def bulletin_trade_mode_revision_within_tolerance(trade_mode: pl.DataFrame) -> pl.DataFrame:
+    """The Bulletin's revisions of trade-mode figures (tables (2)/(3))."""
+    return _bulletin_revisions(trade_mode, "trade_mode_code", pl.lit(_TRADE_MODE_PUBLISHED_UNIT))
+
+
 def implied_rate_plausible(partner_trade: pl.DataFrame) -> pl.DataFrame:
     """The rows whose implied_cny_per_usd exists (both values do), for the plausible-range check."""
     return partner_trade.filter(pl.col("implied_cny_per_usd").is_not_null()).select(
@@ -898,6 +980,14 @@ _NO_MISSING_PERIODS = RuleExpectation(
     "Every expected period of a series has a loaded release (release_id not null).",
 )
 
+_BULLETIN_REVISION = _within_tolerance(
+    "bulletin_revision_within_tolerance",
+    WARNING,
+    "ExpectBulletinRevisionToBeWithinTolerance",
+    f"A Monthly Bulletin figure differs from the preliminary release's same figure by at most {BULLETIN_REVISION_SHARE.value:.1%} (plus half the preliminary's printed step)",
+    "|Bulletin value - preliminary value| (deviation) is within the tolerance; the row names the figure and both values.",
+)
+
 # Every business rule, in the order the gate runs them. Documentation and tests read it.
 RULES: tuple[Rule, ...] = (
     Rule(
@@ -945,6 +1035,21 @@ RULES: tuple[Rule, ...] = (
             ),
         ),
         parameters=(HALF_STEP, TRADE_MODE_SUM_MARGIN),
+    ),
+    Rule(
+        "bulletin_regimes_sum_to_total",
+        STG_PRELIMINARY,
+        bulletin_regimes_sum_to_total,
+        (
+            _within_tolerance(
+                "bulletin_regimes_sum_to_total",
+                CRITICAL,
+                "ExpectBulletinRegimesToSumToTotal",
+                "In the Monthly Bulletin's customs-regime table, the regimes (aggregates left out) sum to TOTAL, China's total, per page, flow and span, within half a printed unit (US$1,000 or CNY 10,000) per figure",
+                "|sum of the regimes - TOTAL| (deviation) is within half a printed unit per figure summed.",
+            ),
+        ),
+        parameters=(BULLETIN_HALF_UNIT,),
     ),
     Rule(
         "trade_mode_total_equals_table1",
@@ -1097,6 +1202,20 @@ RULES: tuple[Rule, ...] = (
         no_missing_periods_fact,
         (_NO_MISSING_PERIODS,),
         blame_columns=(),
+    ),
+    Rule(
+        "bulletin_revision_within_tolerance",
+        FACT_PARTNER_TRADE,
+        bulletin_revision_within_tolerance,
+        (_BULLETIN_REVISION,),
+        parameters=(BULLETIN_REVISION_SHARE, HALF_STEP),
+    ),
+    Rule(
+        "bulletin_revision_within_tolerance",
+        FACT_TRADE_MODE,
+        bulletin_trade_mode_revision_within_tolerance,
+        (_BULLETIN_REVISION,),
+        parameters=(BULLETIN_REVISION_SHARE, HALF_STEP),
     ),
     Rule(
         "balance_is_exports_minus_imports",

@@ -138,15 +138,17 @@ class BuildRejectedError(ExpectedError):
 
 
 def _unknown_partner_rows(inputs: StagedInputs, error: UnknownPartnerError) -> pl.DataFrame:
-    """The staged rows that carry the unknown labels (table (4)) or GACC codes (online-query exports)."""
+    """The staged rows that carry the unknown labels (table (4), the Bulletin's by-country table) or GACC
+    codes (online-query exports)."""
     unknown = list(error.unknown)
     if error.what == "label":
+        by_country = {"by_partner": "(4) by_partner", "bulletin_by_partner": "Bulletin by_partner"}
         rows = inputs.preliminary.filter(
-            (pl.col("table_id") == "by_partner") & pl.col("label").is_in(unknown)
+            pl.col("table_id").is_in(list(by_country)) & pl.col("label").is_in(unknown)
         ).select(
             "release_id",
             "source_sha256",
-            table=pl.lit("(4) by_partner"),
+            table=pl.col("table_id").replace_strict(by_country, return_dtype=pl.String),
             row_number="row_number",
             value="label",
         )
@@ -403,7 +405,7 @@ def missing_inputs(settings: Settings, inputs: StagedInputs) -> MissingInputs:
     staged_releases = set(inputs.manifest["release_id"].drop_nulls().to_list())
     lost_releases = sorted(published_release_ids(settings.warehouse_path) - staged_releases)
     staged_hashes = set(
-        inputs.manifest.filter(pl.col("product").is_in(["preliminary", "online_query"]))[
+        inputs.manifest.filter(pl.col("product").is_in(["preliminary", "bulletin", "online_query"]))[
             "source_sha256"
         ].to_list()
     )

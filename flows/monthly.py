@@ -53,10 +53,18 @@ class RunSummary:
 
 
 def _periods_without_table_1(inputs: StagedInputs, release_ids: set[str]) -> list[str]:
-    """Periods of this run's preliminary releases for which no table (1) is staged at all."""
-    manifest = inputs.manifest.filter(pl.col("product") == "preliminary")
-    new = manifest.filter(pl.col("release_id").is_in(sorted(release_ids)))["period"].unique().to_list()
-    with_totals = set(manifest.filter(pl.col("table_id") == "totals")["period"].to_list())
+    """Periods of this run's preliminary releases for which no China's total is staged at all: neither a
+    table (1) nor a Monthly Bulletin page (its TOTAL is China's total; a February page's also gives
+    January-February)."""
+    manifest = inputs.manifest
+    preliminary = manifest.filter(pl.col("product") == "preliminary")
+    new = preliminary.filter(pl.col("release_id").is_in(sorted(release_ids)))["period"].unique().to_list()
+    with_totals = set(preliminary.filter(pl.col("table_id") == "totals")["period"].to_list())
+    for key in manifest.filter(pl.col("product") == "bulletin")["period"].drop_nulls().to_list():
+        period = Period.parse(key)
+        with_totals.add(key)
+        if period.last_month == 2 and not period.is_combined:
+            with_totals.add(Period.jan_feb(period.year).key)
     return sorted((p for p in new if p not in with_totals), key=Period.parse)
 
 

@@ -8,12 +8,16 @@ Four products (shared/docs/gacc-formats.md):
 | product        | periods of a year          | due (rule, when the hand table has no date)                          |
 |----------------|----------------------------|----------------------------------------------------------------------|
 | `preliminary`  | Jan-Feb, then 03 .. 12     | the 7th of the next month; the 13th after Mar, Jun, Sep, Dec         |
-| `bulletin`     | Jan-Feb, then 03 .. 12     | the 18th of the next month                                           |
+| `bulletin`     | 02 .. 12                   | the 18th of the next month                                           |
 | `online_query` | 01 .. 12                   | the 20th of the next month; January with February, on 20 March      |
 | `yearbook`     | the year                   | 30 September of the next year                                        |
 
 - There is no January release: January comes out with February in March, for every product (the
-  preliminary release prints one Jan-Feb period; the online query has both months, published together).
+  preliminary release prints one Jan-Feb period; the Monthly Bulletin's February issue prints February
+  and January-February, and is recorded under February; the online query has both months, published
+  together).
+- The Bulletin is due on the 18th and overdue after its `GRACE_DAYS` (2) of grace, about the 20th: GACC
+  posts it "about the 18th" (shared/docs/gacc-formats.md), later than the preliminary release.
 - A rule date on a Saturday or Sunday moves to the Monday after. Later rather than earlier, because
   GACC's 2025 releases that fell on a weekend came out the Monday after (14 Apr, 9 Jun, 14 Jul, 8 Sep,
   8 Dec 2025), and because an alarm raised too late costs a little, one raised too early costs trust.

@@ -17,6 +17,8 @@ def release_periods(year: int) -> dict[Product, tuple[str, ...]]:
 
     >>> release_periods(2025)["preliminary"][:2]
     ('2025-01..02', '2025-03')
+    >>> release_periods(2025)["bulletin"][:2]
+    ('2025-02', '2025-03')
     >>> release_periods(2025)["online_query"][:2]
     ('2025-01', '2025-02')
     >>> release_periods(2025)["yearbook"]
@@ -24,7 +26,9 @@ def release_periods(year: int) -> dict[Product, tuple[str, ...]]:
     """
     combined = (Period.jan_feb(year).key, *(Period.month(year, m).key for m in range(3, 13)))
     months = tuple(Period.month(year, m).key for m in range(1, 13))
-    return {"preliminary": combined, "bulletin": combined, "online_query": months, "yearbook": (str(year),)}
+    # The February Bulletin prints February alone beside January-February, and is recorded under
+    # February (`flows.ingest.model.BulletinTable.period`): January has no Bulletin of its own.
+    return {"preliminary": combined, "bulletin": months[1:], "online_query": months, "yearbook": (str(year),)}
 
 
 def check_product(product: str) -> Product:

@@ -13,7 +13,10 @@ table rows, the HTML page; `report.labels` words the figures, `report.charts` dr
 
 What a reader must not misread: the combined January-February period is charted as its monthly average
 (hatched, with a note); countries and groups of countries have separate surplus charts (a group overlaps
-its members); December's report adds the full year (bi.annual_trade); amounts read `-US$1.0 bn`; the page
+its members); December's report adds the full year (bi.annual_trade); the revisions section lists the
+largest revisions made public since the previous period's release (bi.revisions; US-dollar figures ranked,
+yuan ones counted, never converted) and charts China's totals as first printed against the latest
+vintage (bi.revision_triangle), or says in one line that nothing was revised; amounts read `-US$1.0 bn`; the page
 names the warehouse file, never a local path; figures from the demo source are labelled as synthetic. The monthly flow's release-report task
 (flows/release.py) makes the Prefect artifacts from the same data.
 """

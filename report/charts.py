@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from domain.periods import Period
-from report.data import SURPLUS_PARTNERS, PartnerRow, SurplusRow, Totals
+from report.data import SURPLUS_PARTNERS, FirstPrint, PartnerRow, SurplusRow, Totals
 from report.labels import MONTHS, format_pct
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
@@ -231,3 +231,91 @@ def chart_partner_yoy(partners: Sequence[PartnerRow], world_yoy_pct: float | Non
     ax.grid(axis="x")
     ax.margins(x=0.16)
     return _svg(fig, "partner-yoy", title)
+
+
+def chart_first_print_vs_latest(first_prints: Sequence[FirstPrint]) -> str:
+    """China's exports and imports as first printed (hollow markers) and as the latest vintage has them
+    (lines), US$ billion a month; below, the difference, US$ million a month.
+
+    Revisions are a few hundredths of a percent of the totals: on the first axes the two prints overlap,
+    so the second axes draw the difference on its own scale. Jan-Feb is a monthly average on both, as in
+    the monthly chart."""
+    title = "China's exports and imports: first print and latest vintage, and the revision"
+    fig = _new_figure(10, 4.8)
+    drawn = [p for p in first_prints if p.exports_latest_usd is not None or p.imports_latest_usd is not None]
+    if not drawn:
+        _no_data(fig, "No vintages of China's totals for these periods")
+        return _svg(fig, "first-print", title)
+    levels, changes = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
+    x = list(range(len(first_prints)))
+    width = 0.4
+    combined = [p.months_covered > 1 for p in first_prints]
+    handles: list[Any] = []
+    for offset, colour, name, first, latest in (
+        (
+            -width / 2,
+            EXPORTS_COLOUR,
+            "Exports",
+            [p.exports_first_usd for p in first_prints],
+            [p.exports_latest_usd for p in first_prints],
+        ),
+        (
+            width / 2,
+            IMPORTS_COLOUR,
+            "Imports",
+            [p.imports_first_usd for p in first_prints],
+            [p.imports_latest_usd for p in first_prints],
+        ),
+    ):
+        months = [p.months_covered for p in first_prints]
+        (line,) = levels.plot(
+            x,
+            [_nan(per_month(v, m)) for v, m in zip(latest, months, strict=True)],
+            color=colour,
+            linewidth=1.8,
+            label=f"{name}, latest",
+        )
+        (dots,) = levels.plot(
+            x,
+            [_nan(per_month(v, m)) for v, m in zip(first, months, strict=True)],
+            linestyle="none",
+            marker="o",
+            markersize=5,
+            markerfacecolor="white",
+            markeredgecolor=colour,
+            label=f"{name}, first print",
+        )
+        handles += [line, dots]
+        revisions = [
+            None if f is None or v is None else per_month(v - f, m)
+            for f, v, m in zip(first, latest, months, strict=True)
+        ]
+        bars = changes.bar([i + offset for i in x], [_nan(r, 1e6) for r in revisions], width, color=colour)
+        for bar, is_combined in zip(bars, combined, strict=True):
+            if is_combined:
+                bar.set_hatch("////")
+                bar.set_edgecolor("white")
+                bar.set_linewidth(0)
+    levels.set_ylabel("US$ billion a month")
+    levels.grid(axis="y")
+    levels.margins(y=0.15)
+    levels.legend(handles=handles, loc="upper left", ncols=4, fontsize=8)
+    changes.axhline(0, color="#888888", linewidth=0.8)
+    changes.margins(y=0.15)
+    changes.set_ylabel("latest − first print,\nUS$ million a month")
+    changes.grid(axis="y")
+    if not any(p.exports_revision_usd or p.imports_revision_usd for p in first_prints):
+        changes.set_ylim(-1, 1)
+        changes.set_yticks([0])
+        changes.text(
+            0.5,
+            0.7,
+            "No figure revised since its first print",
+            ha="center",
+            va="center",
+            color="#555555",
+            transform=changes.transAxes,
+        )
+    changes.set_xticks(x, [_tick_label(p.period, i == 0) for i, p in enumerate(first_prints)], fontsize=7.5)
+    changes.set_xlim(-0.6, x[-1] + 0.6)
+    return _svg(fig, "first-print", title)

@@ -18,6 +18,10 @@ SURPLUS_PARTNERS = 15  # partners in the surplus chart, by size of surplus or de
 VALIDATION_FAILURES_SHOWN = 20
 ANNUAL_BALANCES = 5  # countries with the largest surplus, and with the largest deficit, in the year
 DEMO_SOURCE = "demo"  # meta.runs' source of the synthetic demo releases (config.settings.SOURCES)
+REVISIONS_SHOWN = 10  # revised US-dollar figures in the revisions table, largest change first
+USD_MEASURES = ("value_usd", "value_ytd_usd")  # bi.revisions.revised_measure in US dollars
+CUMULATIVE_MEASURES = ("value_ytd_usd", "value_ytd_cny")  # January-to-month figures
+FIRST_PRINT_DIRECTIONS = ("export", "import")  # China's totals in the first-print chart
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,8 @@ class Totals:
     period_kind: str
     exports_yoy_source: str | None
     imports_yoy_source: str | None
+    # Issue 12: 'derived' for a January derived from a Monthly Bulletin February page.
+    value_source: str
 
 
 @dataclass(frozen=True)
@@ -169,6 +175,81 @@ class AnnualSection:
 
 
 @dataclass(frozen=True)
+class Revision:
+    """A figure one vintage revised: its value in the vintage before (under the precedence rule) and in
+    this one, from bi.revisions (whole currency units of the measure: US dollars or yuan)."""
+
+    period: str
+    partner_code: str
+    partner_name: str
+    direction: str  # total, export, import
+    revised_measure: str  # value_usd, value_cny, value_ytd_usd, value_ytd_cny
+    previous_source: str | None
+    previous_public_on: date | None
+    previous_value: int
+    source: str
+    public_on: date
+    value: int
+    change: int
+    change_pct: float | None
+
+    @property
+    def unit(self) -> str:
+        return "US$" if self.revised_measure in USD_MEASURES else "CNY"
+
+    @property
+    def is_cumulative(self) -> bool:
+        """The January-to-month figure rather than the period's."""
+        return self.revised_measure in CUMULATIVE_MEASURES
+
+
+@dataclass(frozen=True)
+class RevisionsSection:
+    """The revisions made public since the last release: after the first release of the period before
+    the report's, up to the report's own first release (or, for the warehouse's latest period, up to now),
+    so that each revision shows in one report, the first one published after it."""
+
+    kept: bool  # the warehouse keeps vintages (bi.revisions); False for a file published before it did
+    previous_period: str | None  # the period before the report's, in the warehouse
+    after: date | None  # revisions public after this day: the previous period's first release
+    until: date | None  # and on or before this day: the report's period's first release; None: up to now
+    largest: tuple[Revision, ...]  # US-dollar figures, largest absolute change first (REVISIONS_SHOWN)
+    usd_revised: int  # revised US-dollar figures in the window (the table shows the largest)
+    cny_revised: int  # revised yuan figures in the window (not ranked with the dollars: never converted)
+
+    @property
+    def found(self) -> bool:
+        return bool(self.usd_revised or self.cny_revised)
+
+
+@dataclass(frozen=True)
+class FirstPrint:
+    """China's totals of one period as first printed and as the latest vintage has them (US dollars)."""
+
+    period: str
+    months_covered: int
+    exports_first_usd: int | None
+    exports_latest_usd: int | None
+    imports_first_usd: int | None
+    imports_latest_usd: int | None
+
+    @staticmethod
+    def _change(first: int | None, latest: int | None) -> int | None:
+        return None if first is None or latest is None else latest - first
+
+    @property
+    def exports_revision_usd(self) -> int | None:
+        return self._change(self.exports_first_usd, self.exports_latest_usd)
+
+    @property
+    def imports_revision_usd(self) -> int | None:
+        return self._change(self.imports_first_usd, self.imports_latest_usd)
+
+
+NO_REVISIONS = RevisionsSection(False, None, None, None, (), 0, 0)
+
+
+@dataclass(frozen=True)
 class ReportData:
     warehouse_path: Path
     period: str
@@ -184,6 +265,8 @@ class ReportData:
     latest_period: str  # the warehouse's latest period (the report may be about an earlier one)
     ingested_from: str | None  # source of the run that published the warehouse (meta.runs)
     annual: AnnualSection | None = None  # December's report: the full year, when bi.annual_trade has it
+    revisions: RevisionsSection = NO_REVISIONS
+    first_prints: tuple[FirstPrint, ...] = ()  # the periods of `history` (bi.revision_triangle)
 
     @property
     def is_demo(self) -> bool:
@@ -226,12 +309,13 @@ def load_report_data(warehouse_path: Path, period: str) -> ReportData:
         current = totals[0]
         year_earlier = warehouse.monthly_trade(period=Period.parse(key).year_earlier().key)
         history = [Totals(**row) for row in warehouse.monthly_trade(up_to=current.period_start)]
+        shown = history[-HISTORY_PERIODS:]
         return ReportData(
             warehouse_path=warehouse_path,
             period=key,
             totals=current,
             year_earlier=Totals(**year_earlier[0]) if year_earlier else None,
-            history=tuple(history[-HISTORY_PERIODS:]),
+            history=tuple(shown),
             top_partners=tuple(
                 PartnerRow(*row)
                 for row in warehouse.top_partners_by_exports(key, world_code=WORLD_CODE, limit=TOP_PARTNERS)
@@ -246,6 +330,8 @@ def load_report_data(warehouse_path: Path, period: str) -> ReportData:
             latest_period=latest,
             ingested_from=warehouse.published_from(),
             annual=_annual(warehouse, key),
+            revisions=_revisions(warehouse, key, history, is_latest=key == latest),
+            first_prints=_first_prints(warehouse, shown),
         )
 
 
@@ -266,6 +352,44 @@ def _partner_moves(warehouse: PublishedWarehouse, key: str) -> tuple[PartnerMove
         moves.append(PartnerMove(code, name, exports, float(before), float(exports - before), pct, derived))
     moves.sort(key=lambda m: (-abs(m.change_usd), m.partner_code))
     return tuple(moves[:PARTNER_MOVES])
+
+
+def _revisions(
+    warehouse: PublishedWarehouse, key: str, history: list[Totals], *, is_latest: bool
+) -> RevisionsSection:
+    if not warehouse.has_revisions():
+        return NO_REVISIONS
+    previous = history[-2].period if len(history) > 1 else None
+    after = warehouse.first_print_on(previous) if previous is not None else None
+    until = None if is_latest else warehouse.first_print_on(key)
+    revised = [Revision(*row) for row in warehouse.revisions_public_between(after, until)]
+    usd = [r for r in revised if r.revised_measure in USD_MEASURES]  # largest change first, as read
+    return RevisionsSection(
+        kept=True,
+        previous_period=previous,
+        after=after,
+        until=until,
+        largest=tuple(usd[:REVISIONS_SHOWN]),
+        usd_revised=len(usd),
+        cny_revised=len(revised) - len(usd),
+    )
+
+
+def _first_prints(warehouse: PublishedWarehouse, history: list[Totals]) -> tuple[FirstPrint, ...]:
+    if not history or not warehouse.has_revisions():
+        return ()
+    rows = warehouse.first_print_and_latest([t.period for t in history], directions=FIRST_PRINT_DIRECTIONS)
+    by_key = {(period, direction): (first, latest) for period, direction, first, latest in rows}
+    none = (None, None)
+    return tuple(
+        FirstPrint(
+            t.period,
+            t.months_covered,
+            *by_key.get((t.period, "export"), none),
+            *by_key.get((t.period, "import"), none),
+        )
+        for t in history
+    )
 
 
 def _annual(warehouse: PublishedWarehouse, key: str) -> AnnualSection | None:

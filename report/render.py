@@ -14,9 +14,31 @@ import matplotlib
 from markupsafe import Markup
 
 from domain.periods import Period
-from report.charts import CHART_RC, chart_monthly_trade, chart_partner_yoy, chart_surplus_by_partner
-from report.data import SURPLUS_PARTNERS, TOP_PARTNERS, ReportData, ValidationOutcome
-from report.labels import date_label, format_amount, format_pct
+from report.charts import (
+    CHART_RC,
+    chart_first_print_vs_latest,
+    chart_monthly_trade,
+    chart_partner_yoy,
+    chart_surplus_by_partner,
+)
+from report.data import (
+    SURPLUS_PARTNERS,
+    TOP_PARTNERS,
+    ReportData,
+    Revision,
+    RevisionsSection,
+    ValidationOutcome,
+)
+from report.labels import (
+    DIRECTION_LABELS,
+    cumulative_label,
+    date_label,
+    format_amount,
+    format_change_pct,
+    format_pct,
+    period_label,
+    vintage_label,
+)
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 REPORT_TEMPLATE = "report.html.j2"
@@ -40,6 +62,59 @@ def _validation_sentence(v: ValidationOutcome) -> str:
     assert v.validated_at is not None
     counts = "; ".join(f"{c.severity}: {c.passed} passed, {c.failed} failed" for c in v.counts)
     return f"Gate run `{v.run_id}` ({v.validated_at:%Y-%m-%d %H:%M} UTC) {v.status}: {counts}."
+
+
+def figure_label(r: Revision) -> str:
+    """'World (WLD): exports, January–December 2025'."""
+    span = cumulative_label(r.period) if r.is_cumulative else period_label(r.period)
+    return f"{r.partner_name} ({r.partner_code}): {DIRECTION_LABELS.get(r.direction, r.direction)}, {span}"
+
+
+def revisions_window(section: RevisionsSection) -> str:
+    """When the revisions shown were made public: '... after 8 December 2025, the first release of
+    November 2025 (2025-11), up to 13 January 2026, this period's first release'."""
+    parts = []
+    if section.after is not None and section.previous_period is not None:
+        parts.append(
+            f"since the first release of {period_label(section.previous_period)} ({date_label(section.after)})"
+        )
+    if section.until is not None:
+        parts.append(f"up to this period's first release ({date_label(section.until)})")
+    return ", ".join(parts) or "in the warehouse"
+
+
+def revisions_statement(section: RevisionsSection) -> str:
+    """The one line the revisions section says when no US-dollar figure (or nothing at all) was revised."""
+    if not section.kept:
+        return "The warehouse keeps no vintages (no bi.revisions view): it was published before revisions were kept."
+    window = revisions_window(section)
+    if not section.found:
+        return f"No figure was revised {window}."
+    yuan = f"{section.cny_revised} yuan figure{'s' if section.cny_revised != 1 else ''}"
+    return f"No US-dollar figure was revised {window}; {yuan} were (every vintage is in bi.revisions)."
+
+
+def revisions_note(section: RevisionsSection) -> str:
+    """Under the table: how many figures were revised in all, and what the table leaves out."""
+    shown = len(section.largest)
+    usd = section.usd_revised
+    head = (
+        f"The {shown} largest of {usd} US-dollar figures revised"
+        if usd > shown
+        else f"{'The only' if usd == 1 else f'All {usd}'} US-dollar figure{'s' if usd != 1 else ''} revised"
+    )
+    yuan = (
+        f"; {section.cny_revised} yuan figure{'s' if section.cny_revised != 1 else ''} too, not ranked with"
+        " the dollars (never converted)"
+        if section.cny_revised
+        else ""
+    )
+    return (
+        f"{head} {revisions_window(section)}, by size of the change{yuan}. A figure is a partner's "
+        "exports, imports or both, for the period or January to it; the previous vintage is the one the "
+        "precedence rule put before the new one (the Monthly Bulletin over the preliminary release, the "
+        "later over the earlier). Every vintage of every figure is in bi.revisions."
+    )
 
 
 def source_line(data: ReportData) -> str:
@@ -111,6 +186,19 @@ def render_markdown_summary(data: ReportData) -> str:
             f"{_balance_word(a.world.balance_usd)} {format_amount(a.world.balance_usd)} "
             f"({format_amount(a.balance_change_usd, signed=True)} on {a.year - 1}).",
         ]
+    lines += ["", "## Revisions since the last release", ""]
+    revisions = data.revisions
+    if revisions.largest:
+        lines += ["| Figure | Previous | New | Change | Change % |", "|---|---:|---:|---:|---:|"]
+        for r in revisions.largest:
+            lines.append(
+                f"| {_md_cell(figure_label(r))} | {format_amount(r.previous_value, r.unit, precise=True)} "
+                f"| {format_amount(r.value, r.unit, precise=True)} "
+                f"| {format_amount(r.change, r.unit, signed=True, precise=True)} | {format_change_pct(r.change_pct)} |"
+            )
+        lines += ["", revisions_note(revisions)]
+    else:
+        lines.append(revisions_statement(revisions))
     lines += ["", "## Validation", "", _validation_sentence(data.validation)]
     if data.validation.failures:
         lines += ["", "| Severity | Suite | Rule | Object | Unexpected rows |", "|---|---|---|---|---:|"]
@@ -162,6 +250,7 @@ def render_html_report(data: ReportData) -> str:
             "surplus_countries": Markup(chart_surplus_by_partner(data.surplus, groups=False)),
             "surplus_groups": Markup(chart_surplus_by_partner(data.surplus, groups=True)),
             "yoy": Markup(chart_partner_yoy(data.top_partners, t.exports_yoy_pct)),
+            "first_print": Markup(chart_first_print_vs_latest(data.first_prints)),
         }
     # No --data-dir: the report travels, and the local path of the data root is nobody else's business.
     command = f"customs report --period {shlex.quote(data.period)}"
@@ -178,6 +267,11 @@ def render_html_report(data: ReportData) -> str:
             command=command,
             amount=format_amount,
             pct=format_pct,
+            change_pct=format_change_pct,
+            figure=figure_label,
+            vintage=vintage_label,
+            revisions_statement=revisions_statement(data.revisions),
+            revisions_note=revisions_note(data.revisions),
             balance_word=_balance_word,
             top_partners=TOP_PARTNERS,
             surplus_partners=SURPLUS_PARTNERS,

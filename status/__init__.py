@@ -8,9 +8,9 @@
 - The `check-release-calendar` flow (flows/overdue.py) emits one `customs.release.overdue` event per
   overdue release and fails, so a scheduled run shows red.
 
-Only the products the warehouse can hold (`meta.releases.product`'s allowed values: today the preliminary
-release and the online query) are checked by default: the bulletin and the yearbook are not ingested, so
-they could only ever look overdue. `--product bulletin` shows their calendar all the same.
+Only the products the warehouse can hold (`meta.releases.product`'s allowed values: the preliminary
+release, the Monthly Bulletin and the online query) are checked by default: the yearbook is not ingested,
+so it could only ever look overdue. `--product yearbook` shows its calendar all the same.
 
 Nothing here imports Prefect: `customs status` starts in a fraction of a second instead of paying
 Prefect's ~2 s import.

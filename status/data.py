@@ -13,14 +13,10 @@ from release_calendar import CALENDAR_SCHEMA, PRODUCTS, ReleaseState, beijing_to
 from warehouse.read import warehouse_release_frame
 from warehouse.tables import META_RELEASES
 
-# The Monthly Bulletin is staged (issue 12) but no source crawls it by default yet: until one does, its
-# months would all read as overdue. Remove it from here when `customs ingest` fetches the Bulletin.
-_NOT_YET_FETCHED: Final = frozenset({"bulletin"})
-#: Products the warehouse can hold, in calendar order: only these can be published, hence overdue.
+#: Products the warehouse can hold, in calendar order: only these can be published, hence overdue (the
+#: preliminary release, the Monthly Bulletin and the online query; not the yearbook).
 WAREHOUSE_PRODUCTS: Final[tuple[str, ...]] = tuple(
-    p
-    for p in PRODUCTS
-    if p in (META_RELEASES.field("product").allowed_values or ()) and p not in _NOT_YET_FETCHED
+    p for p in PRODUCTS if p in (META_RELEASES.field("product").allowed_values or ())
 )
 STATUS_SCHEMA: Final = pl.Schema(
     {

@@ -58,9 +58,13 @@ def _summary(frame: pl.DataFrame) -> list[str]:
             f"Due now ({len(due)}, within {days_label(GRACE_DAYS)} of grace): "
             + "; ".join(f"{_release(r)} (due {r['due_date']})" for r in due)
         )
-    upcoming = by_state["none_expected"].sort("due_date").head(1).rows(named=True)
-    if upcoming:
-        lines.append(f"Next expected: {_release(upcoming[0])} on {upcoming[0]['due_date']}.")
+    pending = by_state["none_expected"]
+    if pending.height:
+        # Products often share a day (the Bulletin and the online query on the 20th): name each, in
+        # calendar order.
+        upcoming = pending.filter(pl.col("due_date") == pl.col("due_date").min()).rows(named=True)
+        names = " and ".join(_release(r) for r in upcoming)
+        lines.append(f"Next expected: {names} on {upcoming[0]['due_date']}.")
     not_ingested = sorted(set(frame["product"].to_list()) - set(WAREHOUSE_PRODUCTS))
     if not_ingested:
         lines.append(

@@ -31,6 +31,12 @@ Semantics chosen here (the design leaves them open):
   for a later month it gives the cumulative alone, so it never becomes the vintage the BI view shows
   (`is_latest_vintage` is the newest release that gives the period value): nothing is counted twice,
   and a month's value is never blanked by a reprint of its cumulative.
+- The Monthly Bulletin (product `bulletin`). Its customs-regime TOTAL is the World (the Bulletin vintage
+  of table (1)) and its by-country table the partners (labels through the same aliases as table (4));
+  each page is a vintage of its own, never paired with a preliminary edition, and the precedence rule
+  (`transforms.vintages`) makes it the latest. Its periods are those `transforms.bulletin` files: a
+  February page also gives the January-February period, under the preliminary release's key, and a
+  January derived from it, `value_source` 'derived' (never passed off as published).
 - Quantities: as printed (`quantity`, `quantity_unit`) and in the unit's base unit (`quantity_base`,
   `quantity_base_unit`, from the parser's reference/quantity_units.csv factor). A row whose unit is
   still pending (a shifted page whose other edition never confirmed it) is left out.
@@ -44,6 +50,7 @@ from datetime import date
 import polars as pl
 
 from domain.partners import WORLD_CODE
+from transforms.bulletin import bulletin_period_cells
 from transforms.partners import (
     attach_partner_codes,
     attach_partner_codes_from_gacc,
@@ -58,7 +65,7 @@ from transforms.periods import (
     period_year,
 )
 from transforms.vintages import public_on, vintage_is_latest, vintage_source, with_vintage_precedence
-from warehouse.codes import CURRENCIES
+from warehouse.codes import CURRENCIES, ValueSource
 from warehouse.reference import UnknownCommodityError
 from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_FLOWS
 
@@ -70,6 +77,7 @@ __all__ = [
     "build_fact_partner_trade",
     "build_fact_trade_flows",
     "pair_sides",
+    "value_source_of",
     "vintage_is_latest",
 ]
 
@@ -79,6 +87,9 @@ _MAJOR_TABLE_DIRECTIONS = {"major_exports": "export", "major_imports": "import"}
 # The preliminary tables FACT_TRADE_FLOWS is built from (the rest of its rows are online-query records).
 FLOW_TABLE_IDS = tuple(_MAJOR_TABLE_DIRECTIONS)
 _PARTNER_SOURCE = "preliminary table (4) by country/region"  # named in UnknownPartnerError
+_BULLETIN_PARTNER_SOURCE = "Monthly Bulletin table by country (region)"
+# The Bulletin's customs-regime row that is China's total: the World's figures.
+_BULLETIN_TOTAL_REGIME = "TOTAL"
 _COMMODITY_SOURCE = "preliminary tables (5)/(6) major exports/imports"  # named in UnknownCommodityError
 
 
@@ -171,39 +182,82 @@ def pair_sides(
     return paired.filter(~superseded).drop(*(f"_vintage_{suffix}" for suffix in sides.values()))
 
 
+def value_source_of(*derived: str) -> pl.Expr:
+    """'derived' where any edition's figures were derived here (a Bulletin's January), else 'published'."""
+    is_derived = pl.any_horizontal(pl.col(c).fill_null(False) for c in derived)
+    as_printed: ValueSource = "published"
+    computed: ValueSource = "derived"
+    return pl.when(is_derived).then(pl.lit(computed)).otherwise(pl.lit(as_printed))
+
+
 def _with_period(lf: pl.LazyFrame) -> pl.LazyFrame:
     return lf.with_columns(
         period_start=period_start("period"), months_covered=period_months_covered("period")
     )
 
 
-# --- partner trade: tables (1) and (4) ------------------------------------------------------------------
+# --- partner trade: tables (1) and (4), and the Monthly Bulletin ----------------------------------------
 def _partner_cells(stg: pl.LazyFrame, aliases: pl.LazyFrame) -> pl.LazyFrame:
-    """Cells of table (1) (World) and table (4) (partners), each with its partner_code and label."""
+    """Cells of table (1) (World) and table (4) (partners), and of the Bulletin's customs-regime TOTAL
+    (World) and by-country table (partners), each with its partner_code, label and `is_derived`."""
+    preliminary = stg.filter(pl.col("product") == "preliminary").with_columns(is_derived=pl.lit(False))
     # Table (1): the World. Its balance row is exports minus imports, rebuilt in the surplus fact.
-    totals = stg.filter(
+    totals = preliminary.filter(
         (pl.col("table_id") == "totals") & pl.col("direction").is_in(["total", "export", "import"])
     ).with_columns(partner_code=pl.lit(WORLD_CODE), partner_label=pl.lit(None, dtype=pl.String))
     # Table (4): every partner but its 'Total' row. The World comes from table (1); the table (4) Total
     # stays in staging, where an expectation reconciles it with table (1).
     by_partner = (
-        attach_partner_codes(stg.filter(pl.col("table_id") == "by_partner"), aliases, source=_PARTNER_SOURCE)
+        attach_partner_codes(
+            preliminary.filter(pl.col("table_id") == "by_partner"), aliases, source=_PARTNER_SOURCE
+        )
         .filter(pl.col("partner_code") != WORLD_CODE)
         .with_columns(partner_label=pl.col("label"))
     )
-    return pl.concat([totals, by_partner], how="vertical")
+    bulletin = bulletin_period_cells(stg)
+    # The Bulletin's customs-regime TOTAL is China's total (the Bulletin vintage of table (1)); a page
+    # whose release has no customs-regime page in that currency takes the by-country table's Total.
+    regime_total = bulletin.filter(
+        (pl.col("table_id") == "bulletin_trade_mode") & (pl.col("trade_mode_code") == _BULLETIN_TOTAL_REGIME)
+    )
+    bulletin_partners = attach_partner_codes(
+        bulletin.filter(pl.col("table_id") == "bulletin_by_partner"), aliases, source=_BULLETIN_PARTNER_SOURCE
+    )
+    page = ["release_id", "currency", "period"]
+    country_total = bulletin_partners.filter(pl.col("partner_code") == WORLD_CODE).join(
+        regime_total.select(page).unique(), on=page, how="anti"
+    )
+    bulletin_world = pl.concat(
+        [regime_total, country_total.drop("partner_code")], how="vertical_relaxed"
+    ).with_columns(partner_code=pl.lit(WORLD_CODE), partner_label=pl.lit(None, dtype=pl.String))
+    bulletin_by_partner = bulletin_partners.filter(pl.col("partner_code") != WORLD_CODE).with_columns(
+        partner_label=pl.col("label")
+    )
+    names = totals.collect_schema().names()
+    return pl.concat(
+        [frame.select(names) for frame in (totals, by_partner, bulletin_world, bulletin_by_partner)],
+        how="vertical_relaxed",
+    )
 
 
 def _partner_editions(cells: pl.LazyFrame) -> pl.LazyFrame:
     """One row per edition (release x currency) x period x partner x direction, measures side by side."""
     wide = cells.group_by(
-        "release_id", "published_on", "currency", "period", "partner_code", "partner_label", "direction"
+        "release_id",
+        "product",
+        "published_on",
+        "currency",
+        "period",
+        "partner_code",
+        "partner_label",
+        "direction",
     ).agg(
         _value_month=_pick("value", "month", "amount_whole_units"),
         value_ytd=_pick("value", "ytd", "amount_whole_units"),
         _yoy_month=_pick("yoy_pct", "month", "figure_as_published"),
         yoy_ytd_pct_published=_pick("yoy_pct", "ytd", "figure_as_published"),
         mom_pct_published=_pick("mom_pct", "month", "figure_as_published"),
+        is_derived=pl.col("is_derived").any(),
     )
     return wide.with_columns(
         value=_period_figure("_value_month", "value_ytd"),
@@ -257,17 +311,24 @@ def _with_derived_values(editions: pl.LazyFrame) -> pl.LazyFrame:
 def build_fact_partner_trade(
     stg: pl.LazyFrame, aliases: pl.LazyFrame, partners: pl.LazyFrame
 ) -> pl.LazyFrame:
-    """FACT_PARTNER_TRADE from the preliminary cells (STG_PRELIMINARY) of tables (1) and (4).
+    """FACT_PARTNER_TRADE from the cells (STG_PRELIMINARY) of tables (1) and (4) and of the Bulletin.
 
     `aliases`: the reviewed partner aliases (alias_key, partner_code, source); `partners`: the reviewed
-    partners (partner_code, is_group). Raises UnknownPartnerError for a table (4) label with no alias.
+    partners (partner_code, is_group). Raises UnknownPartnerError for a table (4) or Bulletin by-country
+    label with no alias.
 
-    | table | row          | becomes                                           |
-    |-------|--------------|---------------------------------------------------|
-    | (1)   | Export       | partner WLD, direction export                     |
-    | (1)   | Balance      | nothing (the surplus fact rebuilds it)            |
-    | (4)   | Total        | nothing (World comes from (1); kept in staging)   |
-    | (4)   | Germany      | partner DEU, one row per direction                |
+    | table              | row          | becomes                                           |
+    |--------------------|--------------|---------------------------------------------------|
+    | (1)                | Export       | partner WLD, direction export                     |
+    | (1)                | Balance      | nothing (the surplus fact rebuilds it)            |
+    | (4)                | Total        | nothing (World comes from (1); kept in staging)   |
+    | (4)                | Germany      | partner DEU, one row per direction                |
+    | Bulletin regime    | TOTAL        | partner WLD, product bulletin                     |
+    | Bulletin country   | Germany      | partner DEU, product bulletin                     |
+
+    Bulletin periods as `transforms.bulletin` files them (a February page also gives YYYY-01..02 and a
+    derived January, `value_source` 'derived'). The two products are never paired into one row: each
+    vintage holds only its own figures; the precedence rule picks the latest across them.
     """
     cells = _partner_cells(stg, aliases)
     editions = _with_derived_values(_partner_editions(cells))
@@ -280,16 +341,18 @@ def build_fact_partner_trade(
         "yoy_pct_published",
         "yoy_ytd_pct_published",
         "mom_pct_published",
+        "is_derived",
     ]
-    paired = _pair_editions(editions, _PARTNER_KEYS, measures)
+    # The product is part of the pairing key: a Bulletin row never takes the preliminary's other edition.
+    paired = _pair_editions(editions, ["product", *_PARTNER_KEYS], measures)
     is_group = partners_with_world(partners).select("partner_code", "is_group")
     ytd_usd, ytd_cny = pl.col("value_ytd_usd"), pl.col("value_ytd_cny")
     out = (
         _with_period(paired)
         .join(is_group, on="partner_code", how="left")
         .with_columns(
-            product=pl.lit("preliminary"),
             partner_label=pl.coalesce("partner_label_usd", "partner_label_cny"),
+            value_source=value_source_of("is_derived_usd", "is_derived_cny"),
             # A check on the two editions, never a conversion rate.
             implied_cny_per_usd=pl.when(ytd_usd > 0).then(ytd_cny / ytd_usd),
         )

@@ -15,6 +15,8 @@ Every measure here is arithmetic on published figures of the latest vintage (FAC
   `*_ytd_yoy_pct` the same for the cumulative value (published, else derived from the cumulative ending in
   the same month a year earlier);
   `*_yoy_source` says which: 'published' or 'derived' (null with the y/y);
+- `value_source`: 'derived' where the exports or imports figure is (a January derived from a Monthly
+  Bulletin February page), else 'published';
 - share of total balance = 100 * balance_usd / the World's balance_usd of the period (null if that is 0
   or missing).
 
@@ -31,7 +33,7 @@ import polars as pl
 from domain.partners import WORLD_CODE
 from transforms.periods import period_first_month, period_last_month, period_year, year_earlier_key
 from transforms.vintages import vintage_is_latest
-from warehouse.codes import YoySource
+from warehouse.codes import ValueSource, YoySource
 from warehouse.tables import FACT_TRADE_SURPLUS, FACT_TRADE_SURPLUS_HISTORY
 
 _KEYS = ["period", "partner_code"]
@@ -55,6 +57,7 @@ def _flow(latest: pl.LazyFrame, direction: str, name: str) -> pl.LazyFrame:
         pl.col("value_ytd_cny").alias(f"{name}_ytd_cny"),
         pl.col("yoy_pct_published_usd").alias(f"_{name}_yoy_published"),
         pl.col("yoy_ytd_pct_published_usd").alias(f"_{name}_ytd_yoy_published"),
+        (pl.col("value_source") == "derived").alias(f"_{name}_derived"),
     )
 
 
@@ -194,6 +197,15 @@ def build_fact_trade_surplus(fact_partner_trade: pl.LazyFrame) -> pl.LazyFrame:
         _yoy_source(f"_{flow}{span}_yoy_published", f"{flow}{span}_yoy_pct").alias(f"{flow}{span}_yoy_source")
         for flow in ("exports", "imports")
         for span in ("", "_ytd")
+    )
+    derived: ValueSource = "derived"
+    published: ValueSource = "published"
+    out = out.with_columns(
+        value_source=pl.when(
+            pl.col("_exports_derived").fill_null(False) | pl.col("_imports_derived").fill_null(False)
+        )
+        .then(pl.lit(derived))
+        .otherwise(pl.lit(published))
     )
     return out.select(FACT_TRADE_SURPLUS.column_names).sort("period_start", "period", "partner_code")
 

@@ -2,7 +2,12 @@
 
 Table (2) prints the month (for the Jan-Feb release, the combined period), table (3) January to the
 month; each in a USD and a CNY edition, so a grain (period x trade mode x direction) has four pages,
-which GACC may publish on different days. As in `transforms.facts`, a fact row stands for a release at
+which GACC may publish on different days. The Monthly Bulletin's customs-regime table prints both the
+month and January to the month on one page (per currency): its cells fill the same four sides under
+product `bulletin`, its periods as `transforms.bulletin` files them (a February page also gives
+`YYYY-01..02` and a January derived from it, `value_source` 'derived'; TOTAL is its total row, as
+tables (2)/(3)'s Total Value). The products are never paired into one row; the precedence rule picks
+the latest vintage across them. As in `transforms.facts`, a fact row stands for a release at
 which the grain's figures changed, each of the four pages taken as of that release (an as-of join), and a
 row missing a page that a later release supplies is superseded by that later row.
 
@@ -21,7 +26,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.facts import pair_sides
+from transforms.bulletin import bulletin_period_cells
+from transforms.facts import pair_sides, value_source_of
 from transforms.periods import period_first_month, period_months_covered, period_start, year_earlier_key
 from transforms.vintages import public_on, vintage_is_latest, vintage_source, with_vintage_precedence
 from warehouse.codes import CURRENCIES, TRADE_DIRECTIONS
@@ -31,6 +37,7 @@ __all__ = ["TOTAL_CODE", "build_dim_trade_mode", "build_fact_trade_mode"]
 
 TOTAL_CODE = "TOTAL"
 _TABLES = {"trade_mode_month": "month", "trade_mode_ytd": "ytd"}
+_BULLETIN_TABLE = "bulletin_trade_mode"
 _KEYS = ("period", "trade_mode_code", "direction")
 
 
@@ -46,24 +53,32 @@ def build_dim_trade_mode(trade_modes: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _editions(stg: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per page (release x table x currency) x period x trade mode x direction."""
-    cells = stg.filter(
-        pl.col("table_id").is_in(list(_TABLES))
-        & pl.col("direction").is_in(list(TRADE_DIRECTIONS))
-        & pl.col("trade_mode_code").is_not_null()
+    """One row per side (release x month-or-cumulative x currency) x period x trade mode x direction."""
+    preliminary = stg.filter(
+        (pl.col("product") == "preliminary") & pl.col("table_id").is_in(list(_TABLES))
+    ).with_columns(
+        # Tables (2)/(3): the table says which side.
+        _span=pl.col("table_id").replace_strict(_TABLES, return_dtype=pl.String),
+        is_derived=pl.lit(False),
+    )
+    bulletin = (
+        bulletin_period_cells(stg)
+        .filter(pl.col("table_id") == _BULLETIN_TABLE)
+        .with_columns(_span=pl.col("span"))  # one page prints both sides
+    )
+    names = preliminary.collect_schema().names()
+    cells = pl.concat([preliminary, bulletin.select(names)], how="vertical_relaxed").filter(
+        pl.col("direction").is_in(list(TRADE_DIRECTIONS)) & pl.col("trade_mode_code").is_not_null()
     )
     wide = cells.group_by(
-        "release_id", "published_on", "table_id", "currency", "period", "trade_mode_code", "direction"
+        "release_id", "product", "published_on", "_span", "currency", "period", "trade_mode_code", "direction"
     ).agg(
         label=pl.col("label").first(),
         value=pl.col("amount_whole_units").filter(pl.col("measure") == "value").first(),
         yoy=pl.col("figure_as_published").filter(pl.col("measure") == "yoy_pct").first(),
+        is_derived=pl.col("is_derived").any(),
     )
-    return wide.with_columns(
-        _side=pl.concat_str(
-            pl.col("table_id").replace_strict(_TABLES, return_dtype=pl.String), pl.lit("_"), "currency"
-        )
-    )
+    return wide.with_columns(_side=pl.concat_str("_span", pl.lit("_"), "currency")).drop("_span")
 
 
 def _pct_change(value: str, earlier: str) -> pl.Expr:
@@ -71,7 +86,7 @@ def _pct_change(value: str, earlier: str) -> pl.Expr:
 
 
 def build_fact_trade_mode(stg: pl.LazyFrame, trade_modes: pl.LazyFrame) -> pl.LazyFrame:
-    """FACT_TRADE_MODE from the preliminary cells (STG_PRELIMINARY) of tables (2) and (3) (module doc).
+    """FACT_TRADE_MODE from the cells (STG_PRELIMINARY) of tables (2), (3) and the Bulletin (module doc).
 
     `trade_modes`: the reviewed regimes (trade_mode_code, is_processing_trade, is_aggregate): which rows
     are processing trade, and which of them is its printed aggregate.
@@ -87,7 +102,14 @@ def build_fact_trade_mode(stg: pl.LazyFrame, trade_modes: pl.LazyFrame) -> pl.La
         for span in _TABLES.values()
         for currency in CURRENCIES
     }
-    paired = pair_sides(_editions(stg), _KEYS, ["label", "value", "yoy"], side_column="_side", sides=sides)
+    # The product is part of the pairing key: a Bulletin row never takes a preliminary page's side.
+    paired = pair_sides(
+        _editions(stg),
+        ["product", *_KEYS],
+        ["label", "value", "yoy", "is_derived"],
+        side_column="_side",
+        sides=sides,
+    )
     starts_january = period_first_month("period") == 1
     columns: list[pl.Expr] = []
     for currency in CURRENCIES:
@@ -107,7 +129,7 @@ def build_fact_trade_mode(stg: pl.LazyFrame, trade_modes: pl.LazyFrame) -> pl.La
     rows = paired.with_columns(
         *columns,
         label=pl.coalesce(*(f"label_{suffix}" for suffix in sides.values())),
-        product=pl.lit("preliminary"),
+        value_source=value_source_of(*(f"is_derived_{suffix}" for suffix in sides.values())),
         period_start=period_start("period"),
         months_covered=period_months_covered("period"),
     )

@@ -50,8 +50,10 @@ ARCHIVED_PRODUCTS: Final[tuple[ArchivedProduct, ...]] = (*PRODUCTS, "index")
 FileStatus = Literal["staged", "quarantined", "index"]
 FILE_STATUSES: Final[tuple[FileStatus, ...]] = get_args(FileStatus)
 # Why a file is quarantined: its parser could not read it, the build could not resolve its rows (a
-# partner the reference lacks), or the data-quality gate failed its release.
-QuarantineReason = Literal["parse", "build", "gate"]
+# partner the reference lacks), the data-quality gate failed its release, or (`unconfirmed`) it is a
+# Monthly Bulletin page printed without a Unit row that no staged vintage of its month can yet confirm:
+# it waits, and every ingest checks it again until one can (then it is staged, or rejected for good).
+QuarantineReason = Literal["parse", "build", "gate", "unconfirmed"]
 QUARANTINE_REASONS: Final[tuple[QuarantineReason, ...]] = get_args(QuarantineReason)
 
 ReleaseStatus = Literal["published", "quarantined", "released_by_override"]
@@ -61,6 +63,10 @@ RELEASE_STATUSES: Final[tuple[ReleaseStatus, ...]] = get_args(ReleaseStatus)
 # Where a y/y % comes from: GACC's printed figure (one decimal) or derived by this project from two values.
 YoySource = Literal["published", "derived"]
 YOY_SOURCES: Final[tuple[YoySource, ...]] = get_args(YoySource)
+# Where a fact row's values come from: printed by GACC, or derived here from printed figures (January from a
+# Monthly Bulletin February page: its January-February minus its February). A derived value is never GACC's.
+ValueSource = Literal["published", "derived"]
+VALUE_SOURCES: Final[tuple[ValueSource, ...]] = get_args(ValueSource)
 # What kind of code a commodity row has: an HS8 code, an HS chapter, or our code for a GACC commodity label
 # of tables (5)/(6) ('M-CRUDE'), which is no HS code at all.
 CommodityCodeKind = Literal["hs8", "hs2", "gacc_label"]

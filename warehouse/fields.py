@@ -13,6 +13,7 @@ from warehouse.codes import (
     REVISED_MEASURES,
     SPANS,
     TABLE_IDS,
+    VALUE_SOURCES,
     VINTAGE_PRECEDENCE_RULE,
     VINTAGE_SOURCES,
     YOY_SOURCES,
@@ -173,7 +174,10 @@ FIELDS = FieldRegistry(
         Field(
             "period",
             STR,
-            "Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period",
+            "Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period. "
+            "A Monthly Bulletin February page gives three: YYYY-01..02 (its January-February column, filed "
+            "as the preliminary release files it, so that the two vintages compare like with like), YYYY-02 "
+            "(February alone) and YYYY-01 (January, derived: value_source 'derived')",
             nullable=False,
             pattern=PERIOD_PATTERN,
         ),
@@ -568,9 +572,19 @@ FIELDS = FieldRegistry(
             STR,
             "What the period covers: 'month', or 'jan_feb_combined' (GACC's January-February period, "
             "published as one). Never add a jan_feb_combined row to January or February rows of the same "
-            "figure",
+            "figure (a Monthly Bulletin February page gives both: the January-February period, and February "
+            "with a derived January)",
             nullable=False,
             allowed_values=PERIOD_KINDS,
+        ),
+        Field(
+            "value_source",
+            STR,
+            "Where the row's values come from: 'published' (printed by GACC) or 'derived' (computed here "
+            "from printed figures, never GACC's print: January from a Monthly Bulletin February page, its "
+            "January-February minus its February, with no published y/y)",
+            nullable=False,
+            allowed_values=VALUE_SOURCES,
         ),
         _yoy_source("exports_yoy_pct"),
         _yoy_source("imports_yoy_pct"),

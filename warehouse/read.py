@@ -23,8 +23,11 @@ from warehouse.tables import (
     BI_ANNUAL_TRADE,
     BI_MONTHLY_TRADE,
     BI_PARTNER_TRADE,
+    BI_REVISION_TRIANGLE,
+    BI_REVISIONS,
     BI_TRADE_SURPLUS,
     BI_VIEWS,
+    FACT_PARTNER_TRADE,
     FACT_TRADE_FLOWS,
     META_BUILD_PARTITIONS,
     META_DATA_DICTIONARY,
@@ -185,6 +188,74 @@ class PublishedWarehouse:
             [schema, name],
         ).fetchall()
         return bool(row) and row[0][0] > 0
+
+    # --- bi.revisions and bi.revision_triangle ---------------------------------------------------------
+    def has_revisions(self) -> bool:
+        """Whether the file keeps vintages (bi.revisions and bi.revision_triangle, issue 12)."""
+        return self.has_view(BI_REVISIONS.schema, BI_REVISIONS.name) and self.has_view(
+            BI_REVISION_TRIANGLE.schema, BI_REVISION_TRIANGLE.name
+        )
+
+    def first_print_on(self, period: str) -> date | None:
+        """The day China's totals of `period` were first public (its first vintage in bi.revision_triangle)."""
+        row = self.con.execute(
+            f"SELECT min(public_on) FROM {BI_REVISION_TRIANGLE.qualified_name} WHERE period = ?", [period]
+        ).fetchone()
+        return row[0] if row else None
+
+    def revisions_public_between(self, after: date | None, until: date | None) -> list[Row]:
+        """Every revision (a vintage whose value differs from the vintage before it) made public after
+        `after` and on or before `until` (None: unbounded), largest absolute change first:
+        (period, partner code, partner name, direction, revised measure, previous vintage's source, its
+        public_on, its value, this vintage's source, its public_on, its value, change, change %).
+
+        bi.revisions gives the previous vintage's value; its source and date come from the same order, the
+        precedence rule's rank (core.fact_partner_trade.vintage_precedence), that the view's lag() uses."""
+        return self.con.execute(
+            f"""
+            WITH ordered AS (
+                SELECT r.*, f.period_start,
+                       lag(r.vintage_source) OVER by_precedence AS previous_source,
+                       lag(r.public_on) OVER by_precedence AS previous_public_on
+                FROM {BI_REVISIONS.qualified_name} AS r
+                JOIN {FACT_PARTNER_TRADE.qualified_name} AS f USING (release_id, period, partner_code, direction)
+                WINDOW by_precedence AS (
+                    PARTITION BY r.period, r.partner_code, r.direction, r.revised_measure
+                    ORDER BY f.vintage_precedence)
+            )
+            SELECT o.period, o.partner_code, coalesce(p.partner_name, o.partner_code), o.direction,
+                   o.revised_measure, o.previous_source, o.previous_public_on, o.previous_whole_units,
+                   o.vintage_source, o.public_on, o.value_whole_units, o.change_whole_units, o.change_pct
+            FROM ordered AS o
+            LEFT JOIN (
+                -- The partner's name as the latest period has it: the revised period may be long past.
+                SELECT partner_code, arg_max(partner_name, period) AS partner_name
+                FROM {BI_PARTNER_TRADE.qualified_name} GROUP BY partner_code
+            ) AS p USING (partner_code)
+            WHERE o.change_whole_units <> 0
+              AND (CAST(? AS DATE) IS NULL OR o.public_on > ?)
+              AND (CAST(? AS DATE) IS NULL OR o.public_on <= ?)
+            ORDER BY abs(o.change_whole_units) DESC, o.period_start, o.partner_code, o.direction,
+                     o.revised_measure, o.public_on
+            """,
+            [after, after, until, until],
+        ).fetchall()
+
+    def first_print_and_latest(self, periods: list[str], *, directions: tuple[str, ...]) -> list[Row]:
+        """(period, direction, first print US$, latest US$) of China's totals, from bi.revision_triangle:
+        the earliest vintage printing a US-dollar value, and the latest vintage (the views' figure)."""
+        return self.con.execute(
+            f"""
+            SELECT period, direction,
+                   arg_min(value_usd, vintage_number) FILTER (WHERE value_usd IS NOT NULL),
+                   max(value_usd) FILTER (WHERE is_latest_vintage)
+            FROM {BI_REVISION_TRIANGLE.qualified_name}
+            WHERE list_contains(?, period) AND list_contains(?, direction)
+            GROUP BY period, direction
+            ORDER BY period, direction
+            """,
+            [periods, list(directions)],
+        ).fetchall()
 
     # --- meta.validation_results -----------------------------------------------------------------------
     def latest_validation_run(self) -> Row | None:

@@ -209,7 +209,8 @@ DIM_TRADE_MODE = TableContract(
 FACT_PARTNER_TRADE = TableContract(
     "core",
     "fact_partner_trade",
-    "Trade by partner from tables (1) (World) and (4), every release kept: both currencies as published",
+    "Trade by partner from tables (1) (World) and (4) and from the Monthly Bulletin (its customs-regime TOTAL "
+    "as World, its by-country table), every release kept: both currencies as published",
     FIELDS.pick(
         "release_id",
         "product",
@@ -237,6 +238,7 @@ FACT_PARTNER_TRADE = TableContract(
         "implied_cny_per_usd",
         "is_latest_vintage",
         *_VINTAGE_COLUMNS,
+        "value_source",
     ),
     primary_key=("release_id", "period", "partner_code", "direction"),
 )
@@ -291,8 +293,9 @@ FACT_TRADE_FLOWS = TableContract(
 FACT_TRADE_MODE = TableContract(
     "core",
     "fact_trade_mode",
-    "Trade by trade mode (customs regime) from tables (2) (the month) and (3) (January to month), every "
-    "release kept: both currencies as published",
+    "Trade by trade mode (customs regime) from tables (2) (the month) and (3) (January to month) and from "
+    "the Monthly Bulletin's customs-regime table (both on one page), every release kept: both currencies "
+    "as published",
     FIELDS.pick(
         "release_id",
         "product",
@@ -317,6 +320,7 @@ FACT_TRADE_MODE = TableContract(
         "processing_trade_share_pct",
         "is_latest_vintage",
         *_VINTAGE_COLUMNS,
+        "value_source",
     ),
     primary_key=("release_id", "period", "trade_mode_code", "direction"),
 )
@@ -360,6 +364,12 @@ FACT_TRADE_SURPLUS = TableContract(
         "imports_yoy_source",
         "exports_ytd_yoy_source",
         "imports_ytd_yoy_source",
+        # --- a derived January of a Monthly Bulletin February page (issue 12)
+        FIELDS["value_source"].but(
+            description="Where the period's exports and imports come from: 'published', or 'derived' where "
+            "either is (January from a Monthly Bulletin February page: its January-February minus its "
+            "February, never GACC's print)"
+        ),
     ),
     primary_key=("period", "partner_code"),
 )
@@ -490,6 +500,9 @@ META_DATA_DICTIONARY = TableContract(
 _GACC_DECIMALS = 1  # GACC prints percentages with one decimal
 
 
+_SURPLUS_VALUE_SOURCE = FACT_TRADE_SURPLUS.field("value_source").description
+
+
 def _bi_pct(name: str, rounded: str, core: str = "trade_surplus") -> Field:
     """A % column as the BI views show it: core's full-precision value, rounded where it is derived."""
     f = FIELDS[name]
@@ -528,6 +541,8 @@ BI_MONTHLY_TRADE = TableContract(
         "period_kind",
         "exports_yoy_source",
         "imports_yoy_source",
+        # --- issue 12
+        FIELDS["value_source"].but(description=_SURPLUS_VALUE_SOURCE),
     ),
     primary_key=("period",),
     kind="view",
@@ -536,7 +551,7 @@ SELECT s.period, s.period_start, s.months_covered, s.exports_usd, s.imports_usd,
        s.exports_cny, s.imports_cny, s.balance_cny,
        {_yoy_sql("exports_yoy_pct", "exports_yoy_source")},
        {_yoy_sql("imports_yoy_pct", "imports_yoy_source")},
-       d.period_kind, s.exports_yoy_source, s.imports_yoy_source
+       d.period_kind, s.exports_yoy_source, s.imports_yoy_source, s.value_source
 FROM core.fact_trade_surplus AS s
 JOIN core.dim_period AS d USING (period)
 WHERE s.partner_code = 'WLD'
@@ -564,6 +579,8 @@ BI_PARTNER_TRADE = TableContract(
         "period_kind",
         "exports_yoy_source",
         "imports_yoy_source",
+        # --- issue 12
+        FIELDS["value_source"].but(description=_SURPLUS_VALUE_SOURCE),
     ),
     primary_key=("period", "partner_code"),
     kind="view",
@@ -572,7 +589,7 @@ SELECT s.period, s.partner_code, p.partner_name, s.is_group,
        s.exports_usd, s.imports_usd, s.balance_usd, s.exports_cny, s.imports_cny, s.balance_cny,
        {_yoy_sql("exports_yoy_pct", "exports_yoy_source")},
        {_yoy_sql("imports_yoy_pct", "imports_yoy_source")},
-       d.period_kind, s.exports_yoy_source, s.imports_yoy_source
+       d.period_kind, s.exports_yoy_source, s.imports_yoy_source, s.value_source
 FROM core.fact_trade_surplus AS s
 JOIN core.dim_partner AS p USING (partner_code)
 JOIN core.dim_period AS d USING (period)
@@ -654,7 +671,8 @@ ORDER BY f.period_start, hs_code, f.partner_code, f.direction
 BI_TRADE_MODE = TableContract(
     "bi",
     "trade_mode",
-    "Trade per period, trade mode (customs regime) and direction (tables (2)/(3)), latest vintage",
+    "Trade per period, trade mode (customs regime) and direction (tables (2)/(3), the Monthly Bulletin's "
+    "customs-regime table), latest vintage",
     FIELDS.pick(
         "period",
         FIELDS["trade_mode_code"].but(nullable=False),
@@ -681,6 +699,8 @@ BI_TRADE_MODE = TableContract(
         "period_kind",
         "yoy_source",
         "yoy_ytd_source",
+        # --- issue 12
+        "value_source",
     ),
     primary_key=("period", "trade_mode_code", "direction"),
     kind="view",
@@ -692,7 +712,7 @@ SELECT f.period, f.trade_mode_code, m.trade_mode, f.direction,
        m.is_processing_trade,
        round(f.share_of_total_pct, {_GACC_DECIMALS}) AS share_of_total_pct,
        round(f.processing_trade_share_pct, {_GACC_DECIMALS}) AS processing_trade_share_pct,
-       d.period_kind, f.yoy_source, f.yoy_ytd_source
+       d.period_kind, f.yoy_source, f.yoy_ytd_source, f.value_source
 FROM (
     SELECT *,
            CASE WHEN yoy_pct_published_usd IS NOT NULL THEN 'published'

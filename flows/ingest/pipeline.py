@@ -46,6 +46,12 @@ from warehouse.tables import ARCHIVE_MANIFEST, STG_ONLINE_QUERY, STG_PRELIMINARY
 log = logging.getLogger(__name__)
 
 
+class UnitNotYetConfirmedError(ParseError):
+    """A Bulletin page without a Unit row, and no other vintage of its month staged yet to confirm the
+    US$1,000 assumed for it: the page waits (quarantined `unconfirmed`) and is checked again on every
+    ingest, so that the order in which a Bulletin and its confirming release arrive does not matter."""
+
+
 @dataclass
 class IngestReport:
     source: str
@@ -155,9 +161,10 @@ def process_file(file: FetchedFile, sha256: str, archive: RawArchive, settings: 
         error = one_line(exc, file.source_uri)
         if not isinstance(exc, ParseError):
             log.debug("unexpected error in %s", file.source_uri, exc_info=exc)
+        reason = "unconfirmed" if isinstance(exc, UnitNotYetConfirmedError) else "parse"
         log.error("quarantined %s", error)
         return _manifest_row(
-            file, sha256, status="quarantined", quarantine_reason="parse", error=error, **_hints(file)
+            file, sha256, status="quarantined", quarantine_reason=reason, error=error, **_hints(file)
         )
 
 
@@ -240,9 +247,10 @@ def _stage_bulletin(
         # A page printed without a Unit row is read as US$1,000 only if another vintage agrees.
         other = staged_china_totals(settings.staging_dir, table.period)
         if other is None:
-            raise ParseError(
+            raise UnitNotYetConfirmedError(
                 file.source_uri,
-                f"no Unit row, and no other vintage of {table.period} is staged to confirm US$1,000: rejected",
+                f"no Unit row, and no other vintage of {table.period} is staged yet to confirm US$1,000: "
+                "waiting, checked again on every ingest",
                 table=table.table_id,
             )
         totals, name = other
@@ -314,5 +322,32 @@ def ingest(
     except SourceError as exc:
         log.error("%s", exc)
         report.source_errors.append(str(exc))
+    retry_unconfirmed(archive, settings, report)
     log.info("%s", report.summary())
     return report
+
+
+def retry_unconfirmed(archive: RawArchive, settings: Settings, report: IngestReport) -> None:
+    """Check again each Bulletin page waiting for a vintage to confirm its assumed unit (`unconfirmed`):
+    one staged since (by this run, in whatever order its files came, or by an earlier one) confirms it
+    (staged), or disagrees (rejected for good, `parse`); with still none, it keeps waiting."""
+    manifest = archive.manifest
+    waiting = manifest.filter(
+        (pl.col("status") == "quarantined") & (pl.col("quarantine_reason") == "unconfirmed")
+    )
+    for before in waiting.iter_rows(named=True):
+        sha256 = before["source_sha256"]
+        file = FetchedFile(
+            archive.read(sha256), before["source_uri"], before["original_name"], before["retrieved_at"]
+        )
+        row = process_file(file, sha256, archive, settings)
+        if row["status"] == "quarantined" and row["quarantine_reason"] == "unconfirmed":
+            continue
+        archive.replace_rows([row])
+        report.quarantined = [(uri, error) for uri, error in report.quarantined if uri != file.source_uri]
+        if row["status"] == "staged":
+            log.info("%s: its unit is now confirmed by another vintage; staged", file.source_uri)
+            report.staged.append(sha256)
+            report.new_release_ids.add(row["release_id"])
+        else:
+            report.quarantined.append((file.source_uri, row["error"]))

@@ -93,8 +93,9 @@ def _table_frame(
 
 
 def staged_china_totals(staging_dir: Path, period: Period) -> tuple[dict[tuple[str, str], int], str] | None:
-    """China's USD totals of `period` in the latest staged preliminary table (1), by flow and span, and
-    a name for them; None if none is staged. For February, the January-February release's cumulative."""
+    """China's USD totals of `period` in the latest staged preliminary table (1) (else the latest staged
+    Bulletin customs-regime TOTAL of the month), by flow and span, and a name for them; None if none is
+    staged. For February, the January-February release's cumulative."""
     combined = Period.jan_feb(period.year).key if period.last_month == 2 and not period.is_combined else None
     cells = (
         scan_staging(STG_PRELIMINARY, staging_dir)
@@ -113,12 +114,30 @@ def staged_china_totals(staging_dir: Path, period: Period) -> tuple[dict[tuple[s
         )
         .collect()
     )
+    name = "the preliminary table (1)"
+    if cells.is_empty():
+        # Else a Bulletin of the month whose unit is printed (or was confirmed): its customs-regime TOTAL.
+        cells = (
+            scan_staging(STG_PRELIMINARY, staging_dir)
+            .filter(
+                (pl.col("product") == "bulletin")
+                & (pl.col("table_id") == "bulletin_trade_mode")
+                & (pl.col("trade_mode_code") == "TOTAL")
+                & (pl.col("currency") == "USD")
+                & (pl.col("measure") == "value")
+                & pl.col("direction").is_in(["export", "import"])
+                & pl.col("amount_whole_units").is_not_null()
+                & (pl.col("period") == period.key)
+            )
+            .collect()
+        )
+        name = "the Bulletin"
     if cells.is_empty():
         return None
     latest = cells.sort("published_on", "release_id", nulls_last=False)["release_id"][-1]
     chosen = cells.filter(pl.col("release_id") == latest)
     totals = {(d, s): a for d, s, a in chosen.select("direction", "span", "amount_whole_units").iter_rows()}
-    return totals, f"the preliminary table (1) {latest}"
+    return totals, f"{name} {latest}"
 
 
 def online_query_frame(table: OnlineQueryTable, *, release_id: str, sha256: str) -> pl.DataFrame:

@@ -48,14 +48,14 @@ CREATE TABLE core.dim_period (
     PRIMARY KEY (period)
 );
 COMMENT ON TABLE core.dim_period IS 'Reference periods: months, and the combined January-February period';
-COMMENT ON COLUMN core.dim_period.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN core.dim_period.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period. A Monthly Bulletin February page gives three: YYYY-01..02 (its January-February column, filed as the preliminary release files it, so that the two vintages compare like with like), YYYY-02 (February alone) and YYYY-01 (January, derived: value_source ''derived'')';
 COMMENT ON COLUMN core.dim_period.period_start IS 'First day of the reference period';
 COMMENT ON COLUMN core.dim_period.year IS 'Calendar year of the reference period';
 COMMENT ON COLUMN core.dim_period.first_month IS 'First calendar month the period covers';
 COMMENT ON COLUMN core.dim_period.last_month IS 'Last calendar month the period covers';
 COMMENT ON COLUMN core.dim_period.months_covered IS 'Number of calendar months in the period';
 COMMENT ON COLUMN core.dim_period.is_combined IS 'True for the combined January-February period';
-COMMENT ON COLUMN core.dim_period.period_kind IS 'What the period covers: ''month'', or ''jan_feb_combined'' (GACC''s January-February period, published as one). Never add a jan_feb_combined row to January or February rows of the same figure';
+COMMENT ON COLUMN core.dim_period.period_kind IS 'What the period covers: ''month'', or ''jan_feb_combined'' (GACC''s January-February period, published as one). Never add a jan_feb_combined row to January or February rows of the same figure (a Monthly Bulletin February page gives both: the January-February period, and February with a derived January)';
 
 CREATE TABLE core.dim_commodity (
     commodity_code VARCHAR NOT NULL,
@@ -122,13 +122,14 @@ CREATE TABLE core.fact_partner_trade (
     vintage_source VARCHAR NOT NULL,
     public_on DATE,
     vintage_precedence BIGINT,
+    value_source VARCHAR NOT NULL,
     PRIMARY KEY (release_id, period, partner_code, direction)
 );
-COMMENT ON TABLE core.fact_partner_trade IS 'Trade by partner from tables (1) (World) and (4), every release kept: both currencies as published';
+COMMENT ON TABLE core.fact_partner_trade IS 'Trade by partner from tables (1) (World) and (4) and from the Monthly Bulletin (its customs-regime TOTAL as World, its by-country table), every release kept: both currencies as published';
 COMMENT ON COLUMN core.fact_partner_trade.release_id IS 'The release (vintage) a row comes from: product, reference period and publication date';
 COMMENT ON COLUMN core.fact_partner_trade.product IS 'GACC product: the preliminary release, the Monthly Bulletin or the online query database';
 COMMENT ON COLUMN core.fact_partner_trade.published_on IS 'Publication date printed on the release (retrieval date where none)';
-COMMENT ON COLUMN core.fact_partner_trade.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN core.fact_partner_trade.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period. A Monthly Bulletin February page gives three: YYYY-01..02 (its January-February column, filed as the preliminary release files it, so that the two vintages compare like with like), YYYY-02 (February alone) and YYYY-01 (January, derived: value_source ''derived'')';
 COMMENT ON COLUMN core.fact_partner_trade.period_start IS 'First day of the reference period';
 COMMENT ON COLUMN core.fact_partner_trade.months_covered IS 'Number of calendar months in the period';
 COMMENT ON COLUMN core.fact_partner_trade.partner_code IS 'Partner: ISO 3166 alpha-3 for countries, WLD for the world, a group code (EU, ASEAN, ...)';
@@ -152,7 +153,8 @@ COMMENT ON COLUMN core.fact_partner_trade.implied_cny_per_usd IS 'CNY value divi
 COMMENT ON COLUMN core.fact_partner_trade.is_latest_vintage IS 'True for the row of the newest release of its period (the one vintage_precedence picks); BI views show only these';
 COMMENT ON COLUMN core.fact_partner_trade.vintage_source IS 'Where this vintage of the figure comes from: the preliminary release, a later preliminary page''s reprint of an earlier figure, the Monthly Bulletin, or an online-query export';
 COMMENT ON COLUMN core.fact_partner_trade.public_on IS 'The date this vintage became public: its release''s publication date, or the date its file was retrieved where no publication date is known; as-of queries see the vintages public on or before their date';
-COMMENT ON COLUMN core.fact_partner_trade.vintage_precedence IS 'Precedence rule (the latest vintage of a figure): the Monthly Bulletin over the preliminary release and online-query exports; among vintages of the same rank, the later over the earlier (public_on, then retrieval time, then release_id). This vintage''s rank under it (higher wins), comparable among the vintages of one figure (the rows of its period); null for a row that never gives the figure a view shows (a restatement of a cumulative figure alone)';
+COMMENT ON COLUMN core.fact_partner_trade.vintage_precedence IS 'Precedence rule (the latest vintage of a figure): the Monthly Bulletin over the preliminary release and online-query exports; among vintages of the same rank, the later over the earlier (public_on, then retrieval time, then release_id). This vintage''s rank under it (higher wins), comparable across the rows of one table; null for a row that never gives the figure a view shows (a restatement of a cumulative figure alone)';
+COMMENT ON COLUMN core.fact_partner_trade.value_source IS 'Where the row''s values come from: ''published'' (printed by GACC) or ''derived'' (computed here from printed figures, never GACC''s print: January from a Monthly Bulletin February page, its January-February minus its February, with no published y/y)';
 
 CREATE TABLE core.fact_trade_flows (
     release_id VARCHAR NOT NULL,
@@ -182,13 +184,14 @@ CREATE TABLE core.fact_trade_flows (
     is_latest_vintage BOOLEAN NOT NULL,
     vintage_source VARCHAR NOT NULL,
     public_on DATE,
-    vintage_precedence BIGINT
+    vintage_precedence BIGINT,
+    PRIMARY KEY (release_id, period, direction, commodity_code, partner_code)
 );
 COMMENT ON TABLE core.fact_trade_flows IS 'Trade by commodity (tables (5)/(6), World) and by commodity x partner (online-query detail)';
 COMMENT ON COLUMN core.fact_trade_flows.release_id IS 'The release (vintage) a row comes from: product, reference period and publication date';
 COMMENT ON COLUMN core.fact_trade_flows.product IS 'GACC product: the preliminary release, the Monthly Bulletin or the online query database';
 COMMENT ON COLUMN core.fact_trade_flows.published_on IS 'Publication date printed on the release (retrieval date where none)';
-COMMENT ON COLUMN core.fact_trade_flows.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN core.fact_trade_flows.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period. A Monthly Bulletin February page gives three: YYYY-01..02 (its January-February column, filed as the preliminary release files it, so that the two vintages compare like with like), YYYY-02 (February alone) and YYYY-01 (January, derived: value_source ''derived'')';
 COMMENT ON COLUMN core.fact_trade_flows.period_start IS 'First day of the reference period';
 COMMENT ON COLUMN core.fact_trade_flows.months_covered IS 'Number of calendar months in the period';
 COMMENT ON COLUMN core.fact_trade_flows.direction IS 'Trade direction: exports by destination (FOB), imports by origin (CIF)';
@@ -212,7 +215,7 @@ COMMENT ON COLUMN core.fact_trade_flows.is_restatement IS 'True for a row reprin
 COMMENT ON COLUMN core.fact_trade_flows.is_latest_vintage IS 'True for the row of the newest release that gives the period''s own value; BI views show only these (a restatement of a cumulative figure alone never is)';
 COMMENT ON COLUMN core.fact_trade_flows.vintage_source IS 'Where this vintage of the figure comes from: the preliminary release, a later preliminary page''s reprint of an earlier figure, the Monthly Bulletin, or an online-query export';
 COMMENT ON COLUMN core.fact_trade_flows.public_on IS 'The date this vintage became public: its release''s publication date, or the date its file was retrieved where no publication date is known; as-of queries see the vintages public on or before their date';
-COMMENT ON COLUMN core.fact_trade_flows.vintage_precedence IS 'Precedence rule (the latest vintage of a figure): the Monthly Bulletin over the preliminary release and online-query exports; among vintages of the same rank, the later over the earlier (public_on, then retrieval time, then release_id). This vintage''s rank under it (higher wins), comparable among the vintages of one figure (the rows of its period); null for a row that never gives the figure a view shows (a restatement of a cumulative figure alone)';
+COMMENT ON COLUMN core.fact_trade_flows.vintage_precedence IS 'Precedence rule (the latest vintage of a figure): the Monthly Bulletin over the preliminary release and online-query exports; among vintages of the same rank, the later over the earlier (public_on, then retrieval time, then release_id). This vintage''s rank under it (higher wins), comparable across the rows of one table; null for a row that never gives the figure a view shows (a restatement of a cumulative figure alone)';
 
 CREATE TABLE core.fact_trade_mode (
     release_id VARCHAR NOT NULL,
@@ -240,13 +243,14 @@ CREATE TABLE core.fact_trade_mode (
     vintage_source VARCHAR NOT NULL,
     public_on DATE,
     vintage_precedence BIGINT,
+    value_source VARCHAR NOT NULL,
     PRIMARY KEY (release_id, period, trade_mode_code, direction)
 );
-COMMENT ON TABLE core.fact_trade_mode IS 'Trade by trade mode (customs regime) from tables (2) (the month) and (3) (January to month), every release kept: both currencies as published';
+COMMENT ON TABLE core.fact_trade_mode IS 'Trade by trade mode (customs regime) from tables (2) (the month) and (3) (January to month) and from the Monthly Bulletin''s customs-regime table (both on one page), every release kept: both currencies as published';
 COMMENT ON COLUMN core.fact_trade_mode.release_id IS 'The release (vintage) a row comes from: product, reference period and publication date';
 COMMENT ON COLUMN core.fact_trade_mode.product IS 'GACC product: the preliminary release, the Monthly Bulletin or the online query database';
 COMMENT ON COLUMN core.fact_trade_mode.published_on IS 'Publication date printed on the release (retrieval date where none)';
-COMMENT ON COLUMN core.fact_trade_mode.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN core.fact_trade_mode.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period. A Monthly Bulletin February page gives three: YYYY-01..02 (its January-February column, filed as the preliminary release files it, so that the two vintages compare like with like), YYYY-02 (February alone) and YYYY-01 (January, derived: value_source ''derived'')';
 COMMENT ON COLUMN core.fact_trade_mode.period_start IS 'First day of the reference period';
 COMMENT ON COLUMN core.fact_trade_mode.months_covered IS 'Number of calendar months in the period';
 COMMENT ON COLUMN core.fact_trade_mode.trade_mode_code IS 'Tables (2)/(3): the trade mode (customs regime), reference/trade_modes.csv';
@@ -267,7 +271,8 @@ COMMENT ON COLUMN core.fact_trade_mode.processing_trade_share_pct IS 'Processing
 COMMENT ON COLUMN core.fact_trade_mode.is_latest_vintage IS 'True for the row of the newest release of its period (the one vintage_precedence picks); BI views show only these';
 COMMENT ON COLUMN core.fact_trade_mode.vintage_source IS 'Where this vintage of the figure comes from: the preliminary release, a later preliminary page''s reprint of an earlier figure, the Monthly Bulletin, or an online-query export';
 COMMENT ON COLUMN core.fact_trade_mode.public_on IS 'The date this vintage became public: its release''s publication date, or the date its file was retrieved where no publication date is known; as-of queries see the vintages public on or before their date';
-COMMENT ON COLUMN core.fact_trade_mode.vintage_precedence IS 'Precedence rule (the latest vintage of a figure): the Monthly Bulletin over the preliminary release and online-query exports; among vintages of the same rank, the later over the earlier (public_on, then retrieval time, then release_id). This vintage''s rank under it (higher wins), comparable among the vintages of one figure (the rows of its period); null for a row that never gives the figure a view shows (a restatement of a cumulative figure alone)';
+COMMENT ON COLUMN core.fact_trade_mode.vintage_precedence IS 'Precedence rule (the latest vintage of a figure): the Monthly Bulletin over the preliminary release and online-query exports; among vintages of the same rank, the later over the earlier (public_on, then retrieval time, then release_id). This vintage''s rank under it (higher wins), comparable across the rows of one table; null for a row that never gives the figure a view shows (a restatement of a cumulative figure alone)';
+COMMENT ON COLUMN core.fact_trade_mode.value_source IS 'Where the row''s values come from: ''published'' (printed by GACC) or ''derived'' (computed here from printed figures, never GACC''s print: January from a Monthly Bulletin February page, its January-February minus its February, with no published y/y)';
 
 CREATE TABLE core.fact_trade_surplus (
     period VARCHAR NOT NULL,
@@ -301,10 +306,11 @@ CREATE TABLE core.fact_trade_surplus (
     imports_yoy_source VARCHAR,
     exports_ytd_yoy_source VARCHAR,
     imports_ytd_yoy_source VARCHAR,
+    value_source VARCHAR NOT NULL,
     PRIMARY KEY (period, partner_code)
 );
 COMMENT ON TABLE core.fact_trade_surplus IS 'Exports, imports and balance per period and partner (countries, groups, World), latest vintage';
-COMMENT ON COLUMN core.fact_trade_surplus.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN core.fact_trade_surplus.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period. A Monthly Bulletin February page gives three: YYYY-01..02 (its January-February column, filed as the preliminary release files it, so that the two vintages compare like with like), YYYY-02 (February alone) and YYYY-01 (January, derived: value_source ''derived'')';
 COMMENT ON COLUMN core.fact_trade_surplus.period_start IS 'First day of the reference period';
 COMMENT ON COLUMN core.fact_trade_surplus.months_covered IS 'Number of calendar months in the period';
 COMMENT ON COLUMN core.fact_trade_surplus.partner_code IS 'Partner: ISO 3166 alpha-3 for countries, WLD for the world, a group code (EU, ASEAN, ...)';
@@ -335,6 +341,7 @@ COMMENT ON COLUMN core.fact_trade_surplus.exports_yoy_source IS 'Where exports_y
 COMMENT ON COLUMN core.fact_trade_surplus.imports_yoy_source IS 'Where imports_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
 COMMENT ON COLUMN core.fact_trade_surplus.exports_ytd_yoy_source IS 'Where exports_ytd_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
 COMMENT ON COLUMN core.fact_trade_surplus.imports_ytd_yoy_source IS 'Where imports_ytd_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
+COMMENT ON COLUMN core.fact_trade_surplus.value_source IS 'Where the period''s exports and imports come from: ''published'', or ''derived'' where either is (January from a Monthly Bulletin February page: its January-February minus its February, never GACC''s print)';
 
 CREATE TABLE core.fact_trade_surplus_history (
     period VARCHAR NOT NULL,
@@ -368,12 +375,13 @@ CREATE TABLE core.fact_trade_surplus_history (
     imports_yoy_source VARCHAR,
     exports_ytd_yoy_source VARCHAR,
     imports_ytd_yoy_source VARCHAR,
+    value_source VARCHAR NOT NULL,
     visible_from DATE NOT NULL,
     visible_until DATE,
     PRIMARY KEY (period, partner_code, visible_from)
 );
 COMMENT ON TABLE core.fact_trade_surplus_history IS 'Every version of core.fact_trade_surplus: the fact as it stood on each day a vintage became public (the vintages public by then, the latest of each picked by the precedence rule), one row per version with the days it was current; the as-of macros read it';
-COMMENT ON COLUMN core.fact_trade_surplus_history.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN core.fact_trade_surplus_history.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period. A Monthly Bulletin February page gives three: YYYY-01..02 (its January-February column, filed as the preliminary release files it, so that the two vintages compare like with like), YYYY-02 (February alone) and YYYY-01 (January, derived: value_source ''derived'')';
 COMMENT ON COLUMN core.fact_trade_surplus_history.period_start IS 'First day of the reference period';
 COMMENT ON COLUMN core.fact_trade_surplus_history.months_covered IS 'Number of calendar months in the period';
 COMMENT ON COLUMN core.fact_trade_surplus_history.partner_code IS 'Partner: ISO 3166 alpha-3 for countries, WLD for the world, a group code (EU, ASEAN, ...)';
@@ -404,6 +412,7 @@ COMMENT ON COLUMN core.fact_trade_surplus_history.exports_yoy_source IS 'Where e
 COMMENT ON COLUMN core.fact_trade_surplus_history.imports_yoy_source IS 'Where imports_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
 COMMENT ON COLUMN core.fact_trade_surplus_history.exports_ytd_yoy_source IS 'Where exports_ytd_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
 COMMENT ON COLUMN core.fact_trade_surplus_history.imports_ytd_yoy_source IS 'Where imports_ytd_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
+COMMENT ON COLUMN core.fact_trade_surplus_history.value_source IS 'Where the period''s exports and imports come from: ''published'', or ''derived'' where either is (January from a Monthly Bulletin February page: its January-February minus its February, never GACC''s print)';
 COMMENT ON COLUMN core.fact_trade_surplus_history.visible_from IS 'First day this version of the row was what the warehouse showed (a day a vintage became public)';
 COMMENT ON COLUMN core.fact_trade_surplus_history.visible_until IS 'The day a later version replaced this one (exclusive); null for the current version';
 
@@ -421,7 +430,7 @@ CREATE TABLE meta.releases (
 COMMENT ON TABLE meta.releases IS 'One row per release (product x period x publication date) in the warehouse';
 COMMENT ON COLUMN meta.releases.release_id IS 'The release (vintage) a row comes from: product, reference period and publication date';
 COMMENT ON COLUMN meta.releases.product IS 'GACC product: the preliminary release, the Monthly Bulletin or the online query database';
-COMMENT ON COLUMN meta.releases.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN meta.releases.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period. A Monthly Bulletin February page gives three: YYYY-01..02 (its January-February column, filed as the preliminary release files it, so that the two vintages compare like with like), YYYY-02 (February alone) and YYYY-01 (January, derived: value_source ''derived'')';
 COMMENT ON COLUMN meta.releases.published_on IS 'Publication date printed on the release (retrieval date where none)';
 COMMENT ON COLUMN meta.releases.retrieved_at IS 'When the raw file was fetched or dropped (UTC)';
 COMMENT ON COLUMN meta.releases.file_count IS 'Number of raw files';
@@ -501,23 +510,6 @@ COMMENT ON COLUMN meta.validation_results.unexpected_count IS 'Number of rows th
 COMMENT ON COLUMN meta.validation_results.unexpected_examples IS 'Up to a few offending rows, as JSON';
 COMMENT ON COLUMN meta.validation_results.validated_at IS 'When the validation ran (UTC)';
 
-CREATE TABLE meta.build_partitions (
-    table_name VARCHAR NOT NULL,
-    period VARCHAR NOT NULL,
-    input_fingerprint VARCHAR NOT NULL,
-    row_count BIGINT NOT NULL,
-    built_by_run_id VARCHAR NOT NULL,
-    built_at TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (table_name, period)
-);
-COMMENT ON TABLE meta.build_partitions IS 'One row per period of each table stored per period (core.fact_trade_flows): the fingerprint of what its rows were built from; a publish rewrites only the periods whose fingerprint changed';
-COMMENT ON COLUMN meta.build_partitions.table_name IS 'Qualified name (schema.table) of a table stored per period';
-COMMENT ON COLUMN meta.build_partitions.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
-COMMENT ON COLUMN meta.build_partitions.input_fingerprint IS 'SHA-256 over everything the period''s rows were built from (its staged files, the parser, the code, the reference data): equal fingerprints, equal rows';
-COMMENT ON COLUMN meta.build_partitions.row_count IS 'Number of rows';
-COMMENT ON COLUMN meta.build_partitions.built_by_run_id IS 'The run that built the rows (a carried-over period keeps its first)';
-COMMENT ON COLUMN meta.build_partitions.built_at IS 'When the rows were built (UTC)';
-
 CREATE TABLE meta.data_dictionary (
     object_schema VARCHAR NOT NULL,
     object_name VARCHAR NOT NULL,
@@ -550,13 +542,13 @@ SELECT s.period, s.period_start, s.months_covered, s.exports_usd, s.imports_usd,
        s.exports_cny, s.imports_cny, s.balance_cny,
        CASE WHEN s.exports_yoy_source = 'derived' THEN round(s.exports_yoy_pct, 1) ELSE s.exports_yoy_pct END AS exports_yoy_pct,
        CASE WHEN s.imports_yoy_source = 'derived' THEN round(s.imports_yoy_pct, 1) ELSE s.imports_yoy_pct END AS imports_yoy_pct,
-       d.period_kind, s.exports_yoy_source, s.imports_yoy_source
+       d.period_kind, s.exports_yoy_source, s.imports_yoy_source, s.value_source
 FROM core.fact_trade_surplus AS s
 JOIN core.dim_period AS d USING (period)
 WHERE s.partner_code = 'WLD'
 ORDER BY s.period_start;
 COMMENT ON VIEW bi.monthly_trade IS 'China''s total trade per period (latest vintage): values in whole US dollars and yuan';
-COMMENT ON COLUMN bi.monthly_trade.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN bi.monthly_trade.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period. A Monthly Bulletin February page gives three: YYYY-01..02 (its January-February column, filed as the preliminary release files it, so that the two vintages compare like with like), YYYY-02 (February alone) and YYYY-01 (January, derived: value_source ''derived'')';
 COMMENT ON COLUMN bi.monthly_trade.period_start IS 'First day of the reference period';
 COMMENT ON COLUMN bi.monthly_trade.months_covered IS 'Number of calendar months in the period';
 COMMENT ON COLUMN bi.monthly_trade.exports_usd IS 'Exports of the reference period, in whole US dollars as published (never converted) [US dollars]';
@@ -567,22 +559,23 @@ COMMENT ON COLUMN bi.monthly_trade.imports_cny IS 'Imports of the reference peri
 COMMENT ON COLUMN bi.monthly_trade.balance_cny IS 'Trade balance of the reference period: exports minus imports, in whole yuan [yuan]';
 COMMENT ON COLUMN bi.monthly_trade.exports_yoy_pct IS 'Year-on-year % of exports_usd: GACC''s figure where published for this value, else derived; a derived value is rounded to 1 decimal, as GACC publishes (full precision in core.fact_trade_surplus) [percent]';
 COMMENT ON COLUMN bi.monthly_trade.imports_yoy_pct IS 'Year-on-year % of imports_usd: GACC''s figure where published for this value, else derived; a derived value is rounded to 1 decimal, as GACC publishes (full precision in core.fact_trade_surplus) [percent]';
-COMMENT ON COLUMN bi.monthly_trade.period_kind IS 'What the period covers: ''month'', or ''jan_feb_combined'' (GACC''s January-February period, published as one). Never add a jan_feb_combined row to January or February rows of the same figure';
+COMMENT ON COLUMN bi.monthly_trade.period_kind IS 'What the period covers: ''month'', or ''jan_feb_combined'' (GACC''s January-February period, published as one). Never add a jan_feb_combined row to January or February rows of the same figure (a Monthly Bulletin February page gives both: the January-February period, and February with a derived January)';
 COMMENT ON COLUMN bi.monthly_trade.exports_yoy_source IS 'Where exports_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
 COMMENT ON COLUMN bi.monthly_trade.imports_yoy_source IS 'Where imports_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
+COMMENT ON COLUMN bi.monthly_trade.value_source IS 'Where the period''s exports and imports come from: ''published'', or ''derived'' where either is (January from a Monthly Bulletin February page: its January-February minus its February, never GACC''s print)';
 
 CREATE VIEW bi.partner_trade AS
 SELECT s.period, s.partner_code, p.partner_name, s.is_group,
        s.exports_usd, s.imports_usd, s.balance_usd, s.exports_cny, s.imports_cny, s.balance_cny,
        CASE WHEN s.exports_yoy_source = 'derived' THEN round(s.exports_yoy_pct, 1) ELSE s.exports_yoy_pct END AS exports_yoy_pct,
        CASE WHEN s.imports_yoy_source = 'derived' THEN round(s.imports_yoy_pct, 1) ELSE s.imports_yoy_pct END AS imports_yoy_pct,
-       d.period_kind, s.exports_yoy_source, s.imports_yoy_source
+       d.period_kind, s.exports_yoy_source, s.imports_yoy_source, s.value_source
 FROM core.fact_trade_surplus AS s
 JOIN core.dim_partner AS p USING (partner_code)
 JOIN core.dim_period AS d USING (period)
 ORDER BY s.period_start, s.partner_code;
 COMMENT ON VIEW bi.partner_trade IS 'Trade per period and partner (countries, groups flagged, World = WLD), latest vintage';
-COMMENT ON COLUMN bi.partner_trade.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN bi.partner_trade.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period. A Monthly Bulletin February page gives three: YYYY-01..02 (its January-February column, filed as the preliminary release files it, so that the two vintages compare like with like), YYYY-02 (February alone) and YYYY-01 (January, derived: value_source ''derived'')';
 COMMENT ON COLUMN bi.partner_trade.partner_code IS 'Partner: ISO 3166 alpha-3 for countries, WLD for the world, a group code (EU, ASEAN, ...)';
 COMMENT ON COLUMN bi.partner_trade.partner_name IS 'Partner name in English';
 COMMENT ON COLUMN bi.partner_trade.is_group IS 'True for the world and for groups of countries';
@@ -594,9 +587,10 @@ COMMENT ON COLUMN bi.partner_trade.imports_cny IS 'Imports of the reference peri
 COMMENT ON COLUMN bi.partner_trade.balance_cny IS 'Trade balance of the reference period: exports minus imports, in whole yuan [yuan]';
 COMMENT ON COLUMN bi.partner_trade.exports_yoy_pct IS 'Year-on-year % of exports_usd: GACC''s figure where published for this value, else derived; a derived value is rounded to 1 decimal, as GACC publishes (full precision in core.fact_trade_surplus) [percent]';
 COMMENT ON COLUMN bi.partner_trade.imports_yoy_pct IS 'Year-on-year % of imports_usd: GACC''s figure where published for this value, else derived; a derived value is rounded to 1 decimal, as GACC publishes (full precision in core.fact_trade_surplus) [percent]';
-COMMENT ON COLUMN bi.partner_trade.period_kind IS 'What the period covers: ''month'', or ''jan_feb_combined'' (GACC''s January-February period, published as one). Never add a jan_feb_combined row to January or February rows of the same figure';
+COMMENT ON COLUMN bi.partner_trade.period_kind IS 'What the period covers: ''month'', or ''jan_feb_combined'' (GACC''s January-February period, published as one). Never add a jan_feb_combined row to January or February rows of the same figure (a Monthly Bulletin February page gives both: the January-February period, and February with a derived January)';
 COMMENT ON COLUMN bi.partner_trade.exports_yoy_source IS 'Where exports_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
 COMMENT ON COLUMN bi.partner_trade.imports_yoy_source IS 'Where imports_yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
+COMMENT ON COLUMN bi.partner_trade.value_source IS 'Where the period''s exports and imports come from: ''published'', or ''derived'' where either is (January from a Monthly Bulletin February page: its January-February minus its February, never GACC''s print)';
 
 CREATE VIEW bi.trade_surplus AS
 SELECT s.period, s.partner_code, s.balance_usd, s.balance_ytd_usd, s.balance_rolling_12m_usd,
@@ -607,7 +601,7 @@ JOIN core.dim_partner AS p USING (partner_code)
 JOIN core.dim_period AS d USING (period)
 ORDER BY s.period_start, s.partner_code;
 COMMENT ON VIEW bi.trade_surplus IS 'Trade balance per period and partner: the period, year to date, rolling 12 months, share of total';
-COMMENT ON COLUMN bi.trade_surplus.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN bi.trade_surplus.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period. A Monthly Bulletin February page gives three: YYYY-01..02 (its January-February column, filed as the preliminary release files it, so that the two vintages compare like with like), YYYY-02 (February alone) and YYYY-01 (January, derived: value_source ''derived'')';
 COMMENT ON COLUMN bi.trade_surplus.partner_code IS 'Partner: ISO 3166 alpha-3 for countries, WLD for the world, a group code (EU, ASEAN, ...)';
 COMMENT ON COLUMN bi.trade_surplus.balance_usd IS 'Trade balance of the reference period: exports minus imports, in whole US dollars [US dollars]';
 COMMENT ON COLUMN bi.trade_surplus.balance_ytd_usd IS 'Trade balance from January to the period''s last month: exports minus imports, in whole US dollars [US dollars]';
@@ -615,7 +609,7 @@ COMMENT ON COLUMN bi.trade_surplus.balance_rolling_12m_usd IS 'Trade balance ove
 COMMENT ON COLUMN bi.trade_surplus.share_of_total_balance_pct IS 'The partner''s balance as a % of China''s total balance for the period; rounded to 1 decimal (full precision in core.fact_trade_surplus) [percent]';
 COMMENT ON COLUMN bi.trade_surplus.partner_name IS 'Partner name in English';
 COMMENT ON COLUMN bi.trade_surplus.is_group IS 'True for the world and for groups of countries';
-COMMENT ON COLUMN bi.trade_surplus.period_kind IS 'What the period covers: ''month'', or ''jan_feb_combined'' (GACC''s January-February period, published as one). Never add a jan_feb_combined row to January or February rows of the same figure';
+COMMENT ON COLUMN bi.trade_surplus.period_kind IS 'What the period covers: ''month'', or ''jan_feb_combined'' (GACC''s January-February period, published as one). Never add a jan_feb_combined row to January or February rows of the same figure (a Monthly Bulletin February page gives both: the January-February period, and February with a derived January)';
 
 CREATE VIEW bi.commodity_trade AS
 SELECT f.period, f.commodity_code AS hs_code, f.commodity_name, f.partner_code, f.direction,
@@ -629,7 +623,7 @@ JOIN core.dim_period AS d USING (period)
 WHERE f.is_latest_vintage
 ORDER BY f.period_start, hs_code, f.partner_code, f.direction;
 COMMENT ON VIEW bi.commodity_trade IS 'Trade per period, commodity, partner and direction (tables (5)/(6) and online-query detail)';
-COMMENT ON COLUMN bi.commodity_trade.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN bi.commodity_trade.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period. A Monthly Bulletin February page gives three: YYYY-01..02 (its January-February column, filed as the preliminary release files it, so that the two vintages compare like with like), YYYY-02 (February alone) and YYYY-01 (January, derived: value_source ''derived'')';
 COMMENT ON COLUMN bi.commodity_trade.hs_code IS 'The commodity code (kept for existing readers; the same as commodity_code, whose kind commodity_code_kind gives: not always an HS code)';
 COMMENT ON COLUMN bi.commodity_trade.commodity_name IS 'Commodity name as published';
 COMMENT ON COLUMN bi.commodity_trade.partner_code IS 'Partner: ISO 3166 alpha-3 for countries, WLD for the world, a group code (EU, ASEAN, ...)';
@@ -647,7 +641,7 @@ COMMENT ON COLUMN bi.commodity_trade.commodity_name_en IS 'English name: GACC''s
 COMMENT ON COLUMN bi.commodity_trade.commodity_name_zh IS 'Chinese name as GACC published it (online-query exports)';
 COMMENT ON COLUMN bi.commodity_trade.hs_heading IS 'HS heading (4 digits) where one fits';
 COMMENT ON COLUMN bi.commodity_trade.hs_chapter IS 'HS chapter (2 digits)';
-COMMENT ON COLUMN bi.commodity_trade.period_kind IS 'What the period covers: ''month'', or ''jan_feb_combined'' (GACC''s January-February period, published as one). Never add a jan_feb_combined row to January or February rows of the same figure';
+COMMENT ON COLUMN bi.commodity_trade.period_kind IS 'What the period covers: ''month'', or ''jan_feb_combined'' (GACC''s January-February period, published as one). Never add a jan_feb_combined row to January or February rows of the same figure (a Monthly Bulletin February page gives both: the January-February period, and February with a derived January)';
 
 CREATE VIEW bi.trade_mode AS
 SELECT f.period, f.trade_mode_code, m.trade_mode, f.direction,
@@ -657,7 +651,7 @@ SELECT f.period, f.trade_mode_code, m.trade_mode, f.direction,
        m.is_processing_trade,
        round(f.share_of_total_pct, 1) AS share_of_total_pct,
        round(f.processing_trade_share_pct, 1) AS processing_trade_share_pct,
-       d.period_kind, f.yoy_source, f.yoy_ytd_source
+       d.period_kind, f.yoy_source, f.yoy_ytd_source, f.value_source
 FROM (
     SELECT *,
            CASE WHEN yoy_pct_published_usd IS NOT NULL THEN 'published'
@@ -670,8 +664,8 @@ FROM (
 JOIN core.dim_trade_mode AS m USING (trade_mode_code)
 JOIN core.dim_period AS d USING (period)
 ORDER BY f.period_start, f.trade_mode_code, f.direction;
-COMMENT ON VIEW bi.trade_mode IS 'Trade per period, trade mode (customs regime) and direction (tables (2)/(3)), latest vintage';
-COMMENT ON COLUMN bi.trade_mode.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON VIEW bi.trade_mode IS 'Trade per period, trade mode (customs regime) and direction (tables (2)/(3), the Monthly Bulletin''s customs-regime table), latest vintage';
+COMMENT ON COLUMN bi.trade_mode.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period. A Monthly Bulletin February page gives three: YYYY-01..02 (its January-February column, filed as the preliminary release files it, so that the two vintages compare like with like), YYYY-02 (February alone) and YYYY-01 (January, derived: value_source ''derived'')';
 COMMENT ON COLUMN bi.trade_mode.trade_mode_code IS 'Tables (2)/(3): the trade mode (customs regime), reference/trade_modes.csv';
 COMMENT ON COLUMN bi.trade_mode.trade_mode IS 'Trade mode (customs regime), English label from the reference data';
 COMMENT ON COLUMN bi.trade_mode.direction IS 'Trade direction: exports by destination (FOB), imports by origin (CIF)';
@@ -684,9 +678,10 @@ COMMENT ON COLUMN bi.trade_mode.yoy_ytd_pct IS 'Year-on-year % of value_ytd_usd:
 COMMENT ON COLUMN bi.trade_mode.is_processing_trade IS 'True for the regimes of processing trade (materials supplied, imported materials) and their sum';
 COMMENT ON COLUMN bi.trade_mode.share_of_total_pct IS 'The row''s value_usd as a % of the Total Value of the same period and direction; rounded to 1 decimal (full precision in core.fact_trade_mode) [percent]';
 COMMENT ON COLUMN bi.trade_mode.processing_trade_share_pct IS 'Processing trade (materials supplied plus imported materials) as a % of the Total Value of the same period and direction, in USD; rounded to 1 decimal (full precision in core.fact_trade_mode) [percent]';
-COMMENT ON COLUMN bi.trade_mode.period_kind IS 'What the period covers: ''month'', or ''jan_feb_combined'' (GACC''s January-February period, published as one). Never add a jan_feb_combined row to January or February rows of the same figure';
+COMMENT ON COLUMN bi.trade_mode.period_kind IS 'What the period covers: ''month'', or ''jan_feb_combined'' (GACC''s January-February period, published as one). Never add a jan_feb_combined row to January or February rows of the same figure (a Monthly Bulletin February page gives both: the January-February period, and February with a derived January)';
 COMMENT ON COLUMN bi.trade_mode.yoy_source IS 'Where yoy_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
 COMMENT ON COLUMN bi.trade_mode.yoy_ytd_source IS 'Where yoy_ytd_pct comes from: ''published'' (GACC''s printed figure, one decimal) or ''derived'' (computed here from this value and the same value a year earlier); null where there is no y/y';
+COMMENT ON COLUMN bi.trade_mode.value_source IS 'Where the row''s values come from: ''published'' (printed by GACC) or ''derived'' (computed here from printed figures, never GACC''s print: January from a Monthly Bulletin February page, its January-February minus its February, with no published y/y)';
 
 CREATE VIEW bi.annual_trade AS
 SELECT year(s.period_start) AS year, s.partner_code,
@@ -739,7 +734,7 @@ FROM (
 )
 ORDER BY period_start, partner_code, direction, revised_measure, vintage_precedence;
 COMMENT ON VIEW bi.revisions IS 'Every vintage of every partner-trade figure (period x partner x direction x measure): its value, the previous vintage''s (under the precedence rule), the revision, and the first print';
-COMMENT ON COLUMN bi.revisions.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN bi.revisions.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period. A Monthly Bulletin February page gives three: YYYY-01..02 (its January-February column, filed as the preliminary release files it, so that the two vintages compare like with like), YYYY-02 (February alone) and YYYY-01 (January, derived: value_source ''derived'')';
 COMMENT ON COLUMN bi.revisions.partner_code IS 'Partner: ISO 3166 alpha-3 for countries, WLD for the world, a group code (EU, ASEAN, ...)';
 COMMENT ON COLUMN bi.revisions.direction IS 'Trade direction';
 COMMENT ON COLUMN bi.revisions.revised_measure IS 'Which figure of the partner''s trade: the period value or the January-to-month value, in US dollars or yuan (a column of core.fact_partner_trade)';
@@ -765,7 +760,7 @@ WHERE partner_code = 'WLD'
 WINDOW by_print AS (PARTITION BY period, direction ORDER BY public_on, vintage_precedence)
 ORDER BY period_start, direction, vintage_number;
 COMMENT ON VIEW bi.revision_triangle IS 'China''s totals (World) per reference period and vintage: each vintage''s value in order of publication, and its change from the first print (pivot vintage_number into columns for a triangle)';
-COMMENT ON COLUMN bi.revision_triangle.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period';
+COMMENT ON COLUMN bi.revision_triangle.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period. A Monthly Bulletin February page gives three: YYYY-01..02 (its January-February column, filed as the preliminary release files it, so that the two vintages compare like with like), YYYY-02 (February alone) and YYYY-01 (January, derived: value_source ''derived'')';
 COMMENT ON COLUMN bi.revision_triangle.direction IS 'Trade direction';
 COMMENT ON COLUMN bi.revision_triangle.vintage_number IS '1 for a figure''s first print, 2 for the next vintage public, and so on';
 COMMENT ON COLUMN bi.revision_triangle.public_on IS 'The date this vintage became public: its release''s publication date, or the date its file was retrieved where no publication date is known; as-of queries see the vintages public on or before their date';

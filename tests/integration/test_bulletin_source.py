@@ -148,8 +148,10 @@ def test_bulletin_pages_are_staged_as_their_own_product_and_a_page_without_unit_
     no_unit = site.base_url + "/Statics/a5000002-0000-4000-8000-000000000002.html"
     assert quarantined[no_unit] == (
         f"file {no_unit}, table 'bulletin_trade_mode': no Unit row, and no other vintage of 2019-02 is staged "
-        "to confirm US$1,000: rejected"
+        "yet to confirm US$1,000: waiting, checked again on every ingest"
     )
+    waiting = pl.read_parquet(settings.manifest_path).filter(pl.col("source_uri") == no_unit)
+    assert waiting.select("status", "quarantine_reason").rows() == [("quarantined", "unconfirmed")]
     assert "captcha" in quarantined[site.base_url + CAPTCHA]
     assert len(report.refused) == 2
 

@@ -105,8 +105,8 @@ def test_flow_fails_naming_the_overdue_release(tmp_path: Path) -> None:
 
 def test_flow_completes_when_nothing_is_overdue(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    # Everything due by 12 Jan 2025 is in: 2024's preliminary releases to November, and an online-query
-    # export of January to November 2024 (December's are due on 13 and 20 January).
+    # Everything due by 12 Jan 2025 is in: 2024's preliminary releases and Bulletins to November, and an
+    # online-query export of January to November 2024 (December's are due on 13, 20 and 20 January).
     write_warehouse(
         data / "warehouse.duckdb",
         [
@@ -114,6 +114,7 @@ def test_flow_completes_when_nothing_is_overdue(tmp_path: Path) -> None:
                 ("preliminary", p, date(2024, 12, 9))
                 for p in ["2024-01..02", *(f"2024-{m:02d}" for m in range(3, 12))]
             ),
+            *(("bulletin", f"2024-{m:02d}", date(2024, 12, 18)) for m in range(2, 12)),
             ("online_query", "2024-11", date(2024, 12, 20)),
         ],
         {"2024-11": [f"2024-{m:02d}" for m in range(1, 12)]},

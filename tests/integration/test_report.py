@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from uuid import UUID
 
@@ -13,12 +15,72 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRun
 from prefect.runtime import flow_run
 from selectolax.lexbor import LexborHTMLParser
 
+from domain.periods import Period
+from flows.ingest.model import PreliminaryTable, TableRow
+from flows.monthly import monthly_release
 from flows.release import PARTNERS_ARTIFACT_KEY, SUMMARY_ARTIFACT_KEY, publish_artifacts
 from report.command import write_html_report
 from report.data import HISTORY_PERIODS, TOP_PARTNERS, load_report_data
 from report.render import render_markdown_summary
+from tools.demo import releases
+from tools.demo.render import render_preliminary_page
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
+
+# A warehouse of its own for the revisions: table (1) of October to December 2025 (the demo's series, in
+# GACC's page layout), then December's US-dollar page again, published on 20 February 2026 with exports
+# lower by US$30 million (-0.3 in the page's unit, US$100 million).
+REVISED_ON = date(2026, 2, 20)
+REVISION_USD = -30_000_000
+
+
+def _lower_exports(row: TableRow) -> TableRow:
+    """Exports lower by REVISION_USD, month and January-to-month, and E&I and the balance with them."""
+    if row.label not in ("Export & Import", "Export", "Balance"):
+        return row
+    cells = tuple(
+        replace(
+            c,
+            figure_as_published=round(c.figure_as_published + REVISION_USD / 1e8, 1),
+            amount_whole_units=c.amount_whole_units + REVISION_USD,
+        )
+        if c.measure == "value" and c.amount_whole_units is not None and c.figure_as_published is not None
+        else c
+        for c in row.cells
+    )
+    return replace(row, cells=cells)
+
+
+def _month_value(table: PreliminaryTable, label: str) -> int:
+    (value,) = (
+        c.amount_whole_units
+        for r in table.rows
+        if r.label == label
+        for c in r.cells
+        if c.measure == "value" and c.span == "month" and c.amount_whole_units is not None
+    )
+    return value
+
+
+@pytest.fixture(scope="module")
+def revised(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, PreliminaryTable]:
+    """(the warehouse, December's table (1) in US dollars as first printed)."""
+    root = tmp_path_factory.mktemp("revisions")
+    landing = root / "landing"
+    landing.mkdir()
+    series = releases.load_series()
+    for month in (10, 11, 12):
+        for currency in ("USD", "CNY"):
+            table = releases.build_table(series, "totals", currency, Period.month(2025, month))
+            (landing / f"t1_{currency.lower()}_2025-{month}.html").write_bytes(render_preliminary_page(table))
+    december = releases.build_table(series, "totals", "USD", Period.month(2025, 12))
+    revised_page = replace(
+        december, rows=tuple(_lower_exports(r) for r in december.rows), published_on=REVISED_ON
+    )
+    (landing / "t1_usd_2025-12_revised.html").write_bytes(render_preliminary_page(revised_page))
+    summary = monthly_release(source="landing", path=str(landing), data_dir=str(root / "data"))
+    assert summary.published, summary.message
+    return root / "data" / "warehouse.duckdb", december
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +107,7 @@ def test_demo_report_of_december_2025(warehouse: Path, tmp_path: Path) -> None:
     path = write_html_report(warehouse, "2025-12", tmp_path)
     tree = LexborHTMLParser(path.read_text(encoding="utf-8"))
     figures = tree.css("figure.chart")
-    assert len(figures) == 4 and all(len(f.css("svg path")) >= 4 for f in figures)
+    assert len(figures) == 5 and all(len(f.css("svg path")) >= 4 for f in figures)
     assert tree.css_first("#full-year") is not None
 
 
@@ -101,4 +163,75 @@ def test_customs_report_command_writes_the_page(published_demo: Path, tmp_path: 
     assert result.exit_code == 0, result.output
     page = tmp_path / "report-2025-11.html"
     assert str(page) in result.output
-    assert page.read_text(encoding="utf-8").count('<figure class="chart') == 4
+    assert page.read_text(encoding="utf-8").count('<figure class="chart') == 5
+
+
+# --- revisions, on a warehouse published by the pipeline ------------------------------------------------
+def _cells(tree: LexborHTMLParser, selector: str) -> list[list[str]]:
+    return [[" ".join(td.text().split()) for td in tr.css("td")] for tr in tree.css(selector)]
+
+
+def test_a_revision_shows_in_the_report_with_its_numbers(
+    revised: tuple[Path, PreliminaryTable], tmp_path: Path
+) -> None:
+    warehouse, december = revised
+    exports = _month_value(december, "Export")
+    total = _month_value(december, "Export & Import")
+    data = load_report_data(warehouse, "2025-12")
+    r = data.revisions
+    assert (r.previous_period, r.after, r.until) == ("2025-11", date(2025, 12, 8), None)
+    # December's exports and E&I, the month and January-December: nothing else changed, the yuan included.
+    assert (r.usd_revised, r.cny_revised) == (4, 0)
+    month = [x for x in r.largest if x.revised_measure == "value_usd"]
+    assert [(x.period, x.partner_code, x.direction, x.previous_value, x.value, x.change) for x in month] == [
+        ("2025-12", "WLD", "export", exports, exports + REVISION_USD, REVISION_USD),
+        ("2025-12", "WLD", "total", total, total + REVISION_USD, REVISION_USD),
+    ]
+    first = month[0]
+    assert (first.previous_source, first.previous_public_on) == ("preliminary", december.published_on)
+    assert (first.source, first.public_on) == ("preliminary", REVISED_ON)
+    assert first.change_pct == pytest.approx(100 * REVISION_USD / exports)
+
+    tree = LexborHTMLParser(write_html_report(warehouse, "2025-12", tmp_path).read_text(encoding="utf-8"))
+    rows = {row[0]: row[1:] for row in _cells(tree, "#revisions-largest tbody tr")}
+    assert rows["World (WLD): exports, December 2025"] == [
+        f"US${exports / 1e9:,.2f} bn",
+        "preliminary release, 13 January 2026",
+        f"US${(exports + REVISION_USD) / 1e9:,.2f} bn",
+        "preliminary release, 20 February 2026",
+        "-US$30.0 m",
+        f"{100 * REVISION_USD / exports:+.4f}%",
+    ]
+    assert "World (WLD): exports, January–December 2025" in rows
+    assert tree.css_first("#no-revisions") is None
+    # The chart: December's exports as first printed and as revised; imports and the other months as printed.
+    prints = {p.period: p for p in data.first_prints}
+    assert list(prints) == ["2025-10", "2025-11", "2025-12"]
+    assert (prints["2025-12"].exports_first_usd, prints["2025-12"].exports_latest_usd) == (
+        exports,
+        exports + REVISION_USD,
+    )
+    assert [p.exports_revision_usd or p.imports_revision_usd for p in data.first_prints] == [
+        0,
+        0,
+        REVISION_USD,
+    ]
+    assert "No figure revised" not in " ".join(tree.css_first("#chart-first-print svg").text().split())
+
+
+def test_a_release_without_revisions_says_so_in_one_line(
+    revised: tuple[Path, PreliminaryTable], tmp_path: Path
+) -> None:
+    warehouse, _ = revised
+    # November's report: from October's first release to November's, nothing was revised (December's
+    # revision of 20 February belongs to December's report).
+    page = write_html_report(warehouse, "2025-11", tmp_path).read_text(encoding="utf-8")
+    tree = LexborHTMLParser(page)
+    assert tree.css_first("#revisions-largest") is None
+    line = tree.css_first("#no-revisions")
+    assert line is not None
+    assert " ".join(line.text().split()) == (
+        "No figure was revised since the first release of October 2025 (7 November 2025), "
+        "up to this period's first release (8 December 2025)."
+    )
+    assert "No figure was revised" in render_markdown_summary(load_report_data(warehouse, "2025-11"))

@@ -24,7 +24,10 @@ from tests.integration.chromium import find_chromium, run_chromium
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-WIDTH, HEIGHT = 1280, 2400
+WIDTH, HEIGHT = (
+    1280,
+    4400,
+)  # the whole December page: its last chart, in the revisions section, ends near 4000
 
 # Records where each chart's <svg> landed, in page pixels (= screenshot pixels at scale factor 1).
 MEASURE_SCRIPT = """<script>
@@ -91,6 +94,8 @@ CHARTS = {
     "chart-surplus-by-group": (3, (EXPORTS_COLOUR,)),
     # Exports to the United States fell on a year earlier, most others rose.
     "chart-partner-yoy": (TOP_PARTNERS, (EXPORTS_COLOUR, NEGATIVE_COLOUR)),
+    # China's exports and imports, first print and latest (lines and markers), and the revision (bars).
+    "chart-first-print": (2 * HISTORY_PERIODS, (EXPORTS_COLOUR, IMPORTS_COLOUR)),
 }
 
 

@@ -325,6 +325,7 @@ def fact_partner_trade(period_list: list[Period] | None = None) -> pl.DataFrame:
                         "implied_cny_per_usd": cny / usd,
                         "is_latest_vintage": True,
                         "vintage_source": "preliminary",
+                        "value_source": "published",
                     }
                 )
     return FACT_PARTNER_TRADE.conform(pl.DataFrame(rows, schema=FACT_PARTNER_TRADE.polars_schema()))
@@ -369,6 +370,7 @@ def fact_trade_surplus(partner_trade: pl.DataFrame | None = None) -> pl.DataFram
         imports_yoy_source=pl.lit("published"),
         exports_ytd_yoy_source=pl.lit("published"),
         imports_ytd_yoy_source=pl.lit("published"),
+        value_source=pl.lit("published"),
     )
     return FACT_TRADE_SURPLUS.conform(frame.sort("period", "partner_code"))
 

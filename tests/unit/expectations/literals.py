@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 
 from warehouse.contracts import TableContract
-from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_SURPLUS, STG_PRELIMINARY
+from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_MODE, FACT_TRADE_SURPLUS, STG_PRELIMINARY
 
 # A staging cell: table (4), USD (printed in US$ 1 million), one month, an export value.
 STAGING_DEFAULTS: dict[str, Any] = {
@@ -50,6 +50,20 @@ PARTNER_TRADE_DEFAULTS: dict[str, Any] = {
             "implied_cny_per_usd",
         )
     ),
+    # The vintage: a preliminary release's published figures unless said.
+    "vintage_source": "preliminary",
+    "vintage_precedence": 1,
+    "value_source": "published",
+}
+TRADE_MODE_DEFAULTS: dict[str, Any] = {
+    "release_id": "r-2025-05",
+    "period": "2025-05",
+    "trade_mode_code": "ORDINARY",
+    "direction": "export",
+    **dict.fromkeys(("value_usd", "value_cny", "value_ytd_usd", "value_ytd_cny")),
+    "vintage_source": "preliminary",
+    "vintage_precedence": 1,
+    "value_source": "published",
 }
 SURPLUS_DEFAULTS: dict[str, Any] = {
     "release_id": "r-2025-05",
@@ -79,6 +93,10 @@ def staging(*rows: dict[str, Any]) -> pl.DataFrame:
 
 def partner_trade(*rows: dict[str, Any]) -> pl.DataFrame:
     return _frame(FACT_PARTNER_TRADE, PARTNER_TRADE_DEFAULTS, list(rows))
+
+
+def trade_mode(*rows: dict[str, Any]) -> pl.DataFrame:
+    return _frame(FACT_TRADE_MODE, TRADE_MODE_DEFAULTS, list(rows))
 
 
 def surplus(*rows: dict[str, Any]) -> pl.DataFrame:

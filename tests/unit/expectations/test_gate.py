@@ -16,8 +16,15 @@ from expectations.rules import RULES, rule_named
 from tests.unit.expectations import frames
 from tests.unit.expectations.frames import cell, figure_of, set_figure
 from tests.unit.expectations.literals import partner_trade, release, staging, surplus
+from tests.unit.expectations.literals import trade_mode as trade_mode_fact
 from warehouse.contracts import TableContract
-from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_SURPLUS, META_VALIDATION_RESULTS, STG_PRELIMINARY
+from warehouse.tables import (
+    FACT_PARTNER_TRADE,
+    FACT_TRADE_MODE,
+    FACT_TRADE_SURPLUS,
+    META_VALIDATION_RESULTS,
+    STG_PRELIMINARY,
+)
 
 
 @pytest.fixture(scope="module")
@@ -144,6 +151,8 @@ def _bad_literal_frames() -> dict[tuple[str, str], pl.DataFrame]:
     may, june = release("2025-05", date(2025, 6, 9)), release("2025-06", date(2025, 7, 14))
     a_year_earlier = release("2024-05", date(2024, 6, 7))
     trade_mode = {"table_id": "trade_mode_month", "scale": 100_000_000, "indent_level": 0}
+    bulletin = {"table_id": "bulletin_trade_mode", "scale": 1_000, "indent_level": 0}
+    bulletin_vintage = {"release_id": "b-2025-05", "vintage_source": "bulletin", "vintage_precedence": 2}
     staging_rules = {
         "ei_equals_export_plus_import": staging(
             {"direction": "total", "figure_as_published": 10.5},
@@ -207,6 +216,13 @@ def _bad_literal_frames() -> dict[tuple[str, str], pl.DataFrame]:
                 for code, figure in (("TOTAL", 100.0), ("ORDINARY", 60.0), ("OTHER", other))
             )
         ),
+        "bulletin_regimes_sum_to_total": staging(
+            *(
+                {**bulletin, "source_sha256": sha, "trade_mode_code": code, "figure_as_published": figure}
+                for sha, other in (("f-good", 40.0), ("f-bad", 45.0))
+                for code, figure in (("TOTAL", 100.0), ("ORDINARY", 60.0), ("OTHER", other))
+            )
+        ),
         "trade_mode_total_equals_table1": staging(
             {**trade_mode, "trade_mode_code": "TOTAL", "figure_as_published": 100.0},
             {**trade_mode, "trade_mode_code": "TOTAL", "direction": "import", "figure_as_published": 90.0},
@@ -236,10 +252,22 @@ def _bad_literal_frames() -> dict[tuple[str, str], pl.DataFrame]:
         "no_missing_periods": partner_trade(
             {"partner_code": "WLD", "period": "2025-03"}, {"partner_code": "WLD", "period": "2025-05"}
         ),
+        "bulletin_revision_within_tolerance": partner_trade(
+            {"partner_code": "WLD", "value_usd": 1_000_000_000_000},
+            {"partner_code": "WLD", "value_usd": 990_000_000_000, **bulletin_vintage},
+            {"partner_code": "USA", "value_usd": 100_000_000_000},
+            {"partner_code": "USA", "value_usd": 100_010_000_000, **bulletin_vintage},
+        ),
     }
     return {
         **{(name, STG_PRELIMINARY.qualified_name): frame for name, frame in staging_rules.items()},
         **{(name, FACT_PARTNER_TRADE.qualified_name): frame for name, frame in fact_rules.items()},
+        ("bulletin_revision_within_tolerance", FACT_TRADE_MODE.qualified_name): trade_mode_fact(
+            {"value_usd": 100_000_000_000},
+            {"value_usd": 99_000_000_000, **bulletin_vintage},
+            {"trade_mode_code": "TOTAL", "value_usd": 300_000_000_000},
+            {"trade_mode_code": "TOTAL", "value_usd": 300_000_000_000, **bulletin_vintage},
+        ),
         ("balance_is_exports_minus_imports", FACT_TRADE_SURPLUS.qualified_name): surplus(
             {"balance_ytd_cny": 8}, {"partner_code": "JPN"}
         ),

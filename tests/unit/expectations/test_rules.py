@@ -18,8 +18,9 @@ from expectations import rules
 from expectations.parameters import MAD_CAP, MAD_FLOOR, OUTLIER_K
 from expectations.rules import Rule, rule_named
 from tests.unit.expectations.literals import partner_trade, release, staging, surplus
+from tests.unit.expectations.literals import trade_mode as trade_mode_fact
 from warehouse.contracts import TableContract
-from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_SURPLUS, STG_PRELIMINARY
+from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_MODE, FACT_TRADE_SURPLUS, STG_PRELIMINARY
 
 
 def _rule(name: str, table: TableContract = STG_PRELIMINARY) -> Rule:
@@ -499,3 +500,130 @@ def test_jan_feb_trade_mode_month_table_is_compared_with_table_1_cumulative() ->
     result = _offending(_rule("trade_mode_total_equals_table1"), frame, TRADE_MODE_TABLE1_COLUMNS)
     rows = [("trade_mode_month", "ytd", "export", 100 * B, 120 * B)]
     assert_frame_equal(result, _expected(TRADE_MODE_TABLE1_COLUMNS, rows, result))
+
+
+# --- bulletin_regimes_sum_to_total ---------------------------------------------------------------------
+
+BULLETIN = {"table_id": "bulletin_trade_mode", "scale": 1_000, "indent_level": 0}
+BULLETIN_SUM_COLUMNS = ["table_id", "direction", "total", "regimes_sum", "tolerance"]
+
+
+def _bulletin_page(total: float, regimes: list[float | None]) -> pl.DataFrame:
+    codes = ["ORDINARY", "PROC_ASSEMBLY", "PROC_IMPORTED", "BORDER", "OTHER"]
+    return staging(
+        {**BULLETIN, "trade_mode_code": "TOTAL", "figure_as_published": total},
+        # The printed 'Processing trade' aggregate is never added to its members.
+        {**BULLETIN, "row_number": 2, "trade_mode_code": "PROCESSING", "figure_as_published": 1_000_000.0},
+        *(
+            {**BULLETIN, "row_number": row, "trade_mode_code": code, "figure_as_published": figure}
+            for row, (code, figure) in enumerate(zip(codes, regimes, strict=False), start=3)
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("regimes", "offends"),
+    [
+        ([600_000.0, 400_000.0], False),
+        ([600_000.0, 400_001.0], False),  # one unit: within half a unit per figure (3 x 0.5)
+        ([600_000.0, 399_998.0], True),  # two units over two regimes and the total: beyond 1.5
+        ([600_000.0, 200_000.0, 200_002.0, None, None], False),  # two units over 4 figures, '-' left out
+        ([600_000.0, 400_000.0 + 10.0], True),  # a mistyped regime
+    ],
+)
+def test_bulletin_regimes_sum_to_its_total_within_half_a_printed_unit_per_figure(
+    regimes: list[float | None], offends: bool
+) -> None:
+    frame = _bulletin_page(1_000_000.0, regimes)
+    result = _offending(_rule("bulletin_regimes_sum_to_total"), frame, BULLETIN_SUM_COLUMNS)
+    printed = [r for r in regimes if r is not None]
+    rows = [("bulletin_trade_mode", "export", 1_000_000.0, sum(printed), 0.5 * (len(printed) + 1))]
+    assert_frame_equal(result, _expected(BULLETIN_SUM_COLUMNS, rows if offends else [], result))
+
+
+def test_the_real_pages_rounding_of_two_units_over_seventeen_regimes_passes() -> None:
+    """The real 10.2019 page misses its TOTAL by US$2,000 over 17 regimes: within 18 x 0.5 units."""
+    regimes = [10_000.0] * 16 + [40_002.0]
+    frame = staging(
+        {**BULLETIN, "trade_mode_code": "TOTAL", "figure_as_published": 200_000.0},
+        *(
+            {**BULLETIN, "row_number": row, "trade_mode_code": f"R{row}", "figure_as_published": figure}
+            for row, figure in enumerate(regimes, start=2)
+        ),
+    )
+    rule = _rule("bulletin_regimes_sum_to_total")
+    assert rule.offending_rows(frame).is_empty()
+    (prepared,) = rule.prepare(frame).select("difference", "tolerance").rows()
+    assert prepared == (2.0, 9.0)
+
+
+def test_the_bulletin_sum_rule_leaves_the_preliminary_trade_mode_tables_alone() -> None:
+    frame = _bulletin_page(1_000_000.0, [600_000.0, 300_000.0]).with_columns(
+        table_id=pl.lit("trade_mode_month")
+    )
+    assert _rule("bulletin_regimes_sum_to_total").prepare(frame).is_empty()
+
+
+# --- bulletin_revision_within_tolerance ------------------------------------------------------------------
+
+BULLETIN_VINTAGE = {"release_id": "bulletin:2025-05", "vintage_source": "bulletin", "vintage_precedence": 3}
+REVISION_COLUMNS = [
+    "release_id",
+    "preliminary_release_id",
+    "period",
+    "partner_code",
+    "direction",
+    "measure",
+    "bulletin_value",
+    "preliminary_value",
+    "revision",
+]
+T = 1_000_000_000_000  # a trillion: the World's yearly exports are a few
+
+
+@pytest.mark.parametrize(
+    ("bulletin_usd", "offends"),
+    [
+        (T - 30_900_000, False),  # December 2025's revision: -0.003% here
+        (T + 1_005_000_000, False),  # 0.1% plus half the printed step (US$5 million)
+        (T - 1_006_000_000, True),
+    ],
+)
+def test_a_bulletin_revision_beyond_the_tolerance_is_named_with_both_values(
+    bulletin_usd: int, offends: bool
+) -> None:
+    frame = partner_trade(
+        {"release_id": "preliminary:old", "partner_code": "WLD", "value_usd": T + 7, "vintage_precedence": 1},
+        {"release_id": "preliminary:2025-05", "partner_code": "WLD", "value_usd": T, "vintage_precedence": 2},
+        {"partner_code": "WLD", "value_usd": bulletin_usd, **BULLETIN_VINTAGE},
+        # The Bulletin's CNY edition is missing: nothing to compare, nothing offends.
+        {"partner_code": "WLD", "direction": "import", "value_cny": 5 * T, "vintage_precedence": 2},
+    )
+    rule = _rule("bulletin_revision_within_tolerance", FACT_PARTNER_TRADE)
+    result = _offending(rule, frame, REVISION_COLUMNS)
+    rows = [
+        ("bulletin:2025-05", "preliminary:2025-05", "2025-05", "WLD", "export", "value_usd", bulletin_usd, T,
+         bulletin_usd - T),
+    ]  # fmt: skip
+    assert_frame_equal(result, _expected(REVISION_COLUMNS, rows if offends else [], result))
+
+
+def test_a_derived_bulletin_january_is_not_a_revision_of_anything() -> None:
+    frame = partner_trade(
+        {"period": "2025-01", "value_usd": T, "vintage_precedence": 1},
+        {"period": "2025-01", "value_usd": 2 * T, "value_source": "derived", **BULLETIN_VINTAGE},
+    )
+    assert _rule("bulletin_revision_within_tolerance", FACT_PARTNER_TRADE).prepare(frame).is_empty()
+
+
+def test_a_bulletin_trade_mode_revision_names_the_regime() -> None:
+    frame = trade_mode_fact(
+        {"trade_mode_code": "ORDINARY", "value_ytd_usd": 100_000_000_000},
+        {"trade_mode_code": "ORDINARY", "value_ytd_usd": 99_000_000_000, **BULLETIN_VINTAGE},
+        {"trade_mode_code": "TOTAL", "value_ytd_usd": 300_000_000_000},
+        {"trade_mode_code": "TOTAL", "value_ytd_usd": 300_000_100_000, **BULLETIN_VINTAGE},
+    )
+    result = _rule("bulletin_revision_within_tolerance", FACT_TRADE_MODE).offending_rows(frame)
+    assert result.select("trade_mode_code", "measure", "bulletin_value", "preliminary_value").rows() == [
+        ("ORDINARY", "value_ytd_usd", 99_000_000_000, 100_000_000_000)
+    ]

@@ -36,6 +36,7 @@ MONTHLY = pl.DataFrame(
         "period_kind": ["jan_feb_combined", "month"],
         "exports_yoy_source": ["published", "published"],
         "imports_yoy_source": ["published", None],
+        "value_source": ["published", "published"],
     }
 )
 COMMODITY = pl.DataFrame(
@@ -170,9 +171,9 @@ def test_xlsx_one_workbook_a_sheet_per_view_and_the_dictionary(data_root: Path, 
     sheets = _sheets(out / WORKBOOK_NAME)
     strings = sheets.pop("__strings__")
     assert list(sheets) == [v.name for v in BI_VIEWS] + [DICTIONARY_NAME]
-    # A header row and a row per view row: monthly_trade's 14 columns (A..N), 2 rows.
-    assert len(BI_MONTHLY_TRADE.column_names) == 14
-    assert sheets["monthly_trade"] == "A1:N3"
+    # A header row and a row per view row: monthly_trade's 15 columns (A..O), 2 rows.
+    assert len(BI_MONTHLY_TRADE.column_names) == 15
+    assert sheets["monthly_trade"] == "A1:O3"
     assert sheets["commodity_trade"] == "A1:S2"  # commodity_trade's 19 columns, 1 row
     dictionary_rows = sum(len(v.fields) for v in BI_VIEWS)
     assert sheets[DICTIONARY_NAME].endswith(f"{dictionary_rows + 1}")

@@ -29,8 +29,10 @@ def test_check_overdue(settings: Settings, warehouse: Path) -> None:
         OverdueRelease("preliminary", "2026-03", date(2026, 4, 8), 4, "official")
     ]
     later = check_overdue(settings, date(2026, 4, 24))
+    # March's Bulletin and online query, both due Monday 20 April, are overdue from the 23rd.
     assert [(r.product, r.period, r.days_late) for r in later] == [
         ("preliminary", "2026-03", 16),
+        ("bulletin", "2026-03", 4),
         ("online_query", "2026-03", 4),
     ]
     assert later[0].resource_id == "customs.release.preliminary.2026-03"

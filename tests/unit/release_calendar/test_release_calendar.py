@@ -29,13 +29,17 @@ HEADER = "# provenance: test dates\nproduct,period,due_date,source\n"
 
 
 # --- periods --------------------------------------------------------------------------------------------
-def test_preliminary_and_bulletin_publish_jan_feb_then_march_to_december() -> None:
+def test_preliminary_publishes_jan_feb_then_march_to_december() -> None:
     periods = release_periods(2026)
 
-    expected = ("2026-01..02", *(f"2026-{m:02d}" for m in range(3, 13)))
-    assert periods["preliminary"] == expected
-    assert periods["bulletin"] == expected
+    assert periods["preliminary"] == ("2026-01..02", *(f"2026-{m:02d}" for m in range(3, 13)))
     assert "2026-01" not in periods["preliminary"]
+
+
+def test_the_bulletin_publishes_february_to_december() -> None:
+    # February's issue prints February and January-February; it is recorded under February, as the
+    # Bulletin parser records it. January has no issue of its own.
+    assert release_periods(2026)["bulletin"] == tuple(f"2026-{m:02d}" for m in range(2, 13))
 
 
 def test_online_query_publishes_every_month_and_the_yearbook_the_year() -> None:
@@ -51,7 +55,8 @@ def test_online_query_publishes_every_month_and_the_yearbook_the_year() -> None:
     [
         ("preliminary", "2025-01"),  # no January preliminary release
         ("preliminary", "2025-02"),  # nor a February one: Jan-Feb is one period
-        ("bulletin", "2025-01"),
+        ("bulletin", "2025-01"),  # January comes with February's issue
+        ("bulletin", "2025-01..02"),  # which is recorded under February
         ("online_query", "2025-01..02"),  # the online query splits January and February
         ("yearbook", "2025-12"),
         ("monthly_bulletin", "2025-03"),
@@ -76,7 +81,7 @@ def test_a_release_gacc_does_not_publish_is_an_error(product: str, period: str) 
         ("preliminary", "2027-06", date(2027, 7, 13)),  # Tuesday
         ("preliminary", "2027-09", date(2027, 10, 13)),  # Wednesday
         ("preliminary", "2027-12", date(2028, 1, 13)),  # Thursday, the next year
-        ("bulletin", "2027-01..02", date(2027, 3, 18)),
+        ("bulletin", "2027-02", date(2027, 3, 18)),  # Thursday
         ("bulletin", "2027-04", date(2027, 5, 18)),
         ("bulletin", "2027-03", date(2027, 4, 19)),  # 18 Apr 2027 is a Sunday
         # The online query's January comes out with February, in March.

@@ -26,9 +26,9 @@ from typer.testing import CliRunner
 from report.charts import CHART_RC, chart_monthly_trade, per_month
 from report.command import report_command, write_html_report
 from report.data import HISTORY_PERIODS, SURPLUS_PARTNERS, TOP_PARTNERS, ReportData, Totals, load_report_data
-from report.labels import format_amount, period_label
+from report.labels import format_amount, format_change_pct, period_label
 from report.render import render_html_report, render_markdown_summary, top_partners_table
-from warehouse.tables import BI_MONTHLY_TRADE
+from warehouse.tables import BI_MONTHLY_TRADE, BI_REVISION_TRIANGLE, BI_REVISIONS, FACT_PARTNER_TRADE
 
 BN = 1_000_000_000
 PERIOD = "2025-12"
@@ -83,7 +83,117 @@ ANNUAL = [
 ]
 
 
-def build_warehouse(path: Path, *, validation: bool = True, source: str = "demo") -> Path:
+# The vintages of core.fact_partner_trade behind the real bi.revisions and bi.revision_triangle views: a
+# preliminary first print of China's totals for every period, on the 10th of the next month (November
+# and December 2025 on their meta.releases dates), then these Monthly Bulletin revisions, (period,
+# partner, direction, public_on, {measure: (first print, Bulletin)}):
+REVISED = [
+    # After November's release (9 Dec 2025): the December report's revisions.
+    (
+        "2025-12",
+        "WLD",
+        "export",
+        date(2026, 1, 20),
+        {
+            "value_usd": (330_330_900_000, 330_300_000_000),  # -US$30.9 m
+            "value_ytd_usd": (3_770_030_900_000, 3_770_000_000_000),  # -US$30.9 m, January-December
+            "value_cny": (2_345_320_000_000, 2_345_100_000_000),  # -CNY 220 m
+        },
+    ),
+    ("2025-12", "USA", "export", date(2026, 1, 20), {"value_usd": (39_880_000_000, 40_000_000_000)}),
+    # After October's release (10 Nov) and before November's: November's report's, not December's.
+    (
+        "2025-10",
+        "WLD",
+        "import",
+        date(2025, 11, 18),
+        {"value_usd": (_world("2025-10", PERIODS.index("2025-10"))[1] - 50_000_000, None)},  # +US$50 m
+    ),
+]
+
+
+def _first_print_on(period: str) -> date:
+    known = {"2025-12": date(2026, 1, 13), "2025-11": date(2025, 12, 9)}
+    year, month = int(period[:4]), int(period[5:7]) + (1 if period.endswith("..02") else 0)
+    return known.get(period, date(year + month // 12, month % 12 + 1, 10))
+
+
+def _vintages(con: duckdb.DuckDBPyConnection) -> None:
+    """core.fact_partner_trade's vintages (REVISED) under the contract's real revision views."""
+    con.execute("CREATE SCHEMA core")
+    con.execute(FACT_PARTNER_TRADE.create_sql())
+    rows: list[dict[str, object]] = []
+    for i, period in enumerate(PERIODS):
+        world = dict(zip(("export", "import"), _world(period, i), strict=True))
+        for direction, value in world.items():
+            rows.append({"period": period, "partner_code": "WLD", "direction": direction, "value_usd": value})
+    for period, code, direction, bulletin_on, measures in REVISED:
+        first = next(
+            (
+                r
+                for r in rows
+                if (r["period"], r["partner_code"], r["direction"]) == (period, code, direction)
+            ),
+            None,
+        )
+        if first is None:
+            first = {"period": period, "partner_code": code, "direction": direction}
+            rows.append(first)
+        # The Bulletin's value is the latest, what the bi views above show (None: the first print's value).
+        revised = {"period": period, "partner_code": code, "direction": direction, "public_on": bulletin_on}
+        rows.append(
+            revised | {m: first.get(m) if after is None else after for m, (_, after) in measures.items()}
+        )
+        first.update({m: before for m, (before, _) in measures.items()})
+    # The precedence rule: the Bulletin over the preliminary release, then the later over the earlier.
+    for row in rows:
+        row.setdefault("public_on", _first_print_on(str(row["period"])))
+        row["product"] = (
+            "bulletin" if row["public_on"] != _first_print_on(str(row["period"])) else "preliminary"
+        )
+        row["release_id"] = f"{row['product']}:{row['period']}:{row['public_on']}"
+    ranked = sorted(
+        rows, key=lambda r: (r["product"] == "bulletin", str(r["public_on"]), str(r["release_id"]))
+    )
+    for rank, row in enumerate(ranked, start=1):
+        row["vintage_precedence"] = rank
+    latest: dict[tuple[object, ...], object] = {}
+    for row in ranked:  # lowest precedence first: the last one kept per figure is its latest vintage
+        latest[row["period"], row["partner_code"], row["direction"]] = row["release_id"]
+    for row in rows:
+        period = str(row["period"])
+        con.execute(
+            "INSERT INTO core.fact_partner_trade (release_id, product, published_on, period, period_start,"
+            " months_covered, partner_code, is_group, direction, value_usd, value_cny, value_ytd_usd,"
+            " is_latest_vintage, vintage_source, public_on, vintage_precedence, value_source)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                row["release_id"],
+                row["product"],
+                row["public_on"],
+                period,
+                date(int(period[:4]), int(period[5:7]), 1),
+                2 if period.endswith("..02") else 1,
+                row["partner_code"],
+                row["partner_code"] == "WLD",
+                row["direction"],
+                row.get("value_usd"),
+                row.get("value_cny"),
+                row.get("value_ytd_usd"),
+                latest[row["period"], row["partner_code"], row["direction"]] == row["release_id"],
+                row["product"],
+                row["public_on"],
+                row["vintage_precedence"],
+                "published",
+            ],
+        )
+    con.execute(BI_REVISIONS.create_sql())
+    con.execute(BI_REVISION_TRIANGLE.create_sql())
+
+
+def build_warehouse(
+    path: Path, *, validation: bool = True, source: str = "demo", vintages: bool = True
+) -> Path:
     """A warehouse with the columns the report reads: bi views as tables, meta tables as published."""
     with duckdb.connect(str(path)) as con:
         con.execute("CREATE SCHEMA bi; CREATE SCHEMA meta")
@@ -92,7 +202,8 @@ def build_warehouse(path: Path, *, validation: bool = True, source: str = "demo"
             CREATE TABLE bi.monthly_trade (period VARCHAR, period_start DATE, months_covered BIGINT,
                 exports_usd BIGINT, imports_usd BIGINT, balance_usd BIGINT, exports_cny BIGINT,
                 imports_cny BIGINT, balance_cny BIGINT, exports_yoy_pct DOUBLE, imports_yoy_pct DOUBLE,
-                period_kind VARCHAR, exports_yoy_source VARCHAR, imports_yoy_source VARCHAR)
+                period_kind VARCHAR, exports_yoy_source VARCHAR, imports_yoy_source VARCHAR,
+                value_source VARCHAR)
             """
         )
         world = {p: _world(p, i) for i, p in enumerate(PERIODS)}
@@ -105,7 +216,7 @@ def build_warehouse(path: Path, *, validation: bool = True, source: str = "demo"
                 else (exports * 71 // 10, imports * 71 // 10)
             )
             con.execute(
-                "INSERT INTO bi.monthly_trade VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO bi.monthly_trade VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     period,
                     date(year, month, 1),
@@ -121,6 +232,7 @@ def build_warehouse(path: Path, *, validation: bool = True, source: str = "demo"
                     "jan_feb_combined" if period.endswith("..02") else "month",
                     None if before is None else "derived",
                     None if before is None else "derived",
+                    "published",
                 ],
             )
         con.execute(
@@ -216,6 +328,8 @@ def build_warehouse(path: Path, *, validation: bool = True, source: str = "demo"
                 "INSERT INTO main.annual VALUES (?, ?, ?, ?, ?, ?, NULL)", [year, code, ex, im, ex - im, yoy]
             )
         con.execute("CREATE VIEW bi.annual_trade AS SELECT * FROM main.annual")
+        if vintages:
+            _vintages(con)
     return path
 
 
@@ -357,6 +471,17 @@ def test_amounts_are_in_words_with_units() -> None:
     assert format_amount(2_512_250_000_000, "CNY") == "CNY 2,512.2 bn"
     assert format_amount(-2_512_250_000_000, "CNY") == "-CNY 2,512.2 bn"
     assert format_amount(None) == "n/a"
+    # Revisions are small: one more decimal.
+    assert format_amount(-30_900_000, signed=True, precise=True) == "-US$30.9 m"
+    assert format_amount(354_980_000_000, precise=True) == "US$354.98 bn"
+    assert format_amount(999_960_000, precise=True) == "US$1.00 bn"
+    assert format_amount(-220_000_000, "CNY", signed=True, precise=True) == "-CNY 220.0 m"
+    assert [format_change_pct(v) for v in (-0.00935, 0.301, 12.34, None)] == [
+        "-0.0094%",
+        "+0.30%",
+        "+12.3%",
+        "n/a",
+    ]
     assert period_label("2025-01..02") == "January–February 2025"
 
 
@@ -383,19 +508,26 @@ def _text(tree: LexborHTMLParser, selector: str) -> str:
     return node.text()
 
 
-CHART_IDS = ["chart-monthly-trade", "chart-surplus-by-country", "chart-surplus-by-group", "chart-partner-yoy"]
+CHART_IDS = [
+    "chart-monthly-trade",
+    "chart-surplus-by-country",
+    "chart-surplus-by-group",
+    "chart-partner-yoy",
+    "chart-first-print",
+]
 
 
-def test_html_has_four_charts_each_an_svg_with_a_caption(html: str) -> None:
-    assert html.count('<figure class="chart') == 4
+def test_html_has_five_charts_each_an_svg_with_a_caption(html: str) -> None:
+    assert html.count('<figure class="chart') == 5
     tree = LexborHTMLParser(html)
     figures = tree.css("figure.chart")
     assert [f.attributes["id"] for f in figures] == CHART_IDS
     for figure in figures:
         assert len(figure.css("svg")) == 1, figure.attributes["id"]
         assert figure.css_first("figcaption") is not None
-    monthly, countries, groups, yoy = (f.css_first("svg") for f in figures)
+    monthly, countries, groups, yoy, first_print = (f.css_first("svg") for f in figures)
     assert monthly is not None and countries is not None and groups is not None and yoy is not None
+    assert first_print is not None and len(first_print.css("path")) >= 2 * HISTORY_PERIODS
     # Bars are paths: two per period in the monthly chart, one per partner in the others.
     assert len(monthly.css("path")) >= 2 * HISTORY_PERIODS
     assert len(countries.css("path")) >= SURPLUS_PARTNERS
@@ -495,10 +627,10 @@ def test_write_html_report_writes_the_file_atomically(warehouse: Path, tmp_path:
     assert sorted(p.name for p in reports.iterdir()) == ["report-2025-12.html"]  # no temporary left
 
 
-def test_a_period_without_partner_figures_still_has_four_charts(warehouse: Path) -> None:
+def test_a_period_without_partner_figures_still_has_every_chart(warehouse: Path) -> None:
     page = render_html_report(load_report_data(warehouse, "2023-03"))  # world totals only
     tree = LexborHTMLParser(page)
-    assert [len(f.css("svg")) for f in tree.css("figure.chart")] == [1, 1, 1, 1]
+    assert [len(f.css("svg")) for f in tree.css("figure.chart")] == [1, 1, 1, 1, 1]
     assert "No partner figures for this period" in _text(tree, "#chart-surplus-by-country")
     assert "No group figures for this period" in _text(tree, "#chart-surplus-by-group")
     assert "No year-earlier figures for this period" in _text(tree, "#chart-partner-yoy")
@@ -614,3 +746,131 @@ def test_the_page_holds_no_local_path(warehouse: Path, html: str) -> None:
     assert str(warehouse.parent) not in html
     assert str(warehouse) not in html
     assert "warehouse.duckdb" in _text(LexborHTMLParser(html), "footer")
+
+
+# --- revisions since the last release ---------------------------------------------------------------
+def test_revisions_since_the_last_release(data: ReportData) -> None:
+    r = data.revisions
+    # The latest period: everything made public after November's first release (9 December 2025).
+    assert (r.kept, r.previous_period, r.after, r.until) == (True, "2025-11", date(2025, 12, 9), None)
+    assert (r.usd_revised, r.cny_revised) == (3, 1)
+    rows = [
+        (
+            x.period,
+            x.partner_code,
+            x.partner_name,
+            x.direction,
+            x.revised_measure,
+            x.previous_value,
+            x.value,
+            x.change,
+        )
+        for x in r.largest
+    ]
+    assert rows == [
+        (
+            "2025-12",
+            "USA",
+            "United States",
+            "export",
+            "value_usd",
+            39_880_000_000,
+            40_000_000_000,
+            120_000_000,
+        ),
+        ("2025-12", "WLD", "World", "export", "value_usd", 330_330_900_000, 330_300_000_000, -30_900_000),
+        (
+            "2025-12",
+            "WLD",
+            "World",
+            "export",
+            "value_ytd_usd",
+            3_770_030_900_000,
+            3_770_000_000_000,
+            -30_900_000,
+        ),
+    ]
+    world = r.largest[1]
+    assert (world.previous_source, world.previous_public_on) == ("preliminary", date(2026, 1, 13))
+    assert (world.source, world.public_on) == ("bulletin", date(2026, 1, 20))
+    assert world.change_pct == pytest.approx(100 * -30_900_000 / 330_330_900_000)
+    assert (world.unit, world.is_cumulative, r.largest[2].is_cumulative) == ("US$", False, True)
+
+
+def test_revisions_section_in_the_page_and_the_summary(data: ReportData, html: str) -> None:
+    tree = LexborHTMLParser(html)
+    cells = [
+        [" ".join(td.text().split()) for td in tr.css("td")] for tr in tree.css("#revisions-largest tbody tr")
+    ]
+    assert cells[1] == [
+        "World (WLD): exports, December 2025",
+        "US$330.33 bn",
+        "preliminary release, 13 January 2026",
+        "US$330.30 bn",
+        "Monthly Bulletin, 20 January 2026",
+        "-US$30.9 m",
+        "-0.0094%",
+    ]
+    assert cells[0][0] == "United States (USA): exports, December 2025" and cells[0][5:] == [
+        "+US$120.0 m",
+        "+0.30%",
+    ]
+    assert cells[2][0] == "World (WLD): exports, January–December 2025"
+    note = " ".join(_text(tree, "#revisions .note").split())
+    assert note.startswith(
+        "All 3 US-dollar figures revised since the first release of November 2025 (9 December 2025)"
+    )
+    assert "1 yuan figure too" in note
+    assert tree.css_first("#no-revisions") is None
+    md = render_markdown_summary(data)
+    assert "## Revisions since the last release" in md
+    assert (
+        "| World (WLD): exports, December 2025 | US$330.33 bn | US$330.30 bn | -US$30.9 m | -0.0094% |" in md
+    )
+
+
+def test_an_earlier_period_shows_the_revisions_up_to_its_own_release(warehouse: Path) -> None:
+    november = load_report_data(warehouse, "2025-11")
+    r = november.revisions
+    # After October's first release (10 November), up to November's (9 December): October's import
+    # revision of 18 November, not the December Bulletin's, which the December report shows.
+    assert (r.after, r.until) == (date(2025, 11, 10), date(2025, 12, 9))
+    assert [(x.period, x.direction, x.change) for x in r.largest] == [("2025-10", "import", 50_000_000)]
+    note = " ".join(_text(LexborHTMLParser(render_html_report(november)), "#revisions .note").split())
+    assert "up to this period's first release (9 December 2025)" in note
+
+
+def test_no_revision_is_one_line(warehouse: Path) -> None:
+    data = load_report_data(warehouse, "2024-06")
+    assert not data.revisions.found and data.revisions.largest == ()
+    tree = LexborHTMLParser(render_html_report(data))
+    assert tree.css_first("#revisions-largest") is None
+    line = " ".join(_text(tree, "#no-revisions").split())
+    assert line == (
+        "No figure was revised since the first release of May 2024 (10 June 2024), "
+        "up to this period's first release (10 July 2024)."
+    )
+    md = render_markdown_summary(data)
+    assert f"## Revisions since the last release\n\n{line}\n" in md
+    # The chart says it too: no period of its window was revised.
+    assert "No figure revised since its first print" in _text(tree, "#chart-first-print svg")
+
+
+def test_first_print_vs_latest_of_the_history(data: ReportData, html: str) -> None:
+    assert [p.period for p in data.first_prints] == [t.period for t in data.history]
+    december = data.first_prints[-1]
+    assert (december.exports_first_usd, december.exports_latest_usd) == (330_330_900_000, 330_300_000_000)
+    assert (december.exports_revision_usd, december.imports_revision_usd) == (-30_900_000, 0)
+    # The latest vintage is what the views show.
+    assert [p.exports_latest_usd for p in data.first_prints] == [t.exports_usd for t in data.history]
+    svg = _text(LexborHTMLParser(html), "#chart-first-print svg")
+    assert "US$ million a month" in svg and "No figure revised" not in svg
+
+
+def test_a_warehouse_without_vintages_says_so(tmp_path: Path) -> None:
+    data = load_report_data(build_warehouse(tmp_path / "old.duckdb", vintages=False), PERIOD)
+    assert not data.revisions.kept and data.first_prints == ()
+    tree = LexborHTMLParser(render_html_report(data))
+    assert "keeps no vintages" in _text(tree, "#no-revisions")
+    assert "No vintages of China's totals" in _text(tree, "#chart-first-print svg")
+    assert "bi.revisions" not in _text(tree, "footer")

@@ -1,8 +1,9 @@
 """Tests of `customs status`; `write_warehouse` builds the tiny warehouse files they read.
 
 `APRIL_2026` is a warehouse as of 12 April 2026: Jan-Feb 2026 (due 10 March) is in, March 2026 (due
-8 April, hand-entered) is not, so it is overdue; the online query's months up to February 2026 are in, and
-March (due 20 April) is not due yet. Nothing else of 2025 or 2026 is missing.
+8 April, hand-entered) is not, so it is overdue; the Monthly Bulletin's months up to February 2026 are in,
+and March (due 20 April: the 18th is a Saturday) is not due yet; the online query's months up to February
+2026 are in, and March (due 20 April) is not due yet. Nothing else of 2025 or 2026 is missing.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ APRIL_2026: list[Release] = [
     ("preliminary", "2026-01..02", date(2026, 3, 9)),
     ("preliminary", "2026-01..02", date(2026, 3, 10)),  # a second vintage of the same period
     ("preliminary", "2026-03", date(2026, 4, 11), "quarantined"),  # recorded, but not served
+    *(("bulletin", p, date(int(p[:4]), int(p[5:]) + 1, 18)) for p in release_periods(2025)["bulletin"][:-1]),
+    ("bulletin", "2025-12", date(2026, 1, 20)),
+    ("bulletin", "2026-02", date(2026, 3, 18)),  # February's issue: February, and January-February
     ("online_query", "2025-12", date(2026, 1, 20)),
     ("online_query", "2026-02", date(2026, 3, 20)),
 ]

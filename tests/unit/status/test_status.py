@@ -45,7 +45,8 @@ def test_status_report(settings: Settings, warehouse: Path) -> None:
 
     assert report.schema == STATUS_SCHEMA
     assert report["product"].unique(maintain_order=True).to_list() == list(WAREHOUSE_PRODUCTS)
-    assert report.height == 2 * 11 + 2 * 12  # 2025 and 2026, preliminary and online query
+    # 2025 and 2026: preliminary (Jan-Feb, 03..12), Bulletin (02..12) and online query (01..12).
+    assert report.height == 2 * 11 + 2 * 11 + 2 * 12
     assert _row(report, "preliminary", "2026-01..02") == {
         "product": "preliminary",
         "period": "2026-01..02",
@@ -69,6 +70,18 @@ def test_status_report(settings: Settings, warehouse: Path) -> None:
     march_query = _row(report, "online_query", "2026-03")
     assert (march_query["state"], march_query["due_date"]) == ("none_expected", date(2026, 4, 20))
     assert _row(report, "preliminary", "2026-04")["state"] == "none_expected"
+    assert _row(report, "bulletin", "2026-02") == {
+        "product": "bulletin",
+        "period": "2026-02",
+        "due_date": date(2026, 3, 18),
+        "due_source": "rule",
+        "state": "published",
+        "days_late": None,
+        "in_warehouse": True,
+        "published_on": date(2026, 3, 18),
+    }
+    march_bulletin = _row(report, "bulletin", "2026-03")
+    assert (march_bulletin["state"], march_bulletin["due_date"]) == ("none_expected", date(2026, 4, 20))
     assert report.filter(pl.col("state") == "overdue")["period"].to_list() == ["2026-03"]
 
 
@@ -99,10 +112,10 @@ def test_render_status(settings: Settings, warehouse: Path) -> None:
     assert "2026-04-08" in march and "OVERDUE" in march and "official" in march
     jan_feb = next(line for line in lines if "preliminary" in line and "2026-01..02" in line)
     assert "published" in jan_feb and "2026-03-10" in jan_feb
-    assert "In the warehouse: 26 of 46 releases." in text
+    assert "In the warehouse: 38 of 68 releases." in text
     assert "OVERDUE: 1 release past due and grace:" in text
     assert "  preliminary 2026-03: due 2026-04-08, 4 days late" in text
-    assert "Next expected: online_query 2026-03 on 2026-04-20." in text
+    assert "Next expected: bulletin 2026-03 and online_query 2026-03 on 2026-04-20." in text
     assert "\x1b[" not in text  # plain text, no terminal colours
 
 
@@ -123,6 +136,37 @@ def test_render_status_names_a_release_in_its_grace_days(settings: Settings) -> 
     text = render_status(status_report(settings, date(2026, 1, 15), products=("preliminary",)))
 
     assert "Due now (1, within 2 days of grace): preliminary 2025-12 (due 2026-01-14)" in text
+
+
+# --- the Monthly Bulletin, like the preliminary release ------------------------------------------------
+def test_a_bulletin_is_due_from_its_day_and_overdue_after_its_grace(
+    settings: Settings, warehouse: Path
+) -> None:
+    # March 2026's Bulletin: due Monday 20 April (18 April is a Saturday), in grace to the 22nd.
+    due = _row(status_report(settings, date(2026, 4, 21)), "bulletin", "2026-03")
+    assert (due["state"], due["days_late"], due["in_warehouse"]) == ("due", 1, False)
+    overdue = _row(status_report(settings, date(2026, 4, 23)), "bulletin", "2026-03")
+    assert (overdue["state"], overdue["days_late"], overdue["in_warehouse"]) == ("overdue", 3, False)
+
+    text = render_status(status_report(settings, date(2026, 4, 21)))
+    assert (
+        "Due now (2, within 2 days of grace): bulletin 2026-03 (due 2026-04-20); online_query 2026-03" in text
+    )
+
+
+def test_a_missing_bulletin_is_overdue_and_a_quarantined_one_is_missing(settings: Settings) -> None:
+    # February's Bulletin (due 18 March) is recorded, but quarantined: it is not served.
+    releases = [r for r in APRIL_2026 if r[:2] != ("bulletin", "2026-02")]
+    quarantined = ("bulletin", "2026-02", date(2026, 3, 18), "quarantined")
+    write_warehouse(settings.warehouse_path, [*releases, quarantined], APRIL_2026_MONTHS)
+
+    report = status_report(settings, TODAY)
+
+    assert report.filter(pl.col("state") == "overdue").select("product", "period", "days_late").rows() == [
+        ("preliminary", "2026-03", 4),
+        ("bulletin", "2026-02", 25),
+    ]
+    assert "  bulletin 2026-02: due 2026-03-18, 25 days late" in render_status(report)
 
 
 # --- the command ----------------------------------------------------------------------------------------

@@ -91,3 +91,47 @@ def test_status_json_fails_on_overdue_and_without_a_warehouse(tmp_path: Path) ->
     assert payload["warehouse_present"] is False
     assert {r["state"] for r in payload["releases"]} <= {"overdue", "none_expected"}
     assert not root.exists()  # status reads; it creates no data root
+
+
+def test_status_json_names_a_due_and_an_overdue_bulletin(settings: Settings) -> None:
+    # 23 April 2026: March's Bulletin (due Monday 20 April) is past its grace; February's is in.
+    write_warehouse(settings.warehouse_path, APRIL_2026, APRIL_2026_MONTHS)
+    done = _customs("status", "--data-dir", str(settings.data_dir), "--today", "2026-04-23", "--json")
+    assert done.returncode == 0, done.stderr
+    bulletins = {r["period"]: r for r in json.loads(done.stdout)["releases"] if r["product"] == "bulletin"}
+    assert list(bulletins) == [f"{year}-{m:02d}" for year in (2025, 2026) for m in range(2, 13)]
+    assert bulletins["2026-03"] == {
+        "product": "bulletin",
+        "period": "2026-03",
+        "due_date": "2026-04-20",
+        "due_source": "rule",
+        "state": "overdue",
+        "days_late": 3,
+        "in_warehouse": False,
+        "published_on": None,
+    }
+    assert (bulletins["2026-02"]["state"], bulletins["2026-02"]["published_on"]) == (
+        "published",
+        "2026-03-18",
+    )
+
+    # On the 21st it is due, in its grace days; --fail-on-overdue then fails on the 23rd alone.
+    due = _customs("status", "--data-dir", str(settings.data_dir), "--today", "2026-04-21", "--json")
+    due_bulletin = next(
+        r
+        for r in json.loads(due.stdout)["releases"]
+        if (r["product"], r["period"]) == ("bulletin", "2026-03")
+    )
+    assert (due_bulletin["state"], due_bulletin["days_late"]) == ("due", 1)
+    failing = _customs(
+        "status",
+        "--data-dir",
+        str(settings.data_dir),
+        "--today",
+        "2026-04-23",
+        "--product",
+        "bulletin",
+        "--fail-on-overdue",
+    )
+    assert failing.returncode == 1, failing.stdout
+    assert "bulletin 2026-03: due 2026-04-20, 3 days late" in failing.stdout

@@ -39,6 +39,7 @@ def row(
         "vintage_source": "preliminary",
         "public_on": None,
         "vintage_precedence": None,
+        "value_source": "published",
     }
     return {
         **defaults,

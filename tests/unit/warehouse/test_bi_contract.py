@@ -84,7 +84,7 @@ def _trade_mode_warehouse() -> duckdb.DuckDBPyConnection:
         schema=DIM_TRADE_MODE.polars_schema(),
     )  # fmt: skip
     base = {"release_id": "r", "product": "preliminary", "trade_mode_code": "ORDINARY", "direction": "export"}
-    base |= {"vintage_source": "preliminary"}
+    base |= {"vintage_source": "preliminary", "value_source": "published"}
     facts = pl.DataFrame(
         [
             base | {"period": "2025-01..02", "period_start": dt.date(2025, 1, 1), "months_covered": 2,

@@ -107,6 +107,7 @@ def sample_tables(version: int = 0) -> dict[TableContract, pl.DataFrame]:
                     "exports_yoy_pct": 5.5 + version,
                     "imports_yoy_pct": None,  # a measure the releases do not give is NULL, never 0
                     "share_of_total_balance_pct": 100.0 * tenths / 10,
+                    "value_source": "published",
                 }
             )
     return empty | {
@@ -165,7 +166,7 @@ def sample_tables(version: int = 0) -> dict[TableContract, pl.DataFrame]:
                     "direction": "export",
                     "value_usd": 539_940_000_000,
                 }
-                | {"is_latest_vintage": True, "vintage_source": "preliminary"}
+                | {"is_latest_vintage": True, "vintage_source": "preliminary", "value_source": "published"}
             ],
         ),
         FACT_TRADE_FLOWS: _frame(
@@ -199,7 +200,7 @@ def sample_tables(version: int = 0) -> dict[TableContract, pl.DataFrame]:
                 {"release_id": _RELEASE, "product": "preliminary", "published_on": dt.date(2025, 3, 7)}
                 | {"period": "2025-01..02", "period_start": dt.date(2025, 1, 1), "months_covered": 2}
                 | {"trade_mode_code": "ORDINARY", "direction": "export", "value_usd": 350_000_000_000}
-                | {"is_latest_vintage": True, "vintage_source": "preliminary"}
+                | {"is_latest_vintage": True, "vintage_source": "preliminary", "value_source": "published"}
             ],
         ),
         FACT_TRADE_SURPLUS: _frame(FACT_TRADE_SURPLUS, surplus),

@@ -41,8 +41,9 @@ def test_warehouse_releases(warehouse: Path) -> None:
     # An online-query release stands for every month its export holds, not only its last one.
     assert {("online_query", f"2025-{m:02d}") for m in range(1, 13)} <= result
     assert ("online_query", "2026-01") in result
-    assert {p for p, _ in result} == {"preliminary", "online_query"}
-    assert len(result) == 11 + 1 + 12 + 2
+    assert ("bulletin", "2026-02") in result
+    assert {p for p, _ in result} == {"preliminary", "bulletin", "online_query"}
+    assert len(result) == 11 + 1 + 11 + 1 + 12 + 2
 
 
 def test_online_query_release_without_fact_table_counts_its_last_month_only(tmp_path: Path) -> None:
