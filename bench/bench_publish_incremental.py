@@ -125,7 +125,10 @@ def main() -> None:
 
         started = time.perf_counter()
         result = publish_warehouse(
-            target, tables, partitioned=[PartitionedTable(FACT_TRADE_FLOWS, partitions)]
+            target,
+            tables,
+            partitioned=[PartitionedTable(FACT_TRADE_FLOWS, partitions)],
+            parquet_dir=root / "bi",
         )
         _report("from scratch", time.perf_counter() - started, target)
 

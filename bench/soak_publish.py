@@ -98,13 +98,14 @@ def _env() -> dict[str, str]:
 
 
 def _leftovers(*folders: Path) -> list[Path]:
-    return [
+    found = {  # a set: bi/ (and its per-period folders) may sit inside another folder given
         p
         for folder in folders
         if folder.is_dir()
-        for p in folder.iterdir()
+        for p in folder.rglob("*")
         if ".building-" in p.name or ".tmp-" in p.name
-    ]
+    }
+    return sorted(found)
 
 
 def main() -> int:
@@ -122,7 +123,13 @@ def main() -> int:
     import pyarrow.parquet as pq
 
     from tests.unit.warehouse.test_publish import sample_tables
-    from warehouse.publish import PARQUET_SOURCE_KEY, heal_published, publish_warehouse
+    from warehouse.publish import (
+        PARQUET_SOURCE_KEY,
+        PARTITIONED_VIEWS,
+        heal_published,
+        period_folder_agrees,
+        publish_warehouse,
+    )
     from warehouse.tables import FACT_TRADE_SURPLUS
 
     rng = random.Random(args.seed)
@@ -229,6 +236,10 @@ def main() -> int:
         p.name
         for p in sorted(parquet.glob("*.parquet"))
         if (pq.read_metadata(p).metadata or {}).get(PARQUET_SOURCE_KEY.encode()) != sha.encode()
+    ]
+    # A per-period view: its manifest names the warehouse, and its files are the manifest's periods.
+    disagreeing += [
+        f"{view.name}/" for view in PARTITIONED_VIEWS if not period_folder_agrees(parquet / view.name, sha)
     ]
     elapsed = time.monotonic() - started
 

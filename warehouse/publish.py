@@ -948,7 +948,7 @@ def _parquet_agrees(parquet_dir: Path, warehouse_sha256: str) -> bool:
     manifest's periods, each with the manifest's digest (footers only: cheap)."""
     for view in BI_VIEWS:
         if view in PARTITIONED_VIEWS:
-            if not _folder_agrees(parquet_dir / view.name, warehouse_sha256):
+            if not period_folder_agrees(parquet_dir / view.name, warehouse_sha256):
                 return False
         elif (
             _parquet_metadata(parquet_dir / f"{view.name}.parquet").get(PARQUET_SOURCE_KEY)
@@ -958,7 +958,8 @@ def _parquet_agrees(parquet_dir: Path, warehouse_sha256: str) -> bool:
     return True
 
 
-def _folder_agrees(folder: Path, warehouse_sha256: str) -> bool:
+def period_folder_agrees(folder: Path, warehouse_sha256: str) -> bool:
+    """A per-period view's folder names the warehouse of that SHA-256 and holds exactly its manifest's files."""
     try:
         manifest = json.loads((folder / MANIFEST_NAME).read_text())
     except (OSError, ValueError):
@@ -1152,6 +1153,7 @@ __all__ = [
     "WarehouseInUseError",
     "drift_report",
     "heal_published",
+    "period_folder_agrees",
     "publish_warehouse",
     "refuse_if_held",
     "sweep_leftovers",

@@ -184,8 +184,7 @@ CREATE TABLE core.fact_trade_flows (
     is_latest_vintage BOOLEAN NOT NULL,
     vintage_source VARCHAR NOT NULL,
     public_on DATE,
-    vintage_precedence BIGINT,
-    PRIMARY KEY (release_id, period, direction, commodity_code, partner_code)
+    vintage_precedence BIGINT
 );
 COMMENT ON TABLE core.fact_trade_flows IS 'Trade by commodity (tables (5)/(6), World) and by commodity x partner (online-query detail)';
 COMMENT ON COLUMN core.fact_trade_flows.release_id IS 'The release (vintage) a row comes from: product, reference period and publication date';
@@ -509,6 +508,23 @@ COMMENT ON COLUMN meta.validation_results.observed_value IS 'What was observed, 
 COMMENT ON COLUMN meta.validation_results.unexpected_count IS 'Number of rows that broke the expectation';
 COMMENT ON COLUMN meta.validation_results.unexpected_examples IS 'Up to a few offending rows, as JSON';
 COMMENT ON COLUMN meta.validation_results.validated_at IS 'When the validation ran (UTC)';
+
+CREATE TABLE meta.build_partitions (
+    table_name VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    input_fingerprint VARCHAR NOT NULL,
+    row_count BIGINT NOT NULL,
+    built_by_run_id VARCHAR NOT NULL,
+    built_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (table_name, period)
+);
+COMMENT ON TABLE meta.build_partitions IS 'One row per period of each table stored per period (core.fact_trade_flows): the fingerprint of what its rows were built from; a publish rewrites only the periods whose fingerprint changed';
+COMMENT ON COLUMN meta.build_partitions.table_name IS 'Qualified name (schema.table) of a table stored per period';
+COMMENT ON COLUMN meta.build_partitions.period IS 'Reference period: a month YYYY-MM, or YYYY-01..02 for the combined January-February period. A Monthly Bulletin February page gives three: YYYY-01..02 (its January-February column, filed as the preliminary release files it, so that the two vintages compare like with like), YYYY-02 (February alone) and YYYY-01 (January, derived: value_source ''derived'')';
+COMMENT ON COLUMN meta.build_partitions.input_fingerprint IS 'SHA-256 over everything the period''s rows were built from (its staged files, the parser, the code, the reference data): equal fingerprints, equal rows';
+COMMENT ON COLUMN meta.build_partitions.row_count IS 'Number of rows';
+COMMENT ON COLUMN meta.build_partitions.built_by_run_id IS 'The run that built the rows (a carried-over period keeps its first)';
+COMMENT ON COLUMN meta.build_partitions.built_at IS 'When the rows were built (UTC)';
 
 CREATE TABLE meta.data_dictionary (
     object_schema VARCHAR NOT NULL,

@@ -141,7 +141,11 @@ def test_bi_views_hold_only_the_contract_columns_and_parquet_copies(
     for view in ("monthly_trade", "partner_trade", "trade_surplus", "commodity_trade", "annual_trade"):
         (count,) = _one(con, f"SELECT count(*) FROM bi.{view}")
         assert count > 0, view
-        assert (data / "bi" / f"{view}.parquet").is_file()
+        if view == "commodity_trade":  # a folder of one file per period, with its manifest
+            assert (data / "bi" / view / "_manifest.json").is_file()
+            assert list((data / "bi" / view).glob("*.parquet")), view
+        else:
+            assert (data / "bi" / f"{view}.parquet").is_file()
     (releases,) = _one(con, "SELECT count(*) FROM meta.releases WHERE product = 'preliminary'")
     assert releases == 33
     (runs,) = _one(con, "SELECT count(*) FROM meta.runs WHERE status = 'published'")

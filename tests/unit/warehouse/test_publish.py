@@ -660,6 +660,12 @@ _READER = textwrap.dedent(
         if stop.exists() or time.monotonic() > deadline:
             break
         print(json.dumps(read()), flush=True)
+    # The loop's bounds can end it before the publishes do on a loaded machine: the last read waits
+    # for the stop file (bounded too), so it is made after the last publish.
+    for _ in range(6000):
+        if stop.exists():
+            break
+        time.sleep(0.05)
     print(json.dumps(read()), flush=True)  # one read after the last publish
     """
 )
