@@ -12,7 +12,7 @@ import hashlib
 import importlib.metadata
 import logging
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -76,7 +76,9 @@ class StagedInputs:
     online_query: pl.LazyFrame  # never collected whole: `sources` says what each period is built from
     manifest: pl.DataFrame  # rows of the staged files only
     fingerprint: str
-    sources: StagedSources  # per period of core.fact_trade_flows, its staged files and fingerprint
+    # Per period of core.fact_trade_flows, its staged files and fingerprint (load_staged finds them;
+    # none given, no period of the fact is built).
+    sources: StagedSources = field(default_factory=lambda: StagedSources({}, frozenset()))
 
 
 def _reference_digest() -> str:
