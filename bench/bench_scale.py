@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -46,6 +45,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from flows.steps import STEP_LINE  # noqa: E402  (the product's line: one definition)
+
 BIN = Path(sys.executable).parent
 PARTNERS_CSV = REPO / "warehouse" / "reference" / "partners.csv"
 MONTH_COUNTS = (1, 12)
@@ -198,10 +200,6 @@ STAGES: tuple[Stage, ...] = (
     Stage("ingest-step", _python(INGEST_STEP)),
     Stage(PANDAS_STAGE, _python(PANDAS)),
     Stage(BACKFILL, _product_backfill),
-)
-# The product's own figures for each step: "step build: wall 1.2 s, CPU 2.3 s, peak RSS 456 MB".
-STEP_LINE = re.compile(
-    r"step (?P<step>[\w-]+): wall (?P<wall>[\d.]+) s, CPU (?P<cpu>[\d.]+) s, peak RSS (?P<rss>[\d.]+) MB"
 )
 
 

@@ -37,6 +37,7 @@ from flows.ingest.pipeline import hints_from_manifest, process_file
 from flows.ingest.sources import FetchedFile
 from flows.monthly import SourceFailedError
 from flows.release import build_validate_publish, check_published, release_report
+from flows.steps import measured_step
 from flows.writer import holding_data_root
 from warehouse.codes import PRODUCTS
 from warehouse.read import last_published_fingerprint
@@ -235,7 +236,8 @@ def backfill(
         worker_processes: set[int] = set()
         rows: list[dict[str, Any]] = []
         flow_periods_built: list[str] = []
-        with _task_runner(dask, dask_address) as runner:
+        # The per-period work: each period's files parsed and its facts built.
+        with measured_step("periods", logger), _task_runner(dask, dask_address) as runner:
             futures: dict[str, PrefectFuture[PeriodWork]] = {
                 p: runner.submit(
                     task_fn, {"period": p, "sha256s": shas, "data_dir": str(settings.root), "force": force}

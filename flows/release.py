@@ -39,6 +39,7 @@ from flows.build import (
 )
 from flows.ingest.archive import RawArchive
 from flows.partitions import FlowsBuild, published_flow_partitions, remove_unreferenced
+from flows.steps import measured_step
 from report.command import write_html_report
 from report.data import TOP_PARTNERS, ReportData, load_report_data
 from report.render import render_markdown_summary, top_partners_table
@@ -210,7 +211,10 @@ def build_tables(
 ) -> tuple[dict[TableContract, pl.DataFrame], FlowsBuild]:
     logger = get_run_logger()
     try:
-        tables, flows = build_everything(settings, inputs, run_id=run_id, force=force, started_at=started_at)
+        with measured_step("build", logger):
+            tables, flows = build_everything(
+                settings, inputs, run_id=run_id, force=force, started_at=started_at
+            )
     except BuildRejectedError as exc:
         # Charged to its releases like a gate failure: quarantined, so the next runs build without them.
         quarantined = quarantine_rejected(settings, exc)
@@ -236,7 +240,8 @@ def validate(
     overrides: dict[str, Override],
 ) -> GateResult:
     logger = get_run_logger()
-    gate = run_quality_gate(settings, inputs, tables, flows, run_id)
+    with measured_step("gate", logger):
+        gate = run_quality_gate(settings, inputs, tables, flows, run_id)
     if blocking_failures(gate, overrides):
         quarantined = quarantine(settings, gate.failed_release_ids, gate)
         logger.error("%s", gate.message())
@@ -266,9 +271,10 @@ def check_published(settings: Settings) -> None:
 @task(name="publish-warehouse", cache_policy=NO_CACHE)
 def publish(settings: Settings, tables: dict[TableContract, pl.DataFrame], flows: FlowsBuild) -> None:
     logger = get_run_logger()
-    result = publish_warehouse(
-        settings.warehouse_path, tables, partitioned=[flows.table], parquet_dir=settings.bi_parquet_dir
-    )
+    with measured_step("publish", logger):
+        result = publish_warehouse(
+            settings.warehouse_path, tables, partitioned=[flows.table], parquet_dir=settings.bi_parquet_dir
+        )
     # Only now are the partition files no published period refers to unneeded (a failed publish keeps
     # the old warehouse, whose periods they are).
     removed = remove_unreferenced(settings, flows.table)
@@ -306,10 +312,12 @@ def publish_artifacts(data: ReportData) -> None:
 @task(name="release-report", cache_policy=NO_CACHE)
 def release_report(settings: Settings, period: str) -> Path:
     """The release's Prefect artifacts (summary, top partners) and its static HTML report."""
-    data = load_report_data(settings.warehouse_path, period)
-    publish_artifacts(data)
-    path = write_html_report(settings.warehouse_path, period, settings.reports_dir)
-    get_run_logger().info("release report: %s", path)
+    logger = get_run_logger()
+    with measured_step("report", logger):
+        data = load_report_data(settings.warehouse_path, period)
+        publish_artifacts(data)
+        path = write_html_report(settings.warehouse_path, period, settings.reports_dir)
+    logger.info("release report: %s", path)
     return path
 
 

@@ -8,12 +8,18 @@ peak RSS is the process's high-water mark so far, so a step's figure is at least
 from __future__ import annotations
 
 import logging
+import re
 import resource
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 log = logging.getLogger(__name__)
+
+# The line's shape, for whoever reads the figures back (the scale benchmark).
+STEP_LINE = re.compile(
+    r"step (?P<step>[\w-]+): wall (?P<wall>[\d.]+) s, CPU (?P<cpu>[\d.]+) s, peak RSS (?P<rss>[\d.]+) MB"
+)
 
 
 def _cpu_seconds() -> float:
