@@ -40,7 +40,7 @@ from flows.release import build_validate_publish, check_published, release_repor
 from flows.steps import measured_step
 from flows.writer import holding_data_root
 from warehouse.codes import PRODUCTS
-from warehouse.read import last_published_fingerprint
+from warehouse.read import last_published_fingerprint, periods_with_totals
 from warehouse.tables import FACT_TRADE_FLOWS
 
 
@@ -305,7 +305,12 @@ def backfill(
         )
         summary.published = True
         summary.message = f"published {settings.warehouse_path}"
-        published = [p.key for p in periods if p.key not in missing]
-        if published:
-            summary.report_path = release_report(settings, published[-1])
+        # The report needs China's totals (table (1) or a Bulletin): a backfill of online-query detail
+        # alone publishes the detail and writes no report.
+        with_totals = periods_with_totals(settings.warehouse_path)
+        reportable = [p.key for p in periods if p.key not in missing and p.key in with_totals]
+        if reportable:
+            summary.report_path = release_report(settings, reportable[-1])
+        else:
+            logger.info("no period of %s..%s has China's totals: no release report was written", start, end)
         return summary

@@ -135,3 +135,23 @@ def test_backfill_workers_build_their_periods_and_the_dask_backfill_equals_the_s
     assert f"({len(months)} built by the backfill's workers)" in message
     assert detail is not None and detail[0] > 0
     assert _contents(dask_root / "warehouse.duckdb") == _contents(serial_root / "warehouse.duckdb")
+
+
+def test_a_backfill_of_online_query_detail_alone_publishes_without_a_report(tmp_path: Path) -> None:
+    """The scale benchmark's case: exports only, no page with China's totals to report on."""
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    for export in (demo_releases_dir() / "online_query").glob("*.csv"):
+        shutil.copyfile(export, landing / export.name)
+    summary = backfill(
+        start="2024-03", end="2024-04", source="landing", path=str(landing), data_dir=str(tmp_path / "data")
+    )
+    assert summary.published
+    assert summary.report_path is None
+    with duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"), read_only=True) as con:
+        periods = con.execute(
+            "SELECT DISTINCT period FROM core.fact_trade_flows WHERE product = 'online_query' ORDER BY 1"
+        ).fetchall()
+        (totals,) = con.execute("SELECT count(*) FROM bi.monthly_trade").fetchone() or (None,)
+    assert ("2024-03",) in periods and ("2024-04",) in periods
+    assert totals == 0
