@@ -35,6 +35,7 @@ from flows.ingest.flow import ingest_source, make_source
 from flows.ingest.model import PARSER_VERSION
 from flows.ingest.pipeline import hints_from_manifest, process_file
 from flows.ingest.sources import FetchedFile
+from flows.ingest.staging import staged_file_digests
 from flows.monthly import SourceFailedError
 from flows.release import build_validate_publish, check_published, release_report
 from flows.steps import measured_step
@@ -93,13 +94,23 @@ def _period_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> st
 
 @task(name="prepare-period", cache_key_fn=_period_cache_key, persist_result=True)
 def prepare_period(period: str, sha256s: list[str], data_dir: str, force: bool = False) -> PeriodWork:
-    """Parse a period's raw files again and rewrite their staging files (same bytes in, same out), then
-    build the period's partitions of core.fact_trade_flows from them."""
+    """Parse a period's raw files again and rewrite their staging files (same bytes in, same out), unless
+    this parser version already staged them, then build the period's partitions of core.fact_trade_flows."""
     settings = settings_for(data_dir)
     archive = RawArchive(settings.archive_dir)
     manifest = archive.manifest.filter(pl.col("source_sha256").is_in(sha256s))
+    staged = set() if force else staged_file_digests(settings.staging_dir)
     rows = []
     for row in manifest.sort("source_sha256").iter_rows(named=True):
+        if (
+            row["status"] == "staged"
+            and row["parser_version"] == PARSER_VERSION
+            and row["source_sha256"][:12] in staged
+        ):
+            # Staged by this very parser (the run's own ingest, say): parsing it again would write the
+            # same bytes. A parser fix changes PARSER_VERSION, and --force parses everything again.
+            rows.append(row)
+            continue
         file = FetchedFile(
             archive.read(row["source_sha256"]),
             row["source_uri"],
