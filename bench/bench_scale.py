@@ -1,7 +1,8 @@
 """Benchmark at scale: the product against a DuckDB-only floor and a plain pandas script, same data, same run.
 
     .venv/bin/python bench/make_landing.py --months 120 --out /tmp/landing
-    .venv/bin/python bench/bench_scale.py --landing /tmp/landing [--months 1 12] [--full]
+    .venv/bin/python bench/make_landing.py --months 1 --start 2026-01 --out /tmp/landing-next
+    .venv/bin/python bench/bench_scale.py --landing /tmp/landing --next-month /tmp/landing-next [--full]
 
 For each month count (1 and 12; `--full` adds 60 and 120) the first that many months of the landing
 folder (both directions) are linked into a folder of their own, and each stage runs on it in a fresh
@@ -18,6 +19,15 @@ Stages (add one by appending to STAGES):
   write the online-query rows of fact_trade_flows (period, direction, HS8, partner, value, quantity) to one
   DuckDB file.
 - pandas: the same with pandas (read_csv with the GBK codec) and one DuckDB file written from the frame.
+  It holds every record in memory (7 GB at 12 months): skipped above `--pandas-max-months` (default 12).
+- product-backfill: `customs backfill --from FIRST --to LAST --source landing` into an empty data root:
+  the whole product (ingest, per-period parse and facts, gate, publish), with Prefect. The product logs
+  `step <name>: wall .. s, CPU .. s, peak RSS .. MB` for each step; they are printed under it.
+- with `--next-month DIR` (one month after the landing's last, from make_landing.py --start): that month
+  by `customs run --source landing` on top of the backfilled data root (`new-month-on-N`), and the same
+  month into an empty data root (`new-month-empty`): the incremental run against its own size.
+
+`--json FILE` appends every measurement as a JSON line, so runs of different stages can be combined.
 """
 
 from __future__ import annotations
@@ -29,11 +39,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from flows.steps import STEP_LINE  # noqa: E402  (the product's line: one definition)
+
 BIN = Path(sys.executable).parent
 PARTNERS_CSV = REPO / "warehouse" / "reference" / "partners.csv"
 MONTH_COUNTS = (1, 12)
@@ -44,9 +58,10 @@ FULL_MONTH_COUNTS = (1, 12, 60, 120)
 WRAPPER = """
 import json, resource, subprocess, sys, time
 started = time.perf_counter()
-done = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+done = subprocess.run(sys.argv[2:], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 wall = time.perf_counter() - started
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(sys.argv[1], "w").write(done.stdout)
 print(json.dumps({"returncode": done.returncode, "output": done.stdout[-2000:], "wall": wall,
                   "cpu": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024}))
 """
@@ -150,17 +165,26 @@ class Stage:
     command: Callable[[Path, Path], list[str]]  # (landing folder of this run, empty work folder) -> argv
 
 
+def _customs(*args: str) -> list[str]:
+    return [str(BIN / "customs"), *args]
+
+
 def _product_ingest(landing: Path, work: Path) -> list[str]:
-    return [
-        str(BIN / "customs"),
-        "ingest",
-        "--source",
-        "landing",
-        "--path",
-        str(landing),
-        "--data-dir",
-        str(work),
-    ]
+    return _customs("ingest", "--source", "landing", "--path", str(landing), "--data-dir", str(work))
+
+
+def _product_backfill(landing: Path, work: Path) -> list[str]:
+    first, last = _month_range(landing)
+    return _customs(
+        "backfill", "--from", first, "--to", last, "--source", "landing", "--path", str(landing),
+        "--data-dir", str(work / "data"),
+    )  # fmt: skip
+
+
+def _product_run(data_dir: Path) -> Callable[[Path, Path], list[str]]:
+    return lambda landing, work: _customs(
+        "run", "--source", "landing", "--path", str(landing), "--data-dir", str(data_dir)
+    )
 
 
 def _python(script: str) -> Callable[[Path, Path], list[str]]:
@@ -168,18 +192,30 @@ def _python(script: str) -> Callable[[Path, Path], list[str]]:
 
 
 FLOOR = "duckdb-floor"
+PANDAS_STAGE = "pandas"
+BACKFILL = "product-backfill"
 STAGES: tuple[Stage, ...] = (
     Stage(FLOOR, _python(DUCKDB_FLOOR)),  # first: every later stage prints its ratio to it
     Stage("product-ingest", _product_ingest),
     Stage("ingest-step", _python(INGEST_STEP)),
-    Stage("pandas", _python(PANDAS)),
+    Stage(PANDAS_STAGE, _python(PANDAS)),
+    Stage(BACKFILL, _product_backfill),
 )
+
+
+def _stamps(landing: Path) -> list[str]:
+    return sorted({path.name.split("_")[4] for path in landing.glob("*.csv")})
+
+
+def _month_range(landing: Path) -> tuple[str, str]:
+    stamps = _stamps(landing)
+    return f"{stamps[0][:4]}-{stamps[0][4:]}", f"{stamps[-1][:4]}-{stamps[-1][4:]}"
 
 
 def month_folder(landing: Path, months: int, into: Path) -> Path:
     """The first `months` months of the landing folder (every direction), hard-linked (or copied)."""
     files = sorted(landing.glob("*.csv"))
-    stamps = sorted({path.name.split("_")[4] for path in files})
+    stamps = _stamps(landing)
     if len(stamps) < months:
         raise SystemExit(f"{landing} holds {len(stamps)} months, fewer than {months}")
     wanted = set(stamps[:months])
@@ -193,20 +229,38 @@ def month_folder(landing: Path, months: int, into: Path) -> Path:
     return into
 
 
-def measure(stage: Stage, landing: Path, work: Path, env: dict[str, str]) -> dict[str, float]:
-    work.mkdir(parents=True)
+def measure(stage: Stage, landing: Path, work: Path, env: dict[str, str]) -> dict[str, Any]:
+    work.mkdir(parents=True, exist_ok=True)
+    log = work / f"{stage.name}.log"
     done = subprocess.run(
-        [sys.executable, "-c", WRAPPER, *stage.command(landing, work)],
+        [sys.executable, "-c", WRAPPER, str(log), *stage.command(landing, work)],
         check=True,
         capture_output=True,
         text=True,
         env=env,
         cwd=REPO,  # `python -c` puts the working folder first on the path: this checkout's packages
     )
-    figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     if figures["returncode"] != 0:
-        raise SystemExit(f"{stage.name} failed:\n{figures['output']}")
+        raise SystemExit(f"{stage.name} failed (log: {log}):\n{figures['output']}")
+    figures["steps"] = [
+        {"step": m["step"], "wall": float(m["wall"]), "cpu": float(m["cpu"]), "peak_rss_mb": float(m["rss"])}
+        for m in STEP_LINE.finditer(log.read_text(errors="replace"))
+    ]
     return figures
+
+
+def _print_row(name: str, figures: Mapping[str, Any], floor: Mapping[str, Any] | None) -> None:
+    ratio = f"{figures['cpu'] / floor['cpu']:11.1f}x" if floor else f"{'':>12}"
+    print(
+        f"  {name:<22} {figures['wall']:9.1f} {figures['cpu']:9.1f} {figures['peak_rss_mb']:12.0f} {ratio}",
+        flush=True,
+    )
+    for step in figures.get("steps", []):
+        print(
+            f"    step {step['step']:<15} {step['wall']:9.1f} {step['cpu']:9.1f} {step['peak_rss_mb']:12.0f}",
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -217,6 +271,11 @@ def main() -> None:
     parser.add_argument("--months", type=int, nargs="+", default=list(MONTH_COUNTS))
     parser.add_argument("--full", action="store_true", help="months 1, 12, 60 and 120")
     parser.add_argument("--stage", action="append", help="run only these stages (repeatable)")
+    parser.add_argument("--next-month", type=Path, help="one month after the landing's last (make_landing)")
+    parser.add_argument(
+        "--pandas-max-months", type=int, default=12, help="pandas holds every record in memory"
+    )
+    parser.add_argument("--json", type=Path, help="append every measurement to this file, a JSON line each")
     parser.add_argument("--keep", type=Path, help="keep the work folders here instead of a temp folder")
     args = parser.parse_args()
     counts = FULL_MONTH_COUNTS if args.full else tuple(args.months)
@@ -229,29 +288,49 @@ def main() -> None:
         "PREFECT_HOME": str(root / "prefect-home"),
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
     }
+
+    def record(months: int, name: str, figures: Mapping[str, Any]) -> None:
+        if args.json:
+            with args.json.open("a") as out:
+                out.write(json.dumps({"months": months, "stage": name, **figures}) + "\n")
+
     try:
         for months in counts:
             landing = month_folder(args.landing, months, root / f"landing-{months}")
             records = sum(max(0, path.read_bytes().count(b"\n") - 1) for path in landing.glob("*.csv"))
             print(f"\n{months} month(s): {len(list(landing.glob('*.csv')))} files, {records:,} records")
-            print(f"  {'stage':<16} {'wall s':>9} {'CPU s':>9} {'peak RSS MB':>12} {'CPU / floor':>12}")
-            results: dict[str, dict[str, float]] = {}
+            print(f"  {'stage':<22} {'wall s':>9} {'CPU s':>9} {'peak RSS MB':>12} {'CPU / floor':>12}")
+            results: dict[str, dict[str, Any]] = {}
             for stage in stages:
-                results[stage.name] = figures = measure(
-                    stage, landing, root / f"work-{months}-{stage.name}", env
-                )
-                floor = results.get(FLOOR)
-                ratio = f"{figures['cpu'] / floor['cpu']:11.1f}x" if floor else f"{'':>12}"
+                if stage.name == PANDAS_STAGE and months > args.pandas_max_months:
+                    print(f"  {stage.name:<22} skipped: holds every record in memory (--pandas-max-months)")
+                    continue
+                work = root / f"work-{months}-{stage.name}"
+                results[stage.name] = figures = measure(stage, landing, work, env)
+                record(months, stage.name, figures)
+                _print_row(stage.name, figures, results.get(FLOOR))
+            if args.next_month and BACKFILL in results:
+                history = root / f"work-{months}-{BACKFILL}" / "data"
+                on_top = Stage(f"new-month-on-{months}", _product_run(history))
+                empty = Stage("new-month-empty", _product_run(root / f"work-{months}-empty" / "data"))
+                for stage in (on_top, empty):
+                    results[stage.name] = figures = measure(
+                        stage, args.next_month, root / f"work-{months}-{stage.name}", env
+                    )
+                    record(months, stage.name, figures)
+                    _print_row(stage.name, figures, None)
                 print(
-                    f"  {stage.name:<16} {figures['wall']:9.1f} {figures['cpu']:9.1f}"
-                    f" {figures['peak_rss_mb']:12.0f} {ratio}",
-                    flush=True,
+                    f"  one new month on {months} months / into an empty warehouse: wall "
+                    f"{results[on_top.name]['wall'] / results[empty.name]['wall']:.1f}x, CPU "
+                    f"{results[on_top.name]['cpu'] / results[empty.name]['cpu']:.1f}x"
                 )
             if FLOOR in results:
                 floor = results[FLOOR]
                 for name, figures in results.items():
+                    if name.startswith("new-month"):
+                        continue
                     print(
-                        f"  {name:<16} / floor: wall {figures['wall'] / floor['wall']:.1f}x,"
+                        f"  {name:<22} / floor: wall {figures['wall'] / floor['wall']:.1f}x,"
                         f" CPU {figures['cpu'] / floor['cpu']:.1f}x,"
                         f" peak RSS {figures['peak_rss_mb'] / floor['peak_rss_mb']:.1f}x"
                     )

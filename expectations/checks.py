@@ -133,6 +133,8 @@ class Check:
     example_columns: tuple[str, ...] = ()
     period_batches: bool = True
     notes: str | None = None
+    # The frame is one batch already (a period of a table stored per period): its name in the results.
+    batch_id: str | None = None
     _suite_cache: list[ExpectationSuite] = field(default_factory=list, compare=False, repr=False)
 
     @property

@@ -12,12 +12,14 @@ imported on the first validation, not when this module is imported.
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import json
 import logging
 import math
 import re
 import time
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -154,10 +156,11 @@ class GateResult:
 def run_gate(
     *,
     staging_preliminary: pl.DataFrame,
-    staging_online_query: pl.DataFrame,
+    staging_online_query: pl.DataFrame | None = None,
     tables: Mapping[TableContract, pl.DataFrame],
     partner_codes: Collection[str],
     run_id: str,
+    by_period: Iterable[tuple[TableContract, str, pl.DataFrame]] = (),
     validated_at: datetime | None = None,
     max_batch_rows: int = DEFAULT_MAX_BATCH_ROWS,
 ) -> GateResult:
@@ -165,18 +168,50 @@ def run_gate(
 
     `tables`: the built warehouse tables by contract (views and tables not given are not checked);
     the business rules read core.fact_partner_trade and core.fact_trade_surplus when present.
+    `by_period`: (contract, period, that period's rows) of the tables stored per period, for the periods
+    this run built only, in period order; consecutive periods are validated together up to
+    `max_batch_rows` rows (batch `period=<key>` or `periods=<first>_to_<last>`). It may be an iterator
+    that reads a period when asked: no more than a batch of rows per table is held at a time.
     `partner_codes`: the partner codes the reference data knows (core.dim_partner's); every
     `partner_code` column must hold one of them.
     """
-    checks: list[Check] = [
-        contract_check(STG_PRELIMINARY, staging_preliminary, partner_codes),
-        contract_check(STG_ONLINE_QUERY, staging_online_query, partner_codes),
-    ]
+    checks: list[Check] = [contract_check(STG_PRELIMINARY, staging_preliminary, partner_codes)]
+    if staging_online_query is not None:
+        checks.append(contract_check(STG_ONLINE_QUERY, staging_online_query, partner_codes))
     for contract, frame in tables.items():
         if contract.kind == "table" and contract not in (STG_PRELIMINARY, STG_ONLINE_QUERY):
             checks.append(contract_check(contract, frame, partner_codes))
+    templates: dict[TableContract, Check] = {}
+    pending: dict[TableContract, list[tuple[str, pl.DataFrame]]] = {}
+
+    def check_of(contract: TableContract, frames: list[tuple[str, pl.DataFrame]]) -> Check:
+        template = templates.setdefault(
+            contract, contract_check(contract, frames[0][1].clear(), partner_codes)
+        )
+        first, last = frames[0][0], frames[-1][0]
+        # One suite per table, built once (the template's cache is shared), one batch per group of periods.
+        return dataclasses.replace(
+            template,
+            frame=pl.concat([frame for _, frame in frames], how="vertical"),
+            # No '/' in a batch id: it names the Data Docs' files.
+            batch_id=f"period={first}" if first == last else f"periods={first}_to_{last}",
+            _suite_cache=template._suite_cache,
+        )
+
+    def period_checks() -> Iterator[Check]:
+        # Small periods are validated together up to `max_batch_rows` rows (GX's cost is per batch).
+        for contract, period, frame in by_period:
+            frames = pending.setdefault(contract, [])
+            if frames and sum(f.height for _, f in frames) + frame.height > max_batch_rows:
+                yield check_of(contract, frames)
+                frames.clear()
+            frames.append((period, frame))
+        for contract, frames in pending.items():
+            if frames:
+                yield check_of(contract, frames)
+
     return validate_checks(
-        checks,
+        itertools.chain(checks, period_checks()),
         rules=rules_to_run(staging_preliminary, tables),
         run_id=run_id,
         validated_at=validated_at,
@@ -404,6 +439,8 @@ class _Runner:
 def _batches(check: Check, max_batch_rows: int) -> list[tuple[str, pl.DataFrame]]:
     """'all', or one batch per period for a big frame whose checks hold period by period."""
     frame = check.frame
+    if check.batch_id is not None:
+        return [(check.batch_id, frame)]
     if (
         not check.period_batches
         or frame.height <= max_batch_rows

@@ -1,10 +1,12 @@
 """`backfill(start, end)`: every period of a range re-parsed from the archive, then one publish.
 
 Per period (in parallel: Prefect's thread pool, or a Dask cluster with `dask=True`) the period's raw
-files are parsed again with the current parser and re-staged. That work is cached by Prefect, keyed on
-the files' checksums, the parser and the code version, with results persisted under the data root, so
-a re-run after a crash or a kill redoes only the periods that had not finished. Then the facts are
-rebuilt, validated and published once, at the end.
+files are parsed again with the current parser and re-staged, and the period's share of
+core.fact_trade_flows (its months' partitions, flows.partitions) is built from them: the same unit of
+work as a monthly run's. That work is cached by Prefect, keyed on the files' checksums, the parser and
+the code version, with results persisted under the data root, so a re-run after a crash or a kill
+redoes only the periods that had not finished. Then the other tables are rebuilt, the fact's periods
+that changed are validated, and everything is published once, at the end.
 """
 
 from __future__ import annotations
@@ -27,17 +29,20 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from config.settings import Settings, SourceName, settings_for
 from domain.periods import Period
 from domain.runs import new_run_id
-from flows.build import code_version, load_staged
+from flows.build import code_version, load_staged, prebuild_flow_periods
 from flows.ingest.archive import RawArchive
 from flows.ingest.flow import ingest_source, make_source
 from flows.ingest.model import PARSER_VERSION
 from flows.ingest.pipeline import hints_from_manifest, process_file
 from flows.ingest.sources import FetchedFile
+from flows.ingest.staging import staged_file_digests
 from flows.monthly import SourceFailedError
 from flows.release import build_validate_publish, check_published, release_report
+from flows.steps import measured_step
 from flows.writer import holding_data_root
 from warehouse.codes import PRODUCTS
-from warehouse.read import last_published_fingerprint
+from warehouse.read import last_published_fingerprint, periods_with_totals
+from warehouse.tables import FACT_TRADE_FLOWS
 
 
 def periods_between(start: str, end: str) -> list[Period]:
@@ -68,6 +73,7 @@ class PeriodWork:
     period: str
     manifest_rows: list[dict[str, Any]] = field(default_factory=list)
     process_id: int = 0  # the process that did the work: a Dask worker's, with --dask
+    flow_periods: list[str] = field(default_factory=list)  # periods of core.fact_trade_flows it built
 
     @property
     def staged(self) -> int:
@@ -87,13 +93,24 @@ def _period_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> st
 
 
 @task(name="prepare-period", cache_key_fn=_period_cache_key, persist_result=True)
-def prepare_period(period: str, sha256s: list[str], data_dir: str) -> PeriodWork:
-    """Parse a period's raw files again and rewrite their staging files (same bytes in, same out)."""
+def prepare_period(period: str, sha256s: list[str], data_dir: str, force: bool = False) -> PeriodWork:
+    """Parse a period's raw files again and rewrite their staging files (same bytes in, same out), unless
+    this parser version already staged them, then build the period's partitions of core.fact_trade_flows."""
     settings = settings_for(data_dir)
     archive = RawArchive(settings.archive_dir)
     manifest = archive.manifest.filter(pl.col("source_sha256").is_in(sha256s))
+    staged = set() if force else staged_file_digests(settings.staging_dir)
     rows = []
     for row in manifest.sort("source_sha256").iter_rows(named=True):
+        if (
+            row["status"] == "staged"
+            and row["parser_version"] == PARSER_VERSION
+            and row["source_sha256"][:12] in staged
+        ):
+            # Staged by this very parser (the run's own ingest, say): parsing it again would write the
+            # same bytes. A parser fix changes PARSER_VERSION, and --force parses everything again.
+            rows.append(row)
+            continue
         file = FetchedFile(
             archive.read(row["source_sha256"]),
             row["source_uri"],
@@ -102,7 +119,19 @@ def prepare_period(period: str, sha256s: list[str], data_dir: str) -> PeriodWork
             **hints_from_manifest(row),
         )
         rows.append(process_file(file, row["source_sha256"], archive, settings))
-    return PeriodWork(period, rows, os.getpid())
+    # The period's share of the fact, beside its parsing: the same unit of work as a monthly run's.
+    built = (
+        prebuild_flow_periods(settings, flow_periods_of(period), force=force) if period != UNPARSED else []
+    )
+    return PeriodWork(period, rows, os.getpid(), built)
+
+
+def flow_periods_of(period: str) -> list[str]:
+    """The periods of core.fact_trade_flows a backfill period holds: Jan-Feb holds both months too."""
+    parsed = Period.parse(period)
+    if parsed.is_combined:
+        return [Period.month(parsed.year, 1).key, Period.month(parsed.year, 2).key, parsed.key]
+    return [parsed.key]
 
 
 @dataclass
@@ -118,6 +147,7 @@ class BackfillSummary:
     warehouse_path: Path
     message: str
     report_path: Path | None = None
+    flow_periods_built: list[str] = field(default_factory=list)  # by the per-period tasks (workers)
 
 
 # Called with (period, periods to do) as each period finishes: the CLI draws its progress bar from it.
@@ -216,9 +246,13 @@ def backfill(
         reused: list[str] = []
         worker_processes: set[int] = set()
         rows: list[dict[str, Any]] = []
-        with _task_runner(dask, dask_address) as runner:
+        flow_periods_built: list[str] = []
+        # The per-period work: each period's files parsed and its facts built.
+        with measured_step("periods", logger), _task_runner(dask, dask_address) as runner:
             futures: dict[str, PrefectFuture[PeriodWork]] = {
-                p: runner.submit(task_fn, {"period": p, "sha256s": shas, "data_dir": str(settings.root)})
+                p: runner.submit(
+                    task_fn, {"period": p, "sha256s": shas, "data_dir": str(settings.root), "force": force}
+                )
                 for p, shas in todo.items()
             }
             period_of = {future: p for p, future in futures.items()}
@@ -230,11 +264,14 @@ def backfill(
                 if not cached:
                     worker_processes.add(work.process_id)
                 rows.extend(work.manifest_rows)
+                flow_periods_built.extend(work.flow_periods)
                 logger.info(
-                    "period %s: %d files staged %s",
+                    "period %s: %d files staged %s, %d periods of %s built",
                     p,
                     work.staged,
                     "(cached)" if cached else f"by process {work.process_id}",
+                    len(work.flow_periods),
+                    FACT_TRADE_FLOWS.name,
                 )
                 for listener in PROGRESS_LISTENERS:
                     listener(p, len(todo))
@@ -261,6 +298,7 @@ def backfill(
             False,
             settings.warehouse_path,
             "",
+            flow_periods_built=sorted(flow_periods_built),
         )
         if not force and last_published_fingerprint(settings.warehouse_path) == inputs.fingerprint:
             summary.message = "the warehouse already holds these releases as staged now; nothing published"
@@ -274,10 +312,16 @@ def backfill(
             source=f"backfill:{source}",
             message=f"backfill {start}..{end}: {len(computed)} periods computed, {len(reused)} reused",
             allow_shrink=allow_shrink,
+            force=force,
         )
         summary.published = True
         summary.message = f"published {settings.warehouse_path}"
-        published = [p.key for p in periods if p.key not in missing]
-        if published:
-            summary.report_path = release_report(settings, published[-1])
+        # The report needs China's totals (table (1) or a Bulletin): a backfill of online-query detail
+        # alone publishes the detail and writes no report.
+        with_totals = periods_with_totals(settings.warehouse_path)
+        reportable = [p.key for p in periods if p.key not in missing and p.key in with_totals]
+        if reportable:
+            summary.report_path = release_report(settings, reportable[-1])
+        else:
+            logger.info("no period of %s..%s has China's totals: no release report was written", start, end)
         return summary

@@ -1,7 +1,9 @@
 """The I/O edge around the transforms: read staging and reference data, build every warehouse table.
 
-The warehouse is always rebuilt whole from staging (it is small: one row per published figure), so a
-re-run gives the same contents and a revised page simply adds a vintage.
+The tables of published figures are rebuilt whole from staging (they are small: one row per published
+figure), so a re-run gives the same contents and a revised page simply adds a vintage. The big
+`core.fact_trade_flows` (the online-query HS8 x partner detail) is built one period at a time, only
+where its inputs changed (flows.partitions): nothing here reads the online-query staging whole.
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import logging
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
@@ -20,10 +24,16 @@ from domain.errors import ExpectedError
 from flows.ingest.archive import RawArchive
 from flows.ingest.model import PARSER_VERSION
 from flows.ingest.staging import scan_staging
+from flows.partitions import (
+    FlowsBuild,
+    PublishedPartition,
+    StagedSources,
+    build_fact_partitions,
+    staged_sources,
+)
 from transforms.dimensions import build_bridge_partner_group, build_dim_commodity, build_dim_partner
-from transforms.facts import build_fact_partner_trade, build_fact_trade_flows
+from transforms.facts import build_fact_partner_trade
 from transforms.periods import build_dim_period
-from transforms.quantities import fill_pending_quantity_units
 from transforms.surplus import build_fact_trade_surplus, build_fact_trade_surplus_history
 from transforms.trade_mode import build_dim_trade_mode, build_fact_trade_mode
 from warehouse import reference
@@ -63,9 +73,12 @@ class StagedInputs:
     """Staging rows of the files that may be published (quarantined ones are left out)."""
 
     preliminary: pl.LazyFrame
-    online_query: pl.LazyFrame
+    online_query: pl.LazyFrame  # never collected whole: `sources` says what each period is built from
     manifest: pl.DataFrame  # rows of the staged files only
     fingerprint: str
+    # Per period of core.fact_trade_flows, its staged files and fingerprint (load_staged finds them;
+    # none given, no period of the fact is built).
+    sources: StagedSources = field(default_factory=lambda: StagedSources({}, frozenset()))
 
 
 def _reference_digest() -> str:
@@ -78,8 +91,15 @@ def _reference_digest() -> str:
     return digest.hexdigest()
 
 
-def load_staged(settings: Settings, include_release_ids: frozenset[str] = frozenset()) -> StagedInputs:
-    """The staged files' rows; `include_release_ids` brings quarantined releases back in (to re-validate)."""
+def load_staged(
+    settings: Settings,
+    include_release_ids: frozenset[str] = frozenset(),
+    *,
+    flow_periods: Collection[str] | None = None,
+) -> StagedInputs:
+    """The staged files' rows; `include_release_ids` brings quarantined releases back in (to re-validate).
+
+    `flow_periods` limits `sources` to those periods of core.fact_trade_flows (a backfill worker's)."""
     archive = RawArchive(settings.archive_dir)
     manifest = archive.manifest.filter(
         (pl.col("status") == "staged")
@@ -87,42 +107,24 @@ def load_staged(settings: Settings, include_release_ids: frozenset[str] = frozen
     ).sort("source_sha256")
     hashes = manifest["source_sha256"].to_list()
     digest = hashlib.sha256()
-    for part in (*hashes, PARSER_VERSION, code_version(), _reference_digest()):
+    reference_digest = _reference_digest()
+    for part in (*hashes, PARSER_VERSION, code_version(), reference_digest):
         digest.update(part.encode())
         digest.update(b"\n")
+    preliminary = scan_staging(STG_PRELIMINARY, settings.staging_dir).filter(
+        pl.col("source_sha256").is_in(hashes)
+    )
     return StagedInputs(
-        preliminary=scan_staging(STG_PRELIMINARY, settings.staging_dir).filter(
-            pl.col("source_sha256").is_in(hashes)
-        ),
+        preliminary=preliminary,
         online_query=scan_staging(STG_ONLINE_QUERY, settings.staging_dir).filter(
             pl.col("source_sha256").is_in(hashes)
         ),
         manifest=manifest,
         fingerprint=digest.hexdigest(),
+        sources=staged_sources(
+            settings.staging_dir, preliminary, hashes, reference_digest, code_version(), flow_periods
+        ),
     )
-
-
-def with_quantity_units_filled(inputs: StagedInputs) -> pl.LazyFrame:
-    """The preliminary cells with the units a shifted table (5)/(6) page left out taken from its other
-    edition, one warning per such page; a page no other edition confirms stays out of the facts."""
-    filled, outcome = fill_pending_quantity_units(inputs.preliminary)
-    if outcome.is_empty():
-        return filled
-    uris = inputs.manifest.select("source_sha256", "source_uri")
-    named = outcome.join(uris, on="source_sha256", how="left").join(
-        uris.rename({"source_sha256": "filled_from", "source_uri": "from_uri"}), on="filled_from", how="left"
-    )
-    for row in named.iter_rows(named=True):
-        page = f"{row['source_uri']} (table {row['table_id']!r}, {row['period']}, {row['currency']})"
-        if row["filled_from"] is None:
-            log.warning(
-                "%s: quantity units not printed and no other edition of the same month confirms them: "
-                "its quantity rows are left out of the facts",
-                page,
-            )
-        else:
-            log.warning("%s: quantity units taken from the other edition %s", page, row["from_uri"])
-    return filled
 
 
 class BuildRejectedError(ExpectedError):
@@ -202,18 +204,76 @@ def quarantine_rejected(settings: Settings, error: BuildRejectedError) -> list[s
     return new
 
 
-def build_core_tables(inputs: StagedInputs) -> dict[TableContract, pl.DataFrame]:
-    """Every core table, conformed to its contract.
+def build_flows(
+    settings: Settings,
+    inputs: StagedInputs,
+    published: Mapping[str, PublishedPartition],
+    *,
+    run_id: str,
+    force: bool = False,
+    fresh_since: datetime | None = None,
+) -> FlowsBuild:
+    """core.fact_trade_flows: the periods whose inputs changed since `published` are rebuilt (all with
+    `force`), the others carried over.
 
     Raises BuildRejectedError, naming the file, table, row and value, for a partner the reference lacks.
     """
     try:
-        return _build_core_tables(inputs)
+        return build_fact_partitions(
+            settings,
+            inputs.sources,
+            inputs.preliminary,
+            inputs.manifest,
+            published,
+            run_id=run_id,
+            force=force,
+        )
     except UnknownPartnerError as exc:
         raise _rejected(inputs, exc) from exc
 
 
-def _build_core_tables(inputs: StagedInputs) -> dict[TableContract, pl.DataFrame]:
+def prebuild_flow_periods(settings: Settings, periods: Collection[str], *, force: bool = False) -> list[str]:
+    """Build the partitions of these periods of core.fact_trade_flows from what is staged now, where
+    no file of their current fingerprint exists yet: a backfill worker's share of the build, done
+    beside its parsing. Returns the periods built.
+
+    The run's build later takes a file whose fingerprint is still its period's as it is, and rebuilds
+    any other (a page another worker staged since restates the period, say): a file always holds the
+    rows of exactly the files its fingerprint names, so adopting it is safe. A period that cannot be
+    built (an unknown partner) is left to the run's build, which reports it."""
+    inputs = load_staged(settings, flow_periods=periods)
+    built: list[str] = []
+    for period in sorted(inputs.sources.periods):
+        try:
+            build = build_fact_partitions(
+                settings,
+                StagedSources({period: inputs.sources.periods[period]}, inputs.sources.present_sha256s),
+                inputs.preliminary,
+                inputs.manifest,
+                {},
+                run_id="backfill-worker",
+                force=force,
+            )
+        except Exception as exc:  # the run's build redoes it and reports it; the worker's parse stands
+            log.warning("period %s of %s left to the run's build: %s", period, FACT_TRADE_FLOWS.name, exc)
+            continue
+        if build.rebuilt and not build.adopted:
+            built.append(period)
+    return built
+
+
+def build_core_tables(inputs: StagedInputs, flows: FlowsBuild) -> dict[TableContract, pl.DataFrame]:
+    """Every core table but core.fact_trade_flows (stored per period: `flows`), conformed to its contract.
+
+    Raises BuildRejectedError, naming the file, table, row and value, for a partner the reference lacks.
+    """
+    try:
+        return _build_core_tables(inputs, flows)
+    except UnknownPartnerError as exc:
+        raise _rejected(inputs, exc) from exc
+
+
+def _build_core_tables(inputs: StagedInputs, flows: FlowsBuild) -> dict[TableContract, pl.DataFrame]:
     partners = reference.load_partners().lazy()
     aliases = reference.load_partner_aliases().lazy()
     groups = reference.load_partner_groups().lazy()
@@ -222,28 +282,26 @@ def _build_core_tables(inputs: StagedInputs) -> dict[TableContract, pl.DataFrame
     trade_modes = reference.load_trade_modes().lazy()
 
     partner_trade = build_fact_partner_trade(inputs.preliminary, aliases, partners).collect()
-    # When each export was retrieved orders overlapping exports (they carry no publication date).
-    online_query = inputs.online_query.join(
-        inputs.manifest.lazy().select("source_sha256", "retrieved_at"), on="source_sha256", how="left"
-    )
-    preliminary = with_quantity_units_filled(inputs)
-    flows = build_fact_trade_flows(preliminary, online_query, commodities, partners).collect()
     trade_mode = build_fact_trade_mode(inputs.preliminary, trade_modes).collect()
     surplus = build_fact_trade_surplus(partner_trade.lazy()).collect()
+    flow_periods = pl.DataFrame(
+        {"period": [p for p, part in flows.table.partitions.items() if part.row_count]},
+        schema={"period": pl.String},
+    )
     periods = pl.concat(
-        [partner_trade.select("period"), flows.select("period"), trade_mode.select("period")],
+        [partner_trade.select("period"), flow_periods, trade_mode.select("period")],
     ).unique()
     tables: dict[TableContract, pl.DataFrame] = {
         FACT_PARTNER_TRADE: partner_trade,
-        FACT_TRADE_FLOWS: flows,
         FACT_TRADE_MODE: trade_mode,
         FACT_TRADE_SURPLUS: surplus,
         FACT_TRADE_SURPLUS_HISTORY: build_fact_trade_surplus_history(partner_trade.lazy()).collect(),
         DIM_PERIOD: build_dim_period(periods.lazy()).collect(),
         DIM_PARTNER: build_dim_partner(partners).collect(),
         BRIDGE_PARTNER_GROUP: build_bridge_partner_group(groups).collect(),
+        # The HS8 codes' names: a few thousand rows per period, kept beside each period's rows.
         DIM_COMMODITY: build_dim_commodity(
-            commodities, inputs.online_query, reference.load_hs_names().lazy()
+            commodities, flows.hs8_names(), reference.load_hs_names().lazy()
         ).collect(),
         DIM_TRADE_MODE: build_dim_trade_mode(trade_modes).collect(),
     }
@@ -353,7 +411,6 @@ def missing_inputs(settings: Settings, inputs: StagedInputs) -> MissingInputs:
             "source_sha256"
         ].to_list()
     )
-    present: set[str] = set()
-    for scan in (inputs.preliminary, inputs.online_query):
-        present |= set(scan.select("source_sha256").unique().collect()["source_sha256"].to_list())
-    return MissingInputs(lost_releases, sorted(staged_hashes - present), settings.staging_dir)
+    return MissingInputs(
+        lost_releases, sorted(staged_hashes - inputs.sources.present_sha256s), settings.staging_dir
+    )

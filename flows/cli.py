@@ -423,8 +423,8 @@ def validate(
         raise ExpectedError(
             f"nothing staged in {settings.root}: no archive manifest; run `customs ingest` first"
         )
-    from flows.build import build_core_tables, load_staged
-    from flows.release import blocking_failures, load_overrides, run_quality_gate
+    from flows.build import load_staged
+    from flows.release import blocking_failures, build_everything, load_overrides, run_quality_gate
 
     wanted = frozenset(release or [])
     inputs = load_staged(settings, include_release_ids=wanted)
@@ -433,7 +433,8 @@ def validate(
     if unknown:
         raise UsageError(f"--release {', '.join(unknown)}: no such release in {settings.manifest_path}")
     run_id = validation_run_id(datetime.now(UTC))
-    gate = run_quality_gate(settings, inputs, build_core_tables(inputs), run_id)
+    tables, flows = build_everything(settings, inputs, run_id=run_id)
+    gate = run_quality_gate(settings, inputs, tables, flows, run_id)
     console.print(gate.message(), markup=False, highlight=False)
     console.print(f"Data Docs: {settings.data_docs_dir / 'index.html'}")
     if blocking_failures(gate, load_overrides(settings)):

@@ -165,6 +165,7 @@ def _release(
         source=source,
         message=report.summary(),
         allow_shrink=allow_shrink,
+        force=force,
     )
     summary = _summarise(run_id, settings, tables)
     summary.ingest = report

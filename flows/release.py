@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,19 +31,29 @@ from flows.build import (
     ShrinkRefusedError,
     StagedInputs,
     build_core_tables,
+    build_flows,
     build_meta_tables,
     code_version,
     missing_inputs,
     quarantine_rejected,
 )
 from flows.ingest.archive import RawArchive
+from flows.partitions import FlowsBuild, published_flow_partitions, remove_unreferenced
+from flows.steps import measured_step
 from report.command import write_html_report
 from report.data import TOP_PARTNERS, ReportData, load_report_data
 from report.render import render_markdown_summary, top_partners_table
 from warehouse.contracts import TableContract
 from warehouse.publish import heal_published, publish_warehouse
 from warehouse.read import published_release_ids, read_runs
-from warehouse.tables import DIM_PARTNER, FACT_PARTNER_TRADE, META_RELEASES, META_VALIDATION_RESULTS
+from warehouse.tables import (
+    DIM_PARTNER,
+    FACT_PARTNER_TRADE,
+    FACT_TRADE_FLOWS,
+    META_RELEASES,
+    META_VALIDATION_RESULTS,
+    STG_ONLINE_QUERY,
+)
 
 if TYPE_CHECKING:
     from expectations.gate import GateResult
@@ -101,22 +112,36 @@ def record_override(settings: Settings, release_id: str, by: str, why: str) -> O
 
 # --- the gate -----------------------------------------------------------------------------------------
 def run_quality_gate(
-    settings: Settings, inputs: StagedInputs, tables: dict[TableContract, pl.DataFrame], run_id: str
+    settings: Settings,
+    inputs: StagedInputs,
+    tables: dict[TableContract, pl.DataFrame],
+    flows: FlowsBuild,
+    run_id: str,
 ) -> GateResult:
-    """Run every suite and rule; keep the results (a Parquet file per run) and the Data Docs."""
+    """Run every suite and rule; keep the results (a Parquet file per run) and the Data Docs.
+
+    The online-query staging and core.fact_trade_flows are validated on the periods this run rebuilt
+    only, one period at a time (a carried-over period passed the gate of the run that built it)."""
     from expectations.docs import build_data_docs
     from expectations.gate import run_gate
 
     gate = run_gate(
         staging_preliminary=inputs.preliminary.collect(),
-        staging_online_query=inputs.online_query.collect(),
         tables=tables,
         partner_codes=set(tables[DIM_PARTNER]["partner_code"].to_list()),
         run_id=run_id,
+        by_period=_rebuilt_periods(flows),
     )
     atomic_write_parquet(settings.validation_dir / f"{run_id}.parquet", gate.results)
     build_data_docs(gate, settings.data_docs_dir)
     return gate
+
+
+def _rebuilt_periods(flows: FlowsBuild) -> Iterator[tuple[TableContract, str, pl.DataFrame]]:
+    for period, staged, frame in flows.rebuilt_frames():
+        if staged is not None:
+            yield STG_ONLINE_QUERY, period, staged
+        yield FACT_TRADE_FLOWS, period, frame
 
 
 def blocking_failures(gate: GateResult, overrides: dict[str, Override]) -> bool:
@@ -159,19 +184,50 @@ def all_validation_results(settings: Settings) -> pl.DataFrame:
 
 
 # --- tasks --------------------------------------------------------------------------------------------
+def build_everything(
+    settings: Settings,
+    inputs: StagedInputs,
+    *,
+    run_id: str,
+    force: bool = False,
+    started_at: datetime | None = None,
+) -> tuple[dict[TableContract, pl.DataFrame], FlowsBuild]:
+    """core.fact_trade_flows' changed periods (all with `force`: but those this run's backfill workers
+    built since `started_at`) and every other core table."""
+    flows = build_flows(
+        settings,
+        inputs,
+        published_flow_partitions(settings.warehouse_path),
+        run_id=run_id,
+        force=force,
+        fresh_since=started_at,
+    )
+    return build_core_tables(inputs, flows), flows
+
+
 @task(name="build-tables", cache_policy=NO_CACHE)
-def build_tables(settings: Settings, inputs: StagedInputs) -> dict[TableContract, pl.DataFrame]:
+def build_tables(
+    settings: Settings, inputs: StagedInputs, run_id: str, force: bool, started_at: datetime
+) -> tuple[dict[TableContract, pl.DataFrame], FlowsBuild]:
     logger = get_run_logger()
     try:
-        tables = build_core_tables(inputs)
+        with measured_step("build", logger):
+            tables, flows = build_everything(
+                settings, inputs, run_id=run_id, force=force, started_at=started_at
+            )
     except BuildRejectedError as exc:
         # Charged to its releases like a gate failure: quarantined, so the next runs build without them.
         quarantined = quarantine_rejected(settings, exc)
         done = f"; quarantined: {', '.join(quarantined)}" if quarantined else ""
         raise BuildRejectedError(f"{exc}{done}; the published warehouse was not touched", exc.rows) from exc
+    logger.info("%s", flows.summary())
+    rows = sum(p.row_count for p in flows.table.partitions.values())
+    logger.info(
+        "built %s: %d rows in %d periods", FACT_TRADE_FLOWS.qualified_name, rows, len(flows.table.partitions)
+    )
     for contract, frame in tables.items():
         logger.info("built %s: %d rows", contract.qualified_name, frame.height)
-    return tables
+    return tables, flows
 
 
 @task(name="validate", cache_policy=NO_CACHE)
@@ -179,11 +235,13 @@ def validate(
     settings: Settings,
     inputs: StagedInputs,
     tables: dict[TableContract, pl.DataFrame],
+    flows: FlowsBuild,
     run_id: str,
     overrides: dict[str, Override],
 ) -> GateResult:
     logger = get_run_logger()
-    gate = run_quality_gate(settings, inputs, tables, run_id)
+    with measured_step("gate", logger):
+        gate = run_quality_gate(settings, inputs, tables, flows, run_id)
     if blocking_failures(gate, overrides):
         quarantined = quarantine(settings, gate.failed_release_ids, gate)
         logger.error("%s", gate.message())
@@ -211,9 +269,17 @@ def check_published(settings: Settings) -> None:
 
 
 @task(name="publish-warehouse", cache_policy=NO_CACHE)
-def publish(settings: Settings, tables: dict[TableContract, pl.DataFrame]) -> None:
+def publish(settings: Settings, tables: dict[TableContract, pl.DataFrame], flows: FlowsBuild) -> None:
     logger = get_run_logger()
-    result = publish_warehouse(settings.warehouse_path, tables, parquet_dir=settings.bi_parquet_dir)
+    with measured_step("publish", logger):
+        result = publish_warehouse(
+            settings.warehouse_path, tables, partitioned=[flows.table], parquet_dir=settings.bi_parquet_dir
+        )
+    # Only now are the partition files no published period refers to unneeded (a failed publish keeps
+    # the old warehouse, whose periods they are).
+    removed = remove_unreferenced(settings, flows.table)
+    if removed:
+        logger.info("removed %d partition files no published period refers to", len(removed))
     for kept in result.moved_aside:
         logger.warning("moved a stray WAL aside to %s: no process held the warehouse", kept)
     logger.info(
@@ -246,10 +312,12 @@ def publish_artifacts(data: ReportData) -> None:
 @task(name="release-report", cache_policy=NO_CACHE)
 def release_report(settings: Settings, period: str) -> Path:
     """The release's Prefect artifacts (summary, top partners) and its static HTML report."""
-    data = load_report_data(settings.warehouse_path, period)
-    publish_artifacts(data)
-    path = write_html_report(settings.warehouse_path, period, settings.reports_dir)
-    get_run_logger().info("release report: %s", path)
+    logger = get_run_logger()
+    with measured_step("report", logger):
+        data = load_report_data(settings.warehouse_path, period)
+        publish_artifacts(data)
+        path = write_html_report(settings.warehouse_path, period, settings.reports_dir)
+    logger.info("release report: %s", path)
     return path
 
 
@@ -262,8 +330,11 @@ def build_validate_publish(
     source: str,
     message: str,
     allow_shrink: bool = False,
+    force: bool = False,
 ) -> dict[TableContract, pl.DataFrame]:
-    """Build every table, pass the gate, publish once. Returns the published tables.
+    """Build every table, pass the gate, publish once. Returns the published tables (but
+    core.fact_trade_flows, stored per period: of it, only the periods whose inputs changed are
+    rebuilt, validated and written; every period with `force`).
 
     Refuses (ShrinkRefusedError) to publish less than the warehouse holds unless `allow_shrink`; when
     allowed, what is dropped is said in the run's `meta.runs` message."""
@@ -276,9 +347,9 @@ def build_validate_publish(
     if missing:
         message = f"{message}; published smaller by --allow-shrink: {missing.describe()}"
         log.warning("publishing less than the warehouse held (--allow-shrink): %s", missing.describe())
-    tables = build_tables(settings, inputs)
+    tables, flows = build_tables(settings, inputs, run_id, force, started_at)
     overrides = load_overrides(settings)
-    gate = validate(settings, inputs, tables, run_id, overrides)
+    gate = validate(settings, inputs, tables, flows, run_id, overrides)
     this_run: dict[str, object] = {
         "run_id": run_id,
         "flow_run_id": str(flow_run.get_id() or ""),
@@ -288,7 +359,7 @@ def build_validate_publish(
         "source": source,
         "code_version": code_version(),
         "input_fingerprint": missing.fingerprint_of_build(inputs.fingerprint),
-        "message": f"{message}; {gate.message().splitlines()[0]}",
+        "message": f"{message}; {flows.summary()}; {gate.message().splitlines()[0]}",
     }
     tables |= build_meta_tables(
         inputs, tables[FACT_PARTNER_TRADE], read_runs(settings.warehouse_path), this_run
@@ -301,5 +372,5 @@ def build_validate_publish(
         .alias("status")
     )
     tables[META_VALIDATION_RESULTS] = all_validation_results(settings)
-    publish(settings, tables)
+    publish(settings, tables, flows)
     return tables

@@ -70,6 +70,7 @@ from warehouse.reference import UnknownCommodityError
 from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_FLOWS
 
 __all__ = [
+    "FLOW_TABLE_IDS",
     "AmbiguousCommodityError",
     "UnknownCommodityError",
     "attach_commodity_codes",
@@ -83,6 +84,8 @@ __all__ = [
 _PARTNER_KEYS = ("period", "partner_code", "direction")
 _FLOW_KEYS = ("period", "direction", "commodity_code", "partner_code")
 _MAJOR_TABLE_DIRECTIONS = {"major_exports": "export", "major_imports": "import"}
+# The preliminary tables FACT_TRADE_FLOWS is built from (the rest of its rows are online-query records).
+FLOW_TABLE_IDS = tuple(_MAJOR_TABLE_DIRECTIONS)
 _PARTNER_SOURCE = "preliminary table (4) by country/region"  # named in UnknownPartnerError
 _BULLETIN_PARTNER_SOURCE = "Monthly Bulletin table by country (region)"
 # The Bulletin's customs-regime row that is China's total: the World's figures.
@@ -586,7 +589,8 @@ def build_fact_trade_flows(
         .with_columns(vintage_source(restated=pl.col("is_restatement")), public_on())
         # A restatement of a month's cumulative alone does not give the month: it never displaces the
         # vintage that does (so the BI view shows each period once, with its own value).
-        .pipe(with_vintage_precedence, eligible=gives_period_value)
+        # Ranked within the period: the table is built one period at a time (flows.partitions).
+        .pipe(with_vintage_precedence, eligible=gives_period_value, within=["period"])
         .with_columns(is_latest_vintage=vintage_is_latest(_FLOW_KEYS))
     )
     return out.select(FACT_TRADE_FLOWS.column_names).sort(

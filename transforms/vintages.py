@@ -32,9 +32,15 @@ def public_on() -> pl.Expr:
     return pl.coalesce(pl.col("published_on"), pl.col("retrieved_at").dt.date()).alias("public_on")
 
 
-def with_vintage_precedence(lf: pl.LazyFrame, *, eligible: pl.Expr | None = None) -> pl.LazyFrame:
-    """Add `vintage_precedence`: each row's rank under the precedence rule, across the whole frame.
+def with_vintage_precedence(
+    lf: pl.LazyFrame, *, eligible: pl.Expr | None = None, within: Sequence[str] = ()
+) -> pl.LazyFrame:
+    """Add `vintage_precedence`: each row's rank under the precedence rule, across the whole frame or,
+    with `within`, among the rows of the same `within` values.
 
+    Ranking `within` a column the figure's grain contains (the period) keeps the order of every figure's
+    vintages, which is all a view or an as-of macro compares, while making a row's number depend on its
+    own period only: a table built one period at a time gets the same numbers as one built whole.
     Needs vintage_source, public_on and release_id (retrieved_at where known). A row where `eligible` is
     false (it cannot give the figure a view shows) gets null and so never wins."""
     names = lf.collect_schema().names()
@@ -50,7 +56,10 @@ def with_vintage_precedence(lf: pl.LazyFrame, *, eligible: pl.Expr | None = None
         pl.lit("|"),
         pl.col("release_id"),
     )
-    ranked = order.rank("dense").cast(pl.Int64)
+    ranked = order.rank("dense")
+    if within:
+        ranked = ranked.over(list(within))
+    ranked = ranked.cast(pl.Int64)
     if eligible is not None:
         ranked = pl.when(eligible).then(ranked)
     return lf.with_columns(vintage_precedence=ranked)

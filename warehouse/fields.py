@@ -100,8 +100,8 @@ FIELDS = FieldRegistry(
         Field(
             "vintage_precedence",
             INT,
-            f"{VINTAGE_PRECEDENCE_RULE}. This vintage's rank under it (higher wins), comparable across the "
-            "rows of one table; null for a row that never gives the figure a view shows (a restatement of "
+            f"{VINTAGE_PRECEDENCE_RULE}. This vintage's rank under it (higher wins), comparable among the "
+            "vintages of one figure (the rows of its period); null for a row that never gives the figure a view shows (a restatement of "
             "a cumulative figure alone)",
             min_value=1,
         ),

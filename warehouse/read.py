@@ -423,3 +423,16 @@ def published_partitions(warehouse_path: Path) -> dict[tuple[str, str], dict[str
             f"SELECT {', '.join(META_BUILD_PARTITIONS.column_names)} FROM {META_BUILD_PARTITIONS.qualified_name}"
         ).pl()
     return {(row["table_name"], row["period"]): row for row in frame.iter_rows(named=True)}
+
+
+def periods_with_totals(warehouse_path: Path) -> set[str]:
+    """The periods for which the published warehouse holds China's totals (bi.monthly_trade): those a
+    release report can be written for. Empty when there is no warehouse."""
+    path = Path(warehouse_path)
+    if not path.is_file():
+        return set()
+    with open_read_only(path) as warehouse:
+        rows = warehouse.con.execute(
+            f"SELECT DISTINCT period FROM {BI_MONTHLY_TRADE.qualified_name}"
+        ).fetchall()
+    return {str(row[0]) for row in rows}

@@ -12,6 +12,7 @@ from config.settings import SOURCES_TEXT, Settings, SourceName, settings_for
 from flows.ingest.bulletin_source import BulletinSource
 from flows.ingest.pipeline import IngestReport, ingest
 from flows.ingest.sources import ChainedSource, DemoSource, GaccSource, LandingSource, Source
+from flows.steps import measured_step
 from flows.writer import holding_data_root
 from warehouse.codes import TradeDirection
 
@@ -52,7 +53,8 @@ def make_source(
 @task(name="ingest-source", cache_policy=NO_CACHE)
 def ingest_source(source: Source, settings: Settings) -> IngestReport:
     logger = get_run_logger()
-    report = ingest(source, settings)
+    with measured_step("ingest", logger):
+        report = ingest(source, settings)
     logger.info(report.summary())  # each quarantined file was logged once, by the pipeline, with its reason
     return report
 

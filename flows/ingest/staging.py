@@ -181,3 +181,17 @@ def scan_staging(contract: TableContract, staging_dir: Path) -> pl.LazyFrame:
     if not files:
         return contract.empty_frame().lazy()
     return pl.scan_parquet(files, hive_partitioning=False, schema=contract.polars_schema())
+
+
+_DIGEST_IN_NAME = re.compile(r"(?<![0-9a-f])[0-9a-f]{12}(?![0-9a-f])")
+
+
+def staged_file_digests(staging_dir: Path) -> set[str]:
+    """The first 12 hex digits of the SHA-256 of every raw file with a staging file (both staging
+    tables): each staging file's name carries them."""
+    return {
+        digest
+        for contract in (STG_PRELIMINARY, STG_ONLINE_QUERY)
+        for path in staging_files(contract, staging_dir)
+        for digest in _DIGEST_IN_NAME.findall(path.stem)
+    }
