@@ -135,15 +135,3 @@ def test_killed_backfill_resumes_without_redoing_finished_periods(
     assert set(summary.computed).isdisjoint(summary.reused)
     assert summary.published
     assert len(_result_records(data)) == 33
-
-
-def test_backfill_on_a_local_dask_cluster_gives_the_same_warehouse(tmp_path: Path) -> None:
-    serial_root, dask_root = tmp_path / "serial", tmp_path / "dask"
-    serial = backfill(start="2025-01", end="2025-06", source="demo", data_dir=str(serial_root))
-    distributed = backfill(start="2025-01", end="2025-06", source="demo", data_dir=str(dask_root), dask=True)
-
-    assert len(serial.computed) == len(distributed.computed) == 5
-    assert serial.worker_processes == {os.getpid()}  # the thread pool works in this process
-    assert distributed.worker_processes and os.getpid() not in distributed.worker_processes
-    assert _contents(dask_root / "warehouse.duckdb") == _contents(serial_root / "warehouse.duckdb")
-    assert _releases(dask_root / "warehouse.duckdb") == _releases(serial_root / "warehouse.duckdb")

@@ -119,6 +119,8 @@ def test_backfill_workers_build_their_periods_and_the_dask_backfill_equals_the_s
     distributed = backfill(start="2024-01", end="2024-06", source="demo", data_dir=str(dask_root), dask=True)
 
     assert serial.published and distributed.published
+    assert len(serial.computed) == len(distributed.computed) == 5  # 2024-01..02 and March to June
+    assert serial.worker_processes == {os.getpid()}  # the thread pool works in this process
     assert distributed.worker_processes and os.getpid() not in distributed.worker_processes
     # The months of the range (the online-query detail's too) were built by the per-period tasks;
     # the 2023 periods the 2024 pages restate, by the run's build.
