@@ -5,13 +5,17 @@ from __future__ import annotations
 import hashlib
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from flows.cli import app
 from flows.ingest.sources import demo_releases_dir
+
+if TYPE_CHECKING:
+    from tests.integration.test_gacc_source import GaccLikeServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
 
@@ -180,26 +184,31 @@ def test_a_bad_direction_option_is_a_usage_error(
     assert not (tmp_path / "archive").exists()
 
 
+def _ingest_from(server: GaccLikeServer, data_dir: str) -> Result:
+    """`customs ingest --source gacc` of 2025 from the GACC-like test server."""
+    return runner.invoke(
+        app,
+        [
+            "ingest",
+            "--source",
+            "gacc",
+            "--base-url",
+            server.base_url,
+            "--year",
+            "2025",
+            "--data-dir",
+            data_dir,
+        ],
+    )
+
+
 def test_gacc_source_through_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.integration.test_gacc_source import GaccLikeServer
 
     monkeypatch.setenv("CUSTOMS_GACC_INDEX_PATH", "/index?year={year}")
     monkeypatch.setenv("CUSTOMS_HTTP_POLITE_DELAY_SECONDS", "0")
     with GaccLikeServer(2025) as server:
-        result = runner.invoke(
-            app,
-            [
-                "ingest",
-                "--source",
-                "gacc",
-                "--base-url",
-                server.base_url,
-                "--year",
-                "2025",
-                "--data-dir",
-                str(tmp_path / "data"),
-            ],
-        )
+        result = _ingest_from(server, str(tmp_path / "data"))
     assert result.exit_code == 0, result.output
     manifest = pl.read_parquet(tmp_path / "data" / "archive" / "manifest.parquet")
     staged = manifest.filter(pl.col("status") == "staged")
@@ -219,20 +228,7 @@ def test_gacc_source_without_the_bulletin_crawls_the_preliminary_release_only(
     monkeypatch.setenv("CUSTOMS_HTTP_POLITE_DELAY_SECONDS", "0")
     monkeypatch.setenv("CUSTOMS_GACC_BULLETIN", "false")
     with GaccLikeServer(2025) as server:
-        result = runner.invoke(
-            app,
-            [
-                "ingest",
-                "--source",
-                "gacc",
-                "--base-url",
-                server.base_url,
-                "--year",
-                "2025",
-                "--data-dir",
-                str(tmp_path),
-            ],
-        )
+        result = _ingest_from(server, str(tmp_path))
     assert result.exit_code == 0, result.output
     assert server.requests[BULLETIN_INDEX_PATH] == 0
     manifest = pl.read_parquet(tmp_path / "archive" / "manifest.parquet")
@@ -248,20 +244,7 @@ def test_a_failing_bulletin_index_fails_the_crawl_after_the_preliminary_pages_ar
     monkeypatch.setenv("CUSTOMS_GACC_BULLETIN_INDEX_PATH", "/statics/report/moved.html")
     monkeypatch.setenv("CUSTOMS_HTTP_POLITE_DELAY_SECONDS", "0")
     with GaccLikeServer(2025) as server:
-        result = runner.invoke(
-            app,
-            [
-                "ingest",
-                "--source",
-                "gacc",
-                "--base-url",
-                server.base_url,
-                "--year",
-                "2025",
-                "--data-dir",
-                str(tmp_path),
-            ],
-        )
+        result = _ingest_from(server, str(tmp_path))
     assert result.exit_code != 0
     assert f"Bulletin index {server.base_url}/statics/report/moved.html: 404 Not Found" in result.output
     manifest = pl.read_parquet(tmp_path / "archive" / "manifest.parquet")
