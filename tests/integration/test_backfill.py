@@ -78,29 +78,17 @@ def test_backfill_retries_files_that_failed_to_parse_but_not_those_the_gate_quar
     }
 
 
-def test_backfill_gives_the_same_warehouse_as_the_monthly_run(published_demo: Path, tmp_path: Path) -> None:
-    # The monthly run: the worker's demo, published by monthly_release into a fresh data root.
-    run_root, backfill_root = published_demo, tmp_path / "backfill"
-    summary = backfill(start="2023-01", end="2025-12", source="demo", data_dir=str(backfill_root))
-
-    assert summary.published
-    assert len(summary.computed) == 33 and summary.reused == [] and summary.missing == []
-    run_wh, backfill_wh = run_root / "warehouse.duckdb", backfill_root / "warehouse.duckdb"
-    assert _contents(backfill_wh) == _contents(run_wh)
-    assert _releases(backfill_wh) == _releases(run_wh)
-    with duckdb.connect(str(backfill_wh), read_only=True) as con:
-        # One publish for the whole range, not one per month.
-        assert con.execute("SELECT count(*), min(source) FROM meta.runs").fetchone() == (1, "backfill:demo")
-
-
 def _result_records(data: Path) -> set[str]:
     folder = data / "prefect-results"
     return {p.name for p in folder.glob("prepare-period-*")} if folder.exists() else set()
 
 
-def test_killed_backfill_resumes_without_redoing_finished_periods(
-    tmp_path: Path, prefect_api_url: str
+def test_a_killed_backfill_resumes_where_it_stopped_and_publishes_the_monthly_run_s_warehouse(
+    published_demo: Path, tmp_path: Path, prefect_api_url: str
 ) -> None:
+    """One backfill of the whole demo, killed half way and resumed: the resume redoes only what the
+    killed run had not finished, and what it publishes equals the monthly run's warehouse (the worker's
+    demo, published by monthly_release into a fresh data root)."""
     data = tmp_path / "data"
     # On the worker's Prefect server: the point is the resume, not a temporary server of its own.
     env = {**os.environ, "PREFECT_API_URL": prefect_api_url, "CUSTOMS_DATA_DIR": str(data)}
@@ -133,5 +121,13 @@ def test_killed_backfill_resumes_without_redoing_finished_periods(
         p.key for p in periods_between("2023-01", "2025-12")
     )
     assert set(summary.computed).isdisjoint(summary.reused)
+    assert summary.missing == []
     assert summary.published
     assert len(_result_records(data)) == 33
+
+    run_wh, backfill_wh = published_demo / "warehouse.duckdb", data / "warehouse.duckdb"
+    assert _contents(backfill_wh) == _contents(run_wh)
+    assert _releases(backfill_wh) == _releases(run_wh)
+    with duckdb.connect(str(backfill_wh), read_only=True) as con:
+        # One publish for the whole range, not one per month (the killed run published nothing).
+        assert con.execute("SELECT count(*), min(source) FROM meta.runs").fetchone() == (1, "backfill:demo")

@@ -8,15 +8,12 @@ cover, and a data dictionary whose traps hold on the data.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
-from typer.testing import CliRunner
 
-from report.labels import format_amount, format_pct
 from warehouse.codes import COMMODITY_CODE_KINDS, PERIOD_KINDS, YOY_SOURCES
 from warehouse.reference import load_hs_headings
 from warehouse.tables import BI_VIEWS
@@ -336,27 +333,3 @@ def test_the_published_dictionary_lists_the_new_columns(con: duckdb.DuckDBPyConn
         ("commodity_trade", "commodity_code_kind"),
         ("commodity_trade", "period_kind"),
     } <= rows
-
-
-# --- the run summary carries its currency ------------------------------------------------------------
-def test_the_run_summary_prints_money_with_its_currency(published_demo: Path, tmp_path: Path) -> None:
-    from flows.cli import app
-
-    data = tmp_path / "data"
-    shutil.copytree(published_demo, data)
-    result = CliRunner().invoke(app, ["run", "--source", "demo", "--force", "--data-dir", str(data)])
-    assert result.exit_code == 0, result.output
-
-    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
-        period, exports, imports, balance, exports_yoy = _one(
-            con,
-            "SELECT period, exports_usd, imports_usd, balance_usd, exports_yoy_pct FROM bi.monthly_trade"
-            " ORDER BY period_start DESC LIMIT 1",
-        )
-    line = " ".join(result.output.split())  # rich wraps long lines
-    assert (
-        f"{period}: exports {format_amount(exports, 'US$')} ({format_pct(exports_yoy)} y/y), "
-        f"imports {format_amount(imports, 'US$')}"
-    ) in line
-    assert f"balance {format_amount(balance, 'US$')}" in line
-    assert re.search(r"exports -?US\$ ?[0-9]", line)

@@ -8,6 +8,7 @@ Bulletin's vintage, which revised December 2025 exports by -US$30.9 million.
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,9 +17,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
+from config.settings import Settings
 from domain.periods import Period
+from flows.cli import app
 from flows.monthly import RunSummary, monthly_release
+from flows.partitions import build_dir
+from report.labels import format_amount, format_pct
 from tests.conftest import copy_data_root
 from tools.demo import releases
 from warehouse.publish import drift_report, table_content_hashes
@@ -291,28 +297,60 @@ def _hashes_without_run_log(path: Path) -> dict[str, str]:
     return {k: v for k, v in hashes.items() if k not in RUN_LOGS}
 
 
+def _built_by(warehouse: Path) -> set[str]:
+    """The runs that built the periods of the partitioned detail fact."""
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        rows = connection.execute(
+            "SELECT DISTINCT built_by_run_id FROM meta.build_partitions"
+            " WHERE table_name = 'core.fact_trade_flows'"
+        ).fetchall()
+    return {run_id for (run_id,) in rows}
+
+
 def test_second_run_publishes_nothing_and_a_forced_run_gives_the_same_contents(
     demo_run: tuple[Path, RunSummary],
 ) -> None:
-    data, _ = demo_run
+    """The forced run is `customs run --force` (in this process): its summary prints money with its
+    currency, and it rebuilds every period, where the run with nothing new kept every one."""
+    data, first = demo_run
     warehouse = data / "warehouse.duckdb"
     file_before = hashlib.sha256(warehouse.read_bytes()).hexdigest()
     contents_before = _hashes_without_run_log(warehouse)
+    built_files = sorted(build_dir(Settings(data_dir=data)).rglob("*.parquet"))
 
     again = monthly_release(source="demo", data_dir=str(data))
     assert not again.published
-    assert "nothing new" in again.message
+    assert "nothing new from demo" in again.message and "nothing published" in again.message
     assert again.ingest is not None and again.ingest.new_files == 0
     assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == file_before
+    assert _built_by(warehouse) == {first.run_id}
+    assert sorted(build_dir(Settings(data_dir=data)).rglob("*.parquet")) == built_files
 
-    forced = monthly_release(source="demo", data_dir=str(data), force=True)
-    assert forced.published
+    forced = CliRunner().invoke(app, ["run", "--source", "demo", "--force", "--data-dir", str(data)])
+    assert forced.exit_code == 0, forced.output
     assert _hashes_without_run_log(warehouse) == contents_before
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         assert connection.execute("SELECT count(*) FROM meta.runs").fetchone() == (2,)
         assert connection.execute(
             "SELECT count(DISTINCT run_id) FROM meta.validation_results"
         ).fetchone() == (2,)
+        forced_run_id, status = _one(
+            connection, "SELECT run_id, status FROM meta.runs WHERE run_id <> ?", first.run_id
+        )
+        period, exports, imports, balance, exports_yoy = _one(
+            connection,
+            "SELECT period, exports_usd, imports_usd, balance_usd, exports_yoy_pct FROM bi.monthly_trade"
+            " ORDER BY period_start DESC LIMIT 1",
+        )
+    assert status == "published"
+    assert _built_by(warehouse) == {forced_run_id}
+    line = " ".join(forced.output.split())  # rich wraps long lines
+    assert (
+        f"{period}: exports {format_amount(exports, 'US$')} ({format_pct(exports_yoy)} y/y), "
+        f"imports {format_amount(imports, 'US$')}"
+    ) in line
+    assert f"balance {format_amount(balance, 'US$')}" in line
+    assert re.search(r"exports -?US\$ ?[0-9]", line)
 
 
 def test_asking_for_a_period_that_is_not_there_fails_clearly(demo_run: tuple[Path, RunSummary]) -> None:

@@ -16,7 +16,7 @@ from config.settings import Settings
 from flows.ingest.pipeline import ingest
 from flows.ingest.sources import LandingSource
 from tests.reliability.conftest import run_customs
-from tests.reliability.files import good_pages
+from tests.reliability.files import good_pages, land_demo_months
 
 
 @pytest.fixture(autouse=True)
@@ -110,8 +110,14 @@ def test_file_and_folder_modes_are_settings(tmp_path: Path, monkeypatch: pytest.
 @pytest.mark.slow
 def test_a_whole_run_writes_nothing_others_can_read(tmp_path: Path, prefect_api_url: str) -> None:
     # The archive, staging, the warehouse, BI Parquet, reports and gate results: group-readable, not world.
-    data = tmp_path / "data"
-    run = run_customs(["run", "--source", "demo", "--data-dir", str(data)], tmp_path, prefect_api_url)
+    # Two months of the demo make every one of them, as its three years would.
+    data, landing = tmp_path / "data", tmp_path / "landing"
+    land_demo_months(landing, "2025-11", "2025-12")
+    run = run_customs(
+        ["run", "--source", "landing", "--path", str(landing), "--data-dir", str(data)],
+        tmp_path,
+        prefect_api_url,
+    )
 
     assert run.exit_code == 0, run.output
     assert "published" in run.output
@@ -122,6 +128,7 @@ def test_a_whole_run_writes_nothing_others_can_read(tmp_path: Path, prefect_api_
     }
     assert (data / "warehouse.duckdb").is_file()
     assert any(name.startswith("bi/") for name in modes)
+    assert any(name.startswith("reports/") for name in modes)
     world = {name: oct(mode) for name, mode in modes.items() if mode & 0o007}
     assert world == {}
     unreadable_by_group = {name: oct(mode) for name, mode in modes.items() if not mode & 0o040}

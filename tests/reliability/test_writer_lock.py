@@ -23,6 +23,7 @@ import pytest
 
 from fileio.lock import HOLDER_NAME
 from flows.ingest.sources import demo_releases_dir
+from tests.reliability.files import land_demo_months
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -108,8 +109,9 @@ def test_two_ingests_at_once_one_is_turned_away_naming_the_holder_and_nothing_is
 
 
 def test_two_runs_at_once_publish_once_and_keep_every_run_row(tmp_path: Path, prefect_api_url: str) -> None:
-    data = tmp_path / "data"
-    run = ["run", "--source", "demo", "--data-dir", str(data)]
+    data, landing = tmp_path / "data", tmp_path / "landing"
+    land_demo_months(landing, "2025-11", "2025-12")  # a whole run, on two months of the demo
+    run = ["run", "--source", "landing", "--path", str(landing), "--data-dir", str(data)]
 
     first = _start(prefect_api_url, tmp_path, *run)
     _stop_once_it_holds_the_lock(data, first)
