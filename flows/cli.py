@@ -39,6 +39,7 @@ from domain.errors import ExpectedError, UsageError
 from domain.periods import Period
 from domain.runs import validation_run_id
 from fileio.lock import LOCK_NAME, DataRootBusyError, command_line, exclusive_writer
+from fileio.modes import use_modes
 from flows.automation import automation_app
 from flows.export import export_command
 from flows.query import query_command
@@ -90,12 +91,15 @@ def writer(*, creates_root: bool) -> Callable[[Callable[P, None]], Callable[P, N
         @functools.wraps(command)
         def holding_the_lock(*args: P.args, **kwargs: P.kwargs) -> None:
             data_dir: Any = kwargs.get("data_dir")
-            root = settings_for(data_dir).root
+            settings = settings_for(data_dir)
+            root = settings.root
             try:
                 if not creates_root and not root.is_dir():
                     command(*args, **kwargs)
                     return
                 created = not root.exists()
+                # The root and its lock file get the job's modes, not those of the user's umask.
+                use_modes(settings.file_mode, settings.dir_mode)
                 root.mkdir(parents=True, exist_ok=True)
                 try:
                     with exclusive_writer(root, command_line()):

@@ -113,6 +113,7 @@ def test_a_whole_run_writes_nothing_others_can_read(tmp_path: Path, prefect_api_
     # Two months of the demo make every one of them, as its three years would.
     data, landing = tmp_path / "data", tmp_path / "landing"
     land_demo_months(landing, "2025-11", "2025-12")
+    os.umask(0o022)  # a user's usual umask, whatever an earlier test left in this process (restored after)
     run = run_customs(
         ["run", "--source", "landing", "--path", str(landing), "--data-dir", str(data)],
         tmp_path,
