@@ -102,6 +102,29 @@ def copy_data_root(source: Path, destination: Path) -> Path:
     return destination
 
 
+def land_demo_months(folder: Path, *months: str) -> list[Path]:
+    """Copy the bundled demo's pages of `months` (every table, both editions) into `folder`: a landing
+    folder that a whole run ingests, builds, gates, publishes and reports on in a fraction of the cost of
+    the demo's three years, for the tests whose point is not the demo's history."""
+    from domain.periods import Period
+    from flows.ingest.sources import demo_releases_dir
+    from tools.demo.releases import RENDERED_TABLES, page_name
+    from warehouse.codes import CURRENCIES
+
+    folder.mkdir(parents=True, exist_ok=True)
+    landed = []
+    for key in months:
+        period = Period.parse(key)
+        pages = demo_releases_dir() / str(period.year) / "pages"
+        for table_id in RENDERED_TABLES:
+            for currency in CURRENCIES:
+                page = pages / page_name(table_id, currency, period)
+                if page.exists():  # the Jan-Feb release has no single-month trade modes
+                    landed.append(Path(shutil.copy(page, folder / page.name)))
+    assert landed, f"no demo pages of {months}"
+    return landed
+
+
 @pytest.fixture
 def published_demo_copy(published_demo: Path, tmp_path: Path) -> Path:
     """This test's own copy (tmp_path / "data") of the published demo data root, to run flows against."""

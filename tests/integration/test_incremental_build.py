@@ -16,7 +16,7 @@ from flows.backfill import backfill
 from flows.ingest.sources import demo_releases_dir
 from flows.monthly import RunSummary, monthly_release
 from flows.partitions import build_dir
-from tests.conftest import copy_data_root
+from tests.conftest import copy_data_root, land_demo_months
 from warehouse.publish import table_content_hashes
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
@@ -105,9 +105,24 @@ def test_a_change_to_one_period_rebuilds_that_period_alone_and_equals_a_full_reb
 def test_backfill_workers_build_their_periods_and_the_dask_backfill_equals_the_serial_one(
     tmp_path: Path,
 ) -> None:
+    # The demo's pages of 2024's first half and its online-query detail of 2024: what a backfill of
+    # 2024-01..06 needs (a backfill of the demo source ingests all three years of it first).
+    landing = tmp_path / "landing"
+    land_demo_months(landing, "2024-01..02", "2024-03", "2024-04", "2024-05", "2024-06")
+    for export in (demo_releases_dir() / "online_query").glob("*.csv"):
+        shutil.copyfile(export, landing / export.name)
     serial_root, dask_root = tmp_path / "serial", tmp_path / "dask"
-    serial = backfill(start="2024-01", end="2024-06", source="demo", data_dir=str(serial_root))
-    distributed = backfill(start="2024-01", end="2024-06", source="demo", data_dir=str(dask_root), dask=True)
+    serial = backfill(
+        start="2024-01", end="2024-06", source="landing", path=str(landing), data_dir=str(serial_root)
+    )
+    distributed = backfill(
+        start="2024-01",
+        end="2024-06",
+        source="landing",
+        path=str(landing),
+        data_dir=str(dask_root),
+        dask=True,
+    )
 
     assert serial.published and distributed.published
     assert serial.reused == distributed.reused == [] and serial.missing == distributed.missing == []

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
-from domain.periods import Period
 from flows.ingest.parsers import parse_preliminary_page
 from flows.ingest.sources import demo_releases_dir
-from tools.demo.releases import RENDERED_TABLES, page_name
-from warehouse.codes import CURRENCIES
 
 # The first value cell of a demo table page: `<b>9,082.7&nbsp;</b>`.
 _FIRST_FIGURE = re.compile(rb"(<td align=\"right\" class=\"style6\"><span><b>)([^<&]+)(&nbsp;)")
@@ -21,25 +17,6 @@ def good_pages(count: int, year: int = 2025) -> list[bytes]:
     pages = sorted((demo_releases_dir() / str(year) / "pages").glob("*.html"))[:count]
     assert len(pages) == count
     return [page.read_bytes() for page in pages]
-
-
-def land_demo_months(folder: Path, *months: str) -> list[Path]:
-    """Copy the bundled demo's pages of `months` (every table, both editions) into `folder`: a landing
-    folder that a whole run ingests, builds, gates, publishes and reports on in a fraction of the
-    demo's three years, for the tests whose point is not the demo's history."""
-    folder.mkdir(parents=True, exist_ok=True)
-    landed = []
-    for key in months:
-        period = Period.parse(key)
-        for table_id in RENDERED_TABLES:
-            for currency in CURRENCIES:
-                page = (
-                    demo_releases_dir() / str(period.year) / "pages" / page_name(table_id, currency, period)
-                )
-                if page.exists():  # the Jan-Feb release has no single-month trade modes
-                    landed.append(Path(shutil.copy(page, folder / page.name)))
-    assert landed, f"no demo pages of {months}"
-    return landed
 
 
 def totals_page_usd(year: int = 2024) -> bytes:

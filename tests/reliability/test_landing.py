@@ -15,8 +15,9 @@ import pytest
 from config.settings import Settings
 from flows.ingest.pipeline import ingest
 from flows.ingest.sources import LandingSource
+from tests.conftest import land_demo_months
 from tests.reliability.conftest import run_customs
-from tests.reliability.files import good_pages, land_demo_months
+from tests.reliability.files import good_pages
 
 
 @pytest.fixture(autouse=True)

@@ -14,9 +14,9 @@ import duckdb
 import polars as pl
 import pytest
 
+from tests.conftest import land_demo_months
 from tests.corpus.make_corpus import CORPUS_DIR
 from tests.reliability.cli import customs
-from tests.reliability.files import land_demo_months
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 

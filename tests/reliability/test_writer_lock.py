@@ -23,7 +23,7 @@ import pytest
 
 from fileio.lock import HOLDER_NAME
 from flows.ingest.sources import demo_releases_dir
-from tests.reliability.files import land_demo_months
+from tests.conftest import land_demo_months
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
