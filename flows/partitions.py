@@ -206,6 +206,8 @@ def hs8_names(online_query: pl.LazyFrame) -> pl.DataFrame:
     """Per HS8 code, its latest name in these records (by release): what dim_commodity needs of them."""
     return (
         online_query.select(*_HS8_NAME_COLUMNS)
+        # A code has a name or two per export: the distinct ones are sorted, not every record.
+        .unique()
         .sort("hs_code", "period", "release_id", "commodity_name")
         .unique(["hs_code", "period"], keep="last", maintain_order=True)
         .collect()
@@ -300,7 +302,10 @@ def build_period_partition(
     `preliminary`: the staged cells (a lazy scan, filtered here); `manifest`: the staged files' rows.
     Raises warehouse.reference's UnknownPartnerError and UnknownCommodityError as the whole build does."""
     retrieved_at = manifest.lazy().select("source_sha256", "retrieved_at")
-    online_query = scan_online_query(sources).join(retrieved_at, on="source_sha256", how="left")
+    # Read once: the fact and the HS8 names are both made from it.
+    online_query = (
+        scan_online_query(sources).join(retrieved_at, on="source_sha256", how="left").collect().lazy()
+    )
     cells, outcome = fill_pending_quantity_units(preliminary_slice(preliminary, sources))
     # A page is built with every period it prints: said once, with the build of its own period.
     warn_filled_units(outcome.filter(pl.col("period") == sources.period), manifest)
