@@ -67,6 +67,7 @@ from transforms.periods import (
 )
 from transforms.vintages import public_on, vintage_is_latest, vintage_source, with_vintage_precedence
 from warehouse.codes import CURRENCIES, ValueSource
+from warehouse.ordering import sort_by_ranks
 from warehouse.reference import UnknownCommodityError
 from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_FLOWS
 
@@ -624,28 +625,11 @@ def _build_fact_trade_flows(
     schema = general.collect_schema()
     frames = [general.select(FACT_TRADE_FLOWS.column_names).collect()]
     frames += [block.rows(ranks[i], schema) for i, block in enumerate(blocks)]
-    return _sorted_flows(pl.concat(frames, how="vertical")).lazy()
+    return sort_by_ranks(pl.concat(frames, how="vertical"), _FLOW_ORDER).lazy()
 
 
 _FLOW_ORDER = ("period", "direction", "commodity_code", "partner_code", "release_id")
 _GIVES_PERIOD_VALUE = pl.col("value_usd").is_not_null() | pl.col("value_cny").is_not_null()
-
-
-def _sorted_flows(frame: pl.DataFrame) -> pl.DataFrame:
-    """`frame` sorted by `_FLOW_ORDER`, on one integer: each column's values ranked among its distinct
-    ones (a few thousand), then combined. Sorting half a million rows by five strings costs several times
-    as much; a null, or more combinations than an integer holds, sorts by the strings."""
-    key: pl.Expr = pl.lit(0, dtype=pl.UInt64)
-    combinations = 1
-    for name in _FLOW_ORDER:
-        column = frame.get_column(name)
-        distinct = column.unique().sort()
-        combinations *= max(distinct.len(), 1)
-        if column.null_count() or combinations >= 2**63:
-            return frame.sort(_FLOW_ORDER)
-        rank = pl.int_range(distinct.len(), dtype=pl.UInt64, eager=True)
-        key = key * distinct.len() + pl.col(name).replace_strict(distinct, rank, return_dtype=pl.UInt64)
-    return frame.sort(key)
 
 
 def _ranked(flows: pl.LazyFrame, eligible: pl.Expr = _GIVES_PERIOD_VALUE) -> pl.LazyFrame:

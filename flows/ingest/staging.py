@@ -21,6 +21,7 @@ from flows.ingest.model import PARSER_VERSION, BulletinTable, PreliminaryTable
 from flows.ingest.parsers.online_query import OnlineQueryTable
 from warehouse.codes import Product
 from warehouse.contracts import ContractError, TableContract
+from warehouse.ordering import sort_by_ranks
 from warehouse.tables import STG_ONLINE_QUERY, STG_PRELIMINARY
 
 
@@ -166,7 +167,7 @@ def write_partitions(
         for key, value in zip(keys, key_values, strict=True):
             folder = folder / f"{key}={value}"
         path = folder / f"{_slug(file_stem)}.parquet"
-        atomic_write_parquet(path, part.sort(contract.primary_key))
+        atomic_write_parquet(path, sort_by_ranks(part, contract.primary_key))
         written.append(path)
     return written
 
