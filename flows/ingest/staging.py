@@ -161,7 +161,15 @@ def write_partitions(
     """One file per partition present in `frame`; an existing file of the same name is replaced."""
     written: list[Path] = []
     keys = list(contract.partition_by)
-    groups = frame.partition_by(keys, as_dict=True, maintain_order=True) if keys else {(): frame}
+    groups: dict[tuple[Any, ...], pl.DataFrame] = {(): frame}
+    if keys:
+        values = frame.select(keys).unique()
+        # One partition (an export of one month, say) is taken as it is: partition_by copies it.
+        groups = (
+            {values.row(0): frame}
+            if values.height == 1
+            else frame.partition_by(keys, as_dict=True, maintain_order=True)
+        )
     for key_values, part in groups.items():
         folder = staging_dir / contract.name
         for key, value in zip(keys, key_values, strict=True):
