@@ -621,9 +621,9 @@ def _build_fact_trade_flows(
     is_export = pl.col("_export").is_not_null()
     ranked = _ranked(marked.lazy(), eligible=_GIVES_PERIOD_VALUE | is_export).collect()
     ranks = dict(ranked.filter(is_export).select("_export", "vintage_precedence").iter_rows())
-    general = ranked.lazy().filter(~is_export)
-    schema = general.collect_schema()
-    frames = [general.select(FACT_TRADE_FLOWS.column_names).collect()]
+    others = ranked.filter(~is_export)
+    schema = others.schema
+    frames = [others.select(FACT_TRADE_FLOWS.column_names)]
     frames += [block.rows(ranks[i], schema) for i, block in enumerate(blocks)]
     return sort_by_ranks(pl.concat(frames, how="vertical"), _FLOW_ORDER).lazy()
 
@@ -661,19 +661,38 @@ def _single_exports(online: pl.DataFrame, major: pl.LazyFrame) -> tuple[pl.LazyF
     with_major = (
         major.filter(pl.col("partner_code").is_in(partners.implode())).select(block).unique().collect()
     )
+    spans = (
+        online.with_row_index("_row")
+        .group_by(block)
+        .agg(
+            pl.struct(_EXPORT_COLUMNS).n_unique().alias("exports"),
+            pl.col("currency").first(),
+            pl.col("_row").min().alias("first"),
+            pl.col("_row").max().alias("last"),
+            pl.len().alias("rows"),
+        )
+        .sort("first")
+    )
     single = (
-        online.group_by(block)
-        .agg(pl.struct(_EXPORT_COLUMNS).n_unique().alias("exports"), pl.col("currency").first())
-        .filter((pl.col("exports") == 1) & pl.col("currency").is_in(list(CURRENCIES)))
+        spans.filter((pl.col("exports") == 1) & pl.col("currency").is_in(list(CURRENCIES)))
         .join(with_major, on=block, how="anti")
         .select(block)
     )
     if single.is_empty():
         return online.lazy(), []
     wanted = set(single.iter_rows())
+    if (spans["last"] - spans["first"] + 1 == spans["rows"]).all():
+        # Each month and direction a run of rows (staged files are read one after another): sliced,
+        # not copied.
+        parts = {
+            (period, direction): online.slice(first, rows)
+            for period, direction, first, rows in spans.select(*block, "first", "rows").iter_rows()
+        }
+    else:
+        parts = online.partition_by(block, as_dict=True, maintain_order=True)
     blocks: list[_SingleExport] = []
     rest: list[pl.DataFrame] = []
-    for key, records in online.partition_by(block, as_dict=True, maintain_order=True).items():
+    for key, records in parts.items():
         if key in wanted:
             blocks.append(_SingleExport(records))
         else:
