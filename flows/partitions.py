@@ -198,8 +198,10 @@ def build_period_flows(
 
     `preliminary` holds whole pages, which may print other periods too: only `period`'s rows are kept.
     `online_query` carries `retrieved_at` where known (it orders overlapping exports)."""
-    flows = build_fact_trade_flows(preliminary, online_query, commodities, partners)
-    return FACT_TRADE_FLOWS.conform(flows.filter(pl.col("period") == period).collect())
+    flows = build_fact_trade_flows(preliminary, online_query, commodities, partners).collect()
+    of_period = flows.get_column("period") == period
+    # Filtering copies every column: rows of this period alone (the usual) are taken as they are.
+    return FACT_TRADE_FLOWS.conform(flows if of_period.all() else flows.filter(of_period))
 
 
 def hs8_names(online_query: pl.LazyFrame) -> pl.DataFrame:
