@@ -36,6 +36,7 @@ from warehouse.publish import (
     publish_warehouse,
     sweep_leftovers,
     table_content_hashes,
+    warehouse_identity,
 )
 from warehouse.tables import (
     BI_MONTHLY_TRADE,
@@ -758,16 +759,16 @@ def test_published_files_are_read_only_on_disk_and_parquet_names_the_warehouse_i
 ) -> None:
     target, _, result = published_v0
     assert target.stat().st_mode & 0o777 == READ_ONLY_MODE
-    assert result.warehouse_sha256 == _sha256(target)
+    assert result.warehouse_identity == warehouse_identity(target)
     for path in result.parquet_files:
         assert path.stat().st_mode & 0o777 == READ_ONLY_MODE
         if path.name == MANIFEST_NAME:
-            assert json.loads(path.read_text())[PARQUET_SOURCE_KEY] == result.warehouse_sha256
+            assert json.loads(path.read_text())[PARQUET_SOURCE_KEY] == result.warehouse_identity
             continue
         kv = _query(
             target, f"SELECT value FROM parquet_kv_metadata('{path}') WHERE key = '{PARQUET_SOURCE_KEY}'"
         )
-        assert kv == [(result.warehouse_sha256.encode(),)]
+        assert kv == [(result.warehouse_identity.encode(),)]
 
 
 def test_a_read_only_published_file_is_replaced_by_the_next_publish(

@@ -493,7 +493,7 @@ def test_bi_exports_only_the_changed_periods_of_a_partitioned_view(
     assert after["2025-03.parquet"] == before["2025-03.parquet"]  # the same file, untouched
     assert after["2025-04.parquet"][1] != before["2025-04.parquet"][1]
     manifest = json.loads((folder / MANIFEST_NAME).read_text())
-    assert manifest[PARQUET_SOURCE_KEY] == result.warehouse_sha256
+    assert manifest[PARQUET_SOURCE_KEY] == result.warehouse_identity
     with duckdb.connect(str(target), read_only=True) as con:
         expected = con.sql(f"SELECT * FROM {BI_COMMODITY_TRADE.qualified_name}").pl()
     assert_frame_equal(pl.read_parquet(folder / "*.parquet"), expected)
