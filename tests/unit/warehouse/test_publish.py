@@ -771,6 +771,32 @@ def test_published_files_are_read_only_on_disk_and_parquet_names_the_warehouse_i
         assert kv == [(result.warehouse_identity.encode(),)]
 
 
+def test_the_identity_follows_the_file_not_its_path(
+    warehouse_copy: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """What `bi/` records instead of a SHA-256 of the whole file: a copy that keeps the file's times is the
+    same file, a write in place (same size) or the next publish is not, and heal then reads it whole."""
+    target, parquet = warehouse_copy
+    identity = warehouse_identity(target)
+    kept = tmp_path / "kept.duckdb"
+    shutil.copy2(target, kept)
+    assert warehouse_identity(kept) == identity
+    assert heal_published(target, parquet).messages() == []
+
+    target.chmod(0o640)
+    with target.open("r+b") as handle:  # one byte of a data block, the size unchanged
+        handle.seek(target.stat().st_size // 2)
+        byte = handle.read(1)
+        handle.seek(-1, os.SEEK_CUR)
+        handle.write(byte)
+    assert warehouse_identity(target) != identity
+    report = heal_published(target, parquet)
+    assert sorted(report.reexported) == _bi_files(parquet)  # read whole, and bi/ exported from it again
+
+    republished = publish_warehouse(target, sample_tables(1), parquet_dir=parquet)
+    assert republished.warehouse_identity == warehouse_identity(target) != identity
+
+
 def test_a_read_only_published_file_is_replaced_by_the_next_publish(
     warehouse_copy: tuple[Path, Path],
 ) -> None:
