@@ -57,6 +57,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -112,7 +113,9 @@ _LOCK_CONFLICT = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID
 @dataclass(frozen=True)
 class PublishResult:
     path: Path
-    row_counts: Mapping[str, int]  # qualified name -> rows, for every table and view published
+    # Qualified name -> rows, for every table and every view but those on a partitioned table
+    # (PARTITIONED_VIEWS): checked on the written periods alone, they are not counted (the history).
+    row_counts: Mapping[str, int]
     elapsed_seconds: float
     storage_version: str = STORAGE_VERSION
     parquet_files: tuple[Path, ...] = field(default=())
@@ -174,7 +177,7 @@ def publish_warehouse(
         base = target if partitioned and not rebuild and target.is_file() else None
         built = _build(building, plan, announce, base)
         building.chmod(READ_ONLY_MODE)
-        identity = warehouse_identity(building)  # closed: the rename keeps inode, size and time
+        identity = warehouse_identity(building)  # closed: the rename keeps its size, time and headers
         if parquet_path is not None:
             # Exported before the swap, from the closed, checked file that is about to become the
             # target (same bytes), and renamed into place only after the swap: a failed export then
@@ -695,8 +698,8 @@ def _unordered(con: duckdb.DuckDBPyConnection, view: TableContract) -> str:
     editing the text; a query it cannot serialise is used as the view."""
     assert view.sql is not None
     row = con.execute("SELECT json_serialize_sql(?)", [view.sql]).fetchone()
-    tree = json.loads(row[0]) if row else {"error": True}
-    statements = [] if tree.get("error") else tree.get("statements", [])
+    tree: dict[str, Any] = json.loads(row[0]) if row else {"error": True}
+    statements: list[dict[str, Any]] = [] if tree.get("error") else tree.get("statements", [])
     if len(statements) != 1 or "modifiers" not in statements[0].get("node", {}):
         return view.qualified_name
     node = statements[0]["node"]
