@@ -235,8 +235,46 @@ def _partner_cells(stg: pl.LazyFrame, aliases: pl.LazyFrame) -> pl.LazyFrame:
     )
     names = totals.collect_schema().names()
     return pl.concat(
-        [frame.select(names) for frame in (totals, by_partner, bulletin_world, bulletin_by_partner)],
+        [
+            frame.select(names)
+            for frame in (
+                totals,
+                by_partner,
+                bulletin_world,
+                _bulletin_world_total(bulletin_world),
+                bulletin_by_partner,
+            )
+        ],
         how="vertical_relaxed",
+    )
+
+
+def _bulletin_world_total(world: pl.LazyFrame) -> pl.LazyFrame:
+    """China's total trade (direction `total`) of a Bulletin page: its exports plus its imports.
+
+    The Bulletin prints exports and imports but not their sum, which table (1) prints. Without this row the
+    latest total would stay the preliminary one while the latest exports are the Bulletin's, and total
+    would no longer equal exports plus imports in the views. Derived here (`is_derived`), values only: the
+    Bulletin prints no y/y of the total. A page lacking either flow gives none.
+    """
+    per_flow = {"direction", "amount_whole_units", "figure_as_published", "column_number", "is_derived"}
+    keys = [c for c in world.collect_schema().names() if c not in per_flow]
+    return (
+        world.filter((pl.col("measure") == "value") & pl.col("direction").is_in(["export", "import"]))
+        .group_by(keys)
+        .agg(
+            pl.col("amount_whole_units").sum(),
+            _flows=pl.col("direction").n_unique(),
+            _has_null=pl.col("amount_whole_units").is_null().any(),
+        )
+        .filter((pl.col("_flows") == 2) & ~pl.col("_has_null"))
+        .with_columns(
+            direction=pl.lit("total"),
+            figure_as_published=pl.lit(None, dtype=pl.Float64),
+            column_number=pl.lit(None, dtype=pl.Int64),
+            is_derived=pl.lit(True),
+        )
+        .drop("_flows", "_has_null")
     )
 
 
