@@ -239,7 +239,9 @@ def main() -> int:
     ]
     # A per-period view: its manifest names the warehouse, and its files are the manifest's periods.
     disagreeing += [
-        f"{view.name}/" for view in PARTITIONED_VIEWS if not period_folder_agrees(parquet / view.name, identity)
+        f"{view.name}/"
+        for view in PARTITIONED_VIEWS
+        if not period_folder_agrees(parquet / view.name, identity)
     ]
     elapsed = time.monotonic() - started
 
