@@ -830,12 +830,22 @@ def _period_digests(
 
     That is the view's SQL, the period's fingerprint in meta.build_partitions for each partitioned table
     it reads, and the contents of the (small) other tables it reads: equal digests, equal rows. A table
-    published whole (no fingerprints) gives each period the warehouse's identity: always written."""
+    keyed by the period alone (core.dim_period) describes each period in its own row, which is all a
+    period's rows are read with: only that row counts, so a new period leaves the others' digests (and
+    files) as they were. A table published whole (no fingerprints) gives each period the warehouse's
+    identity: always written."""
     assert view.sql is not None
     sources = _partitioned_sources(view)
     others = sorted(set(_RELATION.findall(view.sql)) - {c.qualified_name for c in sources})
     common = hashlib.sha256(view.sql.encode())
+    per_period_rows: dict[str, list[str]] = {}
     for relation in others:
+        if _keyed_by_period(relation):
+            for period, digest in con.execute(
+                f"SELECT period, md5(CAST(t AS VARCHAR)) FROM {relation} AS t"
+            ).fetchall():
+                per_period_rows.setdefault(period, []).append(f"{relation}:{digest}")
+            continue
         row = con.execute(
             f"SELECT md5(string_agg(h, '' ORDER BY h)) FROM "
             f"(SELECT md5(CAST(t AS VARCHAR)) AS h FROM {relation} AS t)"
@@ -863,9 +873,13 @@ def _period_digests(
     digests: dict[str, str] = {}
     for period, parts in by_period.items():
         digest = common.copy()
-        digest.update("\n".join([period, *sorted(parts)]).encode())
+        digest.update("\n".join([period, *sorted(parts), *sorted(per_period_rows.get(period, []))]).encode())
         digests[period] = digest.hexdigest()
     return digests
+
+
+def _keyed_by_period(relation: str) -> bool:
+    return any(c.qualified_name == relation and c.primary_key == ("period",) for c in WAREHOUSE_TABLES)
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, contract: TableContract) -> bool:

@@ -218,6 +218,9 @@ def test_a_removed_period_is_deleted_and_a_new_one_added(
 
     assert result.incremental
     assert result.written_periods == {FACT_TRADE_FLOWS.qualified_name: ("2025-06",)}
+    # dim_period gained 2025-06's row: the other periods' rows of bi.commodity_trade are as they were.
+    exported = sorted(p.name for p in result.parquet_files if p.parent.name == BI_COMMODITY_TRADE.name)
+    assert exported == ["2025-06.parquet", MANIFEST_NAME]
     assert result.dropped_periods == {FACT_TRADE_FLOWS.qualified_name: ("2025-04",)}
     assert _query(target, "SELECT DISTINCT period FROM core.fact_trade_flows ORDER BY period") == [
         ("2025-03",),
