@@ -294,10 +294,10 @@ def publish(settings: Settings, tables: dict[TableContract, pl.DataFrame], flows
     for kept in result.moved_aside:
         logger.warning("moved a stray WAL aside to %s: no process held the warehouse", kept)
     logger.info(
-        "published %s in %.2f s (sha256 %s, recorded in %d BI Parquet files)",
+        "published %s in %.2f s (identity %s, recorded in %d BI Parquet files)",
         settings.warehouse_path,
         result.elapsed_seconds,
-        result.warehouse_sha256[:12],
+        result.warehouse_identity,
         len(result.parquet_files),
     )
 
