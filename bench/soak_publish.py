@@ -24,7 +24,6 @@ readers stop on a file or after `--reader-seconds`.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import random
@@ -129,6 +128,7 @@ def main() -> int:
         heal_published,
         period_folder_agrees,
         publish_warehouse,
+        warehouse_identity,
     )
     from warehouse.tables import FACT_TRADE_SURPLUS
 
@@ -231,15 +231,17 @@ def main() -> int:
         torn += [f"parquet sum {s}" for s in result["sums"].get("parquet", []) if s not in parquet_version_of]
 
     left = _leftovers(root, parquet)
-    sha = hashlib.sha256(target.read_bytes()).hexdigest()
+    identity = warehouse_identity(target)
     disagreeing = [
         p.name
         for p in sorted(parquet.glob("*.parquet"))
-        if (pq.read_metadata(p).metadata or {}).get(PARQUET_SOURCE_KEY.encode()) != sha.encode()
+        if (pq.read_metadata(p).metadata or {}).get(PARQUET_SOURCE_KEY.encode()) != identity.encode()
     ]
     # A per-period view: its manifest names the warehouse, and its files are the manifest's periods.
     disagreeing += [
-        f"{view.name}/" for view in PARTITIONED_VIEWS if not period_folder_agrees(parquet / view.name, sha)
+        f"{view.name}/"
+        for view in PARTITIONED_VIEWS
+        if not period_folder_agrees(parquet / view.name, identity)
     ]
     elapsed = time.monotonic() - started
 

@@ -61,8 +61,33 @@ def to_pandas(frame: pl.DataFrame) -> pd.DataFrame:
     and a Boolean one into object, so a type check could not tell them from a wrong type; nullable
     pandas dtypes keep the contract's types visible. Other Arrow types (Int32, naive datetimes) keep
     their own numpy dtype, so they fail the type check as they should.
+
+    Numbers go to plain numpy where that loses nothing: an Int64 column without nulls becomes int64,
+    a Float64 column without NaN float64 (its nulls NaN, which pandas and GX treat as missing like NA).
+    GX compares a numpy column with a range in one vectorized step, but a nullable one value by value
+    in Python (0.2-0.3 CPU s per expectation on a month of detail); a type check sees the same
+    `int64`/`float64` either way.
     """
-    return frame.to_pandas(types_mapper=_pandas_types_mapper())
+    import numpy as np
+
+    pdf = frame.to_pandas(types_mapper=_pandas_types_mapper())
+    if not frame.height:
+        return pdf
+    ints = [c for c, t in frame.schema.items() if t == pl.Int64]
+    floats = [c for c, t in frame.schema.items() if t == pl.Float64]
+    if not ints and not floats:
+        return pdf
+    counts = frame.select(
+        *(pl.col(c).null_count().alias(c) for c in ints),
+        *(pl.col(c).is_nan().sum().alias(c) for c in floats),
+    ).row(0, named=True)
+    for column in ints:
+        if not counts[column]:
+            pdf[column] = pdf[column].to_numpy(dtype=np.int64)
+    for column in floats:
+        if not counts[column]:
+            pdf[column] = pdf[column].to_numpy(dtype=np.float64, na_value=np.nan)
+    return pdf
 
 
 @functools.cache

@@ -258,6 +258,16 @@ def validate_checks(
     return gate
 
 
+@dataclass(frozen=True)
+class _Batch:
+    """One batch being recorded: its rows, the GX validator that validated them, and its release."""
+
+    batch_id: str
+    frame: pl.DataFrame
+    validator: Any  # great_expectations.validator.v1_validator.Validator
+    release_id: str | None  # the release the batch is, where it is exactly one
+
+
 class _Runner:
     """One ephemeral GX context, a pandas datasource with one asset per table, and what was found."""
 
@@ -272,6 +282,7 @@ class _Runner:
         self._context: Any = None
         self._datasource: Any = None
         self._batch_definitions: dict[str, Any] = {}
+        self._validator_class: Any = None
 
     def _batch_definition(self, object_name: str) -> Any:
         if self._context is None:
@@ -284,6 +295,14 @@ class _Runner:
                 globally=False, metric_calculations=False
             )
             self._datasource = self._context.data_sources.add_pandas("gate")
+            from great_expectations.execution_engine import pandas_execution_engine
+            from great_expectations.validator.v1_validator import Validator
+
+            self._validator_class = Validator
+            # GX fingerprints every pandas batch below this many bytes by hashing all its rows (a
+            # `batch_markers` entry nothing here reads): 0.2-0.3 CPU s per table and month of
+            # detail, as much as the expectations. A threshold of 0 leaves the fingerprint out.
+            pandas_execution_engine.HASH_THRESHOLD = 0
         if object_name not in self._batch_definitions:
             asset = self._datasource.add_dataframe_asset(name=object_name)
             self._batch_definitions[object_name] = asset.add_batch_definition_whole_dataframe("whole frame")
@@ -299,24 +318,35 @@ class _Runner:
     def run(self, check: Check) -> None:
         suite = check.suite()
         batch_definition = self._batch_definition(check.object_name)
+        by_rule_expectation = {_rule_of(e): e for e in suite.expectations}
         for batch_id, frame in _batches(check, self.max_batch_rows):
-            batch = batch_definition.get_batch(batch_parameters={"dataframe": to_pandas(frame)})
-            result = batch.validate(suite, result_format=_BASIC)
-            by_rule_expectation = {_rule_of(e): e for e in suite.expectations}
-            for position, r in enumerate(result.results):
-                if not r.success:  # the offending rows' indices too, in the result Data Docs show as well
-                    expectation = by_rule_expectation[r.expectation_config.meta.get("rule")]
-                    result.results[position] = batch.validate(expectation, result_format=_SUMMARY)
+            # One validator per batch: it loads the batch once, and keeps the metrics it computed, so
+            # that validating a failed expectation again for its offending rows reuses them. (A
+            # `Batch.validate` would load and fingerprint the frame again on every call.)
+            validator = self._validator_class(
+                batch_definition=batch_definition,
+                batch_parameters={"dataframe": to_pandas(frame)},
+                result_format=_BASIC,
+            )
+            result = validator.validate_expectation_suite(suite)
+            failed = [i for i, r in enumerate(result.results) if not r.success]
+            if failed:  # the offending rows' indices too, in the result Data Docs show as well
+                validator.result_format = _SUMMARY
+                for position in failed:
+                    expectation = by_rule_expectation[
+                        result.results[position].expectation_config.meta["rule"]
+                    ]
+                    result.results[position] = validator.validate_expectation(expectation)
             self.validations.append(
                 ValidationRecord(check.suite_name, check.object_name, batch_id, suite, result)
             )
+            batch = _Batch(batch_id, frame, validator, _single_release(frame))
             by_rule = {r.expectation_config.meta.get("rule"): r for r in result.results}
             for expectation in suite.expectations:
-                self._record(check, batch_id, frame, batch, expectation, by_rule[_rule_of(expectation)])
+                self._record(check, batch, expectation, by_rule[_rule_of(expectation)])
 
-    def _record(
-        self, check: Check, batch_id: str, frame: pl.DataFrame, batch: Any, expectation: Any, r: Any
-    ) -> None:
+    def _record(self, check: Check, batch: _Batch, expectation: Any, r: Any) -> None:
+        batch_id, frame = batch.batch_id, batch.frame
         rule = _rule_of(expectation)
         severity: Severity = _severity(expectation.severity)
         summary = r.result or {}
@@ -340,7 +370,8 @@ class _Runner:
             examples = _examples(frame, indices[:MAX_EXAMPLES], _example_columns(check, expectation, frame))
             if severity == CRITICAL and check.blame_columns:
                 if count is not None and count > len(indices):
-                    complete = batch.validate(expectation, result_format=_COMPLETE)
+                    batch.validator.result_format = _COMPLETE
+                    complete = batch.validator.validate_expectation(expectation)
                     indices = [
                         int(i)
                         for i in (complete.result or {}).get("unexpected_index_list") or []
@@ -356,14 +387,14 @@ class _Runner:
                     object_name=check.object_name,
                     expectation_type=expectation.expectation_type,
                     batch_id=batch_id,
-                    release_id=_single_release(frame),
+                    release_id=batch.release_id,
                     unexpected_count=count,
                     examples=tuple(examples),
                     observed=observed,
                 )
             )
         self._add_row(
-            release_id=_single_release(frame),
+            release_id=batch.release_id,
             batch_id=batch_id,
             suite_name=check.suite_name,
             object_name=check.object_name,

@@ -175,9 +175,14 @@ def _files_by_period(settings: Settings, periods: list[Period]) -> dict[str, lis
     return files
 
 
+PERIOD_WORKERS = min(4, os.cpu_count() or 1)
+
+
 def _task_runner(dask: bool, dask_address: str | None) -> Any:
     if not dask and dask_address is None:
-        return ThreadPoolTaskRunner(max_workers=4)
+        # A period's work is polars (its files were staged by the run's ingest), which uses every core:
+        # more periods at once than cores adds little speed, and each holds a month of records.
+        return ThreadPoolTaskRunner(max_workers=PERIOD_WORKERS)
     from prefect_dask import DaskTaskRunner
 
     if dask_address:

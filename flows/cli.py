@@ -265,9 +265,10 @@ def _fail_if_every_file_quarantined(report: IngestReport | None) -> None:
 
 
 def _prefect_server(settings: Settings) -> Callable[[], None]:
-    """Launch the temporary Prefect server of a flow command (unless PREFECT_API_URL names one), tied to
-    it; returns what waits for it to answer. Call that after importing the flow and before running it:
-    the server starts while the flow's modules import."""
+    """Launch the temporary Prefect server of a flow command (unless PREFECT_API_URL names a server), tied
+    to it; returns what waits for it to answer. Call this before importing Prefect or the flow, and what
+    it returns after importing the flow and before running it: the server starts while the flow's modules
+    import, and Prefect's clients read its address (PREFECT_API_URL) when Prefect is imported."""
     # Also for any server Prefect starts on its own: the same patience.
     os.environ.setdefault(
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(settings.prefect_startup_timeout_seconds)
@@ -275,10 +276,10 @@ def _prefect_server(settings: Settings) -> Callable[[], None]:
     from flows.prefect_server import hide_expected_tracebacks, launch_temporary_server
 
     server = launch_temporary_server()
-    if not _Customs.debug:
-        hide_expected_tracebacks()
 
     def wait_until_ready() -> None:
+        if not _Customs.debug:
+            hide_expected_tracebacks()
         if server is not None:
             server.wait_until_ready(settings.prefect_startup_timeout_seconds)
 

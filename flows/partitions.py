@@ -198,14 +198,18 @@ def build_period_flows(
 
     `preliminary` holds whole pages, which may print other periods too: only `period`'s rows are kept.
     `online_query` carries `retrieved_at` where known (it orders overlapping exports)."""
-    flows = build_fact_trade_flows(preliminary, online_query, commodities, partners)
-    return FACT_TRADE_FLOWS.conform(flows.filter(pl.col("period") == period).collect())
+    flows = build_fact_trade_flows(preliminary, online_query, commodities, partners).collect()
+    of_period = flows.get_column("period") == period
+    # Filtering copies every column: rows of this period alone (the usual) are taken as they are.
+    return FACT_TRADE_FLOWS.conform(flows if of_period.all() else flows.filter(of_period))
 
 
 def hs8_names(online_query: pl.LazyFrame) -> pl.DataFrame:
     """Per HS8 code, its latest name in these records (by release): what dim_commodity needs of them."""
     return (
         online_query.select(*_HS8_NAME_COLUMNS)
+        # A code has a name or two per export: the distinct ones are sorted, not every record.
+        .unique()
         .sort("hs_code", "period", "release_id", "commodity_name")
         .unique(["hs_code", "period"], keep="last", maintain_order=True)
         .collect()
@@ -300,7 +304,10 @@ def build_period_partition(
     `preliminary`: the staged cells (a lazy scan, filtered here); `manifest`: the staged files' rows.
     Raises warehouse.reference's UnknownPartnerError and UnknownCommodityError as the whole build does."""
     retrieved_at = manifest.lazy().select("source_sha256", "retrieved_at")
-    online_query = scan_online_query(sources).join(retrieved_at, on="source_sha256", how="left")
+    # Read once: the fact and the HS8 names are both made from it.
+    online_query = (
+        scan_online_query(sources).join(retrieved_at, on="source_sha256", how="left").collect().lazy()
+    )
     cells, outcome = fill_pending_quantity_units(preliminary_slice(preliminary, sources))
     # A page is built with every period it prints: said once, with the build of its own period.
     warn_filled_units(outcome.filter(pl.col("period") == sources.period), manifest)

@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from config.settings import Settings
 from fileio.atomic import atomic_write_parquet
 from fileio.modes import use_modes
@@ -126,8 +128,11 @@ def repair_archive(settings: Settings) -> RepairReport:
         if before is not None and before["status"] == "quarantined" and before["quarantine_reason"] == "gate":
             row |= {k: before[k] for k in ("status", "quarantine_reason", "error")}
         scratch.record([row])
+    _confirm_waiting_pages(scratch, {sha256: file for _, sha256, file in files}, settings)
+
+    for row in scratch.manifest.iter_rows(named=True):
         if row["status"] == "quarantined":
-            report.quarantined.append((file.source_uri, row["error"]))
+            report.quarantined.append((row["source_uri"], row["error"]))
         elif row["status"] == "index":
             report.index_pages += 1
         else:
@@ -137,3 +142,22 @@ def repair_archive(settings: Settings) -> RepairReport:
     shutil.rmtree(scratch_dir, ignore_errors=True)
     log.info("%s", report.summary())
     return report
+
+
+def _confirm_waiting_pages(scratch: RawArchive, files: dict[str, FetchedFile], settings: Settings) -> None:
+    """Parse again each page still waiting for a vintage to confirm its unit (`unconfirmed`), as every
+    ingest does: in arrival order a page may come before the release that confirms it, and the ingests
+    that staged it then would otherwise disagree with the repair. Until nothing changes, since a page
+    confirmed here may in turn confirm another."""
+    while True:
+        waiting = scratch.manifest.filter(
+            (pl.col("status") == "quarantined") & (pl.col("quarantine_reason") == "unconfirmed")
+        )["source_sha256"].to_list()
+        settled = [
+            row
+            for row in (process_file(files[sha256], sha256, scratch, settings) for sha256 in waiting)
+            if not (row["status"] == "quarantined" and row.get("quarantine_reason") == "unconfirmed")
+        ]
+        if not settled:
+            return
+        scratch.replace_rows(settled)

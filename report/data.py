@@ -269,6 +269,17 @@ class ReportData:
     first_prints: tuple[FirstPrint, ...] = ()  # the periods of `history` (bi.revision_triangle)
 
     @property
+    def bulletin_date(self) -> date | None:
+        """The publication date of the period's latest Monthly Bulletin: its figures replace the preliminary
+        release's in the views, so a report that shows them says so."""
+        dates = [
+            r.published_on
+            for r in self.releases
+            if r.product == "bulletin" and r.status == "published" and r.published_on is not None
+        ]
+        return max(dates, default=None)
+
+    @property
     def is_demo(self) -> bool:
         """The synthetic demo releases, not GACC's figures."""
         return self.ingested_from == DEMO_SOURCE

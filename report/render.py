@@ -140,6 +140,8 @@ def render_markdown_summary(data: ReportData) -> str:
         if data.publication_date
         else "publication date unknown"
     )
+    if data.bulletin_date:
+        published += f", revised by the Monthly Bulletin of {data.bulletin_date.isoformat()}"
     combined = (
         f" January and February are published together: {t.months_covered} months."
         if t.months_covered > 1
@@ -263,6 +265,7 @@ def render_html_report(data: ReportData) -> str:
             year_earlier=before,
             history_first=data.history[0].period if data.history else data.period,
             publication_date=date_label(data.publication_date),
+            bulletin_date=date_label(data.bulletin_date) if data.bulletin_date else None,
             charts=charts,
             command=command,
             amount=format_amount,

@@ -45,6 +45,7 @@ Semantics chosen here (the design leaves them open):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
@@ -66,6 +67,7 @@ from transforms.periods import (
 )
 from transforms.vintages import public_on, vintage_is_latest, vintage_source, with_vintage_precedence
 from warehouse.codes import CURRENCIES, ValueSource
+from warehouse.ordering import sort_by_ranks
 from warehouse.reference import UnknownCommodityError
 from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_FLOWS
 
@@ -235,8 +237,46 @@ def _partner_cells(stg: pl.LazyFrame, aliases: pl.LazyFrame) -> pl.LazyFrame:
     )
     names = totals.collect_schema().names()
     return pl.concat(
-        [frame.select(names) for frame in (totals, by_partner, bulletin_world, bulletin_by_partner)],
+        [
+            frame.select(names)
+            for frame in (
+                totals,
+                by_partner,
+                bulletin_world,
+                _bulletin_world_total(bulletin_world),
+                bulletin_by_partner,
+            )
+        ],
         how="vertical_relaxed",
+    )
+
+
+def _bulletin_world_total(world: pl.LazyFrame) -> pl.LazyFrame:
+    """China's total trade (direction `total`) of a Bulletin page: its exports plus its imports.
+
+    The Bulletin prints exports and imports but not their sum, which table (1) prints. Without this row the
+    latest total would stay the preliminary one while the latest exports are the Bulletin's, and total
+    would no longer equal exports plus imports in the views. Derived here (`is_derived`), values only: the
+    Bulletin prints no y/y of the total. A page lacking either flow gives none.
+    """
+    per_flow = {"direction", "amount_whole_units", "figure_as_published", "column_number", "is_derived"}
+    keys = [c for c in world.collect_schema().names() if c not in per_flow]
+    return (
+        world.filter((pl.col("measure") == "value") & pl.col("direction").is_in(["export", "import"]))
+        .group_by(keys)
+        .agg(
+            pl.col("amount_whole_units").sum(),
+            _flows=pl.col("direction").n_unique(),
+            _has_null=pl.col("amount_whole_units").is_null().any(),
+        )
+        .filter((pl.col("_flows") == 2) & ~pl.col("_has_null"))
+        .with_columns(
+            direction=pl.lit("total"),
+            figure_as_published=pl.lit(None, dtype=pl.Float64),
+            column_number=pl.lit(None, dtype=pl.Int64),
+            is_derived=pl.lit(True),
+        )
+        .drop("_flows", "_has_null")
     )
 
 
@@ -543,56 +583,211 @@ def build_fact_trade_flows(
     GACC code (unknown: UnknownPartnerError), the value in the file's currency and the other null unless an
     export in the other currency gives it, quantity = the first quantity, no cumulative figures.
     """
-    editions = pl.concat(
-        [_major_commodity_editions(stg, commodities), _online_query_editions(online_query, partners)],
-        how="diagonal",
-    )
-    measures = [
-        "commodity_name",
-        "is_aggregate",
-        "quantity_unit",
-        "quantity_base_unit",
-        "quantity",
-        "quantity_ytd",
-        "quantity_base",
-        "quantity_ytd_base",
-        "value",
-        "value_ytd",
-        "yoy_ytd_pct_published",
-    ]
+    return _build_fact_trade_flows(stg, online_query, commodities, partners, single_editions=True)
+
+
+_FLOW_MEASURES = (
+    "commodity_name",
+    "is_aggregate",
+    "quantity_unit",
+    "quantity_base_unit",
+    "quantity",
+    "quantity_ytd",
+    "quantity_base",
+    "quantity_ytd_base",
+    "value",
+    "value_ytd",
+    "yoy_ytd_pct_published",
+)
+# Measures that are the same in both editions: the USD edition's is taken where both exist.
+_SHARED_FLOW_MEASURES = (
+    "commodity_name",
+    "quantity_unit",
+    "quantity_base_unit",
+    "quantity",
+    "quantity_ytd",
+    "quantity_base",
+    "quantity_ytd_base",
+)
+
+
+def _build_fact_trade_flows(
+    stg: pl.LazyFrame,
+    online_query: pl.LazyFrame,
+    commodities: pl.LazyFrame,
+    partners: pl.LazyFrame,
+    *,
+    single_editions: bool,
+) -> pl.LazyFrame:
+    """`single_editions`: the online-query records of a month and direction that one export alone gives
+    (the usual: one export per month, direction and currency) are taken as rows as they are, without the
+    pairing of editions and the ranking over every grain, which give those same rows but cost joins and
+    windows per record. False: every figure goes the general way (the tests compare the two)."""
+    online = _online_query_editions(online_query, partners)
+    major = _major_commodity_editions(stg, commodities)
+    blocks: list[_SingleExport] = []
+    if single_editions:
+        online, blocks = _single_exports(online.collect(), major)
     keys = ["product", *_FLOW_KEYS]
+    editions = pl.concat([major, online], how="diagonal")
     # The product is part of the pairing key: editions of different products are never joined.
-    paired = _pair_editions(editions, keys, measures)
+    paired = _pair_editions(editions, keys, _FLOW_MEASURES)
     # A release either prints a period as its own or restates it, never both.
     restatements = editions.select(*keys, "release_id", "is_restatement").unique([*keys, "release_id"])
-    gives_period_value = pl.col("value_usd").is_not_null() | pl.col("value_cny").is_not_null()
-    out = (
+    flows = (
         _with_period(paired)
         .join(restatements, on=[*keys, "release_id"], how="left")
         .with_columns(
-            # Quantities are the same in both editions; the USD edition's is taken where both exist.
-            *(
-                pl.coalesce(f"{m}_usd", f"{m}_cny").alias(m)
-                for m in (
-                    "commodity_name",
-                    "quantity_unit",
-                    "quantity_base_unit",
-                    "quantity",
-                    "quantity_ytd",
-                    "quantity_base",
-                    "quantity_ytd_base",
-                )
-            ),
+            *(pl.coalesce(f"{m}_usd", f"{m}_cny").alias(m) for m in _SHARED_FLOW_MEASURES),
             is_aggregate=pl.coalesce("is_aggregate_usd", "is_aggregate_cny", pl.lit(False)),
             is_restatement=pl.col("is_restatement").fill_null(False),
         )
         .with_columns(vintage_source(restated=pl.col("is_restatement")), public_on())
+    )
+    if not blocks:
+        return _ranked(flows).select(FACT_TRADE_FLOWS.column_names).sort(*_FLOW_ORDER)
+    general = flows.collect()
+    # One row per export stands for all of its records in the ranking of the period's vintages: the
+    # rank is dense, so every record of the export gets its row's number.
+    marked = pl.concat(
+        [
+            general.with_columns(_export=pl.lit(None, dtype=pl.Int64)),
+            *(b.ranked_row(i) for i, b in enumerate(blocks)),
+        ],
+        how="diagonal_relaxed",
+    )
+    is_export = pl.col("_export").is_not_null()
+    ranked = _ranked(marked.lazy(), eligible=_GIVES_PERIOD_VALUE | is_export).collect()
+    ranks = dict(ranked.filter(is_export).select("_export", "vintage_precedence").iter_rows())
+    others = ranked.filter(~is_export)
+    schema = others.schema
+    frames = [others.select(FACT_TRADE_FLOWS.column_names)]
+    frames += [block.rows(ranks[i], schema) for i, block in enumerate(blocks)]
+    return sort_by_ranks(pl.concat(frames, how="vertical"), _FLOW_ORDER).lazy()
+
+
+_FLOW_ORDER = ("period", "direction", "commodity_code", "partner_code", "release_id")
+_GIVES_PERIOD_VALUE = pl.col("value_usd").is_not_null() | pl.col("value_cny").is_not_null()
+
+
+def _ranked(flows: pl.LazyFrame, eligible: pl.Expr = _GIVES_PERIOD_VALUE) -> pl.LazyFrame:
+    """`vintage_precedence` and `is_latest_vintage` of every row."""
+    return (
         # A restatement of a month's cumulative alone does not give the month: it never displaces the
         # vintage that does (so the BI view shows each period once, with its own value).
         # Ranked within the period: the table is built one period at a time (flows.partitions).
-        .pipe(with_vintage_precedence, eligible=gives_period_value, within=["period"])
-        .with_columns(is_latest_vintage=vintage_is_latest(_FLOW_KEYS))
+        flows.pipe(with_vintage_precedence, eligible=eligible, within=["period"]).with_columns(
+            is_latest_vintage=vintage_is_latest(_FLOW_KEYS)
+        )
     )
-    return out.select(FACT_TRADE_FLOWS.column_names).sort(
-        "period", "direction", "commodity_code", "partner_code", "release_id"
+
+
+# What the records of one export share: a month and direction whose records all share them come from
+# one export alone.
+_EXPORT_COLUMNS = ("release_id", "currency", "published_on", "retrieved_at", "is_restatement")
+
+
+def _single_exports(online: pl.DataFrame, major: pl.LazyFrame) -> tuple[pl.LazyFrame, list[_SingleExport]]:
+    """The online-query editions split: each month and direction that one export alone gives, and the
+    rest (for the general way). A record is then its figure's only edition: an export holds each grain
+    once (the staging key), and a table (5)/(6) row shares a grain with none unless its partner is one
+    of the records' (they are the World's)."""
+    if online.is_empty():
+        return online.lazy(), []
+    block = ["period", "direction"]
+    partners = online.get_column("partner_code").unique()
+    with_major = (
+        major.filter(pl.col("partner_code").is_in(partners.implode())).select(block).unique().collect()
     )
+    spans = (
+        online.with_row_index("_row")
+        .group_by(block)
+        .agg(
+            pl.struct(_EXPORT_COLUMNS).n_unique().alias("exports"),
+            pl.col("currency").first(),
+            pl.col("_row").min().alias("first"),
+            pl.col("_row").max().alias("last"),
+            pl.len().alias("rows"),
+        )
+        .sort("first")
+    )
+    single = (
+        spans.filter((pl.col("exports") == 1) & pl.col("currency").is_in(list(CURRENCIES)))
+        .join(with_major, on=block, how="anti")
+        .select(block)
+    )
+    if single.is_empty():
+        return online.lazy(), []
+    wanted = set(single.iter_rows())
+    if (spans["last"] - spans["first"] + 1 == spans["rows"]).all():
+        # Each month and direction a run of rows (staged files are read one after another): sliced,
+        # not copied.
+        parts = {
+            (period, direction): online.slice(first, rows)
+            for period, direction, first, rows in spans.select(*block, "first", "rows").iter_rows()
+        }
+    else:
+        parts = online.partition_by(block, as_dict=True, maintain_order=True)
+    blocks: list[_SingleExport] = []
+    rest: list[pl.DataFrame] = []
+    for key, records in parts.items():
+        if key in wanted:
+            blocks.append(_SingleExport(records))
+        else:
+            rest.append(records)
+    return (pl.concat(rest) if rest else online.clear()).lazy(), blocks
+
+
+@dataclass(frozen=True)
+class _SingleExport:
+    """The online-query records of one month and direction, all from one export: each is its figure's
+    only edition, so its row is the record as it is, its currency's measures on its side."""
+
+    records: pl.DataFrame  # online-query editions (`_online_query_editions`)
+
+    def _first(self) -> pl.LazyFrame:
+        """Its first record made a row the general way: what every record shares is read from it."""
+        return (
+            _with_period(self.records.head(1).lazy())
+            .with_columns(is_restatement=pl.col("is_restatement").fill_null(False))
+            .with_columns(vintage_source(restated=pl.col("is_restatement")), public_on())
+        )
+
+    def ranked_row(self, index: int) -> pl.DataFrame:
+        """What the ranking of vintages reads, marked `_export` = index."""
+        return (
+            self._first()
+            .select("period", "vintage_source", "public_on", "retrieved_at", "release_id")
+            .with_columns(_export=pl.lit(index, dtype=pl.Int64))
+            .collect()
+        )
+
+    def rows(self, precedence: int, schema: pl.Schema) -> pl.DataFrame:
+        """Its rows of the fact, typed as `schema` (the general way's)."""
+        shared = self._first().collect().row(0, named=True)
+        suffix = str(shared["currency"]).lower()
+        own = {f"{m}_{suffix}": m for m in _FLOW_MEASURES if m not in _SHARED_FLOW_MEASURES}
+        own |= {m: m for m in (*_SHARED_FLOW_MEASURES, "commodity_code", "partner_code")}
+        columns: list[pl.Expr] = []
+        for name in FACT_TRADE_FLOWS.column_names:
+            dtype = schema[name]
+            if name in ("vintage_precedence", "is_latest_vintage"):
+                continue
+            if name in own:
+                columns.append(pl.col(own[name]).cast(dtype).alias(name))
+            elif name == "is_aggregate":
+                columns.append(pl.col(name).fill_null(False).cast(dtype))
+            elif name in shared:
+                columns.append(pl.lit(shared[name], dtype=dtype).alias(name))
+            else:  # the other currency's measures
+                columns.append(pl.lit(None, dtype=dtype).alias(name))
+        return (
+            self.records.select(columns)
+            .with_columns(
+                vintage_precedence=pl.when(_GIVES_PERIOD_VALUE).then(
+                    pl.lit(precedence, dtype=schema["vintage_precedence"])
+                ),
+                is_latest_vintage=_GIVES_PERIOD_VALUE,
+            )
+            .select(FACT_TRADE_FLOWS.column_names)
+        )

@@ -12,9 +12,10 @@ Why it works this way (see the shared stack notes on DuckDB 2.0):
 - the published file is read-only on disk (0440): a BI tool that opens it read-write (DuckDB's default)
   then fails at once instead of locking out every reader and the next publish; `os.replace` over a
   read-only file works, since the rename writes the directory, not the file;
-- `bi/*.parquet` is part of what a publish guarantees: each file carries the SHA-256 of the warehouse
-  file it was exported from (Parquet key-value metadata), so `heal_published` can tell, at a run's
-  start, when a publish died between the warehouse swap and the Parquet renames and export again;
+- `bi/*.parquet` is part of what a publish guarantees: each file carries the identity of the warehouse
+  file it was exported from (Parquet key-value metadata; see `warehouse_identity`), so `heal_published`
+  can tell, at a run's start, when a publish died between the warehouse swap and the Parquet renames
+  and export again;
 - the building file and the Parquet temporaries carry the publishing process's pid in their names, so a
   later start sweeps only the leftovers of dead processes;
 - within one process, DuckDB's Python client reuses the open database of a path: a `connect()` made
@@ -28,6 +29,10 @@ Why it works this way (see the shared stack notes on DuckDB 2.0):
   the copy is then checked and swapped exactly like a file built from scratch. Its key is the grain,
   checked per written period (a DuckDB PRIMARY KEY doubled the publish and made the file ~10x larger).
   A copy with too many free blocks (deleted periods) is dropped for a build from scratch, its compaction.
+  Beyond the file copy, nothing reads the unchanged periods: their rows were counted and checked by
+  the publish that wrote them, the file is the one it swapped in (its identity is in `bi/`, or the
+  run's start reads it whole), and the counts checked now are those of the periods written and the
+  totals recorded in `meta.build_partitions`.
 
 Steps, each announced to `fault(step)` before it runs, so tests can make any of them fail:
 "build" (create the file, or copy the published one), "load:<schema.table>" (one per table), "views", "check", "checkpoint", "parquet" (only with
@@ -52,6 +57,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -91,19 +97,29 @@ class WarehouseInUseError(ExpectedError, RuntimeError):
 
 # Owner and group read, nobody writes: the published file and its Parquet copies are only ever replaced.
 READ_ONLY_MODE = 0o440
-# The key, in each BI Parquet file's metadata, of the SHA-256 of the warehouse file it was exported from.
-PARQUET_SOURCE_KEY = "customs.warehouse_sha256"
+# The key, in each BI Parquet file's metadata, of the identity of the warehouse file it was exported from.
+PARQUET_SOURCE_KEY = "customs.warehouse_identity"
+# DuckDB's resources in a publish, chosen here once. Its memory is bounded so that a publish of ten years
+# of detail (a backfill loads and checks every period at once) stays under ~2 GB of RSS with Python's
+# share: what does not fit (the grain check's hash table) spills to a folder beside the building file.
+# Insertion order is kept (DuckDB's default): each period's rows then sit in row groups of their own,
+# so a query or a DELETE of the changed periods skips the others by their zonemaps.
+DUCKDB_MEMORY_LIMIT = "1GB"
+# More threads shorten the wall time on an idle machine only, and each holds buffers of its own.
+DUCKDB_THREADS = min(4, os.cpu_count() or 1)
 _LOCK_CONFLICT = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
 
 
 @dataclass(frozen=True)
 class PublishResult:
     path: Path
-    row_counts: Mapping[str, int]  # qualified name -> rows, for every table and view published
+    # Qualified name -> rows, for every table and every view but those on a partitioned table
+    # (PARTITIONED_VIEWS): checked on the written periods alone, they are not counted (the history).
+    row_counts: Mapping[str, int]
     elapsed_seconds: float
     storage_version: str = STORAGE_VERSION
     parquet_files: tuple[Path, ...] = field(default=())
-    warehouse_sha256: str = ""
+    warehouse_identity: str = ""  # see `warehouse_identity`; recorded in every BI Parquet file
     moved_aside: tuple[Path, ...] = field(default=())  # a stray WAL found beside the target, kept
     # The incremental path: the published file was copied and only what changed was applied to it.
     incremental: bool = False
@@ -161,13 +177,13 @@ def publish_warehouse(
         base = target if partitioned and not rebuild and target.is_file() else None
         built = _build(building, plan, announce, base)
         building.chmod(READ_ONLY_MODE)
-        sha256 = _file_sha256(building)
+        identity = warehouse_identity(building)  # closed: the rename keeps its size, time and headers
         if parquet_path is not None:
             # Exported before the swap, from the closed, checked file that is about to become the
             # target (same bytes), and renamed into place only after the swap: a failed export then
             # leaves the published warehouse and the old Parquet files as they were.
             announce("parquet")
-            _export_parquet(building, parquet_path, token, sha256, export)
+            _export_parquet(building, parquet_path, token, identity, export)
         announce("swap")
         refuse_if_held(target)  # a BI tool that connected read-write since the run started
         stray = _move_aside_stray_wal(target)
@@ -192,7 +208,7 @@ def publish_warehouse(
         row_counts=built.row_counts,
         elapsed_seconds=time.perf_counter() - started,
         parquet_files=tuple(export.temps),
-        warehouse_sha256=sha256,
+        warehouse_identity=identity,
         moved_aside=tuple(moved_aside),
         incremental=built.incremental,
         rebuilt_because=built.rebuilt_because if partitioned else None,
@@ -280,6 +296,22 @@ class _Built:
     dropped_periods: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
+def _spill_dir(building: Path) -> Path:
+    # Named like the building file, so a later start sweeps it when its process died.
+    return building.with_name(f"{building.name}.spill")
+
+
+def _connect(spill: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection (the file is attached, so its storage version can be chosen)."""
+    return duckdb.connect(
+        config={
+            "memory_limit": DUCKDB_MEMORY_LIMIT,
+            "threads": DUCKDB_THREADS,
+            "temp_directory": str(spill),
+        }
+    )
+
+
 def _build(
     building: Path,
     plan: Sequence[tuple[TableContract, _Source]],
@@ -287,7 +319,8 @@ def _build(
     base: Path | None,
 ) -> _Built:
     """Create (or copy from `base`), load, check and checkpoint the new file; closed, no .wal, on return."""
-    con = duckdb.connect()  # in memory: the file is attached, so its storage version can be chosen
+    spill = _spill_dir(building)
+    con = _connect(spill)
     try:
         announce("build")
         published, why = (
@@ -310,20 +343,20 @@ def _build(
             for view in BI_VIEWS:
                 con.execute(f"DROP VIEW IF EXISTS {view.qualified_name}")
 
-        checked_periods: dict[TableContract, tuple[str, ...] | None] = {}  # None: every period
+        loads: list[_PartitionLoad] = []
         for contract, source in plan:
             announce(f"load:{contract.qualified_name}")
             if isinstance(source, PartitionedTable):
-                written, dropped = _load_partitions(con, source, published)
-                built.written_periods[contract.qualified_name] = written
-                built.dropped_periods[contract.qualified_name] = dropped
-                checked_periods[contract] = written if published is not None else None
+                load = _load_partitions(con, source, published)
+                loads.append(load)
+                built.written_periods[contract.qualified_name] = load.written
+                built.dropped_periods[contract.qualified_name] = load.dropped
                 continue
             if published is not None:
                 # Small tables: replaced whole, recreated so a changed description is taken up.
                 con.execute(f"DROP TABLE {contract.qualified_name}")
                 con.execute(contract.create_sql())
-            _load(con, contract, source)
+            built.row_counts[contract.qualified_name] = _load(con, contract, source)
 
         announce("views")
         for view in BI_VIEWS:
@@ -335,13 +368,14 @@ def _build(
         drift = _drift(con, _BUILD_CATALOG, (*WAREHOUSE_TABLES, *BI_VIEWS))
         if drift:
             raise PublishError("the new warehouse differs from its contracts:\n  " + "\n  ".join(drift))
-        built.row_counts = {c.qualified_name: _count(con, c.qualified_name) for c in WAREHOUSE_TABLES}
-        for contract, periods in checked_periods.items():
-            _check_partitions(con, contract, periods)
+        written: dict[TableContract, _PartitionLoad] = {}
+        for load in loads:
+            built.row_counts[load.table.contract.qualified_name] = _check_partitions(con, load)
+            written[load.table.contract] = load
         for view in BI_VIEWS:
-            built.row_counts[view.qualified_name] = _check_view(
-                con, view, _view_periods(view, checked_periods)
-            )
+            rows = _check_view(con, view, _view_periods(view, written))
+            if rows is not None:
+                built.row_counts[view.qualified_name] = rows
 
         announce("checkpoint")
         con.execute(f"CHECKPOINT {_BUILD_CATALOG}")
@@ -349,13 +383,22 @@ def _build(
         con.execute(f"DETACH {_BUILD_CATALOG}")
     finally:
         con.close()
+        shutil.rmtree(spill, ignore_errors=True)
     return built
+
+
+@dataclass(frozen=True)
+class _PublishedPeriod:
+    """A period as the published file's meta.build_partitions records it."""
+
+    fingerprint: str
+    row_count: int
 
 
 def _attach_copy(
     con: duckdb.DuckDBPyConnection, base: Path, building: Path
-) -> tuple[dict[tuple[str, str], str] | None, str | None]:
-    """Copy `base` to `building` and attach it; with its fingerprints, or (None, why it cannot be used).
+) -> tuple[dict[tuple[str, str], _PublishedPeriod] | None, str | None]:
+    """Copy `base` to `building` and attach it; with its recorded periods, or (None, why it cannot be used).
 
     When it cannot be used, nothing is attached and the copy is removed."""
     try:
@@ -373,12 +416,12 @@ def _attach_copy(
     ).fetchone()
     if row is not None and row[1] and row[0] > COMPACT_FREE_SHARE * row[1]:
         problems.append(f"{row[0]} of its {row[1]} blocks are free: compacted by a build from scratch")
-    published: dict[tuple[str, str], str] | None = None
     if not problems:
         published = {
-            (table, period): fingerprint
-            for table, period, fingerprint in con.execute(
-                f"SELECT table_name, period, input_fingerprint FROM {META_BUILD_PARTITIONS.qualified_name}"
+            (table, period): _PublishedPeriod(fingerprint, row_count)
+            for table, period, fingerprint, row_count in con.execute(
+                f"SELECT table_name, period, input_fingerprint, row_count "
+                f"FROM {META_BUILD_PARTITIONS.qualified_name}"
             ).fetchall()
         }
         return published, None
@@ -407,7 +450,10 @@ def _constraint_drift(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def copy_file(source: Path, destination: Path) -> None:
-    """A file copy in the kernel: a reflink (no data copied) where the file system shares blocks."""
+    """A file copy in the kernel: a reflink (no data copied) where the file system shares blocks.
+
+    `copy_file_range` shares blocks on btrfs and XFS (reflink) and copies inside the kernel elsewhere
+    (ext4: no pass through user space; `shutil.copyfile`'s `sendfile` costs the same there)."""
     with Path(source).open("rb") as src, Path(destination).open("wb") as dst:
         remaining = os.fstat(src.fileno()).st_size
         try:
@@ -421,26 +467,37 @@ def copy_file(source: Path, destination: Path) -> None:
             dst.seek(0)
             dst.truncate()
             shutil.copyfileobj(src, dst, 1 << 20)
+            remaining = 0
         if remaining > 0:
             raise OSError(f"{source} changed size while it was copied")
+
+
+@dataclass(frozen=True)
+class _PartitionLoad:
+    """What `_load_partitions` did to one partitioned table, for `_check_partitions`."""
+
+    table: PartitionedTable
+    written: tuple[str, ...]
+    dropped: tuple[str, ...]
 
 
 def _load_partitions(
     con: duckdb.DuckDBPyConnection,
     table: PartitionedTable,
-    published: Mapping[tuple[str, str], str] | None,
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    published: Mapping[tuple[str, str], _PublishedPeriod] | None,
+) -> _PartitionLoad:
     """Load the periods whose fingerprint is not the published one; delete those no longer given.
 
-    Returns (periods written, periods deleted). Without `published` (a build from scratch), every
-    period is written. The rows are read by DuckDB from the Parquet files, streamed, never one frame."""
+    Without `published` (a build from scratch), every period is written. The rows are read by DuckDB
+    from the Parquet files of every written period in one INSERT, streamed, never one frame; in period
+    order, so each period's rows sit in row groups of their own."""
     name = table.contract.qualified_name
     given = table.fingerprints()
     if published is None:
         written = sorted(given)
         dropped: list[str] = []
     else:
-        before = {period: fp for (t, period), fp in published.items() if t == name}
+        before = {period: p.fingerprint for (t, period), p in published.items() if t == name}
         written = sorted(p for p, fp in given.items() if before.get(p) != fp)
         dropped = sorted(before.keys() - given.keys())
         if not before:
@@ -462,53 +519,107 @@ def _load_partitions(
             )
         except duckdb.ConstraintException as exc:
             raise PublishError(f"{name}: {str(exc).splitlines()[0]}") from exc
-    return tuple(written), tuple(dropped)
+    return _PartitionLoad(table, tuple(written), tuple(dropped))
 
 
-def _check_partitions(
-    con: duckdb.DuckDBPyConnection, contract: TableContract, periods: tuple[str, ...] | None
-) -> None:
+def _check_partitions(con: duckdb.DuckDBPyConnection, load: _PartitionLoad) -> int:
     """Row counts agree with meta.build_partitions; the key is unique within each written period.
 
-    Cheap aggregates: counts per period (DuckDB reads one column), and the key's GROUP BY over the
-    written periods only (`periods`; None means every period, after a build from scratch)."""
+    Returns the table's rows. What is read is the written periods' rows alone: their counts (one
+    grouped query, the other periods' row groups skipped by their zonemaps) and their key (grouped in
+    batches of periods, see `_duplicate_key`). The table's total, which DuckDB keeps (no scan), must be
+    the sum of every period's recorded count: so the periods carried over kept exactly their rows,
+    and no written file held rows of another period."""
+    contract = load.table.contract
     name = contract.qualified_name
-    expected = dict(
-        con.execute(
-            f"SELECT period, row_count FROM {META_BUILD_PARTITIONS.qualified_name} WHERE table_name = ?",
-            [name],
-        ).fetchall()
-    )
+    expected = {period: p.row_count for period, p in load.table.partitions.items()}
     total = _count(con, name)
     if total != sum(expected.values()):
         raise PublishError(
             f"{name}: {total} rows in the new file, {sum(expected.values())} recorded in "
             f"{META_BUILD_PARTITIONS.qualified_name}"
         )
-    where, parameters = _period_filter(periods)
+    if not load.written:
+        return total
+    where, parameters = _period_filter(load.written)
     found = dict(
         con.execute(f"SELECT period, count(*) FROM {name} {where} GROUP BY period", parameters).fetchall()
     )
-    for period in sorted(expected if periods is None else periods):
+    for period in load.written:
         if found.get(period, 0) != expected[period]:
             raise PublishError(
                 f"{name}: period {period} has {found.get(period, 0)} rows, its partition file records "
                 f"{expected[period]}"
             )
-    if not contract.primary_key:
-        return
-    key = ", ".join(contract.primary_key)
-    groups = list(dict.fromkeys(["period", *contract.primary_key]))  # the period first, once
-    duplicate = con.execute(
-        f"SELECT {', '.join(groups)}, count(*) FROM {name} {where} GROUP BY ALL HAVING count(*) > 1 LIMIT 1",
-        parameters,
-    ).fetchone()
-    if duplicate is not None:
-        values = dict(zip(groups, duplicate[:-1], strict=True))
-        shown = tuple(values[c] for c in contract.primary_key)
-        raise DuplicateKeyError(
-            f"{name}: duplicate primary key ({key}) in period {values['period']}: {shown} ({duplicate[-1]} rows)"
-        )
+    if contract.primary_key:
+        duplicate = _duplicate_key(con, name, contract.primary_key, _batches(load.written, expected))
+        if duplicate is not None:
+            values, rows = duplicate
+            shown = tuple(values[c] for c in contract.primary_key)
+            raise DuplicateKeyError(
+                f"{name}: duplicate primary key ({', '.join(contract.primary_key)}) in period "
+                f"{values['period']}: {shown} ({rows} rows)"
+            )
+    return total
+
+
+# The rows one grain check groups at once: its hash table (a period and a 64-bit hash a row) then stays
+# well inside DUCKDB_MEMORY_LIMIT, and a backfill of ten years is checked in a few batches of periods
+# instead of spilling to disk.
+GRAIN_BATCH_ROWS = 8_000_000
+
+
+def _batches(periods: Sequence[str], row_counts: Mapping[str, int]) -> list[tuple[str, ...]]:
+    """`periods` in order, cut into batches of at most GRAIN_BATCH_ROWS rows (a period is never cut)."""
+    batches: list[tuple[str, ...]] = []
+    batch: list[str] = []
+    rows = 0
+    for period in periods:
+        if batch and rows + row_counts.get(period, 0) > GRAIN_BATCH_ROWS:
+            batches.append(tuple(batch))
+            batch, rows = [], 0
+        batch.append(period)
+        rows += row_counts.get(period, 0)
+    if batch:
+        batches.append(tuple(batch))
+    return batches
+
+
+def _duplicate_key(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    key: Sequence[str],
+    batches: Sequence[tuple[str, ...]] | None,
+) -> tuple[dict[str, object], int] | None:
+    """The first value of `key` that more than one row of `relation` holds, and its rows; None if none.
+
+    `relation` is a table or a parenthesised query; `batches` groups of periods whose rows are checked
+    (one grouped query each), None every row at once. With the period in the key, rows are grouped by
+    the period and a 64-bit hash of the rest of the key (cheaper to group than its strings); a hash
+    held by two rows is then looked up by its key, so a collision of hashes is not reported."""
+    columns = ", ".join(key)
+    rest = [c for c in key if c != "period"]
+    if "period" not in key or not rest:
+        where, parameters = _period_filter(None if batches is None else [p for b in batches for p in b])
+        row = con.execute(
+            f"SELECT {columns}, count(*) FROM {relation} {where} GROUP BY ALL HAVING count(*) > 1 LIMIT 1",
+            parameters,
+        ).fetchone()
+        return None if row is None else (dict(zip(key, row[:-1], strict=True)), int(row[-1]))
+    hashed = f"hash({', '.join(rest)})"
+    for batch in [None] if batches is None else batches:
+        where, parameters = _period_filter(batch)
+        for period, digest in con.execute(
+            f"SELECT period, {hashed} FROM {relation} {where} GROUP BY ALL HAVING count(*) > 1", parameters
+        ).fetchall():
+            row = con.execute(
+                f"SELECT {columns}, count(*) FROM {relation} WHERE period = ? AND {hashed} = ? "
+                "GROUP BY ALL HAVING count(*) > 1 LIMIT 1",
+                [period, digest],
+            ).fetchone()
+            if row is not None:
+                return dict(zip(key, row[:-1], strict=True)), int(row[-1])
+    return None
 
 
 def _period_filter(periods: Collection[str] | None) -> tuple[str, list[object]]:
@@ -518,9 +629,9 @@ def _period_filter(periods: Collection[str] | None) -> tuple[str, list[object]]:
 
 
 def _view_periods(
-    view: TableContract, checked: Mapping[TableContract, tuple[str, ...] | None]
-) -> tuple[str, ...] | None:
-    """The periods whose rows of `view` can have changed, when its grain can be checked per period.
+    view: TableContract, written: Mapping[TableContract, _PartitionLoad]
+) -> list[tuple[str, ...]] | None:
+    """The periods whose rows of `view` can have changed, in batches, when its grain can be checked per period.
 
     A view on a partitioned table whose key includes the period: its rows in an unchanged period come
     from unchanged fact rows joined to dimensions whose keys are unique (their constraints), so only
@@ -529,23 +640,25 @@ def _view_periods(
     if "period" not in view.primary_key or "period" not in view.column_names:
         return None
     periods: set[str] = set()
-    for contract, written in checked.items():
+    row_counts: dict[str, int] = {}
+    for contract, load in written.items():
         if contract.qualified_name in view.sql:
-            if written is None:
-                return None
-            periods.update(written)
-    reads_partitioned = any(c.qualified_name in view.sql for c in checked)
+            periods.update(load.written)
+            for period, partition in load.table.partitions.items():
+                row_counts[period] = row_counts.get(period, 0) + partition.row_count
+    reads_partitioned = any(c.qualified_name in view.sql for c in written)
     reads_whole = any(
         c.qualified_name in view.sql
         for c in WAREHOUSE_TABLES
-        if c not in checked and c.kind == "table" and c.schema == "core" and c.name.startswith("fact_")
+        if c not in written and c.kind == "table" and c.schema == "core" and c.name.startswith("fact_")
     )
     if not reads_partitioned or reads_whole:
         return None
-    return tuple(sorted(periods))
+    return _batches(sorted(periods), row_counts)
 
 
-def _load(con: duckdb.DuckDBPyConnection, contract: TableContract, frame: pl.DataFrame) -> None:
+def _load(con: duckdb.DuckDBPyConnection, contract: TableContract, frame: pl.DataFrame) -> int:
+    """Insert `frame` into the (empty) table; returns the rows inserted."""
     arrow = contract.conform(frame).to_arrow().cast(contract.arrow_schema())
     columns = ", ".join(contract.column_names)
     con.register(_INCOMING, arrow)
@@ -561,14 +674,14 @@ def _load(con: duckdb.DuckDBPyConnection, contract: TableContract, frame: pl.Dat
         con.unregister(_INCOMING)
     if contract.partition_by and contract.primary_key:
         # A partitioned table given as a frame: no constraint holds its grain, so it is checked here.
-        key = ", ".join(contract.primary_key)
-        duplicate = con.execute(
-            f"SELECT {key}, count(*) FROM {contract.qualified_name} GROUP BY ALL HAVING count(*) > 1 LIMIT 1"
-        ).fetchone()
+        duplicate = _duplicate_key(con, contract.qualified_name, contract.primary_key, None)
         if duplicate is not None:
+            values, rows = duplicate
             raise DuplicateKeyError(
-                f"{contract.qualified_name}: duplicate primary key ({key}): {duplicate[:-1]} ({duplicate[-1]} rows)"
+                f"{contract.qualified_name}: duplicate primary key ({', '.join(contract.primary_key)}): "
+                f"{tuple(values[c] for c in contract.primary_key)} ({rows} rows)"
             )
+    return arrow.num_rows
 
 
 def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
@@ -577,23 +690,40 @@ def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
     return int(row[0])
 
 
+def _unordered(con: duckdb.DuckDBPyConnection, view: TableContract) -> str:
+    """The view's query without its ORDER BY, parenthesised: its rows, for a check that needs no order.
+
+    DuckDB keeps a view's ORDER BY under an aggregate, so a check through the view would sort all
+    of its rows first. The clause is taken off by DuckDB's own parser (json_serialize_sql), never by
+    editing the text; a query it cannot serialise is used as the view."""
+    assert view.sql is not None
+    row = con.execute("SELECT json_serialize_sql(?)", [view.sql]).fetchone()
+    tree: dict[str, Any] = json.loads(row[0]) if row else {"error": True}
+    statements: list[dict[str, Any]] = [] if tree.get("error") else tree.get("statements", [])
+    if len(statements) != 1 or "modifiers" not in statements[0].get("node", {}):
+        return view.qualified_name
+    node = statements[0]["node"]
+    node["modifiers"] = [m for m in node["modifiers"] if m.get("type") != "ORDER_MODIFIER"]
+    row = con.execute("SELECT json_deserialize_sql(?)", [json.dumps(tree)]).fetchone()
+    return view.qualified_name if row is None else f"({row[0]})"
+
+
 def _check_view(
-    con: duckdb.DuckDBPyConnection, view: TableContract, periods: tuple[str, ...] | None = None
-) -> int:
+    con: duckdb.DuckDBPyConnection, view: TableContract, batches: Sequence[tuple[str, ...]] | None
+) -> int | None:
     """Run the view; its declared key (the grain the BI contract promises) must be unique.
 
-    With `periods`, the grain is checked on those periods' rows only (see `_view_periods`)."""
-    rows = _count(con, view.qualified_name)
-    if view.primary_key and periods != ():
-        key = ", ".join(view.primary_key)
-        where, parameters = _period_filter(periods)
-        duplicate = con.execute(
-            f"SELECT {key}, count(*) FROM {view.qualified_name} {where} GROUP BY ALL HAVING count(*) > 1 LIMIT 1",
-            parameters,
-        ).fetchone()
+    Returns its rows, or None for a view checked on its written periods alone (`batches`, see
+    `_view_periods`): counting it would read the whole history."""
+    relation = _unordered(con, view)
+    rows = _count(con, relation) if batches is None else None
+    if view.primary_key and (batches is None or batches):
+        duplicate = _duplicate_key(con, relation, view.primary_key, batches)
         if duplicate is not None:
+            values, count = duplicate
             raise DuplicateKeyError(
-                f"{view.qualified_name}: more than one row for ({key}) = {duplicate[:-1]} ({duplicate[-1]} rows)"
+                f"{view.qualified_name}: more than one row for ({', '.join(view.primary_key)}) = "
+                f"{tuple(values[c] for c in view.primary_key)} ({count} rows)"
             )
     return rows
 
@@ -627,25 +757,25 @@ _RELATION = re.compile(r"\b(?:core|meta)\.[a-z_]+\b")
 
 
 def _export_parquet(
-    source: Path, parquet_dir: Path, token: str, source_sha256: str, export: _ParquetExport
+    source: Path, parquet_dir: Path, token: str, source_identity: str, export: _ParquetExport
 ) -> None:
     """Every BI view beside `<parquet_dir>`, as temporaries named with `token`, recorded in `export`.
 
-    A view is one file, `<view>.parquet`, that records `source_sha256` (the warehouse file's SHA-256) in
+    A view is one file, `<view>.parquet`, that records `source_identity` (`warehouse_identity`) in
     its metadata; a view in `PARTITIONED_VIEWS` is a folder `<view>/` of one file per period, of which
-    only the periods whose digest changed are written, and a `_manifest.json` naming `source_sha256` and
+    only the periods whose digest changed are written, and a `_manifest.json` naming `source_identity` and
     every period's digest (renamed last)."""
     parquet_dir.mkdir(parents=True, exist_ok=True)
     with _read_only(source) as con:
         for view in BI_VIEWS:
             if view in PARTITIONED_VIEWS:
-                _export_by_period(con, view, parquet_dir, token, source_sha256, export)
+                _export_by_period(con, view, parquet_dir, token, source_identity, export)
                 continue
             final = parquet_dir / f"{view.name}.parquet"
             temporary = parquet_dir / f"{view.name}.parquet.tmp-{token}"
             export.temps[final] = temporary
             _copy_to_parquet(
-                con, f"SELECT * FROM {view.qualified_name}", temporary, {PARQUET_SOURCE_KEY: source_sha256}
+                con, f"SELECT * FROM {view.qualified_name}", temporary, {PARQUET_SOURCE_KEY: source_identity}
             )
 
 
@@ -662,12 +792,12 @@ def _export_by_period(
     view: TableContract,
     parquet_dir: Path,
     token: str,
-    source_sha256: str,
+    source_identity: str,
     export: _ParquetExport,
 ) -> None:
     folder = parquet_dir / view.name
     folder.mkdir(exist_ok=True)
-    digests = _period_digests(con, view, source_sha256)
+    digests = _period_digests(con, view, source_identity)
     for period, digest in sorted(digests.items()):
         final = folder / f"{period}.parquet"
         if _parquet_metadata(final).get(PARTITION_DIGEST_KEY) == digest:
@@ -678,7 +808,7 @@ def _export_by_period(
             con,
             f"SELECT * FROM {view.qualified_name} WHERE period = {_literal(period)}",
             temporary,
-            {PARTITION_DIGEST_KEY: digest, PARQUET_SOURCE_KEY: source_sha256},
+            {PARTITION_DIGEST_KEY: digest, PARQUET_SOURCE_KEY: source_identity},
         )
     export.stale += [p for p in folder.glob("*.parquet") if p.name.removesuffix(".parquet") not in digests]
     whole = parquet_dir / f"{view.name}.parquet"  # the layout before issue 11
@@ -687,25 +817,35 @@ def _export_by_period(
     manifest = folder / MANIFEST_NAME
     temporary = folder / f"{MANIFEST_NAME}.tmp-{token}"
     temporary.write_text(
-        json.dumps({PARQUET_SOURCE_KEY: source_sha256, "periods": digests}, indent=1, sort_keys=True)
+        json.dumps({PARQUET_SOURCE_KEY: source_identity, "periods": digests}, indent=1, sort_keys=True)
     )
     temporary.chmod(READ_ONLY_MODE)
     export.temps[manifest] = temporary
 
 
 def _period_digests(
-    con: duckdb.DuckDBPyConnection, view: TableContract, source_sha256: str
+    con: duckdb.DuckDBPyConnection, view: TableContract, source_identity: str
 ) -> dict[str, str]:
     """period -> a digest of everything the view's rows of that period are computed from.
 
     That is the view's SQL, the period's fingerprint in meta.build_partitions for each partitioned table
     it reads, and the contents of the (small) other tables it reads: equal digests, equal rows. A table
-    published whole (no fingerprints) gives each period the warehouse's SHA-256: always written."""
+    keyed by the period alone (core.dim_period) describes each period in its own row, which is all a
+    period's rows are read with: only that row counts, so a new period leaves the others' digests (and
+    files) as they were. A table published whole (no fingerprints) gives each period the warehouse's
+    identity: always written."""
     assert view.sql is not None
     sources = _partitioned_sources(view)
     others = sorted(set(_RELATION.findall(view.sql)) - {c.qualified_name for c in sources})
     common = hashlib.sha256(view.sql.encode())
+    per_period_rows: dict[str, list[str]] = {}
     for relation in others:
+        if _keyed_by_period(relation):
+            for period, digest in con.execute(
+                f"SELECT period, md5(CAST(t AS VARCHAR)) FROM {relation} AS t"
+            ).fetchall():
+                per_period_rows.setdefault(period, []).append(f"{relation}:{digest}")
+            continue
         row = con.execute(
             f"SELECT md5(string_agg(h, '' ORDER BY h)) FROM "
             f"(SELECT md5(CAST(t AS VARCHAR)) AS h FROM {relation} AS t)"
@@ -727,15 +867,19 @@ def _period_digests(
             periods = [
                 p for (p,) in con.execute(f"SELECT DISTINCT period FROM {source.qualified_name}").fetchall()
             ]
-            fingerprints = dict.fromkeys(periods, f"published whole in {source_sha256}")
+            fingerprints = dict.fromkeys(periods, f"published whole in {source_identity}")
         for period, fingerprint in fingerprints.items():
             by_period.setdefault(period, []).append(f"{source.qualified_name}:{fingerprint}")
     digests: dict[str, str] = {}
     for period, parts in by_period.items():
         digest = common.copy()
-        digest.update("\n".join([period, *sorted(parts)]).encode())
+        digest.update("\n".join([period, *sorted(parts), *sorted(per_period_rows.get(period, []))]).encode())
         digests[period] = digest.hexdigest()
     return digests
+
+
+def _keyed_by_period(relation: str) -> bool:
+    return any(c.qualified_name == relation and c.primary_key == ("period",) for c in WAREHOUSE_TABLES)
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, contract: TableContract) -> bool:
@@ -819,9 +963,9 @@ def heal_published(target: Path, parquet_dir: Path | None = None) -> HealReport:
     if not target.is_file():
         return HealReport(tuple(swept), tuple(moved))
 
-    sha256 = _file_sha256(target)
-    if parquet_path is not None and _parquet_agrees(parquet_path, sha256):
-        # Byte for byte the file the Parquet files were exported from: the publish that wrote it
+    identity = warehouse_identity(target)
+    if parquet_path is not None and _parquet_agrees(parquet_path, identity):
+        # The file the Parquet files were exported from, not written since: the publish that wrote it
         # had opened and checked it, so no deeper read is needed.
         return HealReport(tuple(swept), tuple(moved), _make_read_only(target))
     problem = _unreadable(target)
@@ -834,7 +978,7 @@ def heal_published(target: Path, parquet_dir: Path | None = None) -> HealReport:
         return HealReport(tuple(swept), tuple(moved), made_read_only)
     export = _ParquetExport()
     try:
-        _export_parquet(target, parquet_path, _new_token(), sha256, export)
+        _export_parquet(target, parquet_path, _new_token(), identity, export)
         _rename_into_place(export, parquet_path)
     except duckdb.Error as exc:
         # A file published by an older version may lack a view declared since: not this start's
@@ -848,7 +992,7 @@ def heal_published(target: Path, parquet_dir: Path | None = None) -> HealReport:
 
 
 def sweep_leftovers(target: Path, parquet_dir: Path | None = None) -> list[Path]:
-    """Remove `<target>.building-*` (and their `.wal`) and `<parquet_dir>/**/*.tmp-*` of dead processes.
+    """Remove `<target>.building-*` (their `.wal`, spill folders) and `<parquet_dir>/**/*.tmp-*` of dead processes.
 
     A name whose pid is alive is left alone: that process may be publishing right now. Names written
     before the pid was part of them have none and are removed."""
@@ -858,11 +1002,15 @@ def sweep_leftovers(target: Path, parquet_dir: Path | None = None) -> list[Path]
         candidates += Path(parquet_dir).rglob("*.tmp-*")  # per-period folders included
     swept: list[Path] = []
     for path in sorted(candidates):
-        token = path.name.rsplit(".building-", 1)[-1].rsplit(".tmp-", 1)[-1].removesuffix(".wal")
+        token = path.name.rsplit(".building-", 1)[-1].rsplit(".tmp-", 1)[-1]
+        token = token.removesuffix(".wal").removesuffix(".spill")
         pid, _, rest = token.partition("-")
         if rest and pid.isdigit() and _process_alive(int(pid)):
             continue
-        path.unlink(missing_ok=True)
+        if path.is_dir():  # a dead publish's spill folder (`<target>.building-<token>.spill`)
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
         swept.append(path)
     return swept
 
@@ -933,38 +1081,51 @@ def _make_read_only(target: Path) -> Path | None:
 
 
 def _unreadable(target: Path) -> str | None:
-    """Why every row of every table and view of `target` cannot be read, or None when they can."""
+    """Why every row of every table and view of `target` cannot be read, or None when they can.
+
+    Each relation is read whole (every column of every row: DuckDB checks every block's checksum) into
+    one streamed aggregate, so the read holds no more than a batch of rows at a time."""
+    declared = {c.qualified_name: c for c in BI_VIEWS}
     try:
-        table_content_hashes(target)
+        with _read_only(target) as con:
+            placeholders = ", ".join("?" for _ in WAREHOUSE_SCHEMAS)
+            relations = con.execute(
+                f"""
+                SELECT table_schema || '.' || table_name FROM information_schema.tables
+                WHERE table_catalog = current_database() AND table_schema IN ({placeholders})
+                ORDER BY 1
+                """,
+                list(WAREHOUSE_SCHEMAS),
+            ).fetchall()
+            for (name,) in relations:
+                relation = _unordered(con, declared[name]) if name in declared else name
+                con.execute(f"SELECT count(*), max(hash(__row__)) FROM {relation} AS __row__").fetchall()
     except duckdb.Error as exc:
         return str(exc).splitlines()[0]
     return None
 
 
-def _parquet_agrees(parquet_dir: Path, warehouse_sha256: str) -> bool:
-    """Every BI view's Parquet file (or folder) is there and was exported from the warehouse of that SHA-256.
+def _parquet_agrees(parquet_dir: Path, identity: str) -> bool:
+    """Every BI view's Parquet file (or folder) is there and was exported from the warehouse of that identity.
 
-    A per-period folder agrees when its manifest names the SHA-256 and its files are exactly the
+    A per-period folder agrees when its manifest names the identity and its files are exactly the
     manifest's periods, each with the manifest's digest (footers only: cheap)."""
     for view in BI_VIEWS:
         if view in PARTITIONED_VIEWS:
-            if not period_folder_agrees(parquet_dir / view.name, warehouse_sha256):
+            if not period_folder_agrees(parquet_dir / view.name, identity):
                 return False
-        elif (
-            _parquet_metadata(parquet_dir / f"{view.name}.parquet").get(PARQUET_SOURCE_KEY)
-            != warehouse_sha256
-        ):
+        elif _parquet_metadata(parquet_dir / f"{view.name}.parquet").get(PARQUET_SOURCE_KEY) != identity:
             return False
     return True
 
 
-def period_folder_agrees(folder: Path, warehouse_sha256: str) -> bool:
-    """A per-period view's folder names the warehouse of that SHA-256 and holds exactly its manifest's files."""
+def period_folder_agrees(folder: Path, identity: str) -> bool:
+    """A per-period view's folder names the warehouse of that identity and holds exactly its manifest's files."""
     try:
         manifest = json.loads((folder / MANIFEST_NAME).read_text())
     except (OSError, ValueError):
         return False
-    if not isinstance(manifest, dict) or manifest.get(PARQUET_SOURCE_KEY) != warehouse_sha256:
+    if not isinstance(manifest, dict) or manifest.get(PARQUET_SOURCE_KEY) != identity:
         return False
     periods = manifest.get("periods")
     if not isinstance(periods, dict):
@@ -977,12 +1138,26 @@ def period_folder_agrees(folder: Path, warehouse_sha256: str) -> bool:
     )
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+# DuckDB's file header and its two database headers: which checkpoint the file holds, where its
+# metadata and free list are, how many blocks it has. Every checkpoint rewrites one of them.
+_HEADER_BYTES = 3 * 4096
+
+
+def warehouse_identity(path: Path) -> str:
+    """Which warehouse file `path` holds, read cheaply: its size, modification time (ns) and headers.
+
+    A publish writes a new file and renames it over the target, so every publish gives a new identity,
+    and so does anything that writes the file or truncates it (a client opened read-write, a partial
+    restore): the run's start then reads it whole (`heal_published`). A copy that keeps the file's times
+    (`cp -p`, `shutil.copy2`, a backup restored) is the same file. It stands where a SHA-256 of the whole
+    file stood, which read every byte at every publish and again at every run's start, so that adding a
+    month cost a read of the history. What it cannot see is a change of bytes that leaves size, time and
+    headers alone (a disk's bit rot): DuckDB checks each block against its checksum when it reads it,
+    and tells that reader."""
+    with Path(path).open("rb") as handle:
+        stat = os.fstat(handle.fileno())
+        headers = handle.read(_HEADER_BYTES)
+    return f"{stat.st_size}-{stat.st_mtime_ns}-{hashlib.sha256(headers).hexdigest()[:16]}"
 
 
 # --- reading a published file ---------------------------------------------------------------------
@@ -995,6 +1170,10 @@ def _read_only(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         raise FileNotFoundError(f"no DuckDB file at {path}")
     con = duckdb.connect(str(path), read_only=True)
     try:
+        # Set, not given to connect(): a connection this process holds to the same file (another
+        # configuration) would make connect() fail.
+        con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+        con.execute(f"SET threads = {DUCKDB_THREADS}")
         yield con
     finally:
         con.close()
@@ -1158,4 +1337,5 @@ __all__ = [
     "refuse_if_held",
     "sweep_leftovers",
     "table_content_hashes",
+    "warehouse_identity",
 ]

@@ -72,8 +72,9 @@ class RawArchive:
     def path_for(self, sha256: str, suffix: str = "") -> Path:
         return self.raw_dir / sha256[:2] / f"{sha256}{suffix}"
 
-    def store(self, content: bytes, suffix: str = "") -> StoredFile:
-        digest = sha256_hex(content)
+    def store(self, content: bytes, suffix: str = "", sha256: str | None = None) -> StoredFile:
+        """Store `content` under its SHA-256 (`sha256`, if the caller has just computed it)."""
+        digest = sha256 or sha256_hex(content)
         path = self.path_for(digest, suffix)
         if path.exists():
             return StoredFile(digest, path, is_new=False)

@@ -53,6 +53,19 @@ def html_depth_exceeds(content: bytes, limit: int) -> bool:
     return False
 
 
+def has_line_longer_than(content: bytes, limit: int) -> bool:
+    """Whether a line (without its \\n) is longer than `limit` bytes: a window of `limit` + 1 bytes with no
+    line break. Each step jumps to the last line break within the window, so a file of short lines is
+    crossed in about len(content) / limit steps."""
+    start = 0
+    while len(content) - start > limit:
+        end = content.rfind(b"\n", start, start + limit + 1)
+        if end < 0:
+            return True
+        start = end + 1
+    return False
+
+
 def longest_line(content: bytes) -> tuple[int, int]:
     """(1-based line number, length in bytes) of the longest line."""
     best_line, best_length, line, start = 1, 0, 1, 0

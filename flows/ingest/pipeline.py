@@ -20,7 +20,14 @@ from config.settings import Settings
 from domain.periods import Period
 from fileio.modes import use_modes
 from flows.ingest.archive import UNKNOWN_SOURCE, RawArchive, sha256_hex
-from flows.ingest.limits import ParseTimeout, html_depth_exceeds, longest_line, one_line, time_limit
+from flows.ingest.limits import (
+    ParseTimeout,
+    has_line_longer_than,
+    html_depth_exceeds,
+    longest_line,
+    one_line,
+    time_limit,
+)
 from flows.ingest.model import PARSER_VERSION, ParseError
 from flows.ingest.parsers import (
     check_index_page,
@@ -136,6 +143,8 @@ def check_limits(content: bytes, source: str, settings: Settings) -> None:
 def check_csv_limits(content: bytes, source: str, settings: Settings) -> None:
     # A field cannot be longer than its line (GACC's exports quote no line breaks), so the longest line
     # bounds the longest field in one pass, before the CSV reader holds a field in memory.
+    if not has_line_longer_than(content, settings.max_field_bytes):
+        return
     line, length = longest_line(content)
     if length > settings.max_field_bytes:
         raise ParseError(
@@ -308,7 +317,7 @@ def ingest(
             if sha256 in archive.known_hashes():
                 report.unchanged_files += 1
                 continue
-            archive.store(file.content, _suffix(file.original_name))
+            archive.store(file.content, _suffix(file.original_name), sha256=sha256)
             row = process_file(file, sha256, archive, settings)
             archive.record([row])
             report.new_files += 1

@@ -21,6 +21,7 @@ from flows.ingest.model import PARSER_VERSION, BulletinTable, PreliminaryTable
 from flows.ingest.parsers.online_query import OnlineQueryTable
 from warehouse.codes import Product
 from warehouse.contracts import ContractError, TableContract
+from warehouse.ordering import sort_by_ranks
 from warehouse.tables import STG_ONLINE_QUERY, STG_PRELIMINARY
 
 
@@ -160,13 +161,21 @@ def write_partitions(
     """One file per partition present in `frame`; an existing file of the same name is replaced."""
     written: list[Path] = []
     keys = list(contract.partition_by)
-    groups = frame.partition_by(keys, as_dict=True, maintain_order=True) if keys else {(): frame}
+    groups: dict[tuple[Any, ...], pl.DataFrame] = {(): frame}
+    if keys:
+        values = frame.select(keys).unique()
+        # One partition (an export of one month, say) is taken as it is: partition_by copies it.
+        groups = (
+            {values.row(0): frame}
+            if values.height == 1
+            else frame.partition_by(keys, as_dict=True, maintain_order=True)
+        )
     for key_values, part in groups.items():
         folder = staging_dir / contract.name
         for key, value in zip(keys, key_values, strict=True):
             folder = folder / f"{key}={value}"
         path = folder / f"{_slug(file_stem)}.parquet"
-        atomic_write_parquet(path, part.sort(contract.primary_key))
+        atomic_write_parquet(path, sort_by_ranks(part, contract.primary_key))
         written.append(path)
     return written
 

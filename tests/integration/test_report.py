@@ -117,6 +117,7 @@ def test_demo_report_of_december_2025(warehouse: Path, tmp_path: Path) -> None:
     assert all(p.partner_code != "WLD" for p in data.top_partners)
     assert data.publication_date is not None
     md = render_markdown_summary(data)
+    assert "published 2026-01-13, revised by the Monthly Bulletin of 2026-01-19" in md
     # The demo's December 2025 world figures: the Bulletin's (2026-01-19), the latest vintage.
     (exports, imports) = _bulletin_world_figures(warehouse, "2025-12")
     for label, (usd, cny, yoy) in (("Exports", exports), ("Imports", imports)):

@@ -7,7 +7,6 @@ swept, `bi/` agreeing with the warehouse again) and that a problem is told in on
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -34,6 +33,7 @@ from warehouse.publish import (
     heal_published,
     publish_warehouse,
     table_content_hashes,
+    warehouse_identity,
 )
 from warehouse.tables import BI_VIEWS, FACT_TRADE_SURPLUS
 
@@ -133,14 +133,16 @@ def _leftovers(*folders: Path) -> list[str]:
 
 
 def _assert_bi_agrees(target: Path, parquet: Path) -> None:
-    """Every BI Parquet file holds the view's rows of the warehouse and names the warehouse's SHA-256."""
-    sha = hashlib.sha256(target.read_bytes()).hexdigest()
+    """Every BI Parquet file holds the view's rows of the warehouse and names the warehouse's identity."""
+    identity = warehouse_identity(target)
     with duckdb.connect(str(target), read_only=True) as con:
         for view in BI_VIEWS:
             if view in PARTITIONED_VIEWS:
                 # A folder of one file per period: its manifest names the warehouse.
                 folder = parquet / view.name
-                assert json.loads((folder / MANIFEST_NAME).read_text())[PARQUET_SOURCE_KEY] == sha, folder
+                assert json.loads((folder / MANIFEST_NAME).read_text())[PARQUET_SOURCE_KEY] == identity, (
+                    folder
+                )
                 # Files come in period-name order, rows within each in the view's order: compare by key.
                 key = list(view.primary_key)
                 exported = pl.read_parquet(folder / "*.parquet").sort(key)
@@ -152,7 +154,7 @@ def _assert_bi_agrees(target: Path, parquet: Path) -> None:
                 kv = con.execute(
                     "SELECT value FROM parquet_kv_metadata(?) WHERE key = ?", [str(path), PARQUET_SOURCE_KEY]
                 ).fetchall()
-                assert kv == [(sha.encode(),)], path
+                assert kv == [(identity.encode(),)], path
                 exported = pl.read_parquet(path)
             assert_frame_equal(exported, con.sql(f"SELECT * FROM {view.qualified_name}").pl())
 

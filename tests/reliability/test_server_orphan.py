@@ -67,38 +67,43 @@ def test_the_server_dies_with_a_killed_run(tmp_path: Path, env: dict[str, str]) 
             process.wait()
 
 
-def test_a_server_that_never_answers_is_one_line_with_what_to_do(tmp_path: Path, prefect_home: Path) -> None:
-    """A server that cannot start (its database cannot be opened) is waited for, then reported in one line."""
+def test_a_server_that_cannot_start_is_one_line_with_what_to_do(tmp_path: Path, prefect_home: Path) -> None:
+    """A server that cannot start (its database cannot be opened) exits; the command says so at once, in
+    one line, with what to do and where the server's log is."""
     env = customs_env(
         prefect_home,
-        CUSTOMS_PREFECT_STARTUP_TIMEOUT_SECONDS="5",
+        CUSTOMS_PREFECT_STARTUP_TIMEOUT_SECONDS=str(SERVER_START_BOUND_SECONDS),
         PREFECT_API_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{tmp_path}/no/such/folder/prefect.db",
     )
     done = customs("ingest", "--source", "demo", "--data-dir", str(tmp_path / "data"), env=env)
     assert done.exit_code == 1, done.output
     assert "Traceback" not in done.output, done.output
     [line] = done.error_lines()
-    assert "did not answer within 5 s" in line
-    assert "CUSTOMS_PREFECT_STARTUP_TIMEOUT_SECONDS" in line
+    assert "the temporary Prefect server did not start (it exited with code" in line
     assert "PREFECT_API_URL" in line
+    log = Path(line.rsplit("its log: ", 1)[1])
+    assert "unable to open database file" in log.read_text(), "the server's log does not say why it failed"
+    log.unlink()
 
 
-# A fresh interpreter, as `customs` runs: launch, wait, then Prefect's own clients use that server.
+# A fresh interpreter, as `customs` runs: launch, import Prefect and the flow, wait, then every Prefect
+# client of the process uses that server, and the process never imports Prefect's server modules.
 _LAUNCH_THEN_FLOW = """
-from prefect import flow
-from prefect.client.orchestration import get_client
+import os
+import sys
 
 from flows.prefect_server import launch_temporary_server
 
 server = launch_temporary_server()
 assert server is not None, "no server launched without PREFECT_API_URL"
+assert "prefect" not in sys.modules, "launching the server imported Prefect"
+
+from prefect import flow
+from prefect.client.orchestration import get_client
+
 url = server.wait_until_ready(600)
 assert server.process is not None and server.process.poll() is None
-
-from prefect.server.api.server import SubprocessASGIServer
-
-registered = SubprocessASGIServer()
-assert registered.running and registered.api_url == url and registered.server_process is server.process
+assert os.environ["PREFECT_API_URL"] == url
 
 
 @flow(name="launched-server-check")
@@ -110,13 +115,18 @@ assert answer() == 42
 with get_client(sync_client=True) as client:
     assert str(client.api_url).rstrip("/") == url, client.api_url
     assert [run.flow_id for run in client.read_flow_runs()], "the flow run is not on the launched server"
-print("server pid", server.process.pid)
+server_modules = sorted(m for m in sys.modules if m.startswith("prefect.server"))
+assert server_modules == [], server_modules
+pid = server.process.pid
+server.stop()
+assert "PREFECT_API_URL" not in os.environ, "a stopped server is still Prefect's API"
+print("server pid", pid)
 """
 
 
 def test_a_launched_server_is_the_one_every_prefect_client_uses(prefect_home: Path) -> None:
     """The command launches the server before importing its flow and waits for it after: Prefect then
-    finds that server (no second one), and it is stopped with the process."""
+    uses that server (no second one) without importing its server modules, and it is stopped."""
     done = subprocess.run(
         [sys.executable, "-c", _LAUNCH_THEN_FLOW],
         cwd=REPO_ROOT,

@@ -309,7 +309,18 @@ def _split_by_polars(utf8: bytes, lines: int, width: int) -> _Split | None:
     if frame.height != lines or frame.width < width:
         return None
     names = frame.columns
-    frame = frame.slice(1).with_columns(
+    data = frame.slice(1)
+    nulls = data.null_count().row(0)
+    if not any(nulls[:width]) and all(count == data.height for count in nulls[width:]):
+        # Every line has its `width` fields and nothing after them (the usual): known from each column's
+        # null count, without counting each line's fields.
+        fitting = data.select(
+            pl.int_range(2, frame.height + 1, dtype=pl.Int64).alias("line"),
+            *(pl.col(names[i]).alias(f"f{i}") for i in range(width)),
+        )
+        misfits = pl.DataFrame(schema={"line": pl.Int64, "fields": pl.List(pl.String)})
+        return _Split(fitting, misfits, separators=False)
+    frame = data.with_columns(
         pl.int_range(2, frame.height + 1, dtype=pl.Int64).alias("line"),
         pl.sum_horizontal(pl.col(name).is_not_null() for name in names).alias("field_count"),
     )

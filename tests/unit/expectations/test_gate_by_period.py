@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import polars as pl
 
+from expectations.checks import to_pandas
 from expectations.gate import run_gate
 from tests.unit.expectations import frames
 from warehouse.tables import FACT_TRADE_FLOWS, STG_PRELIMINARY
@@ -54,3 +57,85 @@ def test_a_broken_row_fails_its_period_and_is_charged_to_its_release() -> None:
     results = _gate(periods, max_batch_rows=1)
     failed = results.filter(~pl.col("success"))
     assert failed.get_column("batch_id").unique().to_list() == ["period=2025-05"]
+
+
+def _detail_period(key: str, rows: int) -> pl.DataFrame:
+    """A period of online-query detail: `rows` HS8 x partner rows of one release, values non-null."""
+    base = frames.fact_trade_flows().head(1)
+    return pl.concat([base] * rows).with_columns(
+        period=pl.lit(key),
+        release_id=pl.lit(f"online_query:{key}:2025-07-20"),
+        commodity_code=pl.Series([f"{8_400_000 + i:08d}" for i in range(rows)]),
+        value_cny=pl.Series(range(1_000, 1_000 + rows), dtype=pl.Int64),
+        quantity=pl.Series([float(i) for i in range(rows)]),
+    )
+
+
+def test_bad_detail_rows_are_caught_recorded_and_named() -> None:
+    """Bad rows of a detail period fail their expectations, each result recorded with its count and the
+    offending rows by name; the good periods pass; the bad period's release is charged."""
+    periods = [(key, _detail_period(key, 50)) for key in ("2025-04", "2025-05", "2025-06")]
+    key, frame = periods[1]
+    bad = pl.int_range(pl.len())
+    periods[1] = (
+        key,
+        frame.with_columns(
+            value_cny=pl.when(bad == 7).then(-3).otherwise(pl.col("value_cny")),  # money never negative
+            quantity=pl.when(bad == 9).then(None).otherwise(pl.col("quantity")),  # nulls: nullable path
+            months_covered=pl.when(bad == 11).then(0).otherwise(pl.col("months_covered")),
+            partner_code=pl.when(bad == 13).then(pl.lit("XXX")).otherwise(pl.col("partner_code")),
+            # Nulls and a negative value in one integer column: the nullable path.
+            value_usd=pl.when(bad == 9).then(None).when(bad == 17).then(-4).otherwise(pl.col("value_usd")),
+        ).with_columns(quantity=pl.when(bad == 15).then(-1.5).otherwise(pl.col("quantity"))),
+    )
+    inputs = frames.good_inputs()
+    result = run_gate(
+        **{**inputs.gate_kwargs(), "staging_preliminary": STG_PRELIMINARY.empty_frame(), "tables": {}},
+        by_period=((FACT_TRADE_FLOWS, period, frame) for period, frame in periods),
+        max_batch_rows=50,
+    )
+    assert not result.passed
+    assert result.failed_release_ids == {"online_query:2025-05:2025-07-20"}
+    detail = result.results.filter(pl.col("object_name") == FACT_TRADE_FLOWS.qualified_name)
+    failed = detail.filter(~pl.col("success")).sort("rule")
+    assert failed.select("batch_id", "rule", "unexpected_count").rows() == [
+        ("period=2025-05", "known_partner:partner_code", 1),
+        ("period=2025-05", "range:months_covered", 1),
+        ("period=2025-05", "range:quantity", 1),
+        ("period=2025-05", "range:value_cny", 1),
+        ("period=2025-05", "range:value_usd", 1),
+    ]
+    named = {
+        rule: json.loads(examples)[0]
+        for rule, examples in failed.select("rule", "unexpected_examples").iter_rows()
+    }
+    assert (named["range:value_cny"]["commodity_code"], named["range:value_cny"]["value_cny"]) == (
+        "08400007",
+        -3,
+    )
+    assert named["range:quantity"]["commodity_code"] == "08400015"
+    assert named["range:months_covered"]["commodity_code"] == "08400011"
+    assert (named["range:value_usd"]["commodity_code"], named["range:value_usd"]["value_usd"]) == (
+        "08400017",
+        -4,
+    )
+    assert named["known_partner:partner_code"]["partner_code"] == "XXX"
+    # Every expectation of the suite has its result in every batch, passed or not.
+    per_batch = detail.group_by("batch_id").agg(pl.len())["len"].unique().to_list()
+    assert len(per_batch) == 1 and detail["batch_id"].n_unique() == 3
+    assert "range:value_cny on core.fact_trade_flows" in result.message()
+    assert "commodity_code=08400007" in result.message()
+
+
+def test_numbers_reach_gx_as_numpy_only_where_nothing_is_lost() -> None:
+    frame = pl.DataFrame(
+        {
+            "whole": pl.Series([1, 2], dtype=pl.Int64),
+            "with_null": pl.Series([1, None], dtype=pl.Int64),
+            "real": pl.Series([1.5, None], dtype=pl.Float64),
+            "with_nan": pl.Series([1.5, float("nan")], dtype=pl.Float64),
+        }
+    )
+    dtypes = {column: str(dtype) for column, dtype in to_pandas(frame).dtypes.items()}
+    assert dtypes == {"whole": "int64", "with_null": "Int64", "real": "float64", "with_nan": "Float64"}
+    assert to_pandas(frame)["real"].isna().tolist() == [False, True]

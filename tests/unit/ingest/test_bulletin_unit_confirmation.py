@@ -19,6 +19,7 @@ from flows.ingest.archive import RawArchive
 from flows.ingest.pipeline import ingest
 from flows.ingest.sources import LandingSource
 from flows.ingest.staging import scan_staging
+from flows.repair import repair_archive
 from warehouse.tables import STG_PRELIMINARY
 
 BULLETIN = Path(__file__).parents[2] / "fixtures" / "bulletin"
@@ -68,6 +69,14 @@ def test_a_page_ingested_before_the_release_that_confirms_it_waits_and_is_staged
     shutil.copy(BULLETIN / TABLE_1, landing / TABLE_1)
     second = ingest(LandingSource(landing), settings)
     assert (len(second.staged), second.quarantined) == (2, [])
+    assert _manifest(settings) == {NO_UNIT_ROW: ("staged", None), TABLE_1: ("staged", None)}
+    assert _staged_bulletin_totals(settings) == CONFIRMED
+
+    # A repair of a lost staging parses the files in the order they came, the page before its confirming
+    # release: the page is checked again once that release is staged, so the repair agrees with the ingests.
+    shutil.rmtree(settings.staging_dir)
+    repaired = repair_archive(settings)
+    assert (repaired.staged, repaired.quarantined) == (2, [])
     assert _manifest(settings) == {NO_UNIT_ROW: ("staged", None), TABLE_1: ("staged", None)}
     assert _staged_bulletin_totals(settings) == CONFIRMED
 

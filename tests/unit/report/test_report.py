@@ -25,7 +25,15 @@ from typer.testing import CliRunner
 
 from report.charts import CHART_RC, chart_monthly_trade, per_month
 from report.command import report_command, write_html_report
-from report.data import HISTORY_PERIODS, SURPLUS_PARTNERS, TOP_PARTNERS, ReportData, Totals, load_report_data
+from report.data import (
+    HISTORY_PERIODS,
+    SURPLUS_PARTNERS,
+    TOP_PARTNERS,
+    Release,
+    ReportData,
+    Totals,
+    load_report_data,
+)
 from report.labels import format_amount, format_change_pct, period_label
 from report.render import render_html_report, render_markdown_summary, top_partners_table
 from warehouse.tables import BI_MONTHLY_TRADE, BI_REVISION_TRIANGLE, BI_REVISIONS, FACT_PARTNER_TRADE
@@ -427,6 +435,21 @@ def test_releases_of_the_period(data: ReportData) -> None:
         "preliminary:2025-12:2026-01-13",
         "online_query:2025-12:2026-01-20",
     ]
+
+
+def test_a_period_revised_by_the_bulletin_says_so_beside_its_publication_date(data: ReportData) -> None:
+    """The views show the Bulletin's figures once it is in: the report names its date too, not only the
+    preliminary release's."""
+    assert data.bulletin_date is None and "revised by" not in render_markdown_summary(data)
+    bulletin = Release("bulletin:2025-12:2026-01-20", "bulletin", date(2026, 1, 20), "published", True, 4)
+    withdrawn = Release("bulletin:2025-12:2026-01-22", "bulletin", date(2026, 1, 22), "quarantined", False, 4)
+    revised = dataclasses.replace(data, releases=(*data.releases, bulletin, withdrawn))
+    assert revised.bulletin_date == date(2026, 1, 20)
+    assert "published 2026-01-13, revised by the Monthly Bulletin of 2026-01-20;" in render_markdown_summary(
+        revised
+    )
+    header = LexborHTMLParser(render_html_report(revised)).css_first("header").text()
+    assert "published 13 January 2026, revised by the Monthly Bulletin of 20 January 2026" in header
 
 
 def test_missing_period_names_the_latest_available(warehouse: Path) -> None:

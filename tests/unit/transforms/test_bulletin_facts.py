@@ -135,10 +135,39 @@ def test_the_bulletin_by_country_table_gives_partners_and_its_total_is_left_to_t
         ("DEU", "import", "Germany", 8_000_000 * K),
         ("WLD", "export", None, 301_829_100 * K),
         ("WLD", "import", None, 222_270_000 * K),
+        ("WLD", "total", None, 524_099_100 * K),
     ]
     # Without a customs-regime page, the by-country table's Total is China's total.
     alone = partner_trade(countries).filter(pl.col("partner_code") == "WLD")
-    assert sorted(alone["value_usd"].to_list()) == [222_270_000 * K, 301_829_100 * K]
+    assert sorted(alone["value_usd"].to_list()) == [222_270_000 * K, 301_829_100 * K, 524_099_100 * K]
+
+
+def test_the_bulletin_total_trade_is_exports_plus_imports_derived_and_the_latest_total() -> None:
+    """The Bulletin prints no total: without a derived one, the latest total would stay table (1)'s
+    preliminary figure while the latest exports are the Bulletin's."""
+    t1 = totals_page("2025-11", "USD", PRELIMINARY_ON, {
+        "total": (5241.3, -3.0, 1.2, 57012.4, 2.8),
+        "export": (3018.6, -2.4, 5.7, 34521.0, 5.4),
+        "import": (2222.7, -4.0, -5.1, 22491.4, -1.2),
+    })  # fmt: skip
+    total = partner_trade(t1, REGIMES).filter(pl.col("direction") == "total").sort("public_on")
+    assert total.select(
+        "product", "value_usd", "value_ytd_usd", "yoy_pct_published_usd", "value_source", "is_latest_vintage"
+    ).rows() == [
+        ("preliminary", 524_130_000_000, 5_701_240_000_000, 1.2, "published", False),
+        ("bulletin", 524_099_100_000, 5_701_209_100_000, None, "derived", True),
+    ]  # fmt: skip
+
+
+def test_a_bulletin_page_missing_a_flow_gives_no_total() -> None:
+    exports_only = bulletin_page("bulletin_trade_mode", 11, BULLETIN_ON, {
+        "TOTAL": (301_829_100, 3_452_069_100, None, None),
+    })  # fmt: skip
+    result = partner_trade(exports_only)
+    assert result.select("direction", "value_usd").sort("direction").rows() == [
+        ("export", 301_829_100 * K),
+        ("import", None),
+    ]
 
 
 def test_an_unknown_bulletin_partner_label_is_rejected_as_for_table_4() -> None:
@@ -168,10 +197,13 @@ def test_a_february_page_gives_jan_feb_february_and_a_derived_january() -> None:
     ).rows() == [
         ("2025-01", "export", 390_000_000 * K, 390_000_000 * K, None, "derived", "bulletin", True),
         ("2025-01", "import", 240_000_000 * K, 240_000_000 * K, None, "derived", "bulletin", True),
+        ("2025-01", "total", 630_000_000 * K, 630_000_000 * K, None, "derived", "bulletin", True),
         ("2025-01..02", "export", 540_000_000 * K, 540_000_000 * K, 2.0, "published", "bulletin", True),
         ("2025-01..02", "import", 370_000_000 * K, 370_000_000 * K, 0.5, "published", "bulletin", True),
+        ("2025-01..02", "total", 910_000_000 * K, 910_000_000 * K, None, "derived", "bulletin", True),
         ("2025-02", "export", 150_000_000 * K, 540_000_000 * K, 3.0, "published", "bulletin", True),
         ("2025-02", "import", 130_000_000 * K, 370_000_000 * K, -1.0, "published", "bulletin", True),
+        ("2025-02", "total", 280_000_000 * K, 910_000_000 * K, None, "derived", "bulletin", True),
     ]  # fmt: skip
     assert result.select("period", "months_covered").unique().sort("period").rows() == [
         ("2025-01", 1), ("2025-01..02", 2), ("2025-02", 1),

@@ -14,7 +14,14 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from transforms.facts import build_fact_partner_trade, build_fact_trade_flows
+from transforms.facts import (
+    _build_fact_trade_flows,
+    _major_commodity_editions,
+    _online_query_editions,
+    _single_exports,
+    build_fact_partner_trade,
+    build_fact_trade_flows,
+)
 from warehouse.reference import UnknownCommodityError, UnknownPartnerError
 from warehouse.tables import FACT_PARTNER_TRADE, FACT_TRADE_FLOWS, STG_ONLINE_QUERY, STG_PRELIMINARY
 
@@ -713,3 +720,59 @@ def test_a_restated_jan_feb_cumulative_is_the_latest_vintage_of_that_period() ->
         ("2025-01..02", "preliminary:2025-01..02:2025-03-07", 1100.0, 5500 * M, False),
     ]
     assert result.height == 3
+
+
+@pytest.mark.parametrize("staged_order", [True, False])
+def test_records_of_a_single_export_give_the_same_rows_as_the_general_pairing(staged_order: bool) -> None:
+    """A month and direction that one export alone gives is taken record by record, without pairing
+    editions: every row, number and order is the general way's, beside tables (5)/(6), an export in the
+    other currency of the same month and two overlapping exports; whether each export's records come
+    one after another (as staged) or interleaved."""
+    day = date(2025, 12, 8)
+    phones = {"Mobile phones": ("10000 units", (1.0, 2.0, 3.0, 4.0, 5.0, 6.0))}
+    cells = stg(
+        major_page("major_exports", "2025-11", "USD", day, phones),
+        major_page("major_exports", "2025-11", "CNY", date(2025, 12, 9), phones),
+    )
+    record = {"period": "2025-11", "hs_code": "85171300", "commodity_name": "智能手机", "quantity_1": 2.0,
+              "quantity_1_unit": "台"}  # fmt: skip
+    exports = [
+        # 2025-11 exports, USD, one export: taken as they are, two partners, one quantity without a unit.
+        online_query([{**record, "release_id": "online_query:aaaa", "partner_code_gacc": "502",
+                       "amount_whole_units": 10},
+                      {**record, "release_id": "online_query:aaaa", "partner_code_gacc": "304",
+                       "quantity_1": None, "quantity_1_unit": None, "amount_whole_units": 11}]),
+        # 2025-11 imports in both currencies: the editions are paired.
+        online_query([{**record, "release_id": "online_query:bbbb", "direction": "import",
+                       "partner_code_gacc": "410", "amount_whole_units": 12}]),
+        online_query([{**record, "release_id": "online_query:cccc", "direction": "import", "currency": "CNY",
+                       "partner_code_gacc": "410", "amount_whole_units": 85}]),
+        # 2025-10 exports, two overlapping exports: the later retrieved is the latest vintage.
+        online_query([{**record, "period": "2025-10", "release_id": "online_query:dddd",
+                       "partner_code_gacc": "502", "amount_whole_units": 13}]),
+        online_query([{**record, "period": "2025-10", "release_id": "online_query:eeee",
+                       "partner_code_gacc": "502", "amount_whole_units": 14}]),
+        # 2025-12 imports, CNY, one export.
+        online_query([{**record, "period": "2025-12", "release_id": "online_query:ffff", "direction": "import",
+                       "currency": "CNY", "partner_code_gacc": "304", "amount_whole_units": 90}]),
+    ]  # fmt: skip
+    retrieved = {
+        f"online_query:{c * 4}": datetime(2026, 1, i, 8, tzinfo=UTC) for i, c in enumerate("abcdef", 1)
+    }
+    records = pl.concat(exports).with_columns(
+        retrieved_at=pl.col("release_id").replace_strict(retrieved, return_dtype=pl.Datetime("us", "UTC"))
+    )
+    if not staged_order:
+        records = records.sort("amount_whole_units")  # the 2025-11 imports' editions apart
+
+    taken = _build_fact_trade_flows(cells, records, COMMODITIES, PARTNERS, single_editions=True).collect()
+    paired = _build_fact_trade_flows(cells, records, COMMODITIES, PARTNERS, single_editions=False).collect()
+
+    assert_frame_equal(taken, paired)
+    editions = _online_query_editions(records, PARTNERS).collect()
+    _, singles = _single_exports(editions, _major_commodity_editions(cells, COMMODITIES))
+    assert sorted(single.records["release_id"][0] for single in singles) == [
+        "online_query:aaaa",
+        "online_query:ffff",
+    ]
+    assert taken.height == 7  # the two 2025-11 import editions are one row

@@ -36,6 +36,7 @@ from warehouse.publish import (
     publish_warehouse,
     sweep_leftovers,
     table_content_hashes,
+    warehouse_identity,
 )
 from warehouse.tables import (
     BI_MONTHLY_TRADE,
@@ -758,16 +759,42 @@ def test_published_files_are_read_only_on_disk_and_parquet_names_the_warehouse_i
 ) -> None:
     target, _, result = published_v0
     assert target.stat().st_mode & 0o777 == READ_ONLY_MODE
-    assert result.warehouse_sha256 == _sha256(target)
+    assert result.warehouse_identity == warehouse_identity(target)
     for path in result.parquet_files:
         assert path.stat().st_mode & 0o777 == READ_ONLY_MODE
         if path.name == MANIFEST_NAME:
-            assert json.loads(path.read_text())[PARQUET_SOURCE_KEY] == result.warehouse_sha256
+            assert json.loads(path.read_text())[PARQUET_SOURCE_KEY] == result.warehouse_identity
             continue
         kv = _query(
             target, f"SELECT value FROM parquet_kv_metadata('{path}') WHERE key = '{PARQUET_SOURCE_KEY}'"
         )
-        assert kv == [(result.warehouse_sha256.encode(),)]
+        assert kv == [(result.warehouse_identity.encode(),)]
+
+
+def test_the_identity_follows_the_file_not_its_path(
+    warehouse_copy: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """What `bi/` records instead of a SHA-256 of the whole file: a copy that keeps the file's times is the
+    same file, a write in place (same size) or the next publish is not, and heal then reads it whole."""
+    target, parquet = warehouse_copy
+    identity = warehouse_identity(target)
+    kept = tmp_path / "kept.duckdb"
+    shutil.copy2(target, kept)
+    assert warehouse_identity(kept) == identity
+    assert heal_published(target, parquet).messages() == []
+
+    target.chmod(0o640)
+    with target.open("r+b") as handle:  # one byte of a data block, the size unchanged
+        handle.seek(target.stat().st_size // 2)
+        byte = handle.read(1)
+        handle.seek(-1, os.SEEK_CUR)
+        handle.write(byte)
+    assert warehouse_identity(target) != identity
+    report = heal_published(target, parquet)
+    assert sorted(report.reexported) == _bi_files(parquet)  # read whole, and bi/ exported from it again
+
+    republished = publish_warehouse(target, sample_tables(1), parquet_dir=parquet)
+    assert republished.warehouse_identity == warehouse_identity(target) != identity
 
 
 def test_a_read_only_published_file_is_replaced_by_the_next_publish(

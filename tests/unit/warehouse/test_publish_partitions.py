@@ -33,6 +33,7 @@ from tests.unit.warehouse.test_publish import (
     _sha256,
     sample_tables,
 )
+from warehouse import publish
 from warehouse.contracts import TableContract
 from warehouse.partitions import PartitionedTable, PeriodPartition
 from warehouse.publish import (
@@ -217,6 +218,9 @@ def test_a_removed_period_is_deleted_and_a_new_one_added(
 
     assert result.incremental
     assert result.written_periods == {FACT_TRADE_FLOWS.qualified_name: ("2025-06",)}
+    # dim_period gained 2025-06's row: the other periods' rows of bi.commodity_trade are as they were.
+    exported = sorted(p.name for p in result.parquet_files if p.parent.name == BI_COMMODITY_TRADE.name)
+    assert exported == ["2025-06.parquet", MANIFEST_NAME]
     assert result.dropped_periods == {FACT_TRADE_FLOWS.qualified_name: ("2025-04",)}
     assert _query(target, "SELECT DISTINCT period FROM core.fact_trade_flows ORDER BY period") == [
         ("2025-03",),
@@ -327,6 +331,35 @@ def test_a_duplicate_key_in_a_changed_period_names_table_period_and_key(
 
     assert _sha256(target) == before
     assert _leftovers(target.parent) == []
+
+
+def test_a_backfill_checks_the_grain_of_every_period_batch_by_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From scratch, the key is checked over every period, a few periods a query (here one, so the
+    duplicate is in the last batch); the view's grain (one latest vintage) likewise."""
+    monkeypatch.setattr(publish, "GRAIN_BATCH_ROWS", 2)
+    target = tmp_path / "warehouse.duckdb"
+    doubled = _ALL | {"2025-05": [*_month_rows("2025-05"), _flow("2025-05", "USA", 1)]}
+    with pytest.raises(
+        DuplicateKeyError,
+        match=r"core\.fact_trade_flows: duplicate primary key \(release_id, period, direction, commodity_code, "
+        r"partner_code\) in period 2025-05: \('online_query:2025-05:2026-01-02', '2025-05', 'export', "
+        r"'85171300', 'USA'\) \(2 rows\)",
+    ):
+        publish_warehouse(target, _tables(), partitioned=[_flows(tmp_path / "parts", doubled)])
+    assert not target.exists()
+
+    second_vintage = {**_flow("2025-05", "USA", 1), "release_id": "online_query:2025-05:2026-02-02"}
+    two_latest = _ALL | {"2025-05": [*_month_rows("2025-05"), second_vintage]}
+    with pytest.raises(
+        DuplicateKeyError,
+        match=r"bi\.commodity_trade: more than one row for \(period, hs_code, partner_code, direction\) = "
+        r"\('2025-05', '85171300', 'USA', 'export'\) \(2 rows\)",
+    ):
+        publish_warehouse(target, _tables(), partitioned=[_flows(tmp_path / "parts", two_latest)])
+    assert not target.exists()
+    assert _leftovers(tmp_path) == []
 
 
 def test_a_partition_whose_file_disagrees_with_its_row_count_publishes_nothing(
@@ -493,7 +526,7 @@ def test_bi_exports_only_the_changed_periods_of_a_partitioned_view(
     assert after["2025-03.parquet"] == before["2025-03.parquet"]  # the same file, untouched
     assert after["2025-04.parquet"][1] != before["2025-04.parquet"][1]
     manifest = json.loads((folder / MANIFEST_NAME).read_text())
-    assert manifest[PARQUET_SOURCE_KEY] == result.warehouse_sha256
+    assert manifest[PARQUET_SOURCE_KEY] == result.warehouse_identity
     with duckdb.connect(str(target), read_only=True) as con:
         expected = con.sql(f"SELECT * FROM {BI_COMMODITY_TRADE.qualified_name}").pl()
     assert_frame_equal(pl.read_parquet(folder / "*.parquet"), expected)
