@@ -38,11 +38,11 @@ from config.settings import SOURCES, SOURCES_TEXT, Settings, SourceName, setting
 from domain.errors import ExpectedError, UsageError
 from domain.periods import Period
 from domain.runs import validation_run_id
-from fileio.lock import LOCK_NAME, DataRootBusyError, command_line, exclusive_writer
-from fileio.modes import use_modes
+from fileio.lock import LOCK_NAME, DataRootBusyError
 from flows.automation import automation_app
 from flows.export import export_command
 from flows.query import query_command
+from flows.writer import holding_data_root
 from report.command import report_command
 from status.command import status_command
 from warehouse.codes import TRADE_DIRECTIONS, TradeDirection
@@ -98,11 +98,8 @@ def writer(*, creates_root: bool) -> Callable[[Callable[P, None]], Callable[P, N
                     command(*args, **kwargs)
                     return
                 created = not root.exists()
-                # The root and its lock file get the job's modes, not those of the user's umask.
-                use_modes(settings.file_mode, settings.dir_mode)
-                root.mkdir(parents=True, exist_ok=True)
                 try:
-                    with exclusive_writer(root, command_line()):
+                    with holding_data_root(settings):
                         command(*args, **kwargs)
                 except BaseException:
                     if created:
