@@ -586,19 +586,6 @@ def build_fact_trade_flows(
     return _build_fact_trade_flows(stg, online_query, commodities, partners, single_editions=True)
 
 
-_FLOW_MEASURES = (
-    "commodity_name",
-    "is_aggregate",
-    "quantity_unit",
-    "quantity_base_unit",
-    "quantity",
-    "quantity_ytd",
-    "quantity_base",
-    "quantity_ytd_base",
-    "value",
-    "value_ytd",
-    "yoy_ytd_pct_published",
-)
 # Measures that are the same in both editions: the USD edition's is taken where both exist.
 _SHARED_FLOW_MEASURES = (
     "commodity_name",
@@ -609,6 +596,8 @@ _SHARED_FLOW_MEASURES = (
     "quantity_base",
     "quantity_ytd_base",
 )
+# Every measure an edition gives: the shared ones, and those of its own currency (and is_aggregate).
+_FLOW_MEASURES = (*_SHARED_FLOW_MEASURES, "is_aggregate", "value", "value_ytd", "yoy_ytd_pct_published")
 
 
 def _build_fact_trade_flows(
