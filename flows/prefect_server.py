@@ -16,11 +16,14 @@ Its address is given to Prefect as a user gives a running server's: `PREFECT_API
 environment, set before Prefect reads its settings, so every Prefect client of the process (every thread,
 every child such as a Dask worker) uses it and none starts another. The client process never imports
 Prefect's server modules (`prefect.server.*`: FastAPI, SQLAlchemy, the API's models; over 2 CPU s): only
-the child does. Its socket is bound here and handed to uvicorn (`--fd`), so the address is known at once
-and no other process can take the port meanwhile.
+the child does. Its socket is bound and listening here and handed to uvicorn (`--fd`), so the address is
+known at once and no other process can take the port meanwhile; and the wait for it is one health request
+that the kernel queues until the server accepts (the server exiting resets it), not a poll every 100 ms
+costing CPU in both processes for the seconds the server takes to start.
 
 The server runs with what a one-command server needs (`SERVER_SETTINGS`): no UI, no block types
-registered at start (a block saved by a flow registers its own type), no analytics.
+registered at start (a block saved by a flow registers its own type), no analytics; and its app
+(`flows.prefect_server_app`) has its background task worker poll once a second, not four times.
 """
 
 from __future__ import annotations
@@ -46,8 +49,9 @@ from domain.errors import ExpectedError
 
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 _STOP_GRACE_SECONDS = 5  # as Prefect's SubprocessASGIServer.stop
-_POLL_SECONDS = 0.1
-_HEALTH_REQUEST_TIMEOUT_SECONDS = 30  # one health request on a loaded machine; the whole wait is the caller's
+_RETRY_SECONDS = 0.1  # after a health request failed (the server not up yet, or answering not 200)
+_BACKLOG = 64  # the connections the kernel queues for the server until it accepts: Prefect's clients' too
+_APP_FACTORY = "flows.prefect_server_app:create_app"
 
 # The temporary server's settings, on top of the command's own (a user's explicit setting wins: these are
 # defaults). Each is something a server that lives for one command and has no user does not need.
@@ -116,7 +120,10 @@ class TemporaryServer:
         self._environment = environment
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
-            listener.bind(("127.0.0.1", 0))  # a free port, held from now on: uvicorn listens on this socket
+            listener.bind(("127.0.0.1", 0))  # a free port, held from now on: uvicorn serves on this socket
+            listener.listen(
+                _BACKLOG
+            )  # connecting succeeds from now on; requests wait until the server accepts
             self.port: int = listener.getsockname()[1]
             self.process: subprocess.Popen[bytes] | None = self._start_process(listener)
         finally:
@@ -131,8 +138,10 @@ class TemporaryServer:
     def _start_process(self, listener: socket.socket) -> subprocess.Popen[bytes]:
         log = self.log_path.open("ab")
         atexit.register(_remove_if_empty, self.log_path)
-        spec = importlib.util.find_spec("prefect")  # its folder, without importing it
-        assert spec is not None and spec.origin is not None, "prefect is not installed"
+        spec = importlib.util.find_spec(
+            "flows"
+        )  # the folder holding the app's package, found without importing it
+        assert spec is not None and spec.origin is not None, "flows is not importable"
         server_env = {
             **SERVER_SETTINGS,
             **{k: v for k, v in os.environ.items() if k in SERVER_SETTINGS},  # the user's word wins
@@ -148,7 +157,7 @@ class TemporaryServer:
                     "--app-dir",
                     str(Path(spec.origin).parent.parent),
                     "--factory",
-                    "prefect.server.api.server:create_app",
+                    _APP_FACTORY,
                     "--fd",
                     str(listener.fileno()),
                     "--log-level",
@@ -203,23 +212,30 @@ class TemporaryServer:
 
     def _poll(self, timeout_seconds: float) -> None:
         """Until its health endpoint answers 200, as `SubprocessASGIServer.start` does. RuntimeError
-        'Timed out...' after `timeout_seconds`, or at once when the server exited."""
+        'Timed out...' after `timeout_seconds`, or at once when the server exited.
+
+        The socket listens before the server starts (see `__init__`): a request is queued by the kernel and
+        answered when the server accepts, so one request normally suffices; if the server exits first, its
+        socket closes and the request fails at once."""
         import httpx  # here, not at the top: the server is launched before anything heavy is imported
 
         deadline = time.monotonic() + timeout_seconds
-        with httpx.Client(timeout=_HEALTH_REQUEST_TIMEOUT_SECONDS) as client:
+        with httpx.Client() as client:
             while True:
                 process = self.process
                 if process is None:
                     raise RuntimeError("the server was stopped")
                 if process.poll() is not None:
                     raise RuntimeError(f"it exited with code {process.returncode}")
-                with contextlib.suppress(httpx.TransportError):
-                    if client.get(f"{self.api_url}/health").status_code == 200:
-                        return
-                if time.monotonic() >= deadline:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
                     raise RuntimeError("Timed out while waiting for the temporary Prefect server")
-                time.sleep(_POLL_SECONDS)
+                with contextlib.suppress(
+                    httpx.TransportError
+                ):  # a timeout too: the deadline is checked above
+                    if client.get(f"{self.api_url}/health", timeout=remaining).status_code == 200:
+                        return
+                time.sleep(_RETRY_SECONDS)
 
     def stop(self, *, forget: bool = True) -> None:
         """Stop its process (SIGTERM, then SIGKILL after a grace period) and take its address back from
