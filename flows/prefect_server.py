@@ -121,9 +121,8 @@ class TemporaryServer:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             listener.bind(("127.0.0.1", 0))  # a free port, held from now on: uvicorn serves on this socket
-            listener.listen(
-                _BACKLOG
-            )  # connecting succeeds from now on; requests wait until the server accepts
+            # Connecting succeeds from now on; a request waits in the kernel until the server accepts.
+            listener.listen(_BACKLOG)
             self.port: int = listener.getsockname()[1]
             self.process: subprocess.Popen[bytes] | None = self._start_process(listener)
         finally:
@@ -138,9 +137,7 @@ class TemporaryServer:
     def _start_process(self, listener: socket.socket) -> subprocess.Popen[bytes]:
         log = self.log_path.open("ab")
         atexit.register(_remove_if_empty, self.log_path)
-        spec = importlib.util.find_spec(
-            "flows"
-        )  # the folder holding the app's package, found without importing it
+        spec = importlib.util.find_spec("flows")  # where the app's package is, without importing it
         assert spec is not None and spec.origin is not None, "flows is not importable"
         server_env = {
             **SERVER_SETTINGS,
