@@ -13,8 +13,12 @@ fresh process:
    nearly all overhead.
 2. The breakdown: the imports in the order the run imports them, each package's CPU on top of those
    before it (one fresh process: the command line, Prefect, polars, DuckDB, pyarrow, the rest of the flow,
-   GX with pandas, the report's matplotlib and Jinja), and the temporary Prefect server from launch to
-   ready (its own CPU). What is left of the overhead is Prefect at run time and the process's exit.
+   GX with pandas, the report's matplotlib and Jinja), and the temporary Prefect server's own CPU in the
+   fresh run itself (the command runs as `customs` does, with the server's CPU read from /proc when it is
+   ready and taken from its rusage when it is stopped): from launch to ready, and from ready to gone (the
+   requests, events and logs of the run, its background services, its shutdown). What is left of the
+   overhead is the command's own Prefect at run time (flow and task runs, its events and log workers), the
+   rest of its code outside the steps and its exit.
 
 With `PREFECT_API_URL` set (a running Prefect server, as the README describes), the runs use that server
 and start none: the server's own CPU is then not counted, and there is no server start to measure.
@@ -105,31 +109,66 @@ _IMPORTS = """
     print(json.dumps(parts))
 """
 
-_SERVER = """
-    import json, os, resource, time
-    started = time.perf_counter()
-    from flows.prefect_server import launch_temporary_server
-    server = launch_temporary_server()
-    assert server is not None, "PREFECT_API_URL is set: no temporary server to measure"
-    server.wait_until_ready(600)
-    ready = time.perf_counter() - started
-    with open(f"/proc/{server.process.pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    server.stop()
-    print(json.dumps({"server": (ready, cpu)}))
-"""
-
 
 def python_json(label: str, code: str) -> dict[str, tuple[float, float]]:
     measured = run_with_rusage(label, [sys.executable, "-c", textwrap.dedent(code)])
     return {k: (v[0], v[1]) for k, v in json.loads(measured.output.strip().splitlines()[-1]).items()}
 
 
+# `customs ARGS` as the `customs` script runs it, plus the temporary server's CPU in that run (when it
+# starts one): read from /proc when it is ready, and its whole CPU from this process's children's rusage
+# when `stop` has reaped it. One line, `SERVER_CPU {json}`, printed last.
+_CUSTOMS_WITH_SERVER_CPU = """
+    import atexit, json, os, resource, sys
+    import flows.prefect_server as prefect_server
+
+    figures = {}
+
+    def children_cpu():
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    def cpu_of(pid):
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    wait, stop = prefect_server.TemporaryServer.wait_until_ready, prefect_server.TemporaryServer.stop
+
+    def waiting(self, timeout_seconds):
+        url = wait(self, timeout_seconds)
+        figures["ready"] = cpu_of(self.process.pid)
+        return url
+
+    def stopping(self, *, forget=True):
+        running = self.process is not None and self.process.poll() is None and "ready" in figures
+        before = children_cpu()
+        stop(self, forget=forget)
+        if running:
+            figures["total"] = children_cpu() - before
+
+    prefect_server.TemporaryServer.wait_until_ready = waiting
+    prefect_server.TemporaryServer.stop = stopping
+    atexit.register(lambda: print("SERVER_CPU " + json.dumps(figures), flush=True))  # last: registered first
+    sys.argv = ["customs", *sys.argv[1:]]
+    from flows.cli import main
+
+    main()
+"""
+
+
+def server_cpu_of(output: str) -> dict[str, float]:
+    for line in reversed(output.splitlines()):
+        if line.startswith("SERVER_CPU "):
+            return {k: float(v) for k, v in json.loads(line.removeprefix("SERVER_CPU ")).items()}
+    return {}
+
+
 def one_repetition(tmp: Path) -> dict[str, tuple[float, float]]:
     """Every figure of one repetition, (wall, CPU) by label."""
     root = tmp / "data"
-    customs = [sys.executable, "-m", "flows.cli", "run", "--source", "demo", "--data-dir", str(root)]
+    arguments = ["run", "--source", "demo", "--data-dir", str(root)]
+    customs = [sys.executable, "-c", textwrap.dedent(_CUSTOMS_WITH_SERVER_CPU), *arguments]
     fresh = run_with_rusage("customs run (fresh)", customs)
     steps = steps_of(fresh.output)
     missing = [s for s in WORK_STEPS if s not in steps]
@@ -158,11 +197,16 @@ def one_repetition(tmp: Path) -> dict[str, tuple[float, float]]:
     all_imports = (sum(w for w, _ in imports.values()), sum(c for _, c in imports.values()))
     figures["  imports, all of the above"] = all_imports
     known = all_imports[1] + figures["  Data Docs (step data-docs)"][1]
-    if not os.environ.get("PREFECT_API_URL"):
-        server = python_json("server", _SERVER)["server"]
-        figures["  temporary Prefect server, launch to ready (its CPU)"] = server
-        known += server[1]
-    figures["  the rest: Prefect at run time, exit (CPU)"] = (
+    server = server_cpu_of(fresh.output)
+    if "total" in server:
+        nan = float("nan")
+        figures["  temporary Prefect server in the run: launch to ready"] = (nan, server["ready"])
+        figures["  temporary Prefect server in the run: ready to gone"] = (
+            nan,
+            server["total"] - server["ready"],
+        )
+        known += server["total"]
+    figures["  the rest: the command's Prefect at run time, other code, exit (CPU)"] = (
         float("nan"),
         figures["overhead = run - work"][1] - known,
     )
