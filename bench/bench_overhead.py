@@ -206,7 +206,7 @@ def one_repetition(tmp: Path) -> dict[str, tuple[float, float]]:
             server["total"] - server["ready"],
         )
         known += server["total"]
-    figures["  the rest: the command's Prefect at run time, other code, exit (CPU)"] = (
+    figures["  the rest: the command's Prefect, other code, exit"] = (
         float("nan"),
         figures["overhead = run - work"][1] - known,
     )
