@@ -81,6 +81,7 @@ class IngestReport:
     quarantined: list[tuple[str, str]] = field(default_factory=list)  # (source_uri, error)
     refused: list[tuple[str, str]] = field(default_factory=list)  # (source_uri, why): not read, not archived
     source_errors: list[str] = field(default_factory=list)
+    parsed_elsewhere: int = 0  # new files parsed and staged by a worker process (flows.ingest.parse_pool)
 
     @property
     def every_file_quarantined(self) -> bool:
@@ -354,6 +355,7 @@ class _Stager:
         uri, row = self.waiting[0]
         if isinstance(row, Job):
             row = row.result()  # a worker's OSError (the machine's fault) is raised here, as in this process
+            self.report.parsed_elsewhere += 1
         self.waiting.popleft()
         self._record(uri, row)
 
