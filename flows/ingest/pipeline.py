@@ -20,7 +20,7 @@ import logging
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 
@@ -295,9 +295,18 @@ def _stage_bulletin(
     )
 
 
-# An export this large is parsed in another process when one is free: its parse (about 50 ms a MB) then
-# outweighs what starting the process costs, once per run (about a second).
-POOL_MIN_BYTES = 4 * 1024 * 1024
+@dataclass(frozen=True)
+class PoolPolicy:
+    """When an export is parsed in another process: starting one costs about a second of CPU (its
+    imports), as much as parsing a 22 MB export (about 50 ms a MB), so only when a run brings several
+    large ones. The first `after_exports` large exports are parsed here: a monthly run (two exports)
+    starts no process; a backfill starts them at its third."""
+
+    min_bytes: int = 4 * 1024 * 1024
+    after_exports: int = 2
+
+
+DEFAULT_POOL_POLICY: Final = PoolPolicy()
 
 
 def stage_elsewhere(file: FetchedFile, sha256: str, settings: Settings) -> dict[str, Any]:
@@ -316,12 +325,13 @@ class _Stager:
     its row waits its turn."""
 
     def __init__(
-        self, archive: RawArchive, settings: Settings, report: IngestReport, pool_min_bytes: int
+        self, archive: RawArchive, settings: Settings, report: IngestReport, policy: PoolPolicy
     ) -> None:
         self.archive = archive
         self.settings = settings
         self.report = report
-        self.pool_min_bytes = pool_min_bytes
+        self.policy = policy
+        self.large_exports = 0  # seen so far
         self.pool = ParsePool(settings.parse_processes - 1)
         self.waiting: deque[tuple[str, dict[str, Any] | Job[dict[str, Any]]]] = deque()  # (uri, row)
         self.in_flight: set[str] = set()  # sha256 of files staged or submitted, not yet recorded
@@ -332,7 +342,13 @@ class _Stager:
             self._record(file.source_uri, process_file(file, sha256, self.archive, self.settings))
             return
         self.in_flight.add(sha256)
-        if len(file.content) >= self.pool_min_bytes and self._busy_workers() < self.pool.processes:
+        large = len(file.content) >= self.policy.min_bytes
+        self.large_exports += large
+        if (
+            large
+            and self.large_exports > self.policy.after_exports
+            and self._busy_workers() < self.pool.processes
+        ):
             self.waiting.append(
                 (file.source_uri, self.pool.submit(stage_elsewhere, file, sha256, self.settings))
             )
@@ -381,7 +397,7 @@ def ingest(
     settings: Settings,
     progress: Callable[[FetchedFile], None] | None = None,
     *,
-    pool_min_bytes: int = POOL_MIN_BYTES,
+    pool_policy: PoolPolicy = DEFAULT_POOL_POLICY,
 ) -> IngestReport:
     use_modes(settings.file_mode, settings.dir_mode)
     archive = RawArchive(settings.archive_dir)
@@ -391,7 +407,7 @@ def ingest(
     # Files `customs repair` found with no record of where they came from: met again, they are recorded
     # (and parsed) with their real source, name and time.
     unknown = set(manifest.filter(pl.col("source_uri") == UNKNOWN_SOURCE)["source_sha256"].to_list())
-    stager = _Stager(archive, settings, report, pool_min_bytes)
+    stager = _Stager(archive, settings, report, pool_policy)
     failed = True
     try:
         try:

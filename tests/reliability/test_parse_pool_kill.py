@@ -26,7 +26,7 @@ _STALLED_INGEST = r"""
 import sys, time
 from pathlib import Path
 from config.settings import Settings
-from flows.ingest.pipeline import ingest
+from flows.ingest.pipeline import PoolPolicy, ingest
 from flows.ingest.sources import LandingSource
 
 class StalledSource:
@@ -39,7 +39,7 @@ class StalledSource:
 
 if __name__ == "__main__":
     settings = Settings(data_dir=Path(sys.argv[2]), parse_processes=3)
-    ingest(StalledSource(), settings, pool_min_bytes=0)
+    ingest(StalledSource(), settings, pool_policy=PoolPolicy(min_bytes=0, after_exports=0))
 """
 
 

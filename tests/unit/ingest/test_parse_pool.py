@@ -1,8 +1,8 @@
 """Online-query exports parsed in worker processes (flows.ingest.parse_pool): the same staging, manifest and
 errors as one process parsing every file, real files into real data roots, with real spawned workers.
 
-`pool_min_bytes=0` sends every export to a worker when one is free, so that small exports exercise the
-pool; the demo's table pages sit between them, so that a page waits for the exports before it.
+`EVERY_EXPORT` sends every export to a worker when one is free, so that small exports exercise the pool;
+the demo's table pages sit between them, so that a page waits for the exports before it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 
 from config.settings import Settings
 from flows.ingest.archive import RawArchive
-from flows.ingest.pipeline import IngestReport, ingest
+from flows.ingest.pipeline import IngestReport, PoolPolicy, ingest
 from flows.ingest.sources import LandingSource, demo_releases_dir
 
 pytestmark = pytest.mark.slow  # each pool spawns its worker processes
@@ -26,6 +26,7 @@ HEADER = (
     '"数据年月","贸易伙伴编码","贸易伙伴名称","商品编码","商品名称","第一数量","第一计量单位",'
     '"第二数量","第二计量单位","人民币",'
 )
+EVERY_EXPORT = PoolPolicy(min_bytes=0, after_exports=0)
 PARTNERS = (("110", "中国香港"), ("116", "日本"), ("133", "韩国"), ("502", "美国"), ("303", "英国"))
 
 
@@ -46,7 +47,7 @@ def _landing(tmp_path: Path, exports: dict[str, bytes]) -> Path:
     """The exports, and two demo table pages named to sort between them (a landing folder is read in
     name order)."""
     landing = tmp_path / "landing"
-    landing.mkdir()
+    landing.mkdir(parents=True)
     for name, content in exports.items():
         (landing / name).write_bytes(content)
     pages = sorted((demo_releases_dir() / "2025" / "pages").iterdir())[:2]
@@ -68,7 +69,7 @@ def _exports() -> dict[str, bytes]:
 
 def _ingest(landing: Path, data: Path, processes: int, **limits: float) -> tuple[IngestReport, Settings]:
     settings = Settings(data_dir=data, parse_processes=processes, **limits)
-    return ingest(LandingSource(landing), settings, pool_min_bytes=0), settings
+    return ingest(LandingSource(landing), settings, pool_policy=EVERY_EXPORT), settings
 
 
 def _staging(settings: Settings) -> dict[str, bytes]:
@@ -99,6 +100,8 @@ def test_the_pool_stages_and_records_exactly_what_one_process_does(tmp_path: Pat
     assert pooled.quarantined == serial.quarantined == []
     assert _staging(pooled_settings) == _staging(serial_settings)  # byte for byte
     assert _manifest(pooled_settings).equals(_manifest(serial_settings))
+    # Written with the run's modes in the worker too (flows.ingest.pipeline.stage_elsewhere).
+    assert {p.stat().st_mode & 0o777 for p in pooled_settings.staging_dir.rglob("*.parquet")} == {0o640}
 
     again, _ = _ingest(landing, tmp_path / "pooled", processes=2)
     assert (again.new_files, again.staged, again.parsed_elsewhere) == (0, [], 0)  # nothing is parsed twice
@@ -155,11 +158,31 @@ def test_the_parse_time_limit_holds_in_a_worker_process(tmp_path: Path) -> None:
     ]
 
 
-def test_small_exports_and_one_process_start_no_worker(tmp_path: Path) -> None:
+def test_small_exports_start_no_worker(tmp_path: Path) -> None:
     landing = _landing(tmp_path, _exports())
     settings = Settings(data_dir=tmp_path / "data", parse_processes=2)
 
-    report = ingest(LandingSource(landing), settings)  # the default threshold: these exports are small
+    report = ingest(LandingSource(landing), settings)  # the default policy: these exports are small
 
     assert report.parsed_elsewhere == 0
+    assert len(report.staged) == 7
+
+
+def test_a_run_of_two_large_exports_starts_no_worker_and_one_of_more_does(tmp_path: Path) -> None:
+    # Exports of any size count as large here; the first two are parsed in this process (a monthly run).
+    exports = _exports()
+    monthly = {name: exports[name] for name in ("a1_202401_export.csv", "a2_202401_import.csv")}
+    policy = PoolPolicy(min_bytes=0)
+    settings = Settings(data_dir=tmp_path / "monthly", parse_processes=2)
+
+    assert (
+        ingest(
+            LandingSource(_landing(tmp_path / "m", monthly)), settings, pool_policy=policy
+        ).parsed_elsewhere
+        == 0
+    )
+
+    settings = Settings(data_dir=tmp_path / "backfill", parse_processes=2)
+    report = ingest(LandingSource(_landing(tmp_path / "b", exports)), settings, pool_policy=policy)
+    assert report.parsed_elsewhere >= 1  # the third export, at least, went to the worker
     assert len(report.staged) == 7
