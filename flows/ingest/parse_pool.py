@@ -24,7 +24,10 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Generic, ParamSpec, TypeVar
+
+from domain.errors import ExpectedError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -87,17 +90,29 @@ def emit(records: list[logging.LogRecord]) -> None:
             logger.handle(record)
 
 
+class WorkerDiedError(ExpectedError, RuntimeError):
+    """A worker process ended in the middle of a job (killed, out of memory): the run stops; what was not
+    recorded yet is done again by the next one."""
+
+
 class Job(Generic[R]):
     """A submitted job: its result, and its log records logged here, once."""
 
-    def __init__(self, future: Future[tuple[R, list[logging.LogRecord]]]) -> None:
+    def __init__(self, future: Future[tuple[R, list[logging.LogRecord]]], what: str) -> None:
         self.future = future
+        self.what = what
 
     def done(self) -> bool:
         return self.future.done()
 
     def result(self) -> R:
-        result, records = self.future.result()
+        try:
+            result, records = self.future.result()
+        except BrokenProcessPool as exc:
+            raise WorkerDiedError(
+                f"the process parsing {self.what} ended before it was done (killed, or out of memory?): "
+                "run again to parse what was not recorded"
+            ) from exc
         emit(records)
         return result
 
@@ -109,7 +124,8 @@ class ParsePool:
         self.processes = processes
         self._executor: ProcessPoolExecutor | None = None
 
-    def submit(self, job: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> Job[R]:
+    def submit(self, what: str, job: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> Job[R]:
+        """Run `job(*args)` in a worker; `what` names its input in an error."""
         if kwargs:
             raise TypeError("ParsePool jobs take positional arguments only")
         if self._executor is None:
@@ -119,7 +135,7 @@ class ParsePool:
                 initializer=_die_with_parent,
                 initargs=(os.getpid(),),
             )
-        return Job(self._executor.submit(_run_keeping_logs, job, args))
+        return Job(self._executor.submit(_run_keeping_logs, job, args), what)
 
     def close(self, cancel: bool = False) -> None:
         """Wait for the workers to exit (their CPU time is then counted as this process's children's)."""

@@ -350,7 +350,10 @@ class _Stager:
             and self._busy_workers() < self.pool.processes
         ):
             self.waiting.append(
-                (file.source_uri, self.pool.submit(stage_elsewhere, file, sha256, self.settings))
+                (
+                    file.source_uri,
+                    self.pool.submit(file.source_uri, stage_elsewhere, file, sha256, self.settings),
+                )
             )
         else:
             self.waiting.append((file.source_uri, process_file(file, sha256, self.archive, self.settings)))

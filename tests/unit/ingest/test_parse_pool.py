@@ -17,6 +17,7 @@ import pytest
 
 from config.settings import Settings
 from flows.ingest.archive import RawArchive
+from flows.ingest.parse_pool import ParsePool, WorkerDiedError
 from flows.ingest.pipeline import IngestReport, PoolPolicy, ingest
 from flows.ingest.sources import LandingSource, demo_releases_dir
 
@@ -186,3 +187,16 @@ def test_a_run_of_two_large_exports_starts_no_worker_and_one_of_more_does(tmp_pa
     report = ingest(LandingSource(_landing(tmp_path / "b", exports)), settings, pool_policy=policy)
     assert report.parsed_elsewhere >= 1  # the third export, at least, went to the worker
     assert len(report.staged) == 7
+
+
+def test_a_worker_that_dies_in_a_job_stops_the_run_with_one_line_naming_the_file() -> None:
+    pool = ParsePool(1)
+    try:
+        job = pool.submit("landing/202401_export.csv", os._exit, 9)  # the worker ends, as if killed
+        with pytest.raises(
+            WorkerDiedError,
+            match=r"^the process parsing landing/202401_export\.csv ended before it was done \(killed, or out",
+        ):
+            job.result()
+    finally:
+        pool.close()
