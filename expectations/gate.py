@@ -208,10 +208,15 @@ def run_gate(
         )
 
     def period_checks() -> Iterator[Check]:
-        # Small periods are validated together up to `max_batch_rows` rows (GX's cost is per batch).
+        # Periods are validated together up to `max_batch_rows` rows (GX's cost is per batch); a period
+        # whose columns differ from the batch's (a partition of an older build) starts a batch of its own,
+        # where the contract suite reports it rather than the concatenation raising.
         for contract, period, frame in by_period:
             frames = pending.setdefault(contract, [])
-            if frames and sum(f.height for _, f in frames) + frame.height > max_batch_rows:
+            if frames and (
+                sum(f.height for _, f in frames) + frame.height > max_batch_rows
+                or frame.schema != frames[0][1].schema
+            ):
                 yield check_of(contract, frames)
                 frames.clear()
             frames.append((period, frame))

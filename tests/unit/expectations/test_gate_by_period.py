@@ -105,6 +105,23 @@ def test_a_bad_row_in_a_batch_of_periods_fails_its_own_period_only() -> None:
     assert set(good_detail["batch_id"]) == {"periods=2025-04_to_2025-07"}
 
 
+def test_a_period_with_other_columns_is_a_batch_of_its_own() -> None:
+    """A period whose columns differ from its neighbours' cannot be concatenated with them: it is
+    validated alone and fails its contract there, and the gate does not raise."""
+    periods = [(key, _detail_period(key, 5)) for key in ("2025-04", "2025-05", "2025-06")]
+    key, frame = periods[1]
+    periods[1] = (key, frame.with_columns(pl.col("value_cny").cast(pl.Float64)))
+    results = _gate(periods, max_batch_rows=1_000)
+    assert results.get_column("batch_id").unique(maintain_order=True).to_list() == [
+        "period=2025-04",
+        "period=2025-05",
+        "period=2025-06",
+    ]
+    assert results.filter(~pl.col("success")).select("batch_id", "rule").rows() == [
+        ("period=2025-05", "type:value_cny")
+    ]
+
+
 def _detail_period(key: str, rows: int) -> pl.DataFrame:
     """A period of online-query detail: `rows` HS8 x partner rows of one release, values non-null."""
     base = frames.fact_trade_flows().head(1)
