@@ -43,9 +43,11 @@ from warehouse.tables import META_VALIDATION_RESULTS, STG_ONLINE_QUERY, STG_PREL
 log = logging.getLogger(__name__)
 
 # Frames with more rows than this are validated one period at a time; periods of a table stored per
-# period are validated together up to this many rows (about three months of HS8 x partner detail: GX's
-# cost per batch is paid once for them, and the pandas copy of a batch stays near 1 GB).
-DEFAULT_MAX_BATCH_ROWS = 2_000_000
+# period are validated together up to this many rows: two months of HS8 x partner detail (0.55M rows
+# each), so GX's cost per batch is paid once for both. Memory bounds it: a batch is held as polars and
+# as pandas at once, about 0.6 GB per million rows of the detail fact, while the other detail table's
+# next batch fills (three months a batch took the 12-month backfill's peak from 1.7 to 3.6 GB).
+DEFAULT_MAX_BATCH_ROWS = 1_500_000
 MAX_EXAMPLES = 5  # offending rows kept per result
 # A suite is validated BASIC: every figure a result records (counts, percentages, the first offending
 # values) without the offending rows' indices, which cost GX about as much again per expectation. A
