@@ -5,6 +5,7 @@ Values come from arguments, then `CUSTOMS_*` environment variables, then the def
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from pathlib import Path
 from typing import Final, Literal, get_args
@@ -68,6 +69,12 @@ class Settings(BaseSettings):
     )
     max_html_depth: int = Field(256, gt=0, description="Deepest nesting of HTML elements a parser accepts")
     max_parse_seconds: float = Field(60.0, gt=0, description="Longest time one file may take to parse")
+    parse_processes: int = Field(
+        default_factory=lambda: min(4, os.cpu_count() or 1),
+        ge=1,
+        description="Processes that parse large online-query exports at once, the ingest's own included "
+        "(1: one file at a time, no process started)",
+    )
     http_max_response_bytes: int = Field(
         32 * 1024 * 1024, gt=0, description="Largest response body, counted after decompression"
     )

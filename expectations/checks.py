@@ -147,7 +147,8 @@ class Check:
     (one row per comparison, with the figures compared and the tolerance). `blame_columns` hold the
     release ids an offending row is charged to; `example_columns` are the columns shown for offending
     rows (all columns when empty). A big frame may be validated in one batch per period
-    (`period_batches`).
+    (`period_batches`). A batch of several periods of a table stored per period names its periods and
+    their rows, in order (`period_rows`), so that a failure can be charged to its own periods.
     """
 
     suite_name: str
@@ -160,6 +161,9 @@ class Check:
     notes: str | None = None
     # The frame is one batch already (a period of a table stored per period): its name in the results.
     batch_id: str | None = None
+    # (period, rows) of each period the frame holds, in the frame's order: the frame is those periods'
+    # rows one after the other.
+    period_rows: tuple[tuple[str, int], ...] = ()
     _suite_cache: list[ExpectationSuite] = field(default_factory=list, compare=False, repr=False)
 
     @property

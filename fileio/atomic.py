@@ -53,15 +53,16 @@ def atomic_write_bytes(path: Path, content: bytes) -> None:
     fsync_directory(path.parent)
 
 
-def atomic_write_parquet(path: Path, frame: pl.DataFrame) -> None:
-    """The same for a Parquet file (the manifest, staging, validation results)."""
+def atomic_write_parquet(path: Path, frame: pl.DataFrame, *, row_group_size: int | None = None) -> None:
+    """The same for a Parquet file (the manifest, staging, validation results); `row_group_size`: rows
+    per row group, else polars' choice."""
     make_dirs(path.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         # Statistics off and a fixed compression keep the bytes a function of the rows alone, so that
         # re-running the same input gives byte-identical files (checked by the idempotency tests).
-        frame.write_parquet(tmp_name, compression="zstd", statistics=False)
+        frame.write_parquet(tmp_name, compression="zstd", statistics=False, row_group_size=row_group_size)
         restrict_file(Path(tmp_name))
         _fsync_file(Path(tmp_name))
         Path(tmp_name).replace(path)

@@ -227,7 +227,14 @@ def backfill(
         check_published(settings)  # a BI tool holding the warehouse fails the run now, not after the gate
 
         report = ingest_source(
-            make_source(source, settings, path=Path(path) if path else None, years=years), settings
+            make_source(
+                source,
+                settings,
+                path=Path(path) if path else None,
+                years=years,
+                periods=[p.key for p in periods],
+            ),
+            settings,
         )
         if report.source_errors:
             raise SourceFailedError("source failed: " + "; ".join(report.source_errors))

@@ -33,7 +33,7 @@ from flows.ingest.staging import staging_files
 from transforms.facts import FLOW_TABLE_IDS, build_fact_trade_flows
 from transforms.quantities import fill_pending_quantity_units
 from warehouse import reference
-from warehouse.partitions import PartitionedTable, PeriodPartition
+from warehouse.partitions import PARTITION_ROW_GROUP_ROWS, PartitionedTable, PeriodPartition
 from warehouse.read import published_partitions
 from warehouse.tables import FACT_TRADE_FLOWS, STG_ONLINE_QUERY
 
@@ -320,7 +320,8 @@ def build_period_partition(
     )
     path = partition_path(settings, sources.period, sources.fingerprint)
     atomic_write_parquet(hs8_names_path(path), hs8_names(online_query))
-    atomic_write_parquet(path, frame)  # last: a period's file exists only with its names beside it
+    # Last: a period's file exists only with its names beside it.
+    atomic_write_parquet(path, frame, row_group_size=PARTITION_ROW_GROUP_ROWS)
     return PeriodPartition(sources.period, sources.fingerprint, path, frame.height, run_id, built_at)
 
 

@@ -17,6 +17,11 @@ from pathlib import Path
 
 from warehouse.contracts import TableContract
 
+# Rows per row group of a partition file: DuckDB's own row group size, so that the publish's INSERT takes
+# each as one of the table's row groups. Polars' default (a period cut in five groups of ~110,000 rows)
+# cost that INSERT about a fifth more CPU.
+PARTITION_ROW_GROUP_ROWS = 122_880
+
 
 @dataclass(frozen=True)
 class PeriodPartition:

@@ -30,15 +30,20 @@ def make_source(
     path: Path | None = None,
     years: list[int] | None = None,
     direction: TradeDirection | None = None,
+    periods: list[str] | None = None,
 ) -> Source:
+    """`periods` (a backfill's range) keeps the demo and a landing folder to the files of those periods
+    where their index pages or names tell; GACC's site is crawled by `years`."""
     if direction is not None and source != "landing":
         raise ValueError("--direction is for --source landing: the flow of its online-query exports")
     if source == "demo":
-        return DemoSource()
+        return DemoSource(periods)
     if source == "landing":
         if path is None:
             raise ValueError("--source landing needs --path DIR: the folder files are dropped into")
-        return LandingSource(path, max_file_bytes=settings.max_file_bytes, direction=direction)
+        return LandingSource(
+            path, max_file_bytes=settings.max_file_bytes, direction=direction, periods=periods
+        )
     if source == "gacc":
         crawl_years = years or default_years()
         preliminary = GaccSource(settings, crawl_years)

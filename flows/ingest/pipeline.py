@@ -5,14 +5,22 @@ unexpected exception), is archived all the same and marked quarantined in the ma
 error naming it; nothing else in the archive or in staging changes because of it, and the other files
 go on. A file a source refuses to read (too large, a symlink, a hostile response) is neither archived
 nor recorded: it is reported in one line, every run, until someone removes it.
+
+Online-query exports are parsed and staged on several cores (`_Stager`): each is independent of every
+other file (its release id is its checksum), so a large one goes to another process (flows.ingest.
+parse_pool) while this one reads, archives and parses the next. What depends on earlier files stays in
+this process and in arrival order: the manifest is written file by file as they came, and a table page
+(its release id counts same-day re-posts, a Bulletin's unit is confirmed by staged figures) is parsed only
+once every file before it is recorded.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 
@@ -29,9 +37,11 @@ from flows.ingest.limits import (
     time_limit,
 )
 from flows.ingest.model import PARSER_VERSION, ParseError
+from flows.ingest.parse_pool import Job, ParsePool
 from flows.ingest.parsers import (
     check_index_page,
     direction_from_filename,
+    is_online_query,
     parse_bulletin_page,
     parse_preliminary_page,
     read_online_query,
@@ -71,6 +81,7 @@ class IngestReport:
     quarantined: list[tuple[str, str]] = field(default_factory=list)  # (source_uri, error)
     refused: list[tuple[str, str]] = field(default_factory=list)  # (source_uri, why): not read, not archived
     source_errors: list[str] = field(default_factory=list)
+    parsed_elsewhere: int = 0  # new files parsed and staged by a worker process (flows.ingest.parse_pool)
 
     @property
     def every_file_quarantined(self) -> bool:
@@ -284,10 +295,112 @@ def _stage_bulletin(
     )
 
 
+@dataclass(frozen=True)
+class PoolPolicy:
+    """When an export is parsed in another process: starting one costs about a second of CPU (its
+    imports), as much as parsing a 22 MB export (about 50 ms a MB), so only when a run brings several
+    large ones. The first `after_exports` large exports are parsed here: a monthly run (two exports)
+    starts no process; a backfill starts them at its third."""
+
+    min_bytes: int = 4 * 1024 * 1024
+    after_exports: int = 2
+
+
+DEFAULT_POOL_POLICY: Final = PoolPolicy()
+
+
+def stage_elsewhere(file: FetchedFile, sha256: str, settings: Settings) -> dict[str, Any]:
+    """`process_file` of an online-query export in a worker process: it needs nothing of the archive
+    but its folder (an export's release id is its checksum), and writes with the run's modes."""
+    use_modes(settings.file_mode, settings.dir_mode)
+    return process_file(file, sha256, RawArchive(settings.archive_dir), settings)
+
+
+class _Stager:
+    """Parses and stages new files, and records them in the manifest in the order they came.
+
+    A table page waits until every file before it is recorded, then is parsed here. An online-query
+    export goes to a worker when it is large and one is free (this process counts as one of
+    `parse_processes`), else is parsed here at once, while earlier ones may still be in the workers:
+    its row waits its turn."""
+
+    def __init__(
+        self, archive: RawArchive, settings: Settings, report: IngestReport, policy: PoolPolicy
+    ) -> None:
+        self.archive = archive
+        self.settings = settings
+        self.report = report
+        self.policy = policy
+        self.large_exports = 0  # seen so far
+        self.pool = ParsePool(settings.parse_processes - 1)
+        self.waiting: deque[tuple[str, dict[str, Any] | Job[dict[str, Any]]]] = deque()  # (uri, row)
+        self.in_flight: set[str] = set()  # sha256 of files staged or submitted, not yet recorded
+
+    def stage(self, file: FetchedFile, sha256: str) -> None:
+        if not is_online_query(file.content):
+            self.record_all()
+            self._record(file.source_uri, process_file(file, sha256, self.archive, self.settings))
+            return
+        self.in_flight.add(sha256)
+        large = len(file.content) >= self.policy.min_bytes
+        self.large_exports += large
+        if (
+            large
+            and self.large_exports > self.policy.after_exports
+            and self._busy_workers() < self.pool.processes
+        ):
+            self.waiting.append(
+                (
+                    file.source_uri,
+                    self.pool.submit(file.source_uri, stage_elsewhere, file, sha256, self.settings),
+                )
+            )
+        else:
+            self.waiting.append((file.source_uri, process_file(file, sha256, self.archive, self.settings)))
+        self._record_finished()
+
+    def _busy_workers(self) -> int:
+        return sum(1 for _, row in self.waiting if isinstance(row, Job) and not row.done())
+
+    def _record_finished(self) -> None:
+        while self.waiting and not (isinstance(row := self.waiting[0][1], Job) and not row.done()):
+            self._record_next()
+
+    def record_all(self) -> None:
+        while self.waiting:
+            self._record_next()
+
+    def _record_next(self) -> None:
+        uri, row = self.waiting[0]
+        if isinstance(row, Job):
+            row = row.result()  # a worker's OSError (the machine's fault) is raised here, as in this process
+            self.report.parsed_elsewhere += 1
+        self.waiting.popleft()
+        self._record(uri, row)
+
+    def _record(self, uri: str, row: dict[str, Any]) -> None:
+        self.archive.record([row])
+        self.in_flight.discard(row["source_sha256"])
+        self.report.new_files += 1
+        if row["status"] == "quarantined":
+            self.report.quarantined.append((uri, row["error"]))
+        elif row["status"] == "index":
+            self.report.index_pages += 1
+        else:
+            self.report.staged.append(row["source_sha256"])
+            self.report.new_release_ids.add(row["release_id"])
+
+    def close(self, failed: bool) -> None:
+        # After a failure, files not yet recorded are left to the next run, as if it had stopped there.
+        self.pool.close(cancel=failed)
+
+
 def ingest(
     source: Source,
     settings: Settings,
     progress: Callable[[FetchedFile], None] | None = None,
+    *,
+    pool_policy: PoolPolicy = DEFAULT_POOL_POLICY,
 ) -> IngestReport:
     use_modes(settings.file_mode, settings.dir_mode)
     archive = RawArchive(settings.archive_dir)
@@ -297,40 +410,39 @@ def ingest(
     # Files `customs repair` found with no record of where they came from: met again, they are recorded
     # (and parsed) with their real source, name and time.
     unknown = set(manifest.filter(pl.col("source_uri") == UNKNOWN_SOURCE)["source_sha256"].to_list())
+    stager = _Stager(archive, settings, report, pool_policy)
+    failed = True
     try:
-        for file in source.files(skip_uris=staged_uris):
-            report.files_seen += 1
-            if isinstance(file, RefusedFile):
-                log.warning("refused %s", file.reason)
-                report.refused.append((file.source_uri, file.reason))
-                continue
-            if progress:
-                progress(file)
-            sha256 = sha256_hex(file.content)
-            if sha256 in unknown:
-                unknown.discard(sha256)
-                row = process_file(file, sha256, archive, settings)
-                archive.replace_rows([row])
-                report.unchanged_files += 1
-                log.info("%s: source recorded again for %s", file.source_uri, sha256[:12])
-                continue
-            if sha256 in archive.known_hashes():
-                report.unchanged_files += 1
-                continue
-            archive.store(file.content, _suffix(file.original_name), sha256=sha256)
-            row = process_file(file, sha256, archive, settings)
-            archive.record([row])
-            report.new_files += 1
-            if row["status"] == "quarantined":
-                report.quarantined.append((file.source_uri, row["error"]))
-            elif row["status"] == "index":
-                report.index_pages += 1
-            else:
-                report.staged.append(sha256)
-                report.new_release_ids.add(row["release_id"])
-    except SourceError as exc:
-        log.error("%s", exc)
-        report.source_errors.append(str(exc))
+        try:
+            for file in source.files(skip_uris=staged_uris):
+                report.files_seen += 1
+                if isinstance(file, RefusedFile):
+                    log.warning("refused %s", file.reason)
+                    report.refused.append((file.source_uri, file.reason))
+                    continue
+                if progress:
+                    progress(file)
+                sha256 = sha256_hex(file.content)
+                if sha256 in unknown:
+                    unknown.discard(sha256)
+                    stager.record_all()
+                    row = process_file(file, sha256, archive, settings)
+                    archive.replace_rows([row])
+                    report.unchanged_files += 1
+                    log.info("%s: source recorded again for %s", file.source_uri, sha256[:12])
+                    continue
+                if sha256 in archive.known_hashes() or sha256 in stager.in_flight:
+                    report.unchanged_files += 1
+                    continue
+                archive.store(file.content, _suffix(file.original_name), sha256=sha256)
+                stager.stage(file, sha256)
+        except SourceError as exc:
+            log.error("%s", exc)
+            report.source_errors.append(str(exc))
+        stager.record_all()
+        failed = False
+    finally:
+        stager.close(failed)
     retry_unconfirmed(archive, settings, report)
     log.info("%s", report.summary())
     return report

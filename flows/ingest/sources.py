@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import stat
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
-from pathlib import Path
-from typing import Protocol
+from pathlib import Path, PurePosixPath
+from typing import Final, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -33,8 +34,9 @@ from tenacity import (
 from config.settings import Settings
 from domain.periods import Period
 from flows.ingest.archive import utc_now
-from flows.ingest.model import ParseError
+from flows.ingest.model import BulletinIndexEntry, IndexEntry, ParseError
 from flows.ingest.parsers import parse_index_page
+from flows.ingest.parsers.bulletin_index import parse_bulletin_index
 from warehouse.codes import Currency, TradeDirection
 
 log = logging.getLogger(__name__)
@@ -84,8 +86,33 @@ class Source(Protocol):
 
 
 # --- landing folder and demo ------------------------------------------------------------------------
+# A month or a year as a word of a file's name, between underscores, as online-query exports are saved
+# (`online_query_hs8_partner_201601_export_cny.csv`, `..._2024_imports_usd.csv`).
+_NAMED_PERIOD: Final = re.compile(r"(?:^|_)(?P<year>(?:19|20)\d{2})(?P<month>0[1-9]|1[0-2])?(?=_|\.|$)")
+
+
+def in_periods(period: Period, periods: Collection[str]) -> bool:
+    """Whether `period` is one of `periods` (preliminary-release keys: January and February as one)."""
+    key = Period.jan_feb(period.year).key if period.last_month <= 2 else period.key
+    return period.key in periods or key in periods
+
+
+def _named_in_periods(name: str, periods: Collection[str]) -> bool | None:
+    """Whether the month or year a file's name states is in `periods`; None if it states none."""
+    match = _NAMED_PERIOD.search(PurePosixPath(name).name)
+    if match is None:
+        return None
+    year = int(match["year"])
+    if match["month"]:
+        return in_periods(Period.month(year, int(match["month"])), periods)
+    return any(Period.parse(key).year == year for key in periods)
+
+
 class LandingSource:
-    """Files an operator or a sync job dropped into a folder; recognised later by their content."""
+    """Files an operator or a sync job dropped into a folder; recognised later by their content.
+
+    With `periods` (a backfill's range), a file whose name states a month or year outside them is not
+    read; any other file is (its period is known only once it is parsed)."""
 
     name = "landing"
 
@@ -95,11 +122,19 @@ class LandingSource:
         uri_prefix: str | None = None,
         max_file_bytes: int | None = None,
         direction: TradeDirection | None = None,
+        periods: Collection[str] | None = None,
     ) -> None:
         self.path = path
         self.uri_prefix = uri_prefix
         self.max_file_bytes = max_file_bytes
         self.direction = direction
+        self.periods = None if periods is None else frozenset(periods)
+
+    def _in_range(self, relative: Path, root: Path) -> bool:
+        """Whether a file may hold figures of `periods` (always, without them)."""
+        if self.periods is None:
+            return True
+        return _named_in_periods(relative.name, self.periods) is not False
 
     def _uri(self, root: Path, relative: Path) -> str:
         if self.uri_prefix is None:
@@ -125,6 +160,8 @@ class LandingSource:
             relative = file.relative_to(root)
             # Partial uploads and editor files are not releases.
             if any(part.startswith(".") for part in relative.parts) or file.suffix in {".tmp", ".part"}:
+                continue
+            if not self._in_range(relative, root):
                 continue
             uri = self._uri(root, relative)
             refused = self._refusal(file, root)
@@ -176,12 +213,41 @@ def demo_releases_dir() -> Path:
 
 class DemoSource(LandingSource):
     """The bundled demo releases: GACC-format preliminary pages for 2023-01..2025-12, the Monthly Bulletin
-    of 2025 with its index, and an online-query export."""
+    of 2025 with its index, and an online-query export.
+
+    With `periods`, only what GACC's site would give for them: the pages its index pages (`<year>/index.html`,
+    `bulletin/monthly.html`) list under those months, the index pages that list one, and files no index
+    lists whose name says nothing else (the online-query export, by the year in its name)."""
 
     name = "demo"
 
-    def __init__(self) -> None:
-        super().__init__(demo_releases_dir(), uri_prefix="demo:")
+    def __init__(self, periods: Collection[str] | None = None) -> None:
+        super().__init__(demo_releases_dir(), uri_prefix="demo:", periods=periods)
+        self._listed: dict[Path, bool] | None = None  # page -> in `periods`; an index page -> lists one
+
+    def _in_range(self, relative: Path, root: Path) -> bool:
+        if self.periods is None:
+            return True
+        if self._listed is None:
+            self._listed = self._listed_pages(root, self.periods)
+        listed = self._listed.get(relative)
+        return super()._in_range(relative, root) if listed is None else listed
+
+    @staticmethod
+    def _listed_pages(root: Path, periods: Collection[str]) -> dict[Path, bool]:
+        listed: dict[Path, bool] = {}
+        indexes: dict[Path, Callable[[bytes, str], Iterable[IndexEntry | BulletinIndexEntry]]] = {
+            index: parse_index_page for index in root.glob("*/index.html")
+        }
+        indexes |= {index: parse_bulletin_index for index in root.glob("bulletin/monthly.html")}
+        for index, parse in indexes.items():
+            any_wanted = False
+            for entry in parse(index.read_bytes(), str(index)):
+                wanted = in_periods(Period.month(entry.year, entry.month), periods)
+                listed[(index.parent / entry.url.strip()).relative_to(root)] = wanted
+                any_wanted |= wanted
+            listed[index.relative_to(root)] = any_wanted
+        return listed
 
 
 class ChainedSource:

@@ -1,8 +1,10 @@
 """Running a case of the bad-input corpus (tests/corpus) through the real monthly release, and what each
 outcome must look like. The tests are in test_bad_inputs.py (the corpus itself, and the cases rejected when
-parsed), test_bad_inputs_built.py (the cases refused at the build or the gate) and
-test_bad_inputs_published.py (the cases published, with or without warnings): three files, so that the
-two workers of `pytest -n 2 --dist loadfile` share the corpus. Their fixtures are in conftest.py.
+parsed), test_bad_inputs_partner_rows.py (the cases the gate refuses for a partner's rows),
+test_bad_inputs_built.py (the other cases refused at the build or the gate) and
+test_bad_inputs_published.py (the cases published, with or without warnings): four files, so that the
+two workers of `pytest -n 2 --dist loadfile` share the corpus (a refused case is a whole run on the demo:
+the refused ones in one file would be the longest file of the suite). Their fixtures are in conftest.py.
 
 The demo is published once per worker into a base data root (tests/conftest.py); every case then starts
 from its own copy of that root, drops its files into a landing folder and runs
@@ -27,18 +29,33 @@ from flows.monthly import RunSummary, monthly_release
 from tests.corpus.cases import CASES, Case
 from tests.corpus.make_corpus import CORPUS_DIR
 
-# The cases are split over three test files by outcome, so that the two workers share them.
+# The cases are split over four test files by outcome, so that the two workers share them.
 PARSE_LEVEL = "parse-level"  # rejected when parsed: the run stops at the ingest, and costs little
 PUBLISHED = "published"  # warns or passes: built, gated and published
-REFUSED = "refused"  # fails or is rejected at the build or the gate (and any outcome added later)
+PARTNER_ROWS = "partner-rows"  # fails the gate only on rules about a partner's rows (PARTNER_ROW_RULES)
+REFUSED = "refused"  # fails or is rejected otherwise, at the build or the gate (and any outcome added later)
+
+# The gate's rules on the rows of a partner (against its group, the World row, its own export and import,
+# its previous period, its range), as against the rules on a whole table, a period or another table.
+PARTNER_ROW_RULES = frozenset(
+    {
+        "members_not_above_group",
+        "no_partner_above_world",
+        "ei_equals_export_plus_import",
+        "ytd_non_decreasing",
+        "range:value_usd",
+    }
+)
 
 
 def case_group(case: Case) -> str:
-    """The one group a case is run in (test_bad_inputs.py, _published.py, _built.py)."""
+    """The one group a case is run in (test_bad_inputs.py, _published.py, _partner_rows.py, _built.py)."""
     if case.outcome == "quarantined":
         return PARSE_LEVEL
     if case.outcome in ("warns", "passes"):
         return PUBLISHED
+    if case.error == "GateFailedError" and case.rules and set(case.rules) <= PARTNER_ROW_RULES:
+        return PARTNER_ROWS
     return REFUSED
 
 
@@ -109,7 +126,7 @@ LOOKED_AT_AGAIN = frozenset({"gate-page-x1000"})
 
 
 def case_params(group: str) -> list[object]:
-    """The corpus's cases of one group (`case_group`): the three groups hold every case once."""
+    """The corpus's cases of one group (`case_group`): the four groups hold every case once."""
     return [
         pytest.param(
             case, id=case.name, marks=[pytest.mark.xfail(strict=True, reason=case.bug)] if case.bug else []

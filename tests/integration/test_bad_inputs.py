@@ -1,6 +1,6 @@
 """The bad-input corpus (tests/corpus) itself, and its cases rejected when parsed, each run through the real
-monthly release (tests/integration/bad_inputs.py; the other cases are in test_bad_inputs_built.py and
-test_bad_inputs_published.py)."""
+monthly release (tests/integration/bad_inputs.py; the other cases are in test_bad_inputs_built.py,
+test_bad_inputs_partner_rows.py and test_bad_inputs_published.py)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""The cases of the bad-input corpus (tests/corpus) refused at the build or the gate, each run through the
-real monthly release (tests/integration/bad_inputs.py; the corpus itself and the other cases are in
-test_bad_inputs.py and test_bad_inputs_published.py)."""
+"""The cases of the bad-input corpus (tests/corpus) refused at the build, or by the gate for more than a
+partner's rows (a whole table, a period, one table against another), each run through the real monthly
+release (tests/integration/bad_inputs.py; the corpus itself and the other cases are in test_bad_inputs.py,
+test_bad_inputs_partner_rows.py and test_bad_inputs_published.py)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The cases of the bad-input corpus (tests/corpus) that are published, with or without warnings, each run
 through the real monthly release (tests/integration/bad_inputs.py; the corpus itself and the other cases
-are in test_bad_inputs.py and test_bad_inputs_built.py)."""
+are in test_bad_inputs.py, test_bad_inputs_built.py and test_bad_inputs_partner_rows.py)."""
 
 from __future__ import annotations
 

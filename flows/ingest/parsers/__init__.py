@@ -35,6 +35,7 @@ __all__ = [
     "check_index_page",
     "direction_from_filename",
     "fill_quantity_units",
+    "is_online_query",
     "parse_bulletin_page",
     "parse_index_page",
     "parse_online_query",
@@ -59,10 +60,16 @@ def check_index_page(content: bytes, source: str) -> None:
         parse_bulletin_index(content, source)
 
 
+def is_online_query(content: bytes) -> bool:
+    """Whether `content` is an online-query CSV export (its header, in GBK or UTF-8): cheap, the first
+    thing `sniff` asks."""
+    first_line = content.lstrip()[:1024].split(b"\n", 1)[0]
+    return any(REQUIRED_COLUMNS[0] in first_line.decode(encoding, "replace") for encoding in CSV_ENCODINGS)
+
+
 def sniff(content: bytes, name: str) -> FileKind:
     """Which parser `content` needs, judged by content alone; `name` only labels the error."""
-    first_line = content.lstrip()[:1024].split(b"\n", 1)[0]
-    if any(REQUIRED_COLUMNS[0] in first_line.decode(encoding, "replace") for encoding in CSV_ENCODINGS):
+    if is_online_query(content):
         return "online_query"
     tree = LexborHTMLParser(decode_html(content, name))
     if find_index_table(tree) is not None:

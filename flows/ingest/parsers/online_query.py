@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Final
@@ -414,15 +415,15 @@ def _checked_records(split: _Split, layout: _Layout) -> pl.DataFrame:
         ),
         pl.col(f"f{layout.value_column}").alias("value_text"),
     )
-    checked = _with_first_lines(_with_numbers(named).with_columns(_problem_flags())).with_columns(
-        _first_problem()
-    )
+    numbers = _with_numbers(named)
+    facts = _ColumnFacts.of(numbers)
+    checked = _with_first_lines(numbers.with_columns(_problem_flags(facts))).with_columns(_first_problem())
     problem = _first_offending_line(checked, misfits, too_long, layout)
     if problem is not None:
         raise problem
     if checked.is_empty():
         raise ParseError(layout.source, "no data rows")
-    return checked.select(_record_columns()).cast(RECORD_SCHEMA)
+    return checked.select(_record_columns(facts)).cast(RECORD_SCHEMA)
 
 
 _FIELD_NAMES: Final = (
@@ -479,43 +480,89 @@ def _with_numbers(named: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _problem_flags() -> list[pl.Expr]:
+# Columns of few distinct values (a month, a few hundred partners, some thousands of HS codes) are checked
+# once per value, and the rows of a bad value (none, in a good file) found by it.
+_CODE_CHECKS: Final[dict[str, Callable[[pl.Expr], pl.Expr]]] = {
+    "partner_code_gacc": lambda code: code.str.contains(r"^[0-9]{3}$"),
+    "hs_code": lambda code: code.str.contains(r"^[0-9]{8}$"),
+    "period_text": lambda month: (
+        month.str.contains(r"^[0-9]{6}$")
+        & month.str.slice(0, 4).cast(pl.Int32, strict=False).is_between(1900, 2100)
+        & month.str.slice(4, 2).cast(pl.Int32, strict=False).is_between(1, 12)
+    ),
+}
+
+
+@dataclass(frozen=True)
+class _ColumnFacts:
+    """What holds for a whole column, learnt once, so that each line is only checked for what may fail."""
+
+    bad_codes: dict[str, list[str]]  # of _CODE_CHECKS: the distinct values that fail
+    periods: pl.Series  # the distinct period_text values
+    long_numbers: dict[str, bool]  # a number of more than MAX_INTEGER_DIGITS characters is there
+    value_has_point: bool
+
+    @classmethod
+    def of(cls, numbers: pl.DataFrame) -> _ColumnFacts:
+        distinct = {name: numbers.get_column(name).unique() for name in _CODE_CHECKS}
+        bad = {
+            name: distinct[name].to_frame().filter(~check(pl.col(name))).get_column(name).to_list()
+            for name, check in _CODE_CHECKS.items()
+        }
+        row = numbers.select(
+            *(
+                (pl.col(f"{name}_number").str.len_bytes().max() > MAX_INTEGER_DIGITS).alias(name)
+                for name in _NUMBER_COLUMNS
+            ),
+            pl.col("value_number").str.contains(".", literal=True).any().alias("value_has_point"),
+        ).row(0, named=True)
+        return cls(
+            bad_codes=bad,
+            periods=distinct["period_text"],
+            long_numbers={name: bool(row[name]) for name in _NUMBER_COLUMNS},
+            value_has_point=bool(row["value_has_point"]),
+        )
+
+
+def _bad_code(facts: _ColumnFacts, name: str) -> pl.Expr:
+    bad = facts.bad_codes[name]
+    if not bad:
+        return pl.lit(None, dtype=pl.String)
+    return pl.when(pl.col(name).is_in(bad)).then(pl.lit("bad"))
+
+
+def _first_case(cases: list[tuple[pl.Expr, str]]) -> pl.Expr:
+    """The label of the first case whose condition holds, else null."""
+    return pl.coalesce(pl.when(condition).then(pl.lit(label)) for condition, label in cases)
+
+
+def _problem_flags(facts: _ColumnFacts) -> list[pl.Expr]:
+    """Per line, the first problem of each check (null for none). A case that no value of the column can
+    meet (a number too long when none is, a fraction when no value has a point) is left out."""
     flags: list[pl.Expr] = []
     for n in (1, 2):
         number = pl.col(f"quantity_{n}_number")
-        flags.append(
-            pl.when(number.is_not_null() & ~pl.col(f"quantity_{n}_is_number"))
-            .then(pl.lit("number"))
-            .when(number.str.contains(TOO_MANY_DIGITS))
-            .then(pl.lit("range"))
-            .when(pl.col(f"quantity_{n}_unit_text").is_in(NO_UNIT_MARKS_LIST) & number.str.contains("[1-9]"))
-            .then(pl.lit("unit"))
-            .alias(f"quantity_{n}_problem")
+        cases = [(number.is_not_null() & ~pl.col(f"quantity_{n}_is_number"), "number")]
+        if facts.long_numbers[f"quantity_{n}"]:
+            cases.append((number.str.contains(TOO_MANY_DIGITS), "range"))
+        cases.append(
+            (
+                pl.col(f"quantity_{n}_unit_text").is_in(NO_UNIT_MARKS_LIST) & number.str.contains("[1-9]"),
+                "unit",
+            )
         )
-    year = pl.col("period_text").str.slice(0, 4).cast(pl.Int32, strict=False)
-    month = pl.col("period_text").str.slice(4, 2).cast(pl.Int32, strict=False)
+        flags.append(_first_case(cases).alias(f"quantity_{n}_problem"))
     value = pl.col("value_number")
+    cases = [(value.is_not_null() & ~pl.col("value_is_number"), "number"), (value.is_null(), "missing")]
+    if facts.value_has_point:
+        cases.append((~value.str.contains(WHOLE_NUMBER), "fraction"))
+    if facts.long_numbers["value"]:
+        cases.append((value.str.contains(TOO_MANY_DIGITS), "range"))
     flags += [
-        pl.when(~pl.col("partner_code_gacc").str.contains(r"^[0-9]{3}$"))
-        .then(pl.lit("bad"))
-        .alias("partner_code_problem"),
-        pl.when(~pl.col("hs_code").str.contains(r"^[0-9]{8}$")).then(pl.lit("bad")).alias("hs_code_problem"),
-        pl.when(
-            ~pl.col("period_text").str.contains(r"^[0-9]{6}$")
-            | ~year.is_between(1900, 2100)
-            | ~month.is_between(1, 12)
-        )
-        .then(pl.lit("bad"))
-        .alias("period_problem"),
-        pl.when(value.is_not_null() & ~pl.col("value_is_number"))
-        .then(pl.lit("number"))
-        .when(value.is_null())
-        .then(pl.lit("missing"))
-        .when(~value.str.contains(WHOLE_NUMBER))
-        .then(pl.lit("fraction"))
-        .when(value.str.contains(TOO_MANY_DIGITS))
-        .then(pl.lit("range"))
-        .alias("value_problem"),
+        _bad_code(facts, "partner_code_gacc").alias("partner_code_problem"),
+        _bad_code(facts, "hs_code").alias("hs_code_problem"),
+        _bad_code(facts, "period_text").alias("period_problem"),
+        _first_case(cases).alias("value_problem"),
     ]
     return flags
 
@@ -609,9 +656,13 @@ def _problem_error(row: dict[str, object], layout: _Layout) -> ParseError:
     return ParseError(source, f"repeats line {row['first_line']} (same month, partner and HS code)", row=line)
 
 
-def _record_columns() -> list[pl.Expr]:
+def _record_columns(facts: _ColumnFacts) -> list[pl.Expr]:
+    # Each distinct month is written YYYY-MM once (a file holds one month, or a year's twelve).
+    months = facts.periods.drop_nulls()
     columns: list[pl.Expr] = [
-        (pl.col("period_text").str.slice(0, 4) + "-" + pl.col("period_text").str.slice(4, 2)).alias("period"),
+        pl.col("period_text")
+        .replace_strict(months, months.str.slice(0, 4) + "-" + months.str.slice(4, 2), return_dtype=pl.String)
+        .alias("period"),
         pl.col("partner_code_gacc"),
         pl.col("partner_name_zh"),
         pl.col("hs_code"),
@@ -624,6 +675,8 @@ def _record_columns() -> list[pl.Expr]:
             pl.when(has_unit).then(pl.col(f"quantity_{n}_number").cast(pl.Float64)).alias(f"quantity_{n}"),
             pl.when(has_unit).then(pl.col(f"quantity_{n}_unit_text")).alias(f"quantity_{n}_unit"),
         ]
-    whole = pl.col("value_number").str.extract(r"^([-+]?[0-9]+)").str.strip_prefix("+")
+    # A whole amount may be written 12.00; without a point anywhere, the figure is its integer already.
+    value = pl.col("value_number")
+    whole = (value.str.extract(r"^([-+]?[0-9]+)") if facts.value_has_point else value).str.strip_prefix("+")
     columns.append(whole.cast(pl.Int64).alias("amount_whole_units"))
     return columns

@@ -59,6 +59,69 @@ def test_a_broken_row_fails_its_period_and_is_charged_to_its_release() -> None:
     assert failed.get_column("batch_id").unique().to_list() == ["period=2025-05"]
 
 
+def test_a_bad_row_in_a_batch_of_periods_fails_its_own_period_only() -> None:
+    """Four periods validated as one batch, one bad row in the second: the batch is validated again in
+    pieces, so the failure is recorded against that period and charged to its release alone; the
+    periods after it stay one batch, and every period has every result exactly once."""
+    periods = [(key, _detail_period(key, 20)) for key in ("2025-04", "2025-05", "2025-06", "2025-07")]
+    key, frame = periods[1]
+    periods[1] = (
+        key,
+        frame.with_columns(value_cny=pl.when(pl.int_range(pl.len()) == 3).then(-8).otherwise("value_cny")),
+    )
+    inputs = frames.good_inputs()
+    result = run_gate(
+        **{**inputs.gate_kwargs(), "staging_preliminary": STG_PRELIMINARY.empty_frame(), "tables": {}},
+        by_period=((FACT_TRADE_FLOWS, period, frame) for period, frame in periods),
+        max_batch_rows=1_000,
+    )
+    assert result.failed_release_ids == {"online_query:2025-05:2025-07-20"}
+    detail = result.results.filter(pl.col("object_name") == FACT_TRADE_FLOWS.qualified_name)
+    assert detail.filter(~pl.col("success")).select(
+        "batch_id", "rule", "unexpected_count", "release_id"
+    ).rows() == [("period=2025-05", "range:value_cny", 1, "online_query:2025-05:2025-07-20")]
+    assert (
+        json.loads(detail.filter(~pl.col("success"))["unexpected_examples"][0])[0]["commodity_code"]
+        == "08400003"
+    )
+    batches = detail.group_by("batch_id", maintain_order=True).agg(pl.col("rule").sort())
+    assert batches["batch_id"].to_list() == ["period=2025-04", "period=2025-05", "periods=2025-06_to_2025-07"]
+    assert all(rules == batches["rule"][0].to_list() for rules in batches["rule"].to_list())
+    assert [f.batch_id for f in result.critical_failures] == ["period=2025-05"]
+    assert [r.batch_id for r in result.validations if r.object_name == FACT_TRADE_FLOWS.qualified_name] == [
+        "period=2025-04",
+        "period=2025-05",
+        "periods=2025-06_to_2025-07",
+    ]
+    # The same periods without the bad row are one batch, passed.
+    periods[1] = (key, frame)
+    good = run_gate(
+        **{**inputs.gate_kwargs(), "staging_preliminary": STG_PRELIMINARY.empty_frame(), "tables": {}},
+        by_period=((FACT_TRADE_FLOWS, period, frame) for period, frame in periods),
+        max_batch_rows=1_000,
+    )
+    assert good.passed
+    good_detail = good.results.filter(pl.col("object_name") == FACT_TRADE_FLOWS.qualified_name)
+    assert set(good_detail["batch_id"]) == {"periods=2025-04_to_2025-07"}
+
+
+def test_a_period_with_other_columns_is_a_batch_of_its_own() -> None:
+    """A period whose columns differ from its neighbours' cannot be concatenated with them: it is
+    validated alone and fails its contract there, and the gate does not raise."""
+    periods = [(key, _detail_period(key, 5)) for key in ("2025-04", "2025-05", "2025-06")]
+    key, frame = periods[1]
+    periods[1] = (key, frame.with_columns(pl.col("value_cny").cast(pl.Float64)))
+    results = _gate(periods, max_batch_rows=1_000)
+    assert results.get_column("batch_id").unique(maintain_order=True).to_list() == [
+        "period=2025-04",
+        "period=2025-05",
+        "period=2025-06",
+    ]
+    assert results.filter(~pl.col("success")).select("batch_id", "rule").rows() == [
+        ("period=2025-05", "type:value_cny")
+    ]
+
+
 def _detail_period(key: str, rows: int) -> pl.DataFrame:
     """A period of online-query detail: `rows` HS8 x partner rows of one release, values non-null."""
     base = frames.fact_trade_flows().head(1)
