@@ -22,8 +22,7 @@ that the kernel queues until the server accepts (the server exiting resets it), 
 costing CPU in both processes for the seconds the server takes to start.
 
 The server runs with what a one-command server needs (`SERVER_SETTINGS`): no UI, no block types
-registered at start (a block saved by a flow registers its own type), no analytics; and its app
-(`flows.prefect_server_app`) has its background task worker poll once a second, not four times.
+registered at start (a block saved by a flow registers its own type), no analytics.
 """
 
 from __future__ import annotations
@@ -51,7 +50,7 @@ _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 _STOP_GRACE_SECONDS = 5  # as Prefect's SubprocessASGIServer.stop
 _RETRY_SECONDS = 0.1  # after a health request failed (the server not up yet, or answering not 200)
 _BACKLOG = 64  # the connections the kernel queues for the server until it accepts: Prefect's clients' too
-_APP_FACTORY = "flows.prefect_server_app:create_app"
+_APP_FACTORY = "prefect.server.api.server:create_app"
 
 # The temporary server's settings, on top of the command's own (a user's explicit setting wins: these are
 # defaults). Each is something a server that lives for one command and has no user does not need.
@@ -137,8 +136,8 @@ class TemporaryServer:
     def _start_process(self, listener: socket.socket) -> subprocess.Popen[bytes]:
         log = self.log_path.open("ab")
         atexit.register(_remove_if_empty, self.log_path)
-        spec = importlib.util.find_spec("flows")  # where the app's package is, without importing it
-        assert spec is not None and spec.origin is not None, "flows is not importable"
+        spec = importlib.util.find_spec("prefect")  # its folder, without importing it
+        assert spec is not None and spec.origin is not None, "prefect is not installed"
         server_env = {
             **SERVER_SETTINGS,
             **{k: v for k, v in os.environ.items() if k in SERVER_SETTINGS},  # the user's word wins
