@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
-import ctypes.util
 import importlib.util
 import logging
 import os
@@ -40,13 +38,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
 from domain.errors import ExpectedError
+from fileio.processes import parent_death_signal
 
-_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 _STOP_GRACE_SECONDS = 5  # as Prefect's SubprocessASGIServer.stop
 _RETRY_SECONDS = 0.1  # after a health request failed (the server not up yet, or answering not 200)
 _BACKLOG = 64  # the connections the kernel queues for the server until it accepts: Prefect's clients' too
@@ -67,22 +65,6 @@ SERVER_SETTINGS: Final[Mapping[str, str]] = {
 
 class PrefectServerError(ExpectedError):
     """The temporary Prefect server did not start."""
-
-
-def _die_with_parent() -> Callable[[], None] | None:
-    """A `preexec_fn` that makes the child receive SIGTERM when this process dies (Linux only)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    prctl = libc.prctl  # looked up here: the child, between fork and exec, only calls it
-    parent = os.getpid()
-
-    def preexec() -> None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-        if os.getppid() != parent:  # the parent died before prctl: no signal will ever come
-            os._exit(1)
-
-    return preexec
 
 
 def _remove_if_empty(path: Path) -> None:
@@ -163,7 +145,7 @@ class TemporaryServer:
                 ],
                 env={**os.environ, **self._environment, **server_env},
                 pass_fds=(listener.fileno(),),
-                preexec_fn=_die_with_parent(),
+                preexec_fn=parent_death_signal(signal.SIGTERM, os.getpid()),
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )

@@ -15,24 +15,21 @@ caller takes the result, so that they read as if the job had run in this process
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import logging
 import multiprocessing
 import os
 import signal
-import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Generic, ParamSpec, TypeVar
 
 from domain.errors import ExpectedError
+from fileio.processes import parent_death_signal
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-_PR_SET_PDEATHSIG = 1
 # The loggers a job's records are kept from: the project's own.
 _LOGGER = "flows"
 
@@ -41,11 +38,9 @@ def _die_with_parent(parent: int) -> None:
     """A worker's initializer: SIGKILL when the parent's starting thread dies; Ctrl-C is the parent's
     to handle (it stops the pool), not each worker's to print a traceback for."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # the parent died before prctl: no signal will ever come
-        os._exit(1)
+    set_death_signal = parent_death_signal(signal.SIGKILL, parent)
+    if set_death_signal is not None:
+        set_death_signal()
 
 
 class _Keep(logging.Handler):
