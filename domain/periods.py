@@ -7,6 +7,7 @@ March as one two-month period. That period is kept whole (`2025-01..02`) and nev
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
@@ -73,3 +74,9 @@ class Period:
 
     def __str__(self) -> str:
         return self.key
+
+
+def in_periods(period: Period, keys: Collection[str]) -> bool:
+    """Whether `period` is one of `keys`, preliminary-release periods (January and February as one): a
+    month of January or February is in them when its year's Jan-Feb is."""
+    return period.key in keys or (period.last_month <= 2 and Period.jan_feb(period.year).key in keys)

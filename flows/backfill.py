@@ -27,7 +27,7 @@ from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from config.settings import Settings, SourceName, settings_for
-from domain.periods import Period
+from domain.periods import Period, in_periods
 from domain.runs import new_run_id
 from flows.build import code_version, load_staged, prebuild_flow_periods
 from flows.ingest.archive import RawArchive
@@ -61,11 +61,8 @@ def periods_between(start: str, end: str) -> list[Period]:
 
 
 def _in_range(period_key: str | None, periods: set[str]) -> bool:
-    if period_key is None:
-        return False
-    period = Period.parse(period_key)
     # Online-query exports are filed under their last month, and split January from February.
-    return period.key in periods or (period.last_month <= 2 and Period.jan_feb(period.year).key in periods)
+    return period_key is not None and in_periods(Period.parse(period_key), periods)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from tenacity import (
 )
 
 from config.settings import Settings
-from domain.periods import Period
+from domain.periods import Period, in_periods
 from flows.ingest.archive import utc_now
 from flows.ingest.model import BulletinIndexEntry, IndexEntry, ParseError
 from flows.ingest.parsers import parse_index_page
@@ -89,12 +89,6 @@ class Source(Protocol):
 # A month or a year as a word of a file's name, between underscores, as online-query exports are saved
 # (`online_query_hs8_partner_201601_export_cny.csv`, `..._2024_imports_usd.csv`).
 _NAMED_PERIOD: Final = re.compile(r"(?:^|_)(?P<year>(?:19|20)\d{2})(?P<month>0[1-9]|1[0-2])?(?=_|\.|$)")
-
-
-def in_periods(period: Period, periods: Collection[str]) -> bool:
-    """Whether `period` is one of `periods` (preliminary-release keys: January and February as one)."""
-    key = Period.jan_feb(period.year).key if period.last_month <= 2 else period.key
-    return period.key in periods or key in periods
 
 
 def _named_in_periods(name: str, periods: Collection[str]) -> bool | None:
